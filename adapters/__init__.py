@@ -1,0 +1,1 @@
+"""Edges that talk to something outside the process: databases, files of keys, Kafka."""

@@ -1,0 +1,46 @@
+"""Secret keys kept as files under ``HUB_HOME/keys``.
+
+In development a missing key is generated (random, 256 bits, readable by the owner only);
+in production a missing key is an error, so that keys are made deliberately
+(``hub keys init``) and backed up, never conjured up by a restart.
+"""
+
+import base64
+import os
+import secrets
+from pathlib import Path
+
+
+class KeyMissing(RuntimeError):
+    """A key that must exist is not in ``HUB_HOME/keys``."""
+
+
+class KeyFiles:
+    """Named 256-bit secrets, one file each."""
+
+    def __init__(self, home: Path, *, may_generate: bool) -> None:
+        self.folder = home / "keys"
+        self.may_generate = may_generate
+
+    def path(self, name: str) -> Path:
+        return self.folder / f"{name}.key"
+
+    def secret(self, name: str) -> bytes:
+        path = self.path(name)
+        if not path.exists():
+            if not self.may_generate:
+                raise KeyMissing(f"key '{name}' is missing from {self.folder}; run 'hub keys init'")
+            self.create(name)
+        return base64.b64decode(path.read_bytes().strip(), validate=True)
+
+    def create(self, name: str) -> bool:
+        """Write a new random key unless one exists; True if one was written."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self.path(name)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "wb") as f:
+            f.write(base64.b64encode(secrets.token_bytes(32)) + b"\n")
+        return True

@@ -1,0 +1,55 @@
+"""Where events are stored, chosen by ``HUB_STORE_URL``.
+
+    memory://                               in-process only (tests, throwaway demos)
+    sqlite:///var/hub.sqlite3               embedded, a relative path; sqlite:////abs/path
+    postgresql://user[:pw]@host[:port]/db[?schema=name]
+
+The result is the environment that configures an eventsourcing application.
+"""
+
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+
+class StoreUrlError(ValueError):
+    """``HUB_STORE_URL`` is not one of the accepted forms."""
+
+
+def store_environment(url: str) -> dict[str, str]:
+    """The eventsourcing settings for a store URL; SQLite's folder is created if missing."""
+    if url == "memory://":
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if not path or path.startswith(":memory:"):
+            raise StoreUrlError("HUB_STORE_URL: sqlite needs a file path (use memory:// instead)")
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": path,
+            "SQLITE_LOCK_TIMEOUT": "10",
+        }
+    parts = urlsplit(url)
+    if parts.scheme in ("postgresql", "postgres"):
+        dbname = parts.path.lstrip("/")
+        if not dbname or not parts.hostname:
+            raise StoreUrlError("HUB_STORE_URL: postgresql URL needs a host and a database")
+        env = {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(dbname),
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_CONNECT_TIMEOUT": "5",
+            "POSTGRES_POOL_SIZE": "5",
+            "POSTGRES_MAX_OVERFLOW": "10",
+            "POSTGRES_LOCK_TIMEOUT": "5",
+        }
+        schema = parse_qs(parts.query).get("schema")
+        if schema:
+            env["POSTGRES_SCHEMA"] = schema[0]
+        return env
+    raise StoreUrlError(
+        "HUB_STORE_URL must be memory://, sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
+    )

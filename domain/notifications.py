@@ -1,0 +1,287 @@
+"""Notifications and concerns that agencies send to the hub.
+
+A submission is validated here by the rules of the domain (check digits, ages, dates);
+its shape (types, unknown fields) is checked by the caller before it gets this far.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidContent
+from domain.identifiers import (
+    age_on,
+    normalise_name,
+    normalise_nhs_number,
+    normalise_postcode,
+    normalise_upn,
+    normalise_urn,
+)
+from domain.personal import Personal
+
+# How far ahead of the hub's clock a sender's clock may run before a time is "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+ADULTHOOD = 18
+_SOURCE_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:-]{0,63}$")
+
+
+class NotificationType(StrEnum):
+    DOMESTIC_ABUSE_INCIDENT = "domestic_abuse_incident"
+    MISSING = "missing"
+    FOUND = "found"
+    HEALTH_CONCERN = "health_concern"
+    SCHOOL_CONCERN = "school_concern"
+    POLICE_CONCERN = "police_concern"
+    DART_TRIAGE = "dart_triage"
+    REFERRAL = "referral"
+
+
+class SubjectRole(StrEnum):
+    CHILD = "child"
+    ADULT_VICTIM = "adult_victim"
+    PERPETRATOR = "perpetrator"
+    PARENT = "parent"
+    CARER = "carer"
+    OTHER_ADULT = "other_adult"
+
+
+@dataclass(frozen=True)
+class SubjectSubmission:
+    """A person named in a notification, as the sender described them."""
+
+    role: SubjectRole
+    given_name: str
+    family_name: str
+    date_of_birth: date | None = None
+    nhs_number: str | None = None
+    upn: str | None = None
+    school_urn: str | None = None
+    postcode: str | None = None
+    present: bool | None = None
+    spoken_to: bool | None = None
+    pregnant: bool | None = None
+
+    @property
+    def is_child(self) -> bool:
+        return self.role is SubjectRole.CHILD
+
+    def identity(self) -> dict[str, str]:
+        """The personal identity fields that were given, as strings."""
+        values = {
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "date_of_birth": self.date_of_birth.isoformat() if self.date_of_birth else None,
+            "nhs_number": self.nhs_number,
+            "upn": self.upn,
+            "postcode": self.postcode,
+        }
+        return {k: v for k, v in values.items() if v is not None}
+
+    def link_keys(self) -> list[str]:
+        """Keys on which this person matches an existing record, strongest first.
+
+        An identifier matches exactly; otherwise name, date of birth and postcode together.
+        The caller hashes these with a secret key before they are stored or looked up.
+        """
+        keys = []
+        if self.nhs_number:
+            keys.append(f"nhs:{self.nhs_number}")
+        if self.upn:
+            keys.append(f"upn:{self.upn}")
+        if self.date_of_birth and self.postcode:
+            keys.append(
+                "demographic:"
+                f"{self.given_name.casefold()}|{self.family_name.casefold()}|"
+                f"{self.date_of_birth.isoformat()}|{self.postcode}"
+            )
+        return keys
+
+
+@dataclass(frozen=True)
+class DashAssessment:
+    """The DASH risk checklist as sent: a count of "yes" answers, or the 24 answers."""
+
+    yes_count: int
+    answers: tuple[bool, ...] | None = None
+
+
+@dataclass(frozen=True)
+class DetailsSubmission:
+    summary: str | None = None
+    location: str | None = None
+    child_words: str | None = None
+    welfare_check: bool | None = None
+    dash: DashAssessment | None = None
+
+
+@dataclass(frozen=True)
+class NotificationSubmission:
+    """A notification or concern as an agency sent it, before the hub has linked anyone."""
+
+    type: NotificationType
+    source_ref: str
+    occurred_at: datetime
+    subjects: tuple[SubjectSubmission, ...]
+    details: DetailsSubmission = field(default_factory=DetailsSubmission)
+
+
+def validate_subject(subject: SubjectSubmission, index: int, occurred_at: datetime,
+                     today: date) -> SubjectSubmission:
+    """Apply the identifier and age rules to one subject; return it in canonical form."""
+    where = f"subjects[{index}]"
+    dob = subject.date_of_birth
+    if dob is not None and dob > today:
+        raise InvalidContent(f"{where}.date_of_birth", "must not be in the future")
+    if subject.is_child:
+        if dob is None:
+            raise InvalidContent(f"{where}.date_of_birth", "is required for a child")
+        if age_on(dob, occurred_at.date()) >= ADULTHOOD:
+            raise InvalidContent(f"{where}.date_of_birth", "a child must be under 18")
+    elif subject.school_urn is not None:
+        raise InvalidContent(f"{where}.school_urn", "only a child has a school")
+    return SubjectSubmission(
+        role=subject.role,
+        given_name=normalise_name(subject.given_name, f"{where}.given_name"),
+        family_name=normalise_name(subject.family_name, f"{where}.family_name"),
+        date_of_birth=dob,
+        nhs_number=(normalise_nhs_number(subject.nhs_number, f"{where}.nhs_number")
+                    if subject.nhs_number is not None else None),
+        upn=normalise_upn(subject.upn, f"{where}.upn") if subject.upn is not None else None,
+        school_urn=(normalise_urn(subject.school_urn, f"{where}.school_urn")
+                    if subject.school_urn is not None else None),
+        postcode=(normalise_postcode(subject.postcode, f"{where}.postcode")
+                  if subject.postcode is not None else None),
+        present=subject.present,
+        spoken_to=subject.spoken_to,
+        pregnant=subject.pregnant,
+    )
+
+
+def validate_submission(submission: NotificationSubmission, now: datetime) -> NotificationSubmission:
+    """Apply the domain's rules; return the submission with identifiers in canonical form."""
+    if not _SOURCE_REF_RE.fullmatch(submission.source_ref):
+        raise InvalidContent("source_ref", "must be 1-64 letters, digits or . _ / : -")
+    if submission.occurred_at.tzinfo is None:
+        raise InvalidContent("occurred_at", "must carry a time zone")
+    if submission.occurred_at > now + CLOCK_SKEW:
+        raise InvalidContent("occurred_at", "must not be in the future")
+    if not submission.subjects:
+        raise InvalidContent("subjects", "at least one subject is required")
+    if not any(s.is_child for s in submission.subjects):
+        raise InvalidContent("subjects", "at least one subject must be a child")
+    dash = submission.details.dash
+    if dash is not None:
+        if not 0 <= dash.yes_count <= 24:
+            raise InvalidContent("details.dash.yes_count", "must be between 0 and 24")
+        if dash.answers is not None:
+            if len(dash.answers) != 24:
+                raise InvalidContent("details.dash.answers", "must hold 24 answers")
+            if sum(dash.answers) != dash.yes_count:
+                raise InvalidContent("details.dash.yes_count", "must equal the yes answers")
+    subjects = tuple(
+        validate_subject(s, i, submission.occurred_at, now.date())
+        for i, s in enumerate(submission.subjects)
+    )
+    return NotificationSubmission(
+        type=submission.type,
+        source_ref=submission.source_ref,
+        occurred_at=submission.occurred_at.astimezone(UTC),
+        subjects=subjects,
+        details=submission.details,
+    )
+
+
+class Notification(Aggregate):
+    """A notification or concern received from an agency, as stored by the hub.
+
+    Subjects are linked to person records (``person_id``); their identity fields and the
+    free text are ``Personal`` values held for the person they concern.
+    """
+
+    class Received(Aggregate.Created):
+        class_version = 1
+        notification_type: str
+        source_agency: str
+        source_ref: str
+        occurred_at: datetime
+        submitted_by: str
+        subjects: list[dict[str, Any]]
+        details: dict[str, Any]
+
+    @event(Received)
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002 - eventsourcing's name for the aggregate's identity
+        notification_type: str,
+        source_agency: str,
+        source_ref: str,
+        occurred_at: datetime,
+        submitted_by: str,
+        subjects: list[dict[str, Any]],
+        details: dict[str, Any],
+    ) -> None:
+        self.notification_type = notification_type
+        self.source_agency = source_agency
+        self.source_ref = source_ref
+        self.occurred_at = occurred_at
+        self.submitted_by = submitted_by
+        self.subjects = subjects
+        self.details = details
+
+    @classmethod
+    def receive(
+        cls,
+        id: UUID,  # noqa: A002
+        submission: NotificationSubmission,
+        source_agency: str,
+        submitted_by: str,
+        person_ids: list[UUID],
+    ) -> "Notification":
+        """Record a validated submission whose subjects are linked to ``person_ids``."""
+        subjects: list[dict[str, Any]] = []
+        for subject, person_id in zip(submission.subjects, person_ids, strict=True):
+            subjects.append({
+                "person_id": person_id,
+                "role": subject.role.value,
+                "identity": {k: Personal(person_id, k, v) for k, v in subject.identity().items()},
+                "school_urn": subject.school_urn,
+                "present": subject.present,
+                "spoken_to": subject.spoken_to,
+                "pregnant": subject.pregnant,
+            })
+        # Free text is held for the first child named: erasing that child erases it.
+        holder = next(p for s, p in zip(submission.subjects, person_ids, strict=True)
+                      if s.is_child)
+        d = submission.details
+        details: dict[str, Any] = {
+            "welfare_check": d.welfare_check,
+            "dash": ({"yes_count": d.dash.yes_count,
+                      "answers": list(d.dash.answers) if d.dash.answers else None}
+                     if d.dash else None),
+        }
+        for name in ("summary", "location", "child_words"):
+            text = getattr(d, name)
+            details[name] = Personal(holder, name, text) if text is not None else None
+        return cls(
+            id=id,
+            notification_type=submission.type.value,
+            source_agency=source_agency,
+            source_ref=submission.source_ref,
+            occurred_at=submission.occurred_at,
+            submitted_by=submitted_by,
+            subjects=subjects,
+            details=details,
+        )
+
+    @property
+    def child_ids(self) -> list[UUID]:
+        return [s["person_id"] for s in self.subjects if s["role"] == SubjectRole.CHILD.value]
+
+    @property
+    def person_ids(self) -> list[UUID]:
+        return [s["person_id"] for s in self.subjects]

@@ -1,0 +1,115 @@
+"""Person records: the children (and adults) the hub holds information about.
+
+A record gathers the identifiers agencies have given for one person and the notifications
+that name them. Linking (which record a new subject belongs to) is decided by the
+application from keyed hashes of ``SubjectSubmission.link_keys``.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.personal import Personal
+
+
+class PersonKind(StrEnum):
+    CHILD = "child"
+    ADULT = "adult"
+
+
+class PersonRecord(Aggregate):
+    """What the hub knows of one person's identity, and which notifications name them."""
+
+    class Registered(Aggregate.Created):
+        class_version = 1
+        kind: str
+        identity: dict[str, Personal]
+        link_hashes: list[str]
+        registered_by: str
+
+    @event(Registered)
+    def __init__(
+        self,
+        id: UUID,  # noqa: A002 - eventsourcing's name for the aggregate's identity
+        kind: str,
+        identity: dict[str, Personal],
+        link_hashes: list[str],
+        registered_by: str,
+    ) -> None:
+        self.kind = kind
+        self.identity = dict(identity)
+        self.link_hashes = list(link_hashes)
+        self.known_to = [registered_by]
+        self.notifications: list[dict[str, Any]] = []
+
+    class IdentifiersAdded(Aggregate.Event):
+        class_version = 1
+        identity: dict[str, Personal]
+        link_hashes: list[str]
+        added_by: str
+
+    @event(IdentifiersAdded)
+    def _add_identifiers(
+        self, identity: dict[str, Personal], link_hashes: list[str], added_by: str
+    ) -> None:
+        self.identity.update(identity)
+        self.link_hashes.extend(link_hashes)
+        if added_by not in self.known_to:
+            self.known_to.append(added_by)
+
+    def add_identifiers(
+        self, identity: dict[str, str], link_hashes: list[str], added_by: str
+    ) -> None:
+        """Fill in identity fields this record lacks; values already held are kept."""
+        new_fields = {k: Personal(self.id, k, v) for k, v in identity.items()
+                      if k not in self.identity}
+        new_hashes = [h for h in link_hashes if h not in self.link_hashes]
+        if new_fields or new_hashes:
+            self._add_identifiers(new_fields, new_hashes, added_by)
+
+    class NotificationLinked(Aggregate.Event):
+        class_version = 1
+        notification_id: UUID
+        notification_type: str
+        agency: str
+        role: str
+        occurred_at: datetime
+
+    @event(NotificationLinked)
+    def link_notification(
+        self,
+        notification_id: UUID,
+        notification_type: str,
+        agency: str,
+        role: str,
+        occurred_at: datetime,
+    ) -> None:
+        self.notifications.append({
+            "notification_id": notification_id,
+            "notification_type": notification_type,
+            "agency": agency,
+            "role": role,
+            "occurred_at": occurred_at,
+        })
+        if agency not in self.known_to:
+            self.known_to.append(agency)
+
+    @classmethod
+    def register(
+        cls, id: UUID, kind: PersonKind, identity: dict[str, str],  # noqa: A002
+        link_hashes: list[str], registered_by: str,
+    ) -> "PersonRecord":
+        return cls(
+            id=id,
+            kind=kind.value,
+            identity={k: Personal(id, k, v) for k, v in identity.items()},
+            link_hashes=link_hashes,
+            registered_by=registered_by,
+        )
+
+    @property
+    def is_child(self) -> bool:
+        return self.kind == PersonKind.CHILD.value

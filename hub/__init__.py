@@ -1,0 +1,1 @@
+"""The safeguarding information-sharing hub: application services, HTTP API, CLI, audit."""

@@ -1,0 +1,56 @@
+"""Builds the FastAPI application around a bootstrapped hub."""
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+from prometheus_client import CollectorRegistry
+
+from hub.api.errors import install_error_handlers
+from hub.api.middleware import BodyLimit, RequestMetrics
+from hub.api.routes import children, health, notifications
+from hub.bootstrap import Hub, bootstrap
+from hub.settings import Settings
+from hub.shapes import NotificationIn
+
+
+def _with_body_schemas(app: FastAPI) -> None:
+    """Publish the notification body's schema, which the route parses itself."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(title=app.title, version=app.version,
+                                 description=app.description, routes=app.routes)
+            body = NotificationIn.model_json_schema(ref_template="#/components/schemas/{model}")
+            components = schema.setdefault("components", {}).setdefault("schemas", {})
+            components.update(body.pop("$defs", {}))
+            components["NotificationIn"] = body
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def create_app(hub: Hub) -> FastAPI:
+    app = FastAPI(
+        title="Safeguarding information-sharing hub",
+        version="0.1.0",
+        description="Lawful, audited sharing of what agencies know about children at risk. "
+                    "Every request needs `Authorization: Bearer TOKEN`; every read of "
+                    "personal data needs `X-Purpose`.",
+    )
+    app.state.hub = hub
+    app.state.metrics = CollectorRegistry()
+    install_error_handlers(app)
+    app.include_router(notifications.router)
+    app.include_router(children.router)
+    app.include_router(health.router)
+    app.add_middleware(RequestMetrics, registry=app.state.metrics)
+    app.add_middleware(BodyLimit, limit=hub.settings.max_body_bytes)
+    _with_body_schemas(app)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The factory uvicorn workers call: each worker bootstraps its own hub."""
+    return create_app(bootstrap(Settings.from_env()))

@@ -1,0 +1,49 @@
+"""Dependencies every route declares once: the hub, the signed-in caller, the read context."""
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from domain.access import parse_case_ref, parse_purpose
+from domain.errors import InvalidContent
+from hub.bootstrap import Hub
+from hub.disclosure import ReadContext
+from hub.errors import MalformedInput, NotAuthenticated
+from hub.registry import Caller
+
+
+def get_hub(request: Request) -> Hub:
+    hub: Hub = request.app.state.hub
+    return hub
+
+
+HubDep = Annotated[Hub, Depends(get_hub)]
+
+
+def current_user(
+    hub: HubDep,
+    authorization: Annotated[str | None, Header(description="Bearer TOKEN")] = None,
+) -> Caller:
+    if authorization is None:
+        raise NotAuthenticated("a bearer token is required")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("the Authorization header must be 'Bearer TOKEN'")
+    return hub.registry.authenticate(token.strip())
+
+
+CurrentUser = Annotated[Caller, Depends(current_user)]
+
+
+def read_context(
+    caller: CurrentUser,
+    x_purpose: Annotated[str | None, Header(description="why the data is read")] = None,
+    x_case_ref: Annotated[str | None, Header(description="the case, where there is one")] = None,
+) -> ReadContext:
+    try:
+        return ReadContext(caller, parse_purpose(x_purpose), parse_case_ref(x_case_ref))
+    except InvalidContent as error:
+        raise MalformedInput(str(error)) from None
+
+
+Reading = Annotated[ReadContext, Depends(read_context)]

@@ -1,0 +1,1 @@
+"""Tamper-evident audit trail: Merkle tree hashing and proofs for the audit log."""

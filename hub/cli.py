@@ -1,0 +1,118 @@
+"""The ``hub`` command line. Exit 0 success, 1 a check failed, 2 bad usage or bad input."""
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from adapters.keys import KeyFiles, KeyMissing
+from adapters.store import StoreUrlError
+from domain.errors import DomainError
+from hub.errors import HubError
+from hub.settings import Settings, SettingsError
+
+
+class UsageError(Exception):
+    """Bad usage: reported in one line on stderr, exit 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="hub", description="The safeguarding information-sharing hub.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+
+    agencies = commands.add_parser("agencies", help="register agencies")
+    agencies_cmd = agencies.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add_agency = agencies_cmd.add_parser("add", help="register an agency")
+    add_agency.add_argument("--id", required=True, dest="agency_id")
+    add_agency.add_argument("--kind", required=True)
+    add_agency.add_argument("--name", required=True)
+    add_agency.add_argument("--urn")
+
+    users = commands.add_parser("users", help="register people")
+    users_cmd = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add_user = users_cmd.add_parser("add", help="register a person; prints their token last")
+    add_user.add_argument("--agency", required=True)
+    add_user.add_argument("--role", required=True)
+    add_user.add_argument("--name", required=True)
+
+    commands.add_parser("demo", help="seed demo agencies, users and data; print tokens")
+
+    keys = commands.add_parser("keys", help="manage the keys in HUB_HOME")
+    keys_cmd = keys.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    keys_cmd.add_parser("init", help="create any missing keys (for production set-up)")
+    return parser
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from hub.api.app import create_app
+    from hub.bootstrap import bootstrap
+
+    print(f"hub: serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
+    if args.workers > 1:
+        uvicorn.run("hub.api.app:app_from_environment", factory=True, host=args.host,
+                    port=args.port, workers=args.workers, log_level="info")
+    else:
+        uvicorn.run(create_app(bootstrap(settings)), host=args.host, port=args.port,
+                    log_level="info")
+    return 0
+
+
+def run(argv: Sequence[str]) -> int:
+    args = _parser().parse_args(argv)
+    settings = Settings.from_env()
+    if args.command == "serve":
+        return _serve(settings, args)
+    if args.command == "keys":
+        created = [n for n in ("link", "signing-seed") if
+                   KeyFiles(settings.home, may_generate=True).create(n)]
+        print(f"created: {', '.join(created) or 'nothing, all keys exist'}")
+        return 0
+
+    from hub.bootstrap import bootstrap
+
+    hub = bootstrap(settings)
+    try:
+        if args.command == "agencies":
+            agency = hub.registry.register_agency(args.agency_id, args.kind, args.name, args.urn)
+            print(f"registered agency {agency['id']} ({agency['kind']})")
+        elif args.command == "users":
+            user, token = hub.registry.register_user(args.agency, args.role, args.name)
+            print(f"registered {user['role']} at {user['agency']}: user id {user['id']}")
+            print(token)
+        elif args.command == "demo":
+            from hub.demo import seed_demo
+
+            print("demo users (agency, role, name, token):")
+            for user in seed_demo(hub):
+                print(f"  {user.agency:18} {user.role:20} {user.name:18} {user.token}")
+            print("API docs: http://127.0.0.1:8000/docs")
+    finally:
+        hub.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return run(sys.argv[1:] if argv is None else argv)
+    except (UsageError, SettingsError, StoreUrlError, KeyMissing) as error:
+        print(str(error).splitlines()[0], file=sys.stderr)
+        return 2
+    except (HubError, DomainError) as error:
+        print(f"hub: {error}", file=sys.stderr)
+        return 2 if not isinstance(error, HubError) or error.status < 500 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

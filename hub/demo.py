@@ -1,0 +1,121 @@
+"""A small, realistic demo data set for development: agencies, people and notifications.
+
+Demo tokens are derived from a development-only key in ``HUB_HOME``, so running the demo
+again prints the same working tokens without the hub ever storing a token in clear.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from domain.notifications import (
+    DashAssessment,
+    DetailsSubmission,
+    NotificationSubmission,
+    NotificationType,
+    SubjectRole,
+    SubjectSubmission,
+)
+from hub.bootstrap import Hub
+from hub.errors import Conflict
+from hub.registry import TOKEN_PREFIX
+from hub.settings import SettingsError
+
+AGENCIES = [
+    ("notts-police", "police", "Nottinghamshire Police", None),
+    ("derbys-police", "police", "Derbyshire Constabulary", None),
+    ("city-mash", "mash", "Children and Families Direct (MASH)", None),
+    ("city-dart", "dart", "Domestic Abuse Referral Team", None),
+    ("city-health", "health", "City Health Partnership", None),
+    ("riverside-primary", "school", "Riverside Primary School", "100001"),
+    ("hillview-academy", "school", "Hillview Academy", "100002"),
+    ("missing-team", "missing", "Missing Children Team", None),
+    ("info-governance", "auditor", "Information Governance", None),
+    ("hub-admin", "admin", "Hub Administration", None),
+]
+
+USERS = [
+    ("notts-police", "police-officer", "PC Sam Reid"),
+    ("derbys-police", "police-officer", "PC Alex Dunn"),
+    ("city-mash", "mash-worker", "Priya Shah"),
+    ("city-mash", "team-manager", "Tom Okafor"),
+    ("city-dart", "dart-worker", "Helen Marsh"),
+    ("city-health", "health-practitioner", "Nurse Kim Lowe"),
+    ("riverside-primary", "dsl", "Mrs Clare Hughes"),
+    ("hillview-academy", "dsl", "Mr Dev Patel"),
+    ("missing-team", "missing-worker", "Jordan Fox"),
+    ("info-governance", "auditor", "Ruth Evans"),
+    ("hub-admin", "admin", "Hub Admin"),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    agency: str
+    role: str
+    name: str
+    token: str
+
+
+def demo_token(secret: bytes, agency: str, role: str) -> str:
+    mac = hmac.new(secret, f"{agency}/{role}".encode(), hashlib.sha256).hexdigest()
+    return f"{TOKEN_PREFIX}demo_{mac[:40]}"
+
+
+def _notifications(now: datetime) -> list[tuple[str, NotificationSubmission]]:
+    last_night = (now - timedelta(days=1)).replace(hour=22, minute=15, second=0, microsecond=0)
+    amy = SubjectSubmission(SubjectRole.CHILD, "Amy", "Hart", datetime(2016, 4, 2).date(),
+                            school_urn="100001", postcode="NG5 1AB", present=True,
+                            spoken_to=False)
+    kyle = SubjectSubmission(SubjectRole.CHILD, "Kyle", "Moss", datetime(2011, 9, 14).date(),
+                             nhs_number="9434765919", school_urn="100002", postcode="NG7 2QP")
+    return [
+        ("notts-police", NotificationSubmission(
+            NotificationType.DOMESTIC_ABUSE_INCIDENT, "NTP-DEMO-0001", last_night,
+            (amy,
+             SubjectSubmission(SubjectRole.ADULT_VICTIM, "Jo", "Hart",
+                               datetime(1990, 1, 9).date(), postcode="NG5 1AB"),
+             SubjectSubmission(SubjectRole.PERPETRATOR, "Lee", "Kerr",
+                               datetime(1988, 7, 30).date())),
+            DetailsSubmission(summary="Verbal argument escalated; neighbour called police.",
+                              location="Home address", welfare_check=True,
+                              dash=DashAssessment(11)))),
+        ("notts-police", NotificationSubmission(
+            NotificationType.MISSING, "NTP-DEMO-0002", now - timedelta(days=3),
+            (kyle,), DetailsSubmission(summary="Did not return home after school."))),
+        ("riverside-primary", NotificationSubmission(
+            NotificationType.SCHOOL_CONCERN, "RPS-DEMO-0001", now - timedelta(days=5),
+            (amy,), DetailsSubmission(summary="Arrived tired and hungry three days this week.",
+                                      child_words="Mum and Lee were shouting again."))),
+        ("city-health", NotificationSubmission(
+            NotificationType.HEALTH_CONCERN, "CHP-DEMO-0001", now - timedelta(days=10),
+            (kyle,), DetailsSubmission(summary="Missed two appointments; weight loss noted."))),
+    ]
+
+
+def seed_demo(hub: Hub, now: datetime | None = None) -> list[DemoUser]:
+    """Register the demo agencies, users and data (again, harmlessly); return the users."""
+    if hub.settings.is_production:
+        raise SettingsError("demo data is refused when HUB_ENV=production")
+    for agency_id, kind, name, urn in AGENCIES:
+        try:
+            hub.registry.register_agency(agency_id, kind, name, urn)
+        except Conflict:
+            pass  # already seeded
+    secret = hub.keys.secret("demo")
+    users = []
+    for agency, role, name in USERS:
+        token = demo_token(secret, agency, role)
+        if hub.registry.user_for_token(token) is None:
+            hub.registry.register_user(agency, role, name, token=token)
+        users.append(DemoUser(agency, role, name, token))
+    for agency, submission in _notifications(now or datetime.now(UTC)):
+        hub.intake.submit(agency, "demo", submission)
+    return users
+
+
+def describe_users(users: list[DemoUser]) -> list[dict[str, Any]]:
+    return [{"agency": u.agency, "role": u.role, "name": u.name, "token": u.token}
+            for u in users]

@@ -1,0 +1,117 @@
+"""Receiving notifications: validate, link subjects to person records, store once.
+
+The same agency re-sending the same ``source_ref`` gets the first notification back and
+nothing is stored twice: the reference is claimed in the same atomic save as the
+notification, so a race between two copies is settled by the event store.
+"""
+
+import hmac
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID, uuid4
+
+from domain.errors import InvalidContent
+from domain.indexes import KeyIndex
+from domain.notifications import (
+    Notification,
+    NotificationSubmission,
+    SubjectSubmission,
+    validate_submission,
+)
+from domain.people import PersonKind, PersonRecord
+from hub.errors import InvalidInput
+from hub.store import HubStore
+
+
+@dataclass(frozen=True)
+class Receipt:
+    id: UUID
+    child_ids: list[UUID]
+    created: bool
+
+    def as_dict(self) -> dict[str, object]:
+        return {"id": str(self.id), "child_ids": [str(c) for c in self.child_ids]}
+
+
+class LinkHasher:
+    """Keyed hashes of link keys, so identifiers are never stored or matched in plaintext."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def __call__(self, link_key: str) -> str:
+        return hmac.new(self._secret, link_key.encode(), "sha256").hexdigest()
+
+
+class NotificationIntake:
+    def __init__(self, store: HubStore, link_hasher: LinkHasher,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._hash = link_hasher
+        self._clock = clock
+
+    def submit(self, agency_id: str, submitted_by: str,
+               submission: NotificationSubmission) -> Receipt:
+        """Store a notification from ``agency_id`` (taken from the caller, never the body)."""
+        try:
+            valid = validate_submission(submission, self._clock())
+        except InvalidContent as error:
+            raise InvalidInput(str(error)) from None
+        return self._store.write(lambda: self._store_once(agency_id, submitted_by, valid))
+
+    def _store_once(self, agency_id: str, submitted_by: str,
+                    submission: NotificationSubmission) -> Receipt:
+        source_key = f"source-ref:{agency_id}:{submission.source_ref}"
+        existing_id = self._store.lookup(source_key)
+        if existing_id is not None:
+            existing = self._store.find(existing_id, Notification)
+            if existing is not None:
+                return Receipt(existing.id, existing.child_ids, created=False)
+
+        notification_id = uuid4()
+        to_save: list[PersonRecord | Notification | KeyIndex] = []
+        people: list[PersonRecord] = []
+        for subject in submission.subjects:
+            person, claims = self._link(subject, agency_id, already=people)
+            people.append(person)
+            to_save.extend(claims)
+        notification = Notification.receive(
+            notification_id, submission, agency_id, submitted_by, [p.id for p in people],
+        )
+        for subject, person in zip(submission.subjects, people, strict=True):
+            person.link_notification(
+                notification_id=notification_id, notification_type=submission.type.value,
+                agency=agency_id, role=subject.role.value, occurred_at=submission.occurred_at,
+            )
+        unique_people = list({p.id: p for p in people}.values())
+        self._store.save(notification, *unique_people, *to_save,
+                         KeyIndex(key=source_key, target=notification_id))
+        return Receipt(notification_id, notification.child_ids, created=True)
+
+    def _link(self, subject: SubjectSubmission, agency_id: str,
+              already: list[PersonRecord]) -> tuple[PersonRecord, list[KeyIndex]]:
+        """The person record this subject belongs to, and the new link keys to claim.
+
+        A subject matches an existing record on an exact identifier, or on name, date of
+        birth and postcode together; the strongest key that matches wins.
+        """
+        hashes = [self._hash(k) for k in subject.link_keys()]
+        kind = PersonKind.CHILD if subject.is_child else PersonKind.ADULT
+        person: PersonRecord | None = None
+        for digest in hashes:
+            match = next((p for p in already if digest in p.link_hashes), None)
+            if match is None:
+                target = self._store.lookup(f"link:{digest}")
+                match = self._store.find(target, PersonRecord) if target else None
+            if match is not None and match.kind == kind.value:
+                person = match
+                break
+        unclaimed = [h for h in hashes if self._store.lookup(f"link:{h}") is None
+                     and not any(h in p.link_hashes for p in already)]
+        if person is None:
+            person = PersonRecord.register(uuid4(), kind, subject.identity(), unclaimed,
+                                           registered_by=agency_id)
+        else:
+            person.add_identifiers(subject.identity(), unclaimed, added_by=agency_id)
+        return person, [KeyIndex(key=f"link:{h}", target=person.id) for h in unclaimed]

@@ -1,0 +1,71 @@
+"""The event store: one eventsourcing application holding every aggregate and the audit log."""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Transcoding
+
+from domain.indexes import KeyIndex, index_id
+from domain.personal import Personal
+from hub.errors import Conflict, StoreUnavailable
+
+A = TypeVar("A", bound=Aggregate)
+T = TypeVar("T")
+
+# Optimistic writes that lose a race are re-run this many times before giving up (409).
+WRITE_ATTEMPTS = 8
+
+
+class PersonalAsPlainData(Transcoding):
+    """How a ``Personal`` value is written inside an event's state."""
+
+    type = Personal
+    name = "personal"
+
+    def encode(self, obj: Personal) -> dict[str, Any]:
+        return {"h": str(obj.holder), "f": obj.field, "v": obj.value}
+
+    def decode(self, data: dict[str, Any]) -> Personal:
+        return Personal(UUID(data["h"]), data["f"], data["v"])
+
+
+class HubStore(Application[UUID]):
+    """All of the hub's records, in one append-only store."""
+
+    name = "hub"
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(PersonalAsPlainData())
+
+    def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
+        """The aggregate of that kind with that id, or None."""
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
+        except PersistenceError as error:
+            raise StoreUnavailable("the event store did not answer") from error
+        return aggregate if isinstance(aggregate, kind) else None
+
+    def lookup(self, key: str) -> UUID | None:
+        """The record a unique key points at, if the key has been claimed."""
+        index = self.find(index_id(key), KeyIndex)
+        return index.target if index else None
+
+    def write(self, attempt: Callable[[], T]) -> T:
+        """Run a read-decide-save function, again from the start if another writer won a race.
+
+        ``attempt`` must load what it needs afresh each time and save atomically.
+        """
+        for _ in range(WRITE_ATTEMPTS):
+            try:
+                return attempt()
+            except IntegrityError:
+                continue
+            except PersistenceError as error:
+                raise StoreUnavailable("the event store did not answer") from error
+        raise Conflict("the record kept changing while it was being written; try again")

@@ -1,0 +1,1 @@
+"""Access policies as data (Casbin model and policy files) and the decision point."""
