@@ -4,6 +4,9 @@
     sqlite:///var/hub.sqlite3               embedded, a relative path; sqlite:////abs/path
     postgresql://user[:pw]@host[:port]/db[?schema=name]
 
+Both databases take ``?lock_timeout=SECONDS``: how long a write waits for a lock before the
+store reports itself unavailable (default 10 s on SQLite, 5 s on PostgreSQL).
+
 The result is the environment that configures an eventsourcing application.
 """
 
@@ -20,14 +23,14 @@ def store_environment(url: str) -> dict[str, str]:
     if url == "memory://":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if url.startswith("sqlite:///"):
-        path = url[len("sqlite:///"):]
+        path, _, query = url[len("sqlite:///"):].partition("?")
         if not path or path.startswith(":memory:"):
             raise StoreUrlError("HUB_STORE_URL: sqlite needs a file path (use memory:// instead)")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
-            "SQLITE_LOCK_TIMEOUT": "10",
+            "SQLITE_LOCK_TIMEOUT": _lock_timeout(query, "10"),
         }
     parts = urlsplit(url)
     if parts.scheme in ("postgresql", "postgres"):
@@ -44,7 +47,7 @@ def store_environment(url: str) -> dict[str, str]:
             "POSTGRES_CONNECT_TIMEOUT": "5",
             "POSTGRES_POOL_SIZE": "5",
             "POSTGRES_MAX_OVERFLOW": "10",
-            "POSTGRES_LOCK_TIMEOUT": "5",
+            "POSTGRES_LOCK_TIMEOUT": _lock_timeout(parts.query, "5"),
         }
         schema = parse_qs(parts.query).get("schema")
         if schema:
@@ -53,3 +56,12 @@ def store_environment(url: str) -> dict[str, str]:
     raise StoreUrlError(
         "HUB_STORE_URL must be memory://, sqlite:///PATH or postgresql://USER@HOST:PORT/DB"
     )
+
+
+def _lock_timeout(query: str, default: str) -> str:
+    values = parse_qs(query).get("lock_timeout")
+    if not values:
+        return default
+    if not values[0].isdigit() or not 1 <= int(values[0]) <= 600:
+        raise StoreUrlError("HUB_STORE_URL: lock_timeout must be whole seconds from 1 to 600")
+    return values[0]

@@ -1,6 +1,7 @@
 """The ``hub`` command line. Exit 0 success, 1 a check failed, 2 bad usage or bad input."""
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -59,13 +60,15 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from hub.api.app import create_app
     from hub.bootstrap import bootstrap
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     print(f"hub: serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
+    # uvicorn's access log prints raw paths, which hold record ids; hub.access logs templates.
+    options = {"host": args.host, "port": args.port, "log_level": "info", "access_log": False}
     if args.workers > 1:
-        uvicorn.run("hub.api.app:app_from_environment", factory=True, host=args.host,
-                    port=args.port, workers=args.workers, log_level="info")
+        uvicorn.run("hub.api.app:app_from_environment", factory=True, workers=args.workers,
+                    **options)
     else:
-        uvicorn.run(create_app(bootstrap(settings)), host=args.host, port=args.port,
-                    log_level="info")
+        uvicorn.run(create_app(bootstrap(settings)), **options)
     return 0
 
 

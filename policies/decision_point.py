@@ -6,6 +6,7 @@ the memo is dropped whenever the policy changes.
 """
 
 import hashlib
+import logging
 from dataclasses import dataclass
 from importlib import resources
 from threading import Lock
@@ -46,6 +47,9 @@ def packaged_policy(name: str) -> PolicyText:
 
 
 def build_enforcer(text: PolicyText) -> casbin.Enforcer:
+    # Casbin logs grants at INFO and refusals at WARNING; the audit trail records both.
+    for name in ("casbin", "casbin.enforcer", "casbin.policy", "casbin.role"):
+        logging.getLogger(name).setLevel(logging.ERROR)
     model = Model()
     model.load_model_from_text(text.model)
     return casbin.Enforcer(model, StringAdapter(text.policy))

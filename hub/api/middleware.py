@@ -1,11 +1,15 @@
 """ASGI middleware: a ceiling on request bodies, and request metrics by route template."""
 
 import json
+import logging
 import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+
+access_log = logging.getLogger("hub.access")
 
 
 class _TooLarge(Exception):
@@ -66,7 +70,7 @@ class BodyLimit:
 
 
 class RequestMetrics:
-    """Counts and times requests by route template (never the raw path: it may hold ids)."""
+    """Counts, times and logs requests by route template (never the raw path: it holds ids)."""
 
     def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
         self.app = app
@@ -94,5 +98,7 @@ class RequestMetrics:
             route: Any = scope.get("route")
             template = getattr(route, "path", "unmatched")
             method = scope.get("method", "?")
+            elapsed = time.perf_counter() - began
             self.requests.labels(method, template, str(status)).inc()
-            self.latency.labels(method, template).observe(time.perf_counter() - began)
+            self.latency.labels(method, template).observe(elapsed)
+            access_log.info("%s %s %d %.1fms", method, template, status, elapsed * 1000)

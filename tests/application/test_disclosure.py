@@ -1,0 +1,119 @@
+"""Reads of personal data: filtered by the policy, and audited before anything is returned."""
+
+import pytest
+
+from domain.access import Purpose
+from domain.audit import AuditEntryRecorded
+from hub.bootstrap import Hub
+from hub.disclosure import ReadContext
+from hub.errors import NotEntitled
+from tests.support import child, notification, seed, submit
+
+
+def ctx(hub: Hub, token: str, purpose: Purpose = Purpose.TRIAGE,
+        case_ref: str | None = None) -> ReadContext:
+    return ReadContext(hub.registry.authenticate(token), purpose, case_ref)
+
+
+def last_entry(hub: Hub) -> AuditEntryRecorded:
+    entries = list(hub.audit.entries())
+    return entries[-1]
+
+
+def test_mash_reads_the_chronology_in_full_and_it_is_audited(hub: Hub) -> None:
+    tokens = seed(hub)
+    receipt = submit(hub, "notts-police", notification())
+    chronology = hub.disclosure.chronology(
+        ctx(hub, tokens["city-mash"], Purpose.TRIAGE, "MASH-7"), receipt.child_ids[0])
+    [item] = chronology["items"]
+    assert item["visibility"] == "full"
+    assert item["details"]["summary"] == "free text from the sending agency"
+    assert item["subjects"][0]["given_name"] == "Amy"
+    entry = last_entry(hub)
+    assert (entry.kind, entry.action, entry.purpose, entry.case_ref) == \
+        ("disclosure", "read-chronology", "triage", "MASH-7")
+    assert entry.actor["agency"] == "city-mash" and entry.actor["role"] == "mash-worker"
+    assert entry.child_ids == receipt.child_ids
+    visible = {r["record"]: r["visibility"] for r in entry.records}
+    assert visible[str(receipt.id)] == "full"
+    assert all(r["rule"] for r in entry.records)
+    assert entry.policy_version == hub.decisions.policy_version
+
+
+def test_another_police_force_is_refused_and_the_refusal_is_audited(hub: Hub) -> None:
+    tokens = seed(hub)
+    receipt = submit(hub, "notts-police", notification())
+    size = hub.audit.size()
+    with pytest.raises(NotEntitled):
+        hub.disclosure.chronology(ctx(hub, tokens["derbys-police"]), receipt.child_ids[0])
+    with pytest.raises(NotEntitled):
+        hub.disclosure.notification(ctx(hub, tokens["derbys-police"]), receipt.id)
+    assert hub.audit.size() == size + 2
+    entry = last_entry(hub)
+    assert entry.kind == "denial"
+    assert entry.actor["agency"] == "derbys-police"
+    assert entry.records[0]["visibility"] == "none"
+    assert entry.records[0]["rule"] == "default-deny"
+
+
+def test_the_sending_agency_sees_its_own_notification_in_full(hub: Hub) -> None:
+    tokens = seed(hub)
+    receipt = submit(hub, "notts-police", notification())
+    view = hub.disclosure.notification(ctx(hub, tokens["notts-police"]), receipt.id)
+    assert view["visibility"] == "full"
+    assert view["source_ref"] == "NTP-2026-004211"
+    assert [s["role"] for s in view["subjects"]] == ["child", "adult_victim", "perpetrator"]
+    assert last_entry(hub).records[0]["rule"] == "*, *, owner, *, *, full, allow"
+
+
+def test_a_chronology_holds_only_what_the_caller_may_know_newest_first(hub: Hub) -> None:
+    tokens = seed(hub)
+    amy = child(postcode="NG5 1AB")
+    police = submit(hub, "notts-police", notification("P1", subjects=[amy],
+                                                      occurred_at="2026-11-20T22:15:00Z"))
+    school = submit(hub, "riverside-primary", notification(
+        "S1", "school_concern", subjects=[amy], occurred_at="2026-11-18T09:00:00Z",
+        summary="tired", child_words="they were shouting"))
+    health = submit(hub, "city-health", notification(
+        "H1", "health_concern", subjects=[amy], occurred_at="2026-11-19T12:00:00Z"))
+    child_id = police.child_ids[0]
+    assert school.child_ids == [child_id] == health.child_ids
+
+    mash = hub.disclosure.chronology(ctx(hub, tokens["city-mash"]), child_id)
+    assert [i["id"] for i in mash["items"]] == [str(police.id), str(health.id), str(school.id)]
+
+    own = hub.disclosure.chronology(ctx(hub, tokens["riverside-primary"]), child_id)
+    assert [i["id"] for i in own["items"]] == [str(school.id)]
+    assert own["items"][0]["details"]["child_words"] == "they were shouting"
+    records = {r["record"]: r["visibility"] for r in last_entry(hub).records}
+    assert records[str(police.id)] == "none" and records[str(school.id)] == "full"
+
+
+def test_the_identity_record_is_for_the_mash_and_dart(hub: Hub) -> None:
+    tokens = seed(hub)
+    receipt = submit(hub, "notts-police", notification(
+        subjects=[child(nhs_number="9434765919", postcode="NG5 1AB")]))
+    record = hub.disclosure.child(ctx(hub, tokens["city-dart"]), receipt.child_ids[0])
+    assert (record["given_name"], record["nhs_number"], record["known_to"]) == \
+        ("Amy", "9434765919", ["notts-police"])
+    for agency in ("notts-police", "riverside-primary", "city-health", "info-governance"):
+        with pytest.raises(NotEntitled):
+            hub.disclosure.child(ctx(hub, tokens[agency]), receipt.child_ids[0])
+        assert last_entry(hub).kind == "denial"
+
+
+def test_audit_entries_hold_no_personal_data(hub: Hub) -> None:
+    tokens = seed(hub)
+    receipt = submit(hub, "notts-police", notification(
+        subjects=[child(nhs_number="9434765919", postcode="NG5 1AB")]))
+    hub.disclosure.chronology(ctx(hub, tokens["city-mash"]), receipt.child_ids[0])
+    with pytest.raises(NotEntitled):
+        hub.disclosure.chronology(ctx(hub, tokens["derbys-police"]), receipt.child_ids[0])
+    personal = [b"Amy", b"Hart", b"2016-04-02", b"9434765919", b"NG5 1AB", b"free text"]
+    audit_states = [
+        hub.store.mapper.to_stored_event(entry).state for entry in hub.audit.entries()
+    ]
+    assert len(audit_states) == 2
+    for state in audit_states:
+        for value in personal:
+            assert value not in state
