@@ -162,7 +162,8 @@ def validate_subject(subject: SubjectSubmission, index: int, occurred_at: dateti
     )
 
 
-def validate_submission(submission: NotificationSubmission, now: datetime) -> NotificationSubmission:
+def validate_submission(submission: NotificationSubmission,
+                        now: datetime) -> NotificationSubmission:
     """Apply the domain's rules; return the submission with identifiers in canonical form."""
     if not _SOURCE_REF_RE.fullmatch(submission.source_ref):
         raise InvalidContent("source_ref", "must be 1-64 letters, digits or . _ / : -")
@@ -216,7 +217,7 @@ class Notification(Aggregate):
     @event(Received)
     def __init__(
         self,
-        id: UUID,  # noqa: A002 - eventsourcing's name for the aggregate's identity
+        id: UUID,
         notification_type: str,
         source_agency: str,
         source_ref: str,
@@ -236,7 +237,7 @@ class Notification(Aggregate):
     @classmethod
     def receive(
         cls,
-        id: UUID,  # noqa: A002
+        id: UUID,
         submission: NotificationSubmission,
         source_agency: str,
         submitted_by: str,

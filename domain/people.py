@@ -33,7 +33,7 @@ class PersonRecord(Aggregate):
     @event(Registered)
     def __init__(
         self,
-        id: UUID,  # noqa: A002 - eventsourcing's name for the aggregate's identity
+        id: UUID,
         kind: str,
         identity: dict[str, Personal],
         link_hashes: list[str],
@@ -99,7 +99,7 @@ class PersonRecord(Aggregate):
 
     @classmethod
     def register(
-        cls, id: UUID, kind: PersonKind, identity: dict[str, str],  # noqa: A002
+        cls, id: UUID, kind: PersonKind, identity: dict[str, str],
         link_hashes: list[str], registered_by: str,
     ) -> "PersonRecord":
         return cls(

@@ -98,8 +98,8 @@ def run(argv: Sequence[str]) -> int:
             from hub.demo import seed_demo
 
             print("demo users (agency, role, name, token):")
-            for user in seed_demo(hub):
-                print(f"  {user.agency:18} {user.role:20} {user.name:18} {user.token}")
+            for demo in seed_demo(hub):
+                print(f"  {demo.agency:18} {demo.role:20} {demo.name:18} {demo.token}")
             print("API docs: http://127.0.0.1:8000/docs")
     finally:
         hub.close()

@@ -6,9 +6,9 @@ again prints the same working tokens without the hub ever storing a token in cle
 
 import hashlib
 import hmac
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from domain.notifications import (
     DashAssessment,
@@ -20,7 +20,7 @@ from domain.notifications import (
 )
 from hub.bootstrap import Hub
 from hub.errors import Conflict
-from hub.registry import TOKEN_PREFIX
+from hub.registry import BEARER_PREFIX
 from hub.settings import SettingsError
 
 AGENCIES = [
@@ -61,7 +61,7 @@ class DemoUser:
 
 def demo_token(secret: bytes, agency: str, role: str) -> str:
     mac = hmac.new(secret, f"{agency}/{role}".encode(), hashlib.sha256).hexdigest()
-    return f"{TOKEN_PREFIX}demo_{mac[:40]}"
+    return f"{BEARER_PREFIX}demo_{mac[:40]}"
 
 
 def _notifications(now: datetime) -> list[tuple[str, NotificationSubmission]]:
@@ -100,10 +100,8 @@ def seed_demo(hub: Hub, now: datetime | None = None) -> list[DemoUser]:
     if hub.settings.is_production:
         raise SettingsError("demo data is refused when HUB_ENV=production")
     for agency_id, kind, name, urn in AGENCIES:
-        try:
+        with suppress(Conflict):  # already seeded by an earlier run
             hub.registry.register_agency(agency_id, kind, name, urn)
-        except Conflict:
-            pass  # already seeded
     secret = hub.keys.secret("demo")
     users = []
     for agency, role, name in USERS:
@@ -115,7 +113,3 @@ def seed_demo(hub: Hub, now: datetime | None = None) -> list[DemoUser]:
         hub.intake.submit(agency, "demo", submission)
     return users
 
-
-def describe_users(users: list[DemoUser]) -> list[dict[str, Any]]:
-    return [{"agency": u.agency, "role": u.role, "name": u.name, "token": u.token}
-            for u in users]

@@ -13,7 +13,7 @@ from hub.errors import Conflict, NotAuthenticated, NotFound
 from hub.store import HubStore
 from policies.decision_point import MembershipPolicy
 
-TOKEN_PREFIX = "hub_"
+BEARER_PREFIX = "hub_"
 
 
 def token_hash(token: str) -> str:
@@ -22,7 +22,7 @@ def token_hash(token: str) -> str:
 
 
 def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return BEARER_PREFIX + secrets.token_urlsafe(32)
 
 
 @dataclass(frozen=True)

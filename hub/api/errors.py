@@ -67,6 +67,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         # The route and the exception type only: values may hold personal data.
-        log.error("unexpected %s on %s %s", type(exc).__name__, request.method,
-                  request.scope.get("route").path if request.scope.get("route") else "?")
+        route = getattr(request.scope.get("route"), "path", "unmatched")
+        log.error("unexpected %s on %s %s", type(exc).__name__, request.method, route)
         return error_response(500, "internal", "the hub failed to answer; it has been logged")

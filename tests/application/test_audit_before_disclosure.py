@@ -6,7 +6,7 @@ audit append times out, while reads of the data itself would still succeed.
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import psycopg
@@ -39,16 +39,16 @@ def postgres_write_lock(schema: str) -> Iterator[None]:
         conn.rollback()
 
 
-def check_no_data_without_audit(store_url: str, home: Path, lock: object) -> None:
+def check_no_data_without_audit(store_url: str, home: Path,
+                                lock: AbstractContextManager[None]) -> None:
     hub = bootstrap(Settings(store_url=store_url, home=home))
     try:
         tokens = seed(hub)
         receipt = submit(hub, "notts-police", notification())
         reader = ReadContext(hub.registry.authenticate(tokens["city-mash"]), Purpose.TRIAGE, None)
         size = hub.audit.size()
-        with lock:  # type: ignore[attr-defined]
-            with pytest.raises(AuditUnavailable):
-                hub.disclosure.chronology(reader, receipt.child_ids[0])
+        with lock, pytest.raises(AuditUnavailable):
+            hub.disclosure.chronology(reader, receipt.child_ids[0])
         assert hub.audit.size() == size
         # Once the store is writable again, the same read is audited and answered.
         assert hub.disclosure.chronology(reader, receipt.child_ids[0])["items"]

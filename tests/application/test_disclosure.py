@@ -32,7 +32,8 @@ def test_mash_reads_the_chronology_in_full_and_it_is_audited(hub: Hub) -> None:
     entry = last_entry(hub)
     assert (entry.kind, entry.action, entry.purpose, entry.case_ref) == \
         ("disclosure", "read-chronology", "triage", "MASH-7")
-    assert entry.actor["agency"] == "city-mash" and entry.actor["role"] == "mash-worker"
+    assert entry.actor["agency"] == "city-mash"
+    assert entry.actor["role"] == "mash-worker"
     assert entry.child_ids == receipt.child_ids
     visible = {r["record"]: r["visibility"] for r in entry.records}
     assert visible[str(receipt.id)] == "full"
@@ -86,7 +87,8 @@ def test_a_chronology_holds_only_what_the_caller_may_know_newest_first(hub: Hub)
     assert [i["id"] for i in own["items"]] == [str(school.id)]
     assert own["items"][0]["details"]["child_words"] == "they were shouting"
     records = {r["record"]: r["visibility"] for r in last_entry(hub).records}
-    assert records[str(police.id)] == "none" and records[str(school.id)] == "full"
+    assert records[str(police.id)] == "none"
+    assert records[str(school.id)] == "full"
 
 
 def test_the_identity_record_is_for_the_mash_and_dart(hub: Hub) -> None:

@@ -21,7 +21,8 @@ def test_a_notification_is_stored_with_its_children(hub: Hub) -> None:
     assert stored.child_ids == receipt.child_ids
     assert len(stored.person_ids) == 3
     person = hub.store.find(receipt.child_ids[0], PersonRecord)
-    assert person is not None and person.is_child
+    assert person is not None
+    assert person.is_child
     assert person.identity["given_name"].value == "Amy"
 
 
@@ -39,7 +40,8 @@ def test_another_agency_may_use_the_same_source_ref(hub: Hub) -> None:
     seed(hub)
     first = submit(hub, "notts-police", notification())
     other = submit(hub, "derbys-police", notification())
-    assert other.created and other.id != first.id
+    assert other.created
+    assert other.id != first.id
 
 
 def test_concurrent_copies_of_one_notification_are_stored_once(hub: Hub) -> None:
@@ -62,8 +64,8 @@ def test_an_exact_nhs_number_links_to_the_existing_child(hub: Hub) -> None:
     seed(hub)
     first = submit(hub, "notts-police", notification(
         "A1", subjects=[child("Amy", "Hart", nhs_number="9434765919")]))
-    second = submit(hub, "city-health", notification(
-        "H1", "health_concern", subjects=[child("Amelia", "Hart-Smith", nhs_number="943 476 5919")]))
+    second = submit(hub, "city-health", notification("H1", "health_concern", subjects=[
+        child("Amelia", "Hart-Smith", nhs_number="943 476 5919")]))
     assert second.child_ids == first.child_ids
     person = hub.store.find(first.child_ids[0], PersonRecord)
     assert person is not None
@@ -75,8 +77,8 @@ def test_name_dob_and_postcode_together_link(hub: Hub) -> None:
     seed(hub)
     first = submit(hub, "notts-police", notification(
         "A1", subjects=[child(postcode="NG5 1AB")]))
-    second = submit(hub, "riverside-primary", notification(
-        "S1", "school_concern", subjects=[child("AMY", "hart", postcode="ng51ab", upn="B801200005001")]))
+    second = submit(hub, "riverside-primary", notification("S1", "school_concern", subjects=[
+        child("AMY", "hart", postcode="ng51ab", upn="B801200005001")]))
     assert second.child_ids == first.child_ids
     # The UPN learned from the school now links on its own.
     third = submit(hub, "city-health", notification(
@@ -85,7 +87,8 @@ def test_name_dob_and_postcode_together_link(hub: Hub) -> None:
 
 
 @pytest.mark.parametrize("different", [{"dob": "2016-04-03"}, {"given": "Amie"}])
-def test_a_partial_demographic_match_creates_a_new_child(hub: Hub, different: dict[str, str]) -> None:
+def test_a_partial_demographic_match_creates_a_new_child(hub: Hub,
+                                                         different: dict[str, str]) -> None:
     seed(hub)
     first = submit(hub, "notts-police", notification("A1", subjects=[child(postcode="NG5 1AB")]))
     second = submit(hub, "notts-police", notification(

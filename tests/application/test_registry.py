@@ -11,7 +11,8 @@ def test_a_token_is_random_and_stored_only_as_a_hash(hub: Hub) -> None:
     hub.registry.register_agency("notts-police", "police", "Nottinghamshire Police")
     user, token = hub.registry.register_user("notts-police", "police-officer", "PC One")
     _, other = hub.registry.register_user("notts-police", "police-officer", "PC Two")
-    assert token != other and len(token) >= 40
+    assert token != other
+    assert len(token) >= 40
     for stored in hub.store.recorder.select_notifications(start=1, limit=100):
         assert token.encode() not in stored.state
     assert hub.store.lookup(f"token:{token_hash(token)}") is not None

@@ -59,7 +59,8 @@ def test_unknown_subjects_are_denied() -> None:
 
 
 @pytest.mark.parametrize(("kind", "role", "allowed"), [
-    ("police", "police-officer", True), ("school", "dsl", True), ("school", "police-officer", False),
+    ("police", "police-officer", True), ("school", "dsl", True),
+    ("school", "police-officer", False),
     ("mash", "dsl", False), ("auditor", "auditor", True), ("police", "auditor", False),
 ])
 def test_membership_policy(kind: str, role: str, allowed: bool) -> None:

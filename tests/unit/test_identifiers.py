@@ -27,7 +27,8 @@ def test_invalid_nhs_numbers_are_refused(raw: str) -> None:
 
 def test_nhs_number_with_no_possible_check_digit_is_refused() -> None:
     # Weighted sum leaving remainder 1 would need check digit 10, which does not exist.
-    first_nine = next(f"{n:09d}" for n in range(10**8, 10**9) if nhs_check_digit(f"{n:09d}") is None)
+    first_nine = next(f"{n:09d}" for n in range(10**8, 10**9)
+                      if nhs_check_digit(f"{n:09d}") is None)
     for last in "0123456789":
         with pytest.raises(InvalidContent):
             normalise_nhs_number(first_nine + last)
