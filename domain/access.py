@@ -54,10 +54,41 @@ class Purpose(StrEnum):
 
 
 class Relation(StrEnum):
-    """How the caller's agency stands to the record asked for."""
+    """How the caller's agency stands to the record and its child (the strongest that holds)."""
 
     OWNER = "owner"  # the agency that sent or created the record
-    OTHER = "other"
+    PUPIL = "pupil"  # a school, and the child is its pupil
+    INVOLVED = "involved"  # the agency has sent something about the child within the window
+    NONE = "none"
+
+
+class Basis(StrEnum):
+    """A lawful basis that may hold for one read, beyond the caller's relation and role."""
+
+    NONE = "none"  # nothing but relation and role (own record, a safeguarding function)
+    STATUTORY = "statutory"  # an open s47 enquiry or strategy discussion the agency is part of
+    SHARING_DECISION = "sharing-decision"  # the owner's recorded decision to share
+    CONSENT = "consent"  # consent in scope, given and not withdrawn
+    BREAK_GLASS = "break-glass"  # an emergency access with a reason, reviewed afterwards
+
+
+# When several bases give the same visibility, the first in this order is relied on, so that
+# break-glass is used (and alerted) only when nothing else would do.
+BASIS_PREFERENCE = (Basis.NONE, Basis.STATUTORY, Basis.SHARING_DECISION, Basis.CONSENT,
+                    Basis.BREAK_GLASS)
+
+
+class Restriction(StrEnum):
+    """What holds a record back from this caller; the strongest one is decided on."""
+
+    NONE = "none"
+    CONSENT_REFUSED = "consent-refused"  # a refusal of consent covers this sharing
+    RESTRICTED = "restricted"  # the owner marked the record restricted
+    NOT_SHARED = "not-shared"  # the owner decided not to share this with the caller's agency
+
+
+RESTRICTION_STRENGTH = (Restriction.NONE, Restriction.CONSENT_REFUSED, Restriction.RESTRICTED,
+                        Restriction.NOT_SHARED)
 
 
 DATA_CLASS_OF_NOTIFICATION: dict[NotificationType, DataClass] = {
@@ -82,12 +113,27 @@ def parse_purpose(raw: str | None) -> Purpose:
         raise InvalidContent("X-Purpose", f"must be one of: {allowed}") from None
 
 
+def parse_break_glass(raw: str | None) -> str | None:
+    """The reason given for an emergency access, or None when none is claimed."""
+    if raw is None:
+        return None
+    reason = " ".join(raw.split())
+    if len(reason) < 10:
+        raise InvalidContent("X-Break-Glass", "the emergency reason must be a sentence")
+    if len(reason) > 500:
+        raise InvalidContent("X-Break-Glass", "the emergency reason must be under 500 characters")
+    return reason
+
+
 def parse_case_ref(raw: str | None) -> str | None:
     if raw is None or not raw.strip():
         return None
     if not _CASE_REF_RE.fullmatch(raw.strip()):
         raise InvalidContent("X-Case-Ref", "must be 1-64 letters, digits or . _ / : -")
     return raw.strip()
+
+
+VISIBILITY_RANK = {Visibility.NONE: 0, Visibility.SUMMARY: 1, Visibility.FULL: 2}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,15 +145,19 @@ class AccessQuestion:
     relation: Relation
     data_class: DataClass
     purpose: Purpose
+    basis: Basis = Basis.NONE
+    restriction: Restriction = Restriction.NONE
 
 
 @dataclass(frozen=True, slots=True)
 class AccessDecision:
-    """What may be seen, and which rule of which policy version said so."""
+    """What may be seen, on which lawful ground, and which rule of which policy said so."""
 
     visibility: Visibility
     rule: str
     policy_version: str
+    ground: str = "none"
+    basis: Basis = Basis.NONE
 
     @property
     def allowed(self) -> bool:

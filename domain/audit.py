@@ -1,9 +1,11 @@
 """What the audit trail records: one entry per access decision or other audited act.
 
-Entries carry identifiers, roles, purposes, data classes and rules, never personal data,
-so the trail can be exported to auditors and verified without exposing a child's details.
+Entries carry identifiers, roles, purposes, data classes, bases and rules, never personal data
+(a break-glass reason is kept with the child's records, not here), so the trail can be
+exported to auditors and verified without exposing a child's details.
 """
 
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -14,12 +16,24 @@ from eventsourcing.domain import DomainEvent
 class AuditKind(StrEnum):
     DISCLOSURE = "disclosure"  # personal data was shown (fully or in summary)
     DENIAL = "denial"  # a request for personal data was refused
+    CONSENT = "consent"  # consent recorded or withdrawn
+    SHARING_DECISION = "sharing-decision"  # a decision to share, or not to share
+    ENQUIRY = "enquiry"  # a statutory enquiry opened or closed
+    RESTRICTION = "restriction"  # a record restricted or released by its owner
+    BREAK_GLASS_REVIEW = "break-glass-review"
+    POLICY = "policy"  # a policy version published
 
 
+@dataclass(frozen=True)
 class AuditEntryRecorded(DomainEvent):
-    """One leaf of the audit trail (its position is the event's originator_version - 1)."""
+    """One leaf of the audit trail (its index is the event's originator_version - 1).
+
+    ``previous`` is the hex Merkle leaf hash of the entry before it ("" for the first), so a
+    verifier can name the exact entry where the chain breaks.
+    """
 
     class_version = 1
+    previous: str
     kind: str
     action: str
     actor: dict[str, str]
@@ -28,3 +42,18 @@ class AuditEntryRecorded(DomainEvent):
     child_ids: list[UUID]
     records: list[dict[str, Any]]
     policy_version: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AccessNotified(DomainEvent):
+    """An entry in an agency's access-notification feed: another agency read its record."""
+
+    class_version = 1
+    audit_index: int
+    reader_agency: str
+    reader_role: str
+    purpose: str | None
+    child_id: UUID
+    records: list[dict[str, Any]]  # record id, data classes shown, visibility, basis
+    break_glass: bool

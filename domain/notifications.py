@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidContent
+from domain.errors import InvalidContent, RuleViolation
 from domain.identifiers import (
     age_on,
     normalise_name,
@@ -117,6 +117,8 @@ class DetailsSubmission:
     child_words: str | None = None
     welfare_check: bool | None = None
     dash: DashAssessment | None = None
+    # The location must be protected (a refuge, a reporting neighbour's address).
+    location_sensitive: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,7 @@ class Notification(Aggregate):
         source_agency: str
         source_ref: str
         occurred_at: datetime
+        received_at: datetime
         submitted_by: str
         subjects: list[dict[str, Any]]
         details: dict[str, Any]
@@ -222,6 +225,7 @@ class Notification(Aggregate):
         source_agency: str,
         source_ref: str,
         occurred_at: datetime,
+        received_at: datetime,
         submitted_by: str,
         subjects: list[dict[str, Any]],
         details: dict[str, Any],
@@ -230,9 +234,43 @@ class Notification(Aggregate):
         self.source_agency = source_agency
         self.source_ref = source_ref
         self.occurred_at = occurred_at
+        self.received_at = received_at
         self.submitted_by = submitted_by
         self.subjects = subjects
         self.details = details
+        self.restrictions: list[dict[str, Any]] = []
+
+    class RestrictionChanged(Aggregate.Event):
+        class_version = 1
+        restricted: bool
+        reason: str
+        changed_at: datetime
+        changed_by: dict[str, str]
+
+    @event(RestrictionChanged)
+    def _change_restriction(self, restricted: bool, reason: str, changed_at: datetime,
+                            changed_by: dict[str, str]) -> None:
+        self.restrictions.append({"restricted": restricted, "reason": reason,
+                                  "changed_at": changed_at, "changed_by": changed_by})
+
+    def restrict(self, restricted: bool, reason: str, agency: str, at: datetime,
+                 by: dict[str, str]) -> None:
+        """Only the owning agency marks its record restricted (summary-only to others)."""
+        if agency != self.source_agency:
+            raise RuleViolation("only the agency that sent a record may restrict it")
+        if not reason.strip():
+            raise InvalidContent("reason", "is required")
+        if self.restricted_at(at) == restricted:
+            raise RuleViolation("the record is already " +
+                                ("restricted" if restricted else "unrestricted"))
+        self._change_restriction(restricted, reason.strip()[:500], at, by)
+
+    def restricted_at(self, at: datetime) -> bool:
+        state = False
+        for change in self.restrictions:
+            if change["changed_at"] <= at:
+                state = change["restricted"]
+        return state
 
     @classmethod
     def receive(
@@ -242,6 +280,7 @@ class Notification(Aggregate):
         source_agency: str,
         submitted_by: str,
         person_ids: list[UUID],
+        received_at: datetime,
     ) -> "Notification":
         """Record a validated submission whose subjects are linked to ``person_ids``."""
         subjects: list[dict[str, Any]] = []
@@ -261,6 +300,7 @@ class Notification(Aggregate):
         d = submission.details
         details: dict[str, Any] = {
             "welfare_check": d.welfare_check,
+            "location_sensitive": bool(d.location_sensitive),
             "dash": ({"yes_count": d.dash.yes_count,
                       "answers": list(d.dash.answers) if d.dash.answers else None}
                      if d.dash else None),
@@ -274,6 +314,7 @@ class Notification(Aggregate):
             source_agency=source_agency,
             source_ref=submission.source_ref,
             occurred_at=submission.occurred_at,
+            received_at=received_at,
             submitted_by=submitted_by,
             subjects=subjects,
             details=details,

@@ -5,7 +5,7 @@ that name them. Linking (which record a new subject belongs to) is decided by th
 application from keyed hashes of ``SubjectSubmission.link_keys``.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -13,6 +13,10 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.personal import Personal
+
+# An agency counts as actively involved with a child for this long after it last sent
+# something about them.
+INVOLVEMENT_WINDOW = timedelta(days=365)
 
 
 class PersonKind(StrEnum):
@@ -77,6 +81,8 @@ class PersonRecord(Aggregate):
         agency: str
         role: str
         occurred_at: datetime
+        received_at: datetime
+        school_urn: str | None
 
     @event(NotificationLinked)
     def link_notification(
@@ -86,6 +92,8 @@ class PersonRecord(Aggregate):
         agency: str,
         role: str,
         occurred_at: datetime,
+        received_at: datetime,
+        school_urn: str | None,
     ) -> None:
         self.notifications.append({
             "notification_id": notification_id,
@@ -93,6 +101,8 @@ class PersonRecord(Aggregate):
             "agency": agency,
             "role": role,
             "occurred_at": occurred_at,
+            "received_at": received_at,
+            "school_urn": school_urn,
         })
         if agency not in self.known_to:
             self.known_to.append(agency)
@@ -113,3 +123,16 @@ class PersonRecord(Aggregate):
     @property
     def is_child(self) -> bool:
         return self.kind == PersonKind.CHILD.value
+
+    def involved(self, agency: str, at: datetime) -> bool:
+        """The agency sent something naming this person within the involvement window."""
+        return any(n["agency"] == agency and at - INVOLVEMENT_WINDOW <= n["received_at"] <= at
+                   for n in self.notifications)
+
+    def school_at(self, at: datetime) -> str | None:
+        """The school last named for this child by anything received by ``at``."""
+        urn = None
+        for n in self.notifications:
+            if n["received_at"] <= at and n["school_urn"] is not None:
+                urn = n["school_urn"]
+        return urn

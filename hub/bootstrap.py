@@ -7,10 +7,17 @@ from adapters.store import store_environment
 from hub.audit.trail import AuditTrail
 from hub.disclosure import Disclosure
 from hub.intake import LinkHasher, NotificationIntake
+from hub.policy_store import PolicyStore
 from hub.registry import Registry
 from hub.settings import Settings, SettingsError
+from hub.sharing import Sharing
 from hub.store import HubStore
-from policies.decision_point import DecisionPoint, MembershipPolicy, packaged_policy
+from policies.decision_point import (
+    CapabilityPolicy,
+    DecisionPoint,
+    MembershipPolicy,
+    packaged_policy,
+)
 
 
 @dataclass
@@ -23,8 +30,11 @@ class Hub:
     registry: Registry
     intake: NotificationIntake
     disclosure: Disclosure
+    sharing: Sharing
     audit: AuditTrail
     decisions: DecisionPoint
+    policies: PolicyStore
+    capabilities: CapabilityPolicy
 
     def close(self) -> None:
         self.store.close()
@@ -36,7 +46,9 @@ def bootstrap(settings: Settings) -> Hub:
     keys = KeyFiles(settings.home, may_generate=not settings.is_production)
     link_secret = keys.secret("link")
     store = HubStore(env=store_environment(settings.store_url))
-    decisions = DecisionPoint(packaged_policy("access"))
+    policies = PolicyStore(store)
+    decisions = _access_policy(policies, settings)
+    capabilities = CapabilityPolicy(packaged_policy("capability"))
     registry = Registry(store, MembershipPolicy(packaged_policy("membership")))
     audit = AuditTrail(store)
     return Hub(
@@ -45,7 +57,27 @@ def bootstrap(settings: Settings) -> Hub:
         keys=keys,
         registry=registry,
         intake=NotificationIntake(store, LinkHasher(link_secret)),
-        disclosure=Disclosure(store, registry, decisions, audit),
+        disclosure=Disclosure(store, registry, decisions, capabilities, audit),
+        sharing=Sharing(store, registry, capabilities, audit),
         audit=audit,
         decisions=decisions,
+        policies=policies,
+        capabilities=capabilities,
     )
+
+
+def _access_policy(policies: PolicyStore, settings: Settings) -> DecisionPoint:
+    """The access policy in force: the store's history, with the packaged one on first start.
+
+    In development a changed packaged policy is published as a new version; in production a
+    policy changes only by ``hub policy publish``, by a named person with a reason.
+    """
+    packaged = packaged_policy("access")
+    latest = policies.latest()
+    if latest is None or (latest.version != packaged.version and not settings.is_production):
+        reason = ("initial policy" if latest is None
+                  else "development: the packaged policy changed")
+        latest = policies.publish(packaged, author="hub (packaged policy)", reason=reason)
+    decisions = DecisionPoint(packaged)
+    policies.load_into(decisions)
+    return decisions

@@ -1,31 +1,39 @@
-"""Reading personal data: decide each record, audit the whole answer, then disclose.
+"""Reading personal data: decide each field class, audit the answer, then disclose.
 
-No audit, no disclosure: the entry is durable in the store before a view is returned, and
-if it cannot be written the caller gets AuditUnavailable and no data.
+No audit, no disclosure: the entry (with the access notifications owed to the agencies whose
+records were read) is durable in the store before a view is returned; if it cannot be
+written the caller gets AuditUnavailable and no data. Every field of a response is filtered by
+its own decision: a notification's content by its type's data class, the people in it by
+identity, a DASH score by da-risk, a flagged location by sensitive-location.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain.access import (
     DATA_CLASS_OF_NOTIFICATION,
-    AccessDecision,
-    AccessQuestion,
+    VISIBILITY_RANK,
+    Basis,
     DataClass,
     Purpose,
-    Relation,
     Visibility,
 )
 from domain.audit import AuditKind
+from domain.break_glass import BreakGlassAccess
+from domain.lawful_basis import SharingLedger
 from domain.notifications import Notification, NotificationType
 from domain.people import PersonRecord
-from domain.personal import reveal_fields
-from hub.audit.trail import AuditTrail
+from domain.personal import reveal, reveal_fields
+from hub.access import HUB_OWNER, AccessResolver, Judgement, Reader
+from hub.audit.trail import AuditTrail, Notice
 from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller, Registry
+from hub.sharing import BreakGlassRegister
 from hub.store import HubStore
-from policies.decision_point import DecisionPoint
+from policies.decision_point import CapabilityPolicy, DecisionPoint
 
 
 @dataclass(frozen=True)
@@ -35,29 +43,60 @@ class ReadContext:
     caller: Caller
     purpose: Purpose
     case_ref: str | None
+    break_glass_reason: str | None = None
+
+    @property
+    def reader(self) -> Reader:
+        c = self.caller
+        return Reader(c.agency_id, c.agency_kind, c.role, c.school_urn)
 
 
 @dataclass(frozen=True)
-class _Judged:
-    record_id: UUID
-    record_type: str
-    owner: str
-    data_class: DataClass
-    decision: AccessDecision
+class JudgedRecord:
+    """A notification read in the context of one child, with each field class decided."""
+
+    notification: Notification
+    child_id: UUID
+    fields: dict[DataClass, Judgement]
+    main: DataClass
+
+    @property
+    def visibility(self) -> Visibility:
+        return self.fields[self.main].decision.visibility
+
+    def shows(self, data_class: DataClass) -> bool:
+        judgement = self.fields.get(data_class)
+        return judgement is not None and judgement.decision.visibility is Visibility.FULL
 
     def audit_record(self) -> dict[str, Any]:
-        return {"record": str(self.record_id), "record_type": self.record_type,
-                "owner": self.owner, "data_class": self.data_class.value,
-                "visibility": self.decision.visibility.value, "rule": self.decision.rule}
+        return {"record": str(self.notification.id), "record_type": "notification",
+                "owner": self.notification.source_agency, "child": str(self.child_id),
+                "visibility": self.visibility.value,
+                "fields": [j.as_record() for j in self.fields.values()]}
+
+
+def field_classes(n: Notification) -> tuple[DataClass, list[DataClass]]:
+    """The record's main data class, and every class its fields belong to."""
+    main = DATA_CLASS_OF_NOTIFICATION[NotificationType(n.notification_type)]
+    classes = [main, DataClass.IDENTITY]
+    if n.details.get("dash") is not None:
+        classes.append(DataClass.DA_RISK)
+    if n.details.get("location") is not None and n.details.get("location_sensitive"):
+        classes.append(DataClass.SENSITIVE_LOCATION)
+    return main, list(dict.fromkeys(classes))
 
 
 class Disclosure:
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
-                 audit: AuditTrail) -> None:
+                 capabilities: CapabilityPolicy, audit: AuditTrail,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
         self._registry = registry
         self._decisions = decisions
+        self._capabilities = capabilities
         self._audit = audit
+        self._resolver = AccessResolver(store, decisions)
+        self._clock = clock
 
     # Queries -------------------------------------------------------------------------
 
@@ -65,17 +104,25 @@ class Disclosure:
         notification = self._store.find(notification_id, Notification)
         if notification is None:
             raise NotFound("no such notification")
-        judged = self._judge_notification(ctx, notification)
-        self._record(ctx, "read-notification", notification.child_ids, [judged])
-        if not judged.decision.allowed:
+        at = self._clock()
+        self._check_break_glass(ctx)
+        candidates = [self._judge_record(ctx, notification, child_id, at)
+                      for child_id in notification.child_ids]
+        best = max(candidates, key=lambda j: VISIBILITY_RANK[j.visibility])
+        self._record(ctx, "read-notification", [best.child_id], [best], at)
+        if best.visibility is Visibility.NONE:
             raise NotEntitled("you are not entitled to see this notification")
-        return self._notification_view(notification, judged.decision.visibility)
+        return self._notification_view(best)
 
     def child(self, ctx: ReadContext, child_id: UUID) -> dict[str, Any]:
         person = self._child(child_id)
-        judged = self._judge_identity(ctx, person)
-        self._record(ctx, "read-child", [person.id], [judged])
-        if judged.decision.visibility is not Visibility.FULL:
+        at = self._clock()
+        self._check_break_glass(ctx)
+        identity = self._judge_identity(ctx, person, at)
+        self._record(ctx, "read-child", [person.id], [], at, identity=identity,
+                     records=[self._identity_record(person, identity)],
+                     disclosed=identity.decision.visibility is Visibility.FULL)
+        if identity.decision.visibility is not Visibility.FULL:
             raise NotEntitled("you are not entitled to see this child's identity record")
         return {"id": str(person.id), "kind": person.kind,
                 **reveal_fields(dict(sorted(person.identity.items()))),
@@ -84,58 +131,113 @@ class Disclosure:
     def chronology(self, ctx: ReadContext, child_id: UUID) -> dict[str, Any]:
         """The child's multi-agency chronology, newest first, holding only what may be known."""
         person = self._child(child_id)
-        identity = self._judge_identity(ctx, person)
-        items: list[tuple[Notification, _Judged]] = []
+        at = self._clock()
+        self._check_break_glass(ctx)
+        identity = self._judge_identity(ctx, person, at)
+        judged = []
         for link in person.notifications:
             notification = self._store.find(link["notification_id"], Notification)
-            if notification is not None:
-                items.append((notification, self._judge_notification(ctx, notification)))
-        judged = [identity] + [j for _, j in items]
-        visible = [(n, j) for n, j in items if j.decision.allowed]
-        if not visible and not identity.decision.allowed:
-            self._record(ctx, "read-chronology", [person.id], judged)
+            if notification is not None and notification.received_at <= at:
+                judged.append(self._judge_record(ctx, notification, person.id, at))
+        visible = [j for j in judged if j.visibility is not Visibility.NONE]
+        records = [self._identity_record(person, identity)] + [j.audit_record() for j in judged]
+        self._record(ctx, "read-chronology", [person.id], judged, at, identity=identity,
+                     records=records)
+        if not visible and identity.decision.visibility is Visibility.NONE:
             raise NotEntitled("you are not entitled to see this child's chronology")
-        self._record(ctx, "read-chronology", [person.id], judged)
-        visible.sort(key=lambda pair: (pair[0].occurred_at, str(pair[0].id)), reverse=True)
-        return {
-            "child_id": str(person.id),
-            "items": [self._notification_view(n, j.decision.visibility) for n, j in visible],
-        }
+        visible.sort(key=lambda j: (j.notification.occurred_at, str(j.notification.id)),
+                     reverse=True)
+        return {"child_id": str(person.id),
+                "items": [self._notification_view(j) for j in visible]}
 
     # Decisions -----------------------------------------------------------------------
 
-    def _judge_notification(self, ctx: ReadContext, notification: Notification) -> _Judged:
-        data_class = DATA_CLASS_OF_NOTIFICATION[NotificationType(notification.notification_type)]
-        relation = (Relation.OWNER if notification.source_agency == ctx.caller.agency_id
-                    else Relation.OTHER)
-        return _Judged(notification.id, "notification", notification.source_agency, data_class,
-                       self._decide(ctx, relation, data_class))
+    def _judge_record(self, ctx: ReadContext, n: Notification, child_id: UUID,
+                      at: datetime) -> JudgedRecord:
+        child = self._child(child_id)
+        ledger = self._resolver.ledger(child_id)
+        main, classes = field_classes(n)
+        restricted = n.restricted_at(at)
+        fields = {c: self._judge(ctx, child, ledger, n.source_agency, c, restricted, at)
+                  for c in classes}
+        return JudgedRecord(n, child_id, fields, main)
 
-    def _judge_identity(self, ctx: ReadContext, person: PersonRecord) -> _Judged:
-        # A person record gathers what many agencies said; no single agency owns it.
-        return _Judged(person.id, "person", "hub", DataClass.IDENTITY,
-                       self._decide(ctx, Relation.OTHER, DataClass.IDENTITY))
+    def _judge_identity(self, ctx: ReadContext, person: PersonRecord, at: datetime) -> Judgement:
+        return self._judge(ctx, person, self._resolver.ledger(person.id), HUB_OWNER,
+                           DataClass.IDENTITY, False, at)
 
-    def _decide(self, ctx: ReadContext, relation: Relation, data_class: DataClass
-                ) -> AccessDecision:
-        return self._decisions.decide(AccessQuestion(
-            agency_kind=ctx.caller.agency_kind, role=ctx.caller.role, relation=relation,
-            data_class=data_class, purpose=ctx.purpose,
-        ))
+    def _judge(self, ctx: ReadContext, child: PersonRecord, ledger: SharingLedger | None,
+               owner: str, data_class: DataClass, restricted: bool, at: datetime) -> Judgement:
+        return self._resolver.judge(ctx.reader, ctx.purpose, child, ledger, owner, data_class,
+                                    restricted, at, break_glass=ctx.break_glass_reason is not None)
+
+    def _check_break_glass(self, ctx: ReadContext) -> None:
+        c = ctx.caller
+        if ctx.break_glass_reason is not None and not self._capabilities.allows(
+                c.agency_kind, c.role, "break-glass"):
+            raise NotEntitled("your role may not open records in an emergency (break-glass)")
 
     def _record(self, ctx: ReadContext, action: str, child_ids: list[UUID],
-                judged: list[_Judged]) -> None:
-        disclosed = any(j.decision.allowed for j in judged)
+                judged: list[JudgedRecord], at: datetime, identity: Judgement | None = None,
+                records: list[dict[str, Any]] | None = None,
+                disclosed: bool | None = None) -> None:
+        """Write the audit entry (and owners' notices) for this read, before it is answered."""
+        judgements = [j for r in judged for j in r.fields.values()]
+        if identity is not None:
+            judgements.append(identity)
+        shown = [r for r in judged if r.visibility is not Visibility.NONE]
+        allowed = disclosed if disclosed is not None else (
+            bool(shown) or (identity is not None and identity.decision.allowed))
+        glass = [j for j in judgements
+                 if j.decision.allowed and j.decision.basis is Basis.BREAK_GLASS]
+        details: dict[str, Any] = {"at": at.isoformat()}
+        if glass and allowed:
+            details["break_glass"] = str(self._save_break_glass(ctx, child_ids, shown, at))
         self._audit.record(
-            kind=AuditKind.DISCLOSURE if disclosed else AuditKind.DENIAL,
-            action=action,
-            actor=ctx.caller.as_actor(),
-            purpose=ctx.purpose.value,
-            case_ref=ctx.case_ref,
-            child_ids=child_ids,
-            records=[j.audit_record() for j in judged],
-            policy_version=self._decisions.policy_version,
+            kind=AuditKind.DISCLOSURE if allowed else AuditKind.DENIAL,
+            action=action, actor=ctx.caller.as_actor(), purpose=ctx.purpose.value,
+            case_ref=ctx.case_ref, child_ids=child_ids,
+            records=records if records is not None else [r.audit_record() for r in judged],
+            policy_version=self._decisions.version_at(at).text.version,
+            details=details, notices=self._notices(ctx, shown, bool(glass)),
         )
+
+    def _save_break_glass(self, ctx: ReadContext, child_ids: list[UUID],
+                          disclosed: list[JudgedRecord], at: datetime) -> UUID:
+        access = BreakGlassAccess.open(
+            uuid4(), child_ids[0], ctx.caller.as_actor(), ctx.purpose.value,
+            ctx.break_glass_reason or "", [str(r.notification.id) for r in disclosed],
+            sorted({r.notification.source_agency for r in disclosed}), at,
+        )
+        BreakGlassRegister(self._store).register(access)
+        return access.id
+
+    @staticmethod
+    def _notices(ctx: ReadContext, disclosed: list[JudgedRecord],
+                 break_glass: bool) -> list[Notice]:
+        """One notice per agency whose records another agency has just read."""
+        by_owner: dict[str, list[dict[str, Any]]] = {}
+        for r in disclosed:
+            owner = r.notification.source_agency
+            if owner in (ctx.caller.agency_id, HUB_OWNER):
+                continue
+            shown = [c.value for c, j in r.fields.items() if j.decision.allowed]
+            by_owner.setdefault(owner, []).append({
+                "record": str(r.notification.id), "data_classes": shown,
+                "visibility": r.visibility.value,
+                "basis": r.fields[r.main].decision.basis.value,
+            })
+        return [Notice(owner, {"reader_agency": ctx.caller.agency_id,
+                               "reader_role": ctx.caller.role, "purpose": ctx.purpose.value,
+                               "child_id": disclosed[0].child_id, "records": records,
+                               "break_glass": break_glass})
+                for owner, records in sorted(by_owner.items())]
+
+    @staticmethod
+    def _identity_record(person: PersonRecord, identity: Judgement) -> dict[str, Any]:
+        return {"record": str(person.id), "record_type": "person", "owner": HUB_OWNER,
+                "child": str(person.id), "visibility": identity.decision.visibility.value,
+                "fields": [identity.as_record()]}
 
     # Views ---------------------------------------------------------------------------
 
@@ -145,27 +247,39 @@ class Disclosure:
             raise NotFound("no such child")
         return person
 
-    def _notification_view(self, n: Notification, visibility: Visibility) -> dict[str, Any]:
+    def _notification_view(self, r: JudgedRecord) -> dict[str, Any]:
+        n = r.notification
         view: dict[str, Any] = {
-            "id": str(n.id),
-            "type": n.notification_type,
-            "agency": n.source_agency,
-            "occurred_at": n.occurred_at.isoformat(),
-            "visibility": visibility.value,
+            "id": str(n.id), "type": n.notification_type, "agency": n.source_agency,
+            "occurred_at": n.occurred_at.isoformat(), "visibility": r.visibility.value,
         }
-        if visibility is Visibility.SUMMARY:
+        if r.visibility is Visibility.SUMMARY:
             view["contact"] = self._contact(n.source_agency)
             return view
-        view["source_ref"] = n.source_ref
-        view["received_at"] = n.created_on.isoformat()
-        view["subjects"] = [
-            {"person_id": str(s["person_id"]), "role": s["role"],
-             **reveal_fields(s["identity"]),
-             "school_urn": s["school_urn"], "present": s["present"],
-             "spoken_to": s["spoken_to"], "pregnant": s["pregnant"]}
-            for s in n.subjects
-        ]
-        view["details"] = reveal_fields(n.details)
+        show_identity = r.shows(DataClass.IDENTITY)
+        subjects = []
+        for s in n.subjects:
+            subject: dict[str, Any] = {"role": s["role"]}
+            if show_identity:
+                subject["person_id"] = str(s["person_id"])
+                subject.update(reveal_fields(s["identity"]))
+            subject.update({"school_urn": s["school_urn"], "present": s["present"],
+                            "spoken_to": s["spoken_to"], "pregnant": s["pregnant"]})
+            subjects.append(subject)
+        d = n.details
+        details: dict[str, Any] = {"summary": reveal(d.get("summary")),
+                                   "child_words": reveal(d.get("child_words")),
+                                   "welfare_check": d.get("welfare_check")}
+        if d.get("dash") is not None and r.shows(DataClass.DA_RISK):
+            details["dash"] = d["dash"]
+        location_class = (DataClass.SENSITIVE_LOCATION if d.get("location_sensitive")
+                          else r.main)
+        if d.get("location") is not None and r.shows(location_class):
+            details["location"] = reveal(d["location"])
+            details["location_sensitive"] = bool(d.get("location_sensitive"))
+        view.update({"source_ref": n.source_ref, "received_at": n.received_at.isoformat(),
+                     "restricted": n.restricted_at(self._clock()), "subjects": subjects,
+                     "details": details})
         return view
 
     def _contact(self, agency_id: str) -> dict[str, Any]:

@@ -76,13 +76,16 @@ class NotificationIntake:
             person, claims = self._link(subject, agency_id, already=people)
             people.append(person)
             to_save.extend(claims)
+        received_at = self._clock()
         notification = Notification.receive(
             notification_id, submission, agency_id, submitted_by, [p.id for p in people],
+            received_at,
         )
         for subject, person in zip(submission.subjects, people, strict=True):
             person.link_notification(
                 notification_id=notification_id, notification_type=submission.type.value,
                 agency=agency_id, role=subject.role.value, occurred_at=submission.occurred_at,
+                received_at=received_at, school_urn=subject.school_urn,
             )
         unique_people = list({p.id: p for p in people}.values())
         self._store.save(notification, *unique_people, *to_save,

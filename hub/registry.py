@@ -33,6 +33,7 @@ class Caller:
     agency_id: str
     agency_kind: str
     role: str
+    school_urn: str | None = None
 
     def as_actor(self) -> dict[str, str]:
         return {"user_id": str(self.user_id), "agency": self.agency_id,
@@ -121,4 +122,4 @@ class Registry:
         if member is None or not member.active:
             raise NotAuthenticated("the bearer token is not recognised")
         agency = self.agency(member.agency_id)
-        return Caller(member.id, member.agency_id, agency["kind"], member.role)
+        return Caller(member.id, member.agency_id, agency["kind"], member.role, agency["urn"])

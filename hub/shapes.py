@@ -54,6 +54,7 @@ class DetailsIn(_Strict):
     child_words: str | None = None
     welfare_check: bool | None = None
     dash: DashIn | None = None
+    location_sensitive: bool | None = None
 
 
 class NotificationIn(_Strict):
@@ -74,7 +75,7 @@ class NotificationIn(_Strict):
             subjects=tuple(SubjectSubmission(**s.model_dump()) for s in self.subjects),
             details=DetailsSubmission(
                 summary=d.summary, location=d.location, child_words=d.child_words,
-                welfare_check=d.welfare_check,
+                welfare_check=d.welfare_check, location_sensitive=d.location_sensitive,
                 dash=(DashAssessment(d.dash.yes_count,
                                      tuple(d.dash.answers) if d.dash.answers is not None else None)
                       if d.dash else None),

@@ -1,13 +1,22 @@
 """The one place where access is decided.
 
-Casbin is the reference decision-maker. The decision for a set of discrete attributes never
-changes while the policy text is the same, so decisions are memoised per ``AccessQuestion``;
-the memo is dropped whenever the policy changes.
+Casbin is the reference decision-maker. For speed, each policy is also compiled: its rows are
+matched in plain Python with exactly the model's semantics (exact value or "*", the two
+restriction exceptions, first matching deny wins, otherwise the last matching allow is the
+rule reported), and answers are memoised per set of discrete attributes. The tests prove the
+compiled form gives Casbin's decision and rule over the whole attribute space; a model whose
+text differs from the one compiled here is decided by Casbin alone.
+
+Every policy version is kept with the instant it came into force, so a past access can be
+re-decided under the policy of its time.
 """
 
+import bisect
 import hashlib
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from threading import Lock
 
@@ -15,9 +24,19 @@ import casbin
 from casbin.model import Model
 from casbin.persist.adapters.string_adapter import StringAdapter
 
-from domain.access import AccessDecision, AccessQuestion, Visibility
+from domain.access import (
+    BASIS_PREFERENCE,
+    VISIBILITY_RANK,
+    AccessDecision,
+    AccessQuestion,
+    Basis,
+    Restriction,
+    Visibility,
+)
 
 DEFAULT_DENY_RULE = "default-deny"
+SENSITIVE = "sensitive-location"
+Request = tuple[str, str, str, str, str, str, str, str]
 
 
 @dataclass(frozen=True)
@@ -55,47 +74,155 @@ def build_enforcer(text: PolicyText) -> casbin.Enforcer:
     return casbin.Enforcer(model, StringAdapter(text.policy))
 
 
-class DecisionPoint:
-    """Turns an ``AccessQuestion`` into an ``AccessDecision`` with the rule that decided it."""
+def _matcher_line(model_text: str) -> str:
+    return next(line.strip() for line in model_text.splitlines() if line.strip().startswith("m ="))
 
-    def __init__(self, text: PolicyText) -> None:
+
+# The compiled evaluator implements this matcher, and only this one.
+COMPILED_MATCHER = _matcher_line(packaged_policy("access").model)
+
+
+class CompiledRows:
+    """The policy rows matched in Python with the access model's semantics."""
+
+    def __init__(self, rows: Iterable[Sequence[str]]) -> None:
+        self.rows = [tuple(row) for row in rows]
+
+    def evaluate(self, request: Request) -> tuple[bool, list[str]]:
+        kind, role, relation, dclass, purpose, basis, restriction, vis = request
+        explain: list[str] = []
+        allowed = False
+        for row in self.rows:
+            p_kind, p_role, p_rel, p_cls, p_pur, p_basis, p_restr, p_vis, eft, _ = row
+            if not (
+                p_vis == vis
+                and (p_kind == kind or p_kind == "*")
+                and (p_role == role or p_role == "*")
+                and (p_rel == relation or p_rel == "*")
+                and (p_cls == dclass or (p_cls == "*" and dclass != SENSITIVE))
+                and (p_pur == purpose or p_pur == "*")
+                and (p_basis == basis or p_basis == "*")
+                and (p_restr == restriction or (p_restr == "*" and restriction == "none"))
+            ):
+                continue
+            explain = list(row)
+            if eft == "deny":
+                return False, explain
+            if eft == "allow":
+                allowed = True
+        return allowed, explain
+
+
+@dataclass
+class PolicyVersion:
+    """One version of the access policy, ready to decide."""
+
+    text: PolicyText
+    enforcer: casbin.Enforcer
+    compiled: CompiledRows | None
+    memo: dict[Request, tuple[bool, list[str]]] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, text: PolicyText) -> "PolicyVersion":
+        enforcer = build_enforcer(text)
+        compiled = (CompiledRows(enforcer.get_policy())
+                    if _matcher_line(text.model) == COMPILED_MATCHER else None)
+        return cls(text, enforcer, compiled)
+
+    def enforce(self, request: Request) -> tuple[bool, list[str]]:
+        answer = self.memo.get(request)
+        if answer is None:
+            if self.compiled is not None:
+                answer = self.compiled.evaluate(request)
+            else:
+                allowed, explain = self.enforcer.enforce_ex(*request)
+                answer = (bool(allowed), list(explain))
+            self.memo[request] = answer
+        return answer
+
+
+class DecisionPoint:
+    """Turns an ``AccessQuestion`` into an ``AccessDecision`` under the policy in force."""
+
+    def __init__(self, text: PolicyText, effective_at: datetime | None = None) -> None:
         self._lock = Lock()
-        self._memo: dict[AccessQuestion, AccessDecision] = {}
-        self._text = text
-        self._enforcer = build_enforcer(text)
+        self._versions: dict[str, PolicyVersion] = {}
+        self._timeline: list[tuple[datetime, str]] = []
+        self._current = self._add(text)
+        if effective_at is not None:
+            self._timeline.append((effective_at, text.version))
+
+    def _add(self, text: PolicyText) -> PolicyVersion:
+        version = self._versions.get(text.version)
+        if version is None:
+            version = PolicyVersion.build(text)
+            self._versions[text.version] = version
+        return version
 
     @property
     def policy_version(self) -> str:
-        return self._text.version
+        return self._current.text.version
 
-    def replace_policy(self, text: PolicyText) -> None:
-        enforcer = build_enforcer(text)
+    @property
+    def policy_text(self) -> PolicyText:
+        return self._current.text
+
+    def adopt(self, text: PolicyText, effective_at: datetime) -> None:
+        """Bring a policy version into force from an instant (history is kept)."""
         with self._lock:
-            self._text, self._enforcer = text, enforcer
-            self._memo = {}
+            version = self._add(text)
+            bisect.insort(self._timeline, (effective_at, text.version))
+            if self._timeline[-1][1] == text.version:
+                self._current = version
 
-    def decide(self, question: AccessQuestion) -> AccessDecision:
-        decision = self._memo.get(question)
-        if decision is None:
-            with self._lock:
-                decision = self._decide(question)
-                self._memo[question] = decision
-        return decision
+    def version_at(self, at: datetime | None) -> PolicyVersion:
+        if at is None or not self._timeline:
+            return self._current
+        index = bisect.bisect_right(self._timeline, (at, "\uffff")) - 1
+        if index < 0:
+            return self._versions[self._timeline[0][1]]
+        return self._versions[self._timeline[index][1]]
 
-    def _decide(self, question: AccessQuestion) -> AccessDecision:
-        """Ask Casbin for full visibility, then for summary; the first allowed wins."""
-        refusing_rule = DEFAULT_DENY_RULE
+    def decide(self, question: AccessQuestion, at: datetime | None = None) -> AccessDecision:
+        """The visibility one basis gives: full if a row grants it, else summary, else none."""
+        version = self.version_at(at)
+        refusing = DEFAULT_DENY_RULE
         for visibility in (Visibility.FULL, Visibility.SUMMARY):
-            allowed, explain = self._enforcer.enforce_ex(
+            allowed, explain = version.enforce((
                 question.agency_kind, question.role, question.relation.value,
-                question.data_class.value, question.purpose.value, visibility.value,
-            )
-            rule = ", ".join(explain) if explain else DEFAULT_DENY_RULE
+                question.data_class.value, question.purpose.value, question.basis.value,
+                question.restriction.value, visibility.value,
+            ))
             if allowed:
-                return AccessDecision(visibility, rule, self._text.version)
-            if explain and refusing_rule == DEFAULT_DENY_RULE:
-                refusing_rule = rule
-        return AccessDecision(Visibility.NONE, refusing_rule, self._text.version)
+                return AccessDecision(visibility, ", ".join(explain), version.text.version,
+                                      ground=explain[-1], basis=question.basis)
+            if explain and refusing == DEFAULT_DENY_RULE:
+                refusing = ", ".join(explain)
+        return AccessDecision(Visibility.NONE, refusing, version.text.version,
+                              ground="none", basis=question.basis)
+
+    def decide_best(self, question: AccessQuestion, bases: Iterable[Basis],
+                    at: datetime | None = None) -> AccessDecision:
+        """The most that any of the bases that hold gives; ties go to the preferred basis."""
+        held = set(bases)
+        best = self.decide(_with_basis(question, Basis.NONE), at)
+        for basis in BASIS_PREFERENCE[1:]:
+            if basis not in held:
+                continue
+            decision = self.decide(_with_basis(question, basis), at)
+            if VISIBILITY_RANK[decision.visibility] > VISIBILITY_RANK[best.visibility]:
+                best = decision
+        return best
+
+
+def _with_basis(question: AccessQuestion, basis: Basis) -> AccessQuestion:
+    return AccessQuestion(question.agency_kind, question.role, question.relation,
+                          question.data_class, question.purpose, basis, question.restriction)
+
+
+def strongest(restrictions: Iterable[Restriction]) -> Restriction:
+    order = list(Restriction)
+    return max(restrictions, key=order.index, default=Restriction.NONE)
 
 
 class MembershipPolicy:
@@ -106,3 +233,17 @@ class MembershipPolicy:
 
     def allows(self, agency_kind: str, role: str) -> bool:
         return bool(self._enforcer.enforce(agency_kind, role))
+
+
+class CapabilityPolicy:
+    """What a role may do besides reading (record decisions, break glass, ...)."""
+
+    def __init__(self, text: PolicyText) -> None:
+        self._enforcer = build_enforcer(text)
+        self._memo: dict[tuple[str, str, str], bool] = {}
+
+    def allows(self, agency_kind: str, role: str, capability: str) -> bool:
+        key = (agency_kind, role, capability)
+        if key not in self._memo:
+            self._memo[key] = bool(self._enforcer.enforce(*key))
+        return self._memo[key]

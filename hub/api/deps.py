@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Header, Request
 
-from domain.access import parse_case_ref, parse_purpose
+from domain.access import parse_break_glass, parse_case_ref, parse_purpose
 from domain.errors import InvalidContent
 from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
@@ -39,9 +39,13 @@ def read_context(
     caller: CurrentUser,
     x_purpose: Annotated[str | None, Header(description="why the data is read")] = None,
     x_case_ref: Annotated[str | None, Header(description="the case, where there is one")] = None,
+    x_break_glass: Annotated[str | None, Header(
+        description="an emergency access: the reason, in a sentence; reviewed afterwards",
+    )] = None,
 ) -> ReadContext:
     try:
-        return ReadContext(caller, parse_purpose(x_purpose), parse_case_ref(x_case_ref))
+        return ReadContext(caller, parse_purpose(x_purpose), parse_case_ref(x_case_ref),
+                           parse_break_glass(x_break_glass))
     except InvalidContent as error:
         raise MalformedInput(str(error)) from None
 

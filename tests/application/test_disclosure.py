@@ -37,7 +37,9 @@ def test_mash_reads_the_chronology_in_full_and_it_is_audited(hub: Hub) -> None:
     assert entry.child_ids == receipt.child_ids
     visible = {r["record"]: r["visibility"] for r in entry.records}
     assert visible[str(receipt.id)] == "full"
-    assert all(r["rule"] for r in entry.records)
+    fields = [f for r in entry.records for f in r["fields"]]
+    assert all(f["rule"] and f["ground"] for f in fields)
+    assert {f["ground"] for f in fields} == {"local-authority-safeguarding-duty"}
     assert entry.policy_version == hub.decisions.policy_version
 
 
@@ -54,7 +56,8 @@ def test_another_police_force_is_refused_and_the_refusal_is_audited(hub: Hub) ->
     assert entry.kind == "denial"
     assert entry.actor["agency"] == "derbys-police"
     assert entry.records[0]["visibility"] == "none"
-    assert entry.records[0]["rule"] == "default-deny"
+    assert {f["rule"] for f in entry.records[0]["fields"]} == {"default-deny"}
+    assert {f["relation"] for f in entry.records[0]["fields"]} == {"none"}
 
 
 def test_the_sending_agency_sees_its_own_notification_in_full(hub: Hub) -> None:
@@ -64,7 +67,8 @@ def test_the_sending_agency_sees_its_own_notification_in_full(hub: Hub) -> None:
     assert view["visibility"] == "full"
     assert view["source_ref"] == "NTP-2026-004211"
     assert [s["role"] for s in view["subjects"]] == ["child", "adult_victim", "perpetrator"]
-    assert last_entry(hub).records[0]["rule"] == "*, *, owner, *, *, full, allow"
+    assert view["details"]["dash"] == {"yes_count": 15, "answers": None}
+    assert {f["ground"] for f in last_entry(hub).records[0]["fields"]} == {"own-record"}
 
 
 def test_a_chronology_holds_only_what_the_caller_may_know_newest_first(hub: Hub) -> None:
@@ -90,12 +94,24 @@ def test_a_chronology_holds_only_what_the_caller_may_know_newest_first(hub: Hub)
     assert records[str(police.id)] == "none"
     assert records[str(school.id)] == "full"
 
+    # The police sent something about the child, so they are involved: they see that the
+    # school and health hold records, and whom to call, but not what the records say.
+    police_view = hub.disclosure.chronology(ctx(hub, tokens["notts-police"]), child_id)
+    by_id = {i["id"]: i for i in police_view["items"]}
+    assert by_id[str(police.id)]["visibility"] == "full"
+    assert by_id[str(school.id)] == {
+        "id": str(school.id), "type": "school_concern", "agency": "riverside-primary",
+        "occurred_at": "2026-11-18T09:00:00+00:00", "visibility": "summary",
+        "contact": {"agency": "riverside-primary", "name": "Riverside Primary School"}}
 
-def test_the_identity_record_is_for_the_mash_and_dart(hub: Hub) -> None:
+
+def test_the_identity_record_is_for_the_front_door_dart_and_missing_team(hub: Hub) -> None:
     tokens = seed(hub)
     receipt = submit(hub, "notts-police", notification(
         subjects=[child(nhs_number="9434765919", postcode="NG5 1AB")]))
     record = hub.disclosure.child(ctx(hub, tokens["city-dart"]), receipt.child_ids[0])
+    assert hub.disclosure.child(ctx(hub, tokens["missing-team"], Purpose.MISSING),
+                                receipt.child_ids[0])["given_name"] == "Amy"
     assert (record["given_name"], record["nhs_number"], record["known_to"]) == \
         ("Amy", "9434765919", ["notts-police"])
     for agency in ("notts-police", "riverside-primary", "city-health", "info-governance"):

@@ -1,0 +1,360 @@
+"""Lawful bases for sharing, recorded per child, and how they stand at any instant.
+
+A child's ``SharingLedger`` holds consents (given, refused, withdrawn), decisions to share
+or not to share, and statutory enquiries (s47, strategy discussions). Every record says who
+made it, when, for how long and why. Questions are asked "as at" an instant, using only what
+had been recorded by then, so past decisions can be re-made exactly.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.access import Basis, DataClass, Purpose
+from domain.errors import InvalidContent, RuleViolation
+from domain.personal import Personal
+
+
+class ConsentStatus(StrEnum):
+    GIVEN = "given"
+    REFUSED = "refused"
+
+
+class ConsentGiver(StrEnum):
+    PARENT = "parent"  # a parent or carer with parental responsibility
+    CHILD = "child"  # the child, judged to have sufficient understanding
+
+
+class LegalBasis(StrEnum):
+    CONSENT = "consent"
+    SAFEGUARDING = "dpa-2018-sch1-para18"  # safeguarding of children and individuals at risk
+    POLICING = "dpa-2018-sch8-para4"  # law enforcement processing for safeguarding
+    STATUTORY_DUTY = "statutory-duty"
+
+
+class ConsentNotRelied(StrEnum):
+    """Why consent was not sought (DPA 2018 Sch 1 para 18(2))."""
+
+    CANNOT_BE_GIVEN = "cannot-be-given"
+    CANNOT_REASONABLY_BE_OBTAINED = "cannot-reasonably-be-obtained"
+    WOULD_PUT_CHILD_AT_RISK = "would-put-child-at-risk"
+
+
+class EnquiryKind(StrEnum):
+    S47 = "s47-enquiry"
+    STRATEGY_DISCUSSION = "strategy-discussion"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a consent or decision covers: data classes, recipient agencies and purposes."""
+
+    data_classes: tuple[DataClass, ...]
+    agencies: tuple[str, ...]
+    purposes: tuple[Purpose, ...]
+
+    def covers(self, agency: str, data_class: DataClass, purpose: Purpose) -> bool:
+        return (data_class in self.data_classes and agency in self.agencies
+                and purpose in self.purposes)
+
+    def as_data(self) -> dict[str, list[str]]:
+        return {"data_classes": [c.value for c in self.data_classes],
+                "agencies": list(self.agencies), "purposes": [p.value for p in self.purposes]}
+
+    @classmethod
+    def from_data(cls, data: dict[str, list[str]]) -> "Scope":
+        return cls(tuple(DataClass(c) for c in data["data_classes"]), tuple(data["agencies"]),
+                   tuple(Purpose(p) for p in data["purposes"]))
+
+
+def _in_period(record: dict[str, Any], at: datetime) -> bool:
+    until = record["valid_until"]
+    return bool(record["recorded_at"] <= at and record["valid_from"] <= at
+                and (until is None or at < until))
+
+
+def ledger_id(child_id: UUID) -> UUID:
+    return uuid5(NAMESPACE_URL, f"/hub/sharing-ledger/{child_id}")
+
+
+@dataclass(frozen=True)
+class Standing:
+    """How the lawful bases stand for one agency, data class, purpose and owner, at an instant."""
+
+    bases: frozenset[Basis]
+    consent_refused: bool
+    not_shared: bool
+
+
+class SharingLedger(Aggregate):
+    """The lawful bases recorded for sharing one child's information."""
+
+    class Opened(Aggregate.Created):
+        class_version = 1
+        child_id: UUID
+
+    @event(Opened)
+    def __init__(self, child_id: UUID) -> None:
+        self.child_id = child_id
+        self.consents: list[dict[str, Any]] = []
+        self.decisions: list[dict[str, Any]] = []
+        self.enquiries: list[dict[str, Any]] = []
+
+    @staticmethod
+    def create_id(child_id: UUID) -> UUID:
+        return ledger_id(child_id)
+
+    # Consent ---------------------------------------------------------------------------
+
+    class ConsentRecorded(Aggregate.Event):
+        class_version = 1
+        consent_id: UUID
+        status: str
+        given_by: str
+        scope: dict[str, list[str]]
+        valid_from: datetime
+        valid_until: datetime | None
+        recorded_at: datetime
+        recorded_by: dict[str, str]
+
+    @event(ConsentRecorded)
+    def _record_consent(self, consent_id: UUID, status: str, given_by: str,
+                        scope: dict[str, list[str]], valid_from: datetime,
+                        valid_until: datetime | None, recorded_at: datetime,
+                        recorded_by: dict[str, str]) -> None:
+        self.consents.append({
+            "consent_id": consent_id, "status": status, "given_by": given_by, "scope": scope,
+            "valid_from": valid_from, "valid_until": valid_until, "recorded_at": recorded_at,
+            "recorded_by": recorded_by, "withdrawn_at": None, "withdrawn_by": None,
+        })
+
+    def record_consent(self, consent_id: UUID, status: ConsentStatus, given_by: ConsentGiver,
+                       scope: Scope, valid_from: datetime, valid_until: datetime | None,
+                       at: datetime, by: dict[str, str]) -> None:
+        _check_scope(scope)
+        _check_period(valid_from, valid_until)
+        self._record_consent(consent_id, status.value, given_by.value, scope.as_data(),
+                             valid_from, valid_until, at, by)
+
+    class ConsentWithdrawn(Aggregate.Event):
+        class_version = 1
+        consent_id: UUID
+        withdrawn_at: datetime
+        withdrawn_by: dict[str, str]
+
+    @event(ConsentWithdrawn)
+    def _withdraw_consent(self, consent_id: UUID, withdrawn_at: datetime,
+                          withdrawn_by: dict[str, str]) -> None:
+        consent = self.consent(consent_id)
+        consent["withdrawn_at"] = withdrawn_at
+        consent["withdrawn_by"] = withdrawn_by
+
+    def withdraw_consent(self, consent_id: UUID, at: datetime, by: dict[str, str]) -> None:
+        consent = self.consent(consent_id)
+        if consent["withdrawn_at"] is not None:
+            raise RuleViolation("this consent has already been withdrawn")
+        if consent["status"] != ConsentStatus.GIVEN.value:
+            raise RuleViolation("only consent that was given can be withdrawn")
+        self._withdraw_consent(consent_id, at, by)
+
+    def consent(self, consent_id: UUID) -> dict[str, Any]:
+        for consent in self.consents:
+            if consent["consent_id"] == consent_id:
+                return consent
+        raise RuleViolation("no such consent for this child")
+
+    # Sharing decisions -------------------------------------------------------------------
+
+    class SharingDecided(Aggregate.Event):
+        class_version = 1
+        decision_id: UUID
+        share: bool
+        deciding_agency: str
+        recipient_agency: str
+        data_classes: list[str]
+        purposes: list[str]
+        legal_basis: str
+        consent_not_relied: str | None
+        rationale: Personal
+        overrides_refusal: bool
+        valid_from: datetime
+        valid_until: datetime | None
+        recorded_at: datetime
+        recorded_by: dict[str, str]
+
+    @event(SharingDecided)
+    def _decide_sharing(self, decision_id: UUID, share: bool, deciding_agency: str,
+                        recipient_agency: str, data_classes: list[str], purposes: list[str],
+                        legal_basis: str, consent_not_relied: str | None, rationale: Personal,
+                        overrides_refusal: bool, valid_from: datetime,
+                        valid_until: datetime | None, recorded_at: datetime,
+                        recorded_by: dict[str, str]) -> None:
+        self.decisions.append({
+            "decision_id": decision_id, "share": share, "deciding_agency": deciding_agency,
+            "recipient_agency": recipient_agency, "data_classes": data_classes,
+            "purposes": purposes, "legal_basis": legal_basis,
+            "consent_not_relied": consent_not_relied, "rationale": rationale,
+            "overrides_refusal": overrides_refusal, "valid_from": valid_from,
+            "valid_until": valid_until, "recorded_at": recorded_at, "recorded_by": recorded_by,
+        })
+
+    def decide_sharing(
+        self, decision_id: UUID, *, share: bool, deciding_agency: str, recipient_agency: str,
+        data_classes: tuple[DataClass, ...], purposes: tuple[Purpose, ...],
+        legal_basis: LegalBasis, consent_not_relied: ConsentNotRelied | None, rationale: str,
+        may_override_refusal: bool, valid_from: datetime, valid_until: datetime | None,
+        at: datetime, by: dict[str, str],
+    ) -> None:
+        """Record a decision to share, or not to share, the deciding agency's records.
+
+        Rules: a rationale is always written; a decision that does not rest on consent says
+        why consent was not relied on; sharing against a refusal of consent that is in force
+        needs a role authorised to override it; every decision has an end.
+        """
+        if not rationale.strip():
+            raise InvalidContent("rationale", "is required for every sharing decision")
+        if not data_classes or not purposes:
+            raise InvalidContent("data_classes", "a decision covers at least one class and purpose")
+        if share and legal_basis is not LegalBasis.CONSENT and consent_not_relied is None:
+            raise InvalidContent("consent_not_relied",
+                                 "say why consent is not relied on when sharing without it")
+        if valid_until is None:
+            raise InvalidContent("valid_until", "a sharing decision must be time-limited")
+        _check_period(valid_from, valid_until)
+        refused = share and any(
+            self.consent_refused(recipient_agency, c, p, at)
+            for c in data_classes for p in purposes)
+        if refused and not may_override_refusal:
+            raise RuleViolation("consent to this sharing was refused; only an authorised role "
+                                "may decide to override the refusal")
+        self._decide_sharing(
+            decision_id, share, deciding_agency, recipient_agency,
+            [c.value for c in data_classes], [p.value for p in purposes], legal_basis.value,
+            consent_not_relied.value if consent_not_relied else None,
+            Personal(self.child_id, "rationale", rationale), refused, valid_from, valid_until,
+            at, by,
+        )
+
+    # Statutory enquiries -----------------------------------------------------------------
+
+    class EnquiryOpened(Aggregate.Event):
+        class_version = 1
+        enquiry_id: UUID
+        kind: str
+        participants: list[str]
+        opened_at: datetime
+        opened_by: dict[str, str]
+
+    @event(EnquiryOpened)
+    def _open_enquiry(self, enquiry_id: UUID, kind: str, participants: list[str],
+                      opened_at: datetime, opened_by: dict[str, str]) -> None:
+        self.enquiries.append({"enquiry_id": enquiry_id, "kind": kind,
+                               "participants": participants, "opened_at": opened_at,
+                               "opened_by": opened_by, "closed_at": None, "outcome": None})
+
+    def open_enquiry(self, enquiry_id: UUID, kind: EnquiryKind, participants: list[str],
+                     at: datetime, by: dict[str, str]) -> None:
+        if len(set(participants)) < 2:
+            raise InvalidContent("participants", "an enquiry involves at least two agencies")
+        self._open_enquiry(enquiry_id, kind.value, sorted(set(participants)), at, by)
+
+    class EnquiryClosed(Aggregate.Event):
+        class_version = 1
+        enquiry_id: UUID
+        outcome: str
+        closed_at: datetime
+        closed_by: dict[str, str]
+
+    @event(EnquiryClosed)
+    def _close_enquiry(self, enquiry_id: UUID, outcome: str, closed_at: datetime,
+                       closed_by: dict[str, str]) -> None:
+        enquiry = self._enquiry(enquiry_id)
+        enquiry["closed_at"] = closed_at
+        enquiry["outcome"] = outcome
+
+    def close_enquiry(self, enquiry_id: UUID, outcome: str, at: datetime,
+                      by: dict[str, str]) -> None:
+        if self._enquiry(enquiry_id)["closed_at"] is not None:
+            raise RuleViolation("this enquiry is already closed")
+        self._close_enquiry(enquiry_id, outcome, at, by)
+
+    def _enquiry(self, enquiry_id: UUID) -> dict[str, Any]:
+        for enquiry in self.enquiries:
+            if enquiry["enquiry_id"] == enquiry_id:
+                return enquiry
+        raise RuleViolation("no such enquiry for this child")
+
+    # Questions, as at an instant -----------------------------------------------------------
+
+    def _latest_consent(self, agency: str, data_class: DataClass, purpose: Purpose,
+                        at: datetime) -> dict[str, Any] | None:
+        """The latest consent record in force and in scope; later records replace earlier."""
+        latest = None
+        for consent in self.consents:
+            withdrawn = consent["withdrawn_at"]
+            if not _in_period(consent, at) or (withdrawn is not None and withdrawn <= at):
+                continue
+            if Scope.from_data(consent["scope"]).covers(agency, data_class, purpose):
+                latest = consent
+        return latest
+
+    def consent_given(self, agency: str, data_class: DataClass, purpose: Purpose,
+                      at: datetime) -> bool:
+        consent = self._latest_consent(agency, data_class, purpose, at)
+        return consent is not None and consent["status"] == ConsentStatus.GIVEN.value
+
+    def consent_refused(self, agency: str, data_class: DataClass, purpose: Purpose,
+                        at: datetime) -> bool:
+        consent = self._latest_consent(agency, data_class, purpose, at)
+        return consent is not None and consent["status"] == ConsentStatus.REFUSED.value
+
+    def sharing_decision(self, owner: str, agency: str, data_class: DataClass,
+                         purpose: Purpose, at: datetime) -> dict[str, Any] | None:
+        """The owner's latest decision in force about sharing this with this agency."""
+        latest = None
+        for decision in self.decisions:
+            if (decision["deciding_agency"] == owner and decision["recipient_agency"] == agency
+                    and data_class.value in decision["data_classes"]
+                    and purpose.value in decision["purposes"] and _in_period(decision, at)):
+                latest = decision
+        return latest
+
+    def in_open_enquiry(self, agency: str, at: datetime) -> bool:
+        return any(
+            e["opened_at"] <= at and (e["closed_at"] is None or at < e["closed_at"])
+            and agency in e["participants"]
+            for e in self.enquiries)
+
+    def standing(self, owner: str, agency: str, data_class: DataClass, purpose: Purpose,
+                 at: datetime) -> Standing:
+        bases = {Basis.NONE}
+        if self.consent_given(agency, data_class, purpose, at):
+            bases.add(Basis.CONSENT)
+        decision = self.sharing_decision(owner, agency, data_class, purpose, at)
+        if decision is not None and decision["share"]:
+            bases.add(Basis.SHARING_DECISION)
+        if self.in_open_enquiry(agency, at):
+            bases.add(Basis.STATUTORY)
+        return Standing(frozenset(bases),
+                        consent_refused=self.consent_refused(agency, data_class, purpose, at),
+                        not_shared=decision is not None and not decision["share"])
+
+
+def _check_scope(scope: Scope) -> None:
+    if not scope.data_classes:
+        raise InvalidContent("scope.data_classes", "must name at least one data class")
+    if not scope.agencies:
+        raise InvalidContent("scope.agencies", "must name at least one recipient agency")
+    if not scope.purposes:
+        raise InvalidContent("scope.purposes", "must name at least one purpose")
+
+
+def _check_period(valid_from: datetime, valid_until: datetime | None) -> None:
+    if valid_from.tzinfo is None or (valid_until is not None and valid_until.tzinfo is None):
+        raise InvalidContent("valid_from", "times must carry a time zone")
+    if valid_until is not None and valid_until <= valid_from:
+        raise InvalidContent("valid_until", "must be after valid_from")

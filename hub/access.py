@@ -1,0 +1,111 @@
+"""Deciding one field of one record for one reader: relation, bases, restriction, decision.
+
+This is where the records the hub holds (who sent what, consents, sharing decisions, open
+enquiries, restrictions) become the discrete attributes the policy decides on, as they stood
+at an instant. The same code serves live reads, ``could-see`` and ``replay``.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+from domain.access import (
+    AccessDecision,
+    AccessQuestion,
+    Basis,
+    DataClass,
+    Purpose,
+    Relation,
+    Restriction,
+)
+from domain.lawful_basis import SharingLedger, ledger_id
+from domain.people import PersonRecord
+from hub.store import HubStore
+from policies.decision_point import DecisionPoint, strongest
+
+HUB_OWNER = "hub"  # owner of person records, which gather what many agencies said
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is asking, as the policy sees them."""
+
+    agency: str
+    agency_kind: str
+    role: str
+    school_urn: str | None = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """One field class of one record, decided, with every attribute the decision used."""
+
+    data_class: DataClass
+    relation: Relation
+    restriction: Restriction
+    bases: frozenset[Basis]
+    decision: AccessDecision
+
+    def as_record(self) -> dict[str, str | list[str]]:
+        return {
+            "data_class": self.data_class.value,
+            "relation": self.relation.value,
+            "restriction": self.restriction.value,
+            "bases_held": sorted(b.value for b in self.bases),
+            "basis": self.decision.basis.value,
+            "ground": self.decision.ground,
+            "visibility": self.decision.visibility.value,
+            "rule": self.decision.rule,
+        }
+
+
+class AccessResolver:
+    def __init__(self, store: HubStore, decisions: DecisionPoint) -> None:
+        self._store = store
+        self._decisions = decisions
+
+    def ledger(self, child_id: UUID) -> SharingLedger | None:
+        return self._store.find(ledger_id(child_id), SharingLedger)
+
+    def judge(
+        self,
+        reader: Reader,
+        purpose: Purpose,
+        child: PersonRecord,
+        ledger: SharingLedger | None,
+        owner: str,
+        data_class: DataClass,
+        restricted: bool,
+        at: datetime,
+        break_glass: bool,
+    ) -> Judgement:
+        relation = self.relation(reader, child, owner, at)
+        bases: set[Basis] = {Basis.NONE}
+        restrictions = [Restriction.NONE]
+        if relation is not Relation.OWNER:
+            if restricted:
+                restrictions.append(Restriction.RESTRICTED)
+            if ledger is not None:
+                standing = ledger.standing(owner, reader.agency, data_class, purpose, at)
+                bases |= standing.bases
+                if standing.consent_refused:
+                    restrictions.append(Restriction.CONSENT_REFUSED)
+                if standing.not_shared:
+                    restrictions.append(Restriction.NOT_SHARED)
+            if break_glass:
+                bases.add(Basis.BREAK_GLASS)
+        restriction = strongest(restrictions)
+        question = AccessQuestion(reader.agency_kind, reader.role, relation, data_class,
+                                  purpose, Basis.NONE, restriction)
+        decision = self._decisions.decide_best(question, bases, at)
+        return Judgement(data_class, relation, restriction, frozenset(bases), decision)
+
+    @staticmethod
+    def relation(reader: Reader, child: PersonRecord, owner: str, at: datetime) -> Relation:
+        if owner == reader.agency:
+            return Relation.OWNER
+        if reader.school_urn is not None and child.school_at(at) == reader.school_urn:
+            return Relation.PUPIL
+        if child.involved(reader.agency, at):
+            return Relation.INVOLVED
+        return Relation.NONE
