@@ -1,9 +1,12 @@
 """Wires the hub together from settings. Nothing connects or reads files before this runs."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from adapters.keys import KeyFiles
 from adapters.store import store_environment
+from hub.audit.entitlements import Entitlements
 from hub.audit.trail import AuditTrail
 from hub.disclosure import Disclosure
 from hub.intake import LinkHasher, NotificationIntake
@@ -35,34 +38,41 @@ class Hub:
     decisions: DecisionPoint
     policies: PolicyStore
     capabilities: CapabilityPolicy
+    entitlements: Entitlements
 
     def close(self) -> None:
         self.store.close()
 
 
-def bootstrap(settings: Settings) -> Hub:
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
+    """The hub, wired. ``clock`` is the hub's one source of "now" (tests move it)."""
     if settings.is_production and settings.store_url == "memory://":
         raise SettingsError("HUB_STORE_URL=memory:// keeps nothing; not allowed in production")
     keys = KeyFiles(settings.home, may_generate=not settings.is_production)
     link_secret = keys.secret("link")
     store = HubStore(env=store_environment(settings.store_url))
-    policies = PolicyStore(store)
+    policies = PolicyStore(store, clock)
     decisions = _access_policy(policies, settings)
     capabilities = CapabilityPolicy(packaged_policy("capability"))
     registry = Registry(store, MembershipPolicy(packaged_policy("membership")))
-    audit = AuditTrail(store)
+    audit = AuditTrail(store, clock)
     return Hub(
         settings=settings,
         store=store,
         keys=keys,
         registry=registry,
-        intake=NotificationIntake(store, LinkHasher(link_secret)),
-        disclosure=Disclosure(store, registry, decisions, capabilities, audit),
-        sharing=Sharing(store, registry, capabilities, audit),
+        intake=NotificationIntake(store, LinkHasher(link_secret), clock),
+        disclosure=Disclosure(store, registry, decisions, capabilities, audit, clock),
+        sharing=Sharing(store, registry, capabilities, audit, clock),
         audit=audit,
         decisions=decisions,
         policies=policies,
         capabilities=capabilities,
+        entitlements=Entitlements(store, registry, decisions, audit),
     )
 
 

@@ -1,16 +1,24 @@
 """The ``hub`` command line. Exit 0 success, 1 a check failed, 2 bad usage or bad input."""
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+from uuid import UUID
 
 from adapters.keys import KeyFiles, KeyMissing
 from adapters.store import StoreUrlError
 from domain.errors import DomainError
 from hub.errors import HubError
 from hub.settings import Settings, SettingsError
+from policies.decision_point import PolicyText, build_enforcer
+
+if TYPE_CHECKING:
+    from hub.bootstrap import Hub
 
 
 class UsageError(Exception):
@@ -48,10 +56,86 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="seed demo agencies, users and data; print tokens")
 
+    audit = commands.add_parser("audit", help="the audit trail, for auditors")
+    audit_cmd = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    could_see = audit_cmd.add_parser(
+        "could-see", help="who was entitled to see what about a child at an instant")
+    could_see.add_argument("--child", required=True, type=_uuid)
+    could_see.add_argument("--at", required=True, type=_instant)
+    could_see.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    audit_cmd.add_parser("replay", help="re-decide every audited read; exit 1 on a mismatch")
+
+    policy = commands.add_parser("policy", help="the access policy in force, as versions")
+    policy_cmd = policy.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    publish = policy_cmd.add_parser("publish", help="publish a new access policy version")
+    publish.add_argument("--model", required=True, help="Casbin model file")
+    publish.add_argument("--policy", required=True, help="Casbin policy file")
+    publish.add_argument("--author", required=True)
+    publish.add_argument("--reason", required=True)
+    policy_cmd.add_parser("history", help="every version, when, by whom and why")
+
     keys = commands.add_parser("keys", help="manage the keys in HUB_HOME")
     keys_cmd = keys.add_subparsers(dest="action", required=True, parser_class=_Parser)
     keys_cmd.add_parser("init", help="create any missing keys (for production set-up)")
     return parser
+
+
+def _uuid(raw: str) -> UUID:
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a record id (a UUID)") from None
+
+
+def _instant(raw: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be an ISO 8601 instant") from None
+    if instant.tzinfo is None:
+        raise argparse.ArgumentTypeError("must carry a time zone (e.g. Z)")
+    return instant
+
+
+def _audit(hub: "Hub", args: argparse.Namespace) -> int:
+    if args.action == "could-see":
+        rows = hub.entitlements.could_see(args.child, args.at)
+        if args.json:
+            for row in rows:
+                print(json.dumps(row))
+        else:
+            print(f"{'agency':20} {'role':20} {'record':36} {'data class':19} "
+                  f"{'visibility':10} grounds (purposes)")
+            for r in rows:
+                print(f"{r['agency']:20} {r['role']:20} {r['record']:36} {r['data_class']:19} "
+                      f"{r['visibility']:10} {','.join(r['grounds'])} "
+                      f"({','.join(r['purposes'])})")
+        return 0
+    checked, mismatches = hub.entitlements.replay()
+    for mismatch in mismatches:
+        print(mismatch)
+    print(f"replayed {checked} audited reads: {len(mismatches)} mismatches")
+    return 1 if mismatches else 0
+
+
+def _policy(hub: "Hub", args: argparse.Namespace) -> int:
+    if args.action == "history":
+        for version in hub.policies.history():
+            print(f"{version.timestamp.isoformat()} {version.version} by {version.author}: "
+                  f"{version.reason}")
+        return 0
+    try:
+        text = PolicyText(Path(args.model).read_text(encoding="utf-8"),
+                          Path(args.policy).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"hub policy publish: cannot read {error.filename}") from None
+    try:
+        build_enforcer(text)
+    except Exception as error:
+        raise UsageError(f"hub policy publish: not a valid Casbin policy ({error})") from None
+    published = hub.policies.publish(text, args.author, args.reason)
+    print(f"in force from {published.timestamp.isoformat()}: {published.version}")
+    return 0
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -94,6 +178,10 @@ def run(argv: Sequence[str]) -> int:
             user, token = hub.registry.register_user(args.agency, args.role, args.name)
             print(f"registered {user['role']} at {user['agency']}: user id {user['id']}")
             print(token)
+        elif args.command == "audit":
+            return _audit(hub, args)
+        elif args.command == "policy":
+            return _policy(hub, args)
         elif args.command == "demo":
             from hub.demo import seed_demo
 

@@ -190,7 +190,8 @@ class Disclosure:
             bool(shown) or (identity is not None and identity.decision.allowed))
         glass = [j for j in judgements
                  if j.decision.allowed and j.decision.basis is Basis.BREAK_GLASS]
-        details: dict[str, Any] = {"at": at.isoformat()}
+        details: dict[str, Any] = {"at": at.isoformat(),
+                                   "break_glass_claimed": ctx.break_glass_reason is not None}
         if glass and allowed:
             details["break_glass"] = str(self._save_break_glass(ctx, child_ids, shown, at))
         self._audit.record(

@@ -4,7 +4,10 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.application import EventSourcedLog
+from eventsourcing.domain import DomainEvent
 
 from domain.agencies import Agency, AgencyKind, StaffMember, StaffRole, agency_record_id
 from domain.errors import InvalidContent
@@ -14,6 +17,17 @@ from hub.store import HubStore
 from policies.decision_point import MembershipPolicy
 
 BEARER_PREFIX = "hub_"
+
+
+AGENCY_REGISTER_ID = uuid5(NAMESPACE_URL, "/hub/agency-register")
+
+
+@dataclass(frozen=True)
+class AgencyListed(DomainEvent):
+    """An agency joined the register (so every agency can be listed, in order)."""
+
+    class_version = 1
+    agency_id: str
 
 
 def token_hash(token: str) -> str:
@@ -44,6 +58,7 @@ class Registry:
     def __init__(self, store: HubStore, membership: MembershipPolicy) -> None:
         self._store = store
         self._membership = membership
+        self._register = EventSourcedLog(store.events, AGENCY_REGISTER_ID, AgencyListed)
 
     def register_agency(self, agency_id: str, kind: str, name: str,
                         urn: str | None = None) -> dict[str, Any]:
@@ -63,7 +78,8 @@ class Registry:
                 if self._store.lookup(urn_key) is not None:
                     raise Conflict("a school with this URN is already registered")
                 claims.append(KeyIndex(key=urn_key, target=agency.id))
-            self._store.save(agency, *claims)
+            listed = self._register.trigger_event(agency_id=agency.agency_id)
+            self._store.save(agency, *claims, listed)
 
         self._store.write(attempt)
         return self.agency(agency.agency_id)
@@ -74,6 +90,12 @@ class Registry:
             raise NotFound(f"agency '{agency_id}' is not registered")
         return {"id": agency.agency_id, "kind": agency.kind, "name": agency.name,
                 "urn": agency.urn}
+
+    def agencies(self) -> list[dict[str, Any]]:
+        return [self.agency(listed.agency_id) for listed in self._register.get()]
+
+    def roles_for(self, agency_kind: str) -> list[str]:
+        return [r.value for r in StaffRole if self._membership.allows(agency_kind, r.value)]
 
     def school_by_urn(self, urn: str) -> dict[str, Any] | None:
         record_id = self._store.lookup(f"school-urn:{urn}")

@@ -176,7 +176,7 @@ class _Stream:
         expected, moved = self.expected, index != self.expected
         if index > expected:
             missing = f"{expected}..{index - 1}" if index - expected > 1 else expected
-            self.found.add(f"entry {missing} missing: entry {index} follows", expected)
+            self.found.add(f"entry {missing} missing or moved: {index} in its place", expected)
         elif moved:
             self.found.add(f"entry {index} duplicated or out of order (position {position})", index)
         self.expected = max(self.expected, index + 1)
@@ -192,18 +192,20 @@ class _Stream:
         """Check the ``previous`` link; a lone break blames the entry before it."""
         previous = _previous_of(stored)
         broken = previous != (self.prev_hash.hex() if position else "")
-        if self.chain_break is not None:  # did the break before this one come alone?
-            alone = not broken or moved or previous is None
+        if self.chain_break is not None:
+            # A break followed by a good link means the entry before the break changed
+            # (its hash moved); followed by another break, the entry at the break did.
+            # An unreadable next entry proves nothing, so blame the earlier one.
+            alone = previous is None or not (broken or moved)
             self.found.suspects.append(self.chain_break - 1 if alone else self.chain_break)
             self.chain_break = None
         if previous is None:
             self.found.add(f"entry {index}: not a JSON object with a 'previous' string", position)
+        elif broken and not moved and position == 0:
+            self.found.add("entry 0: 'previous' is not empty", 0)
         elif broken and not moved:
-            self.found.add(f"entry {index}: 'previous' is not the leaf hash of the entry before")
-            if position == 0:
-                self.found.suspects.append(0)
-            else:
-                self.chain_break = position
+            self.found.add(f"entry {index}: 'previous' is not the leaf hash of entry {index - 1}")
+            self.chain_break = position
 
     def _compare(self, size: int, root: bytes) -> None:
         self.checked += 1
@@ -217,17 +219,31 @@ class _Stream:
         if self.chain_break is not None:  # the last link: either entry may be the bad one
             self.found.suspects.append(self.chain_break - 1)
         matched, found = self.found.matched, self.found
-        for size in self.found.mismatched:
+        unexplained = []
+        for size in found.mismatched:
             later = [m for m in matched if m >= size]
-            if later:
+            if later:  # the entries below a later match are certified: this checkpoint lies
                 found.add(f"checkpoint {size}: root contradicts checkpoint {min(later)}")
-                continue
-            lo = max((m for m in matched if m < size), default=0)
-            found.add(f"checkpoint {size}: root does not match entries (bad entry in {lo}..)")
+            else:
+                unexplained.append(size)
+        if unexplained:
+            size, lo = unexplained[0], max(matched, default=0)
+            found.add(f"checkpoint {size}: root does not match entries {lo}..{size - 1}")
             found.intervals.append((lo, size))
-        for size in self.sizes[self.next_size :]:
-            found.add(f"checkpoint {size}: only {count} entries present (tail missing)")
-            found.intervals.append((count, size))
+            _summarise(found, unexplained[1:], "root also disagrees with the entries")
+        beyond = self.sizes[self.next_size :]
+        if beyond:
+            found.add(f"checkpoint {beyond[0]}: only {count} entries present (tail missing)")
+            found.intervals.append((count, beyond[0]))
+            _summarise(found, beyond[1:], f"also beyond the {count} entries present")
+
+
+def _summarise(found: _Findings, sizes: list[int], what: str) -> None:
+    """One line for the checkpoints that repeat a problem already reported."""
+    if len(sizes) == 1:
+        found.add(f"checkpoint {sizes[0]}: {what}")
+    elif sizes:
+        found.add(f"checkpoints {sizes[0]}..{sizes[-1]} ({len(sizes)}): {what}")
 
 
 def verify_log(
