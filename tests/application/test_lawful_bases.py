@@ -125,7 +125,8 @@ def test_a_refusal_is_overridden_only_by_an_authorised_role(
     hub.sharing.record_consent(people["city-mash/social-worker"], child_id, "refused", "parent",
                                scope(["city-health"], ["da-risk"], ["assessment"]), None, None)
     clock.advance(minutes=1)
-    decision = {"share": True, "recipient_agency": "city-health", "data_classes": ["da-risk"],
+    decision: dict[str, Any] = {"share": True, "recipient_agency": "city-health",
+                                "data_classes": ["da-risk"],
                 "purposes": ["assessment"], "legal_basis": "dpa-2018-sch1-para18",
                 "consent_not_relied": "would-put-child-at-risk",
                 "rationale": "Concerns about the child's welfare remain after the refusal.",
