@@ -1,0 +1,263 @@
+"""The truth table through the HTTP API, and no disclosure beyond it under any combination.
+
+Each scenario builds, with real records, one reader's situation towards one child: their
+relation (owner, pupil, involved, none), one lawful basis (none, consent, a sharing decision,
+an open enquiry, break-glass) and one restriction (none, consent refused, restricted, not
+shared). The reader then asks for the child's chronology over HTTP, and every field class
+the response can show is checked against the table: records of the seven notification types
+(main classes), names (identity), the DASH score (da-risk) and a flagged refuge address
+(sensitive-location). Encompass notices have no record type yet and are checked at the
+decision point only.
+"""
+
+import csv
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from domain.access import Basis, DataClass, Relation, Restriction, Visibility
+from domain.identifiers import nhs_check_digit
+from hub.api.app import create_app
+from hub.bootstrap import Hub, bootstrap
+from hub.registry import Caller
+from hub.settings import Settings
+from tests.policy.spec import BREAK_GLASS_ROLES, EVERY_PAIR, PURPOSE_OF, RANK, expected
+from tests.support import notification, submit
+
+TYPE_OF_CLASS = {
+    DataClass.POLICE_INCIDENT: "domestic_abuse_incident",
+    DataClass.POLICE_INTELLIGENCE: "police_concern",
+    DataClass.DA_RISK: "dart_triage",
+    DataClass.HEALTH: "health_concern",
+    DataClass.EDUCATION: "school_concern",
+    DataClass.SOCIAL_CARE: "referral",
+    DataClass.MISSING_EPISODE: "missing",
+}
+KIND_AGENCY = {kind: f"r-{kind}" for kind, _ in EVERY_PAIR}
+SOURCE = "source-police"
+READER_URN, OTHER_URN = "200001", "200002"
+GLASS = "Child collapsed at school; paramedics need to know what is known."
+
+
+def nhs_numbers() -> Iterator[str]:
+    for n in itertools.count(400_000_000):
+        digit = nhs_check_digit(f"{n:09d}")
+        if digit is not None:
+            yield f"{n:09d}{digit}"
+
+
+@dataclass
+class World:
+    hub: Hub
+    client: TestClient
+    tokens: dict[tuple[str, str], str]
+    callers: dict[str, Caller]
+    numbers: Iterator[str]
+    refs: Iterator[int]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    home = tmp_path_factory.mktemp("truth")
+    hub = bootstrap(Settings(store_url="memory://", home=home))
+    tokens = {}
+    for kind, agency in KIND_AGENCY.items():
+        hub.registry.register_agency(agency, kind, f"Reader {kind}",
+                                     READER_URN if kind == "school" else None)
+    for kind, role in EVERY_PAIR:
+        _, tokens[(kind, role)] = hub.registry.register_user(KIND_AGENCY[kind], role, "Reader")
+    hub.registry.register_agency(SOURCE, "police", "Source Police")
+    hub.registry.register_agency("lb-mash", "mash", "Lawful basis MASH")
+    callers = {
+        SOURCE: hub.registry.authenticate(
+            hub.registry.register_user(SOURCE, "police-officer", "Owner")[1]),
+        "lb-mash": hub.registry.authenticate(
+            hub.registry.register_user("lb-mash", "social-worker", "Social Worker")[1]),
+    }
+    for (kind, role), token in tokens.items():
+        callers[f"{kind}/{role}"] = hub.registry.authenticate(token)
+    with TestClient(create_app(hub)) as client:
+        yield World(hub, client, tokens, callers, nhs_numbers(), itertools.count())
+    hub.close()
+
+
+def build(world: World, pair: tuple[str, str], relation: Relation, basis: Basis,
+          restriction: Restriction) -> tuple[str, dict[DataClass, str]]:
+    """Records about a new child, set up for this reader; returns (child id, class -> record)."""
+    kind, role = pair
+    hub, reader_agency = world.hub, KIND_AGENCY[kind]
+    purpose = PURPOSE_OF[kind]
+    owner = reader_agency if relation is Relation.OWNER else SOURCE
+    owner_caller = world.callers[f"{kind}/{role}"] if relation is Relation.OWNER \
+        else world.callers[SOURCE]
+    nhs = next(world.numbers)
+    school = READER_URN if relation is Relation.PUPIL else OTHER_URN
+    subject = {"role": "child", "given_name": "Sam", "family_name": "Probe",
+               "date_of_birth": "2015-06-01", "nhs_number": nhs, "school_urn": school}
+    records: dict[DataClass, str] = {}
+    child_id = ""
+    for data_class, type_ in TYPE_OF_CLASS.items():
+        details: dict[str, Any] = {"summary": "probe"}
+        if type_ in ("domestic_abuse_incident", "dart_triage"):
+            details["dash"] = {"yes_count": 14}
+        if type_ == "domestic_abuse_incident":
+            details.update(location="Refuge", location_sensitive=True)
+        receipt = submit(hub, owner, notification(f"T-{next(world.refs)}", type_,
+                                                  subjects=[dict(subject)], **details))
+        records[data_class], child_id = str(receipt.id), str(receipt.child_ids[0])
+    if relation is Relation.INVOLVED:
+        submit(hub, reader_agency, notification(f"T-{next(world.refs)}", "police_concern",
+                                                subjects=[dict(subject, school_urn=None)]))
+    if relation is Relation.OWNER:
+        return child_id, records
+    cid = receipt.child_ids[0]
+    classes = [c.value for c in DataClass]
+    until = datetime.now(UTC) + timedelta(days=30)
+    sharing = hub.sharing
+    if restriction is Restriction.CONSENT_REFUSED:
+        sharing.record_consent(world.callers["lb-mash"], cid, "refused", "parent",
+                               {"data_classes": classes, "agencies": [reader_agency],
+                                "purposes": [purpose.value]}, None, None)
+    if restriction is Restriction.NOT_SHARED:
+        sharing.record_decision(owner_caller, cid, share=False, recipient_agency=reader_agency,
+                                data_classes=classes, purposes=[purpose.value],
+                                legal_basis="dpa-2018-sch8-para4", consent_not_relied=None,
+                                rationale="Not proportionate.", valid_from=None,
+                                valid_until=until)
+    if restriction is Restriction.RESTRICTED:
+        for record in records.values():
+            sharing.restrict(owner_caller, UUID(record), True, "sensitive")
+    if basis is Basis.CONSENT:
+        sharing.record_consent(world.callers["lb-mash"], cid, "given", "parent",
+                               {"data_classes": classes, "agencies": [reader_agency],
+                                "purposes": [purpose.value]}, None, None)
+    if basis is Basis.SHARING_DECISION:
+        sharing.record_decision(owner_caller, cid, share=True, recipient_agency=reader_agency,
+                                data_classes=classes, purposes=[purpose.value],
+                                legal_basis="dpa-2018-sch8-para4",
+                                consent_not_relied="would-put-child-at-risk",
+                                rationale="Needed to protect the child.", valid_from=None,
+                                valid_until=until)
+    if basis is Basis.STATUTORY:
+        sharing.open_enquiry(world.callers["lb-mash"], cid, "strategy-discussion",
+                             [reader_agency, owner])
+    return child_id, records
+
+
+def observe(world: World, pair: tuple[str, str], child_id: str, records: dict[DataClass, str],
+            glass: bool) -> dict[DataClass, Visibility] | None:
+    """What the chronology shows of each observable class; None when the read is refused."""
+    headers = {"Authorization": f"Bearer {world.tokens[pair]}",
+               "X-Purpose": PURPOSE_OF[pair[0]].value}
+    if glass:
+        headers["X-Break-Glass"] = GLASS
+    response = world.client.get(f"/v1/children/{child_id}/chronology", headers=headers)
+    if response.status_code == 403:
+        return None
+    assert response.status_code == 200, response.text
+    items = {item["id"]: item for item in response.json()["items"]}
+    seen = {c: Visibility(items[r]["visibility"]) if r in items else Visibility.NONE
+            for c, r in records.items()}
+    incident = items.get(records[DataClass.POLICE_INCIDENT])
+    if incident is not None and incident["visibility"] == "full":
+        seen[DataClass.SENSITIVE_LOCATION] = (Visibility.FULL if "location" in incident["details"]
+                                              else Visibility.NONE)
+        seen[DataClass.IDENTITY] = (Visibility.FULL if "given_name" in incident["subjects"][0]
+                                    else Visibility.NONE)
+        if "dash" not in incident["details"] and seen[DataClass.DA_RISK] is Visibility.FULL:
+            seen[DataClass.DA_RISK] = Visibility.NONE
+    return seen
+
+
+def table() -> set[tuple[str, str, str, str, str]]:
+    path = Path(__file__).with_name("truth_table.csv")
+    lines = [line for line in path.read_text().splitlines() if not line.startswith("#")]
+    return {(r["kind"], r["role"], r["relation"], r["basis"], r["restriction"])
+            for r in csv.DictReader(lines) if not r["unreachable_because"]}
+
+
+SCENARIOS = sorted(table())
+
+
+def test_every_reachable_row_through_the_api(world: World) -> None:
+    checked = 0
+    for kind, role, relation_, basis_, restriction_ in SCENARIOS:
+        pair, relation = (kind, role), Relation(relation_)
+        basis, restriction = Basis(basis_), Restriction(restriction_)
+        child_id, records = build(world, pair, relation, basis, restriction)
+        glass = basis is Basis.BREAK_GLASS
+        seen = observe(world, pair, child_id, records, glass)
+        if glass and pair not in BREAK_GLASS_ROLES:
+            assert seen is None, "a role that may not break glass must be refused"
+            continue
+        for data_class, got in (seen or {}).items():
+            want = expected(kind, role, relation, data_class, PURPOSE_OF[kind], basis,
+                            restriction)
+            if data_class is DataClass.SENSITIVE_LOCATION or data_class is DataClass.IDENTITY:
+                want = Visibility.FULL if want is Visibility.FULL else Visibility.NONE
+            assert got is want, (pair, relation, basis, restriction, data_class)
+            checked += 1
+        if seen is None:
+            for data_class in TYPE_OF_CLASS:
+                assert expected(kind, role, relation, data_class, PURPOSE_OF[kind], basis,
+                                restriction) is Visibility.NONE, (pair, relation, basis,
+                                                                  restriction, data_class)
+                checked += 1
+    assert checked > 2_000
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(pair=st.sampled_from(EVERY_PAIR), relation=st.sampled_from(list(Relation)),
+       bases=st.sets(st.sampled_from([Basis.CONSENT, Basis.SHARING_DECISION, Basis.STATUTORY]),
+                     max_size=3),
+       restriction=st.sampled_from(list(Restriction)))
+def test_no_combination_discloses_more_than_the_table_allows(
+        world: World, pair: tuple[str, str], relation: Relation, bases: set[Basis],
+        restriction: Restriction) -> None:
+    """Several bases at once never add up to more than the best single allowed row."""
+    if relation is Relation.PUPIL and pair[0] != "school":
+        relation = Relation.NONE
+    if relation is Relation.OWNER:
+        restriction = Restriction.NONE
+    if restriction is Restriction.CONSENT_REFUSED:
+        bases.discard(Basis.CONSENT)
+    if restriction is Restriction.NOT_SHARED:
+        bases.discard(Basis.SHARING_DECISION)
+    child_id, records = build(world, pair, relation, Basis.NONE, restriction)
+    if relation is not Relation.OWNER:
+        cid = UUID(child_id)
+        for basis in bases:
+            _add_basis(world, pair, cid, basis)
+    seen = observe(world, pair, child_id, records, glass=False) or {}
+    for data_class, got in seen.items():
+        allowed = max((expected(*pair, relation, data_class, PURPOSE_OF[pair[0]], b,
+                                restriction) for b in (bases | {Basis.NONE})),
+                      key=RANK.__getitem__)
+        assert RANK[got] <= RANK[allowed], (pair, relation, bases, restriction, data_class)
+
+
+def _add_basis(world: World, pair: tuple[str, str], cid: Any, basis: Basis) -> None:
+    reader_agency, purpose = KIND_AGENCY[pair[0]], PURPOSE_OF[pair[0]].value
+    classes = [c.value for c in DataClass]
+    if basis is Basis.CONSENT:
+        world.hub.sharing.record_consent(world.callers["lb-mash"], cid, "given", "parent",
+                                         {"data_classes": classes, "agencies": [reader_agency],
+                                          "purposes": [purpose]}, None, None)
+    elif basis is Basis.SHARING_DECISION:
+        world.hub.sharing.record_decision(
+            world.callers[SOURCE], cid, share=True, recipient_agency=reader_agency,
+            data_classes=classes, purposes=[purpose], legal_basis="dpa-2018-sch8-para4",
+            consent_not_relied="would-put-child-at-risk", rationale="Needed.",
+            valid_from=None, valid_until=datetime.now(UTC) + timedelta(days=30))
+    else:
+        world.hub.sharing.open_enquiry(world.callers["lb-mash"], cid, "s47-enquiry",
+                                       [reader_agency, SOURCE])
