@@ -63,10 +63,10 @@ def expected(kind: str, role: str, relation: Relation, dclass: DataClass, purpos
     if (relation is Relation.INVOLVED and kind in ("police", "health") and not sensitive
             and restriction is not Restriction.NOT_SHARED):
         grants.append(Visibility.SUMMARY)
-    if relation is Relation.PUPIL and kind == "school" and unrestricted:
-        if dclass is DataClass.IDENTITY or (dclass is DataClass.ENCOMPASS_NOTICE
-                                            and purpose is Purpose.ENCOMPASS):
-            grants.append(Visibility.FULL)
+    knows_pupil = dclass is DataClass.IDENTITY or (dclass is DataClass.ENCOMPASS_NOTICE
+                                                   and purpose is Purpose.ENCOMPASS)
+    if relation is Relation.PUPIL and kind == "school" and unrestricted and knows_pupil:
+        grants.append(Visibility.FULL)
 
     # Lawful bases.
     enquiry_purpose = purpose in (Purpose.STRATEGY_DISCUSSION, Purpose.S47)

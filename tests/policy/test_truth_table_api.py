@@ -215,7 +215,8 @@ def test_every_reachable_row_through_the_api(world: World) -> None:
     assert checked > 2_000
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(pair=st.sampled_from(EVERY_PAIR), relation=st.sampled_from(list(Relation)),
        bases=st.sets(st.sampled_from([Basis.CONSENT, Basis.SHARING_DECISION, Basis.STATUTORY]),
                      max_size=3),
