@@ -421,8 +421,8 @@ class KeyChain:
                 bound = chain.keys[successor]
                 if t in accepted:
                     continue  # the same transition exported twice
-                if old in chain.keys:
-                    chain.problems.append(f"key transition #{number}: {old.label()} seen twice")
+                if old in chain.keys:  # a loop, or one key handed over twice
+                    chain.problems.append(f"key transition #{number}: {old.label()} seen before")
                     continue
                 accepted.add(t)
                 chain.keys[old] = t.from_size if bound is None else min(t.from_size, bound)
@@ -449,6 +449,6 @@ class KeyChain:
         if checkpoint.origin != origin:
             raise ValueError(f"origin {checkpoint.origin[:80]!r} is not {origin[:80]!r}")
         limits = [self.keys[key] for key in signers]
-        if None not in limits and checkpoint.size > max(x for x in limits if x is not None):
-            raise BadSignature("signed only by a retired key beyond the size it may sign")
+        if None not in limits and checkpoint.size > (limit := max(x or 0 for x in limits)):
+            raise BadSignature(f"signed only by a key retired after tree size {limit}")
         return checkpoint

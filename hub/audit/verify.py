@@ -129,10 +129,14 @@ def _open_checkpoints(
     return roots
 
 
+_decode_json = json.JSONDecoder().decode
+_BATCH = 4096  # leaves handed to MerkleTree.extend at once, which hashes in bulk
+
+
 def _previous_of(stored: bytes) -> str | None:
-    """The entry's ``previous`` field, or None if it is not a JSON object with one."""
+    """The entry's ``previous`` field, or None if it is not a UTF-8 JSON object with one."""
     try:
-        value = json.loads(stored)
+        value = _decode_json(stored.decode("utf-8"))
     except (ValueError, RecursionError):
         return None
     previous = value.get("previous") if isinstance(value, dict) else None
@@ -147,6 +151,8 @@ class _Stream:
         self.sizes = sorted(s for s in roots if s > 0)
         self.next_size = 0
         self.tree = MerkleTree()
+        self.batch: list[bytes] = []
+        self.count = 0  # entries accepted so far: the position of the next one
         self.expected = 0  # the index the next entry should carry
         self.prev_hash = b""
         self.chain_break: int | None = None  # first unexplained chain break, awaiting the next
@@ -158,11 +164,13 @@ class _Stream:
         """Feed every entry; a read error ends the stream and is reported, not raised."""
         try:
             for item in entries:
-                if not self.entry(self.tree.size, item):
+                if not self.entry(self.count, item):
                     break
+                self.count += 1
         except Exception as error:
-            self.found.add(f"entry {self.tree.size}: unreadable ({error})", self.tree.size)
-        self.finish(self.tree.size)
+            self.found.add(f"entry {self.count}: unreadable ({error})", self.count)
+        self.tree.extend(self.batch)
+        self.finish(self.count)
 
     def entry(self, position: int, item: tuple[int, bytes]) -> bool:
         """Check one entry; False (after reporting) if it cannot even be hashed."""
@@ -179,11 +187,15 @@ class _Stream:
             self.found.add(f"entry {missing} missing or moved: {index} in its place", expected)
         elif moved:
             self.found.add(f"entry {index} duplicated or out of order (position {position})", index)
-        self.expected = max(self.expected, index + 1)
+        self.expected = max(expected, index + 1)
         self._link(position, index, stored, moved)
-        self.prev_hash = leaf_hash(audit_leaf(index, stored))
-        self.tree.append(self.prev_hash)
-        if self.next_size < len(self.sizes) and self.sizes[self.next_size] == position + 1:
+        self.prev_hash = leaf_hash(index.to_bytes(8, "big") + stored)  # audit_leaf, inlined
+        self.batch.append(self.prev_hash)
+        at_checkpoint = self.sizes[self.next_size : self.next_size + 1] == [position + 1]
+        if at_checkpoint or len(self.batch) >= _BATCH:
+            self.tree.extend(self.batch)
+            self.batch.clear()
+        if at_checkpoint:
             self._compare(position + 1, self.tree.root())
             self.next_size += 1
         return True
@@ -273,7 +285,7 @@ def verify_log(
     roots = _open_checkpoints(chain, checkpoints, origin, found)
     stream = _Stream(roots, found)
     stream.run(entries)
-    count = stream.tree.size
+    count = stream.count
     if count and not roots:
         found.add("no checkpoint signed by the trusted key: the entries are not certified")
     if found.extra:

@@ -373,3 +373,21 @@ def test_dishonest_server_is_caught() -> None:
 @given(st.lists(st.binary(min_size=30, max_size=33), max_size=8))
 def test_random_proofs_are_refused(proof: list[bytes]) -> None:
     assert not consistent(proof)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=60) | st.sampled_from([b'{"index": 0}', b'{"index": 1, "stored": ""}']))
+def test_any_damaged_line_raises_only_bundle_error(
+    tmp_path_factory: pytest.TempPathFactory, line: bytes
+) -> None:
+    folder = tmp_path_factory.mktemp("fuzz") / "b"
+    write_bundle(folder, LOG[:1], [], [], HUB.verifier_key())
+    line = line.replace(b"\n", b" ")
+    (folder / "entries.jsonl").write_bytes(b'{"index": 0, "stored": "e30="}\n' + line + b"\n")
+    errors: list[BundleError] = []
+    try:
+        items = list(read_bundle(folder).entries)
+    except BundleError as error:
+        errors.append(error)
+        items = []
+    assert [e.line for e in errors] == [2] or items[0] == (0, b"{}")
