@@ -35,12 +35,15 @@ class KeyFiles:
 
     def create(self, name: str) -> bool:
         """Write a new random key unless one exists; True if one was written."""
-        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.path(name)
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            self.write(name, secrets.token_bytes(32))
         except FileExistsError:
             return False
-        with os.fdopen(fd, "wb") as f:
-            f.write(base64.b64encode(secrets.token_bytes(32)) + b"\n")
         return True
+
+    def write(self, name: str, secret: bytes) -> None:
+        """Write a key that must not exist yet, readable by the owner only."""
+        self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(self.path(name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(base64.b64encode(secret) + b"\n")

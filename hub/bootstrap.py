@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from adapters.keys import KeyFiles
 from adapters.store import store_environment
+from hub.audit.checkpoints import Checkpoints, SigningKeys
 from hub.audit.entitlements import Entitlements
 from hub.audit.trail import AuditTrail
 from hub.disclosure import Disclosure
@@ -39,6 +40,7 @@ class Hub:
     policies: PolicyStore
     capabilities: CapabilityPolicy
     entitlements: Entitlements
+    checkpoints: Checkpoints
 
     def close(self) -> None:
         self.store.close()
@@ -54,6 +56,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         raise SettingsError("HUB_STORE_URL=memory:// keeps nothing; not allowed in production")
     keys = KeyFiles(settings.home, may_generate=not settings.is_production)
     link_secret = keys.secret("link")
+    keys.secret("audit-signing")  # present before anything is served
     store = HubStore(env=store_environment(settings.store_url))
     policies = PolicyStore(store, clock)
     decisions = _access_policy(policies, settings)
@@ -73,6 +76,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         policies=policies,
         capabilities=capabilities,
         entitlements=Entitlements(store, registry, decisions, audit),
+        checkpoints=Checkpoints(store, audit, SigningKeys(keys, settings.audit_origin), clock),
     )
 
 

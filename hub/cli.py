@@ -5,7 +5,7 @@ import json
 import logging
 import sys
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 from uuid import UUID
@@ -64,6 +64,19 @@ def _parser() -> argparse.ArgumentParser:
     could_see.add_argument("--at", required=True, type=_instant)
     could_see.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     audit_cmd.add_parser("replay", help="re-decide every audited read; exit 1 on a mismatch")
+    verify = audit_cmd.add_parser(
+        "verify", help="verify the audit trail (live store, or an exported bundle)")
+    verify.add_argument("--export", metavar="DIR", help="an exported bundle to verify offline")
+    verify.add_argument("--public-key", metavar="KEY",
+                        help="the trusted verifier key (or a file holding it); default: this "
+                             "hub's own key in HUB_HOME")
+    export = audit_cmd.add_parser("export", help="write entries, checkpoints and the key")
+    export.add_argument("--out", required=True, metavar="DIR")
+    who_saw = audit_cmd.add_parser("who-saw", help="every disclosure about a child")
+    who_saw.add_argument("--child", type=_uuid)
+    who_saw.add_argument("--agency", help="only disclosures of this agency's records")
+    who_saw.add_argument("--json", action="store_true")
+    audit_cmd.add_parser("checkpoint", help="sign a checkpoint of the trail now")
 
     policy = commands.add_parser("policy", help="the access policy in force, as versions")
     policy_cmd = policy.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -77,6 +90,8 @@ def _parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="manage the keys in HUB_HOME")
     keys_cmd = keys.add_subparsers(dest="action", required=True, parser_class=_Parser)
     keys_cmd.add_parser("init", help="create any missing keys (for production set-up)")
+    keys_cmd.add_parser("rotate-audit", help="replace the audit signing key; old checkpoints "
+                                             "stay verifiable through a signed key transition")
     return parser
 
 
@@ -98,6 +113,10 @@ def _instant(raw: str) -> datetime:
 
 
 def _audit(hub: "Hub", args: argparse.Namespace) -> int:
+    from hub.audit import operations
+
+    if args.action in ("verify", "export", "who-saw", "checkpoint"):
+        return operations.run(hub, args)
     if args.action == "could-see":
         rows = hub.entitlements.could_see(args.child, args.at)
         if args.json:
@@ -161,11 +180,15 @@ def run(argv: Sequence[str]) -> int:
     settings = Settings.from_env()
     if args.command == "serve":
         return _serve(settings, args)
-    if args.command == "keys":
-        created = [n for n in ("link", "signing-seed") if
+    if args.command == "keys" and args.action == "init":
+        created = [n for n in ("link", "audit-signing") if
                    KeyFiles(settings.home, may_generate=True).create(n)]
         print(f"created: {', '.join(created) or 'nothing, all keys exist'}")
         return 0
+    if args.command == "audit" and args.action == "verify" and args.export:
+        from hub.audit import operations
+
+        return operations.verify_bundle(settings, args.export, args.public_key)
 
     from hub.bootstrap import bootstrap
 
@@ -178,6 +201,11 @@ def run(argv: Sequence[str]) -> int:
             user, token = hub.registry.register_user(args.agency, args.role, args.name)
             print(f"registered {user['role']} at {user['agency']}: user id {user['id']}")
             print(token)
+        elif args.command == "keys":
+            retired = f"audit-signing.retired-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+            key = hub.checkpoints.rotate_key(lambda: retired)
+            print(f"audit signing key rotated; old key kept as {retired}.key")
+            print(key)
         elif args.command == "audit":
             return _audit(hub, args)
         elif args.command == "policy":

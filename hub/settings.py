@@ -23,6 +23,8 @@ class Settings:
     environment: Environment = Environment.DEV
     # Larger bodies are refused before they are read (413).
     max_body_bytes: int = 1_048_576
+    # The name signed into every audit checkpoint, and the signing key's name.
+    audit_origin: str = "safeguarding-hub/audit"
 
     @property
     def is_production(self) -> bool:
@@ -41,4 +43,5 @@ class Settings:
             home=Path(env.get("HUB_HOME", "var")),
             kafka_bootstrap=env.get("HUB_KAFKA_BOOTSTRAP") or None,
             environment=environment,
+            audit_origin=env.get("HUB_AUDIT_ORIGIN", cls.audit_origin),
         )

@@ -1,5 +1,8 @@
 """Builds the FastAPI application around a bootstrapped hub."""
 
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -31,8 +34,24 @@ def _with_body_schemas(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def create_app(hub: Hub) -> FastAPI:
+def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        """While serving, follow the audit log and sign checkpoints in the background."""
+        stop = threading.Event()
+        worker = threading.Thread(target=hub.checkpoints.run, args=(stop,),
+                                  name="audit-checkpointer", daemon=True)
+        if checkpointer:
+            worker.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker.is_alive():
+                worker.join(timeout=10)
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Safeguarding information-sharing hub",
         version="0.1.0",
         description="Lawful, audited sharing of what agencies know about children at risk. "

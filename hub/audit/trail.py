@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEv
 
 from domain.audit import AccessNotified, AuditEntryRecorded, AuditKind
 from hub.audit.merkle import leaf_hash
+from hub.audit.verify import audit_leaf
 from hub.errors import AuditUnavailable
 from hub.store import WRITE_ATTEMPTS, HubStore
 
@@ -32,7 +33,7 @@ def feed_id(agency: str) -> UUID:
 
 def audit_leaf_hash(index: int, stored: bytes) -> bytes:
     """The Merkle leaf hash of entry ``index``: its position bound to its stored bytes."""
-    return leaf_hash(index.to_bytes(8, "big") + stored)
+    return leaf_hash(audit_leaf(index, stored))
 
 
 @dataclass(frozen=True)

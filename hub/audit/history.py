@@ -1,0 +1,48 @@
+"""Disclosure history from the audit trail: who saw what about a child, when and why."""
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.audit import AuditEntryRecorded
+from hub.audit.trail import AuditTrail
+
+
+def disclosures(audit: AuditTrail, child_id: UUID | None = None, owner: str | None = None,
+                since: datetime | None = None,
+                until: datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Each record shown in each disclosure, filtered by child, owning agency and period."""
+    for entry in audit.entries():
+        if entry.kind != "disclosure" or not entry.records:
+            continue
+        if child_id is not None and child_id not in entry.child_ids:
+            continue
+        if (since is not None and entry.timestamp < since) or (
+                until is not None and entry.timestamp >= until):
+            continue
+        yield from _rows(entry, owner)
+
+
+def _rows(entry: AuditEntryRecorded, owner: str | None) -> Iterator[dict[str, Any]]:
+    for record in entry.records:
+        if record["visibility"] == "none" or (owner is not None and record["owner"] != owner):
+            continue
+        shown = [f for f in record["fields"] if f["visibility"] != "none"]
+        yield {
+            "audit_index": entry.originator_version - 1,
+            "at": entry.timestamp.isoformat(),
+            "child_id": record["child"],
+            "reader": {"user_id": entry.actor["user_id"], "agency": entry.actor["agency"],
+                       "role": entry.actor["role"]},
+            "purpose": entry.purpose,
+            "case_ref": entry.case_ref,
+            "record": record["record"],
+            "record_type": record["record_type"],
+            "owner": record["owner"],
+            "visibility": record["visibility"],
+            "data_classes": sorted({f["data_class"] for f in shown}),
+            "grounds": sorted({f["ground"] for f in shown}),
+            "bases": sorted({f["basis"] for f in shown}),
+            "break_glass": "break_glass" in entry.details,
+        }

@@ -1,0 +1,101 @@
+"""The auditor's commands: verify (live or offline), export, who-saw, checkpoint."""
+
+import argparse
+import json
+import sys
+from contextlib import suppress
+from pathlib import Path
+
+from adapters.keys import KeyFiles
+from hub.audit.bundle import BundleError, read_bundle, write_bundle
+from hub.audit.checkpoints import LogMismatch, SigningKeys, trusted_verifier
+from hub.audit.fhir import privacy_disclosure
+from hub.audit.history import disclosures
+from hub.audit.verify import Report, verify_log
+from hub.bootstrap import Hub
+from hub.settings import Settings
+
+
+def _report(report: Report, what: str) -> int:
+    for problem in report.problems:
+        print(problem)
+    if report.ok:
+        print(f"{what}: intact: {report.entries} entries, {report.checkpoints_checked} "
+              f"signed checkpoints verified")
+        return 0
+    first = report.first_bad_index
+    print(f"{what}: NOT intact" + (f": first bad entry {first}" if first is not None else ""),
+          file=sys.stderr)
+    return 1
+
+
+def verify_live(hub: Hub, public_key: str | None) -> int:
+    with suppress(LogMismatch):  # an altered store is reported below, never signed over
+        hub.checkpoints.checkpoint(force=True)
+    trusted = trusted_verifier(public_key, SigningKeys(hub.keys, hub.checkpoints.origin))
+    report = verify_log(hub.audit.stored_entries(), [c.note for c in hub.checkpoints.all()],
+                        hub.checkpoints.transitions(), trusted.verifier_key(),
+                        hub.checkpoints.origin)
+    return _report(report, "audit trail")
+
+
+def verify_bundle(settings: Settings, folder: str, public_key: str | None) -> int:
+    """Offline: nothing in the bundle is trusted but what the given key verifies."""
+    try:
+        bundle = read_bundle(folder)
+    except BundleError as error:
+        print(f"bundle: NOT intact: {error}", file=sys.stderr)
+        return 1
+    keys = SigningKeys(KeyFiles(settings.home, may_generate=False), settings.audit_origin)
+    trusted = trusted_verifier(public_key, keys)
+    report = verify_log(bundle.entries, bundle.checkpoints, bundle.transitions,
+                        trusted.verifier_key(), trusted.name)
+    return _report(report, f"bundle {folder}")
+
+
+def export(hub: Hub, out: str) -> int:
+    hub.checkpoints.checkpoint(force=True)
+    folder = Path(out)
+    write_bundle(folder, hub.audit.stored_entries(), [c.note for c in hub.checkpoints.all()],
+                 hub.checkpoints.transitions(),
+                 SigningKeys(hub.keys, hub.checkpoints.origin).verifier_key())
+    fhir = folder / "fhir"
+    fhir.mkdir()
+    count = 0
+    with (fhir / "AuditEvent.ndjson").open("w", encoding="utf-8") as out_file:
+        for row in disclosures(hub.audit):
+            out_file.write(json.dumps(privacy_disclosure(row, hub.checkpoints.origin)) + "\n")
+            count += 1
+    print(f"exported {hub.audit.size()} entries, {len(hub.checkpoints.all())} checkpoints and "
+          f"{count} FHIR AuditEvents to {folder}")
+    return 0
+
+
+def who_saw(hub: Hub, args: argparse.Namespace) -> int:
+    rows = list(disclosures(hub.audit, child_id=args.child, owner=args.agency))
+    if args.json:
+        for row in rows:
+            print(json.dumps(row))
+        return 0
+    print(f"{'when':32} {'reader':32} {'purpose':20} {'record owner':18} {'shown':8} "
+          f"data classes; grounds")
+    for r in rows:
+        reader = f"{r['reader']['agency']}/{r['reader']['role']}"
+        flag = " BREAK-GLASS" if r["break_glass"] else ""
+        print(f"{r['at']:32} {reader:32} {r['purpose'] or '':20} {r['owner']:18} "
+              f"{r['visibility']:8} {','.join(r['data_classes'])}; "
+              f"{','.join(r['grounds'])}{flag}")
+    print(f"{len(rows)} disclosures")
+    return 0
+
+
+def run(hub: Hub, args: argparse.Namespace) -> int:
+    if args.action == "verify":
+        return verify_live(hub, args.public_key)
+    if args.action == "export":
+        return export(hub, args.out)
+    if args.action == "checkpoint":
+        latest = hub.checkpoints.checkpoint(force=True)
+        print(latest.note if latest else "the audit trail is empty")
+        return 0
+    return who_saw(hub, args)
