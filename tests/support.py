@@ -13,14 +13,14 @@ import pytest
 from hub.bootstrap import Hub
 from hub.shapes import parse_notification
 
-POSTGRES = {"host": "127.0.0.1", "port": 5432, "user": "postgres", "dbname": "test"}
+POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 def postgres_unreachable() -> str | None:
     """Why PostgreSQL cannot be used, or None if it can."""
     try:
-        with psycopg.connect(**POSTGRES, connect_timeout=3) as conn:  # type: ignore[arg-type]
+        with psycopg.connect(POSTGRES, connect_timeout=3) as conn:
             conn.execute("SELECT 1")
     except psycopg.Error as error:
         return f"{type(error).__name__}: {str(error).strip().splitlines()[0]}"
@@ -42,12 +42,12 @@ def postgres_schema() -> Iterator[str]:
     """A fresh, empty schema for one test, dropped afterwards; yields the store URL."""
     require_postgres()
     schema = "t_" + uuid.uuid4().hex[:16]
-    with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
+    with psycopg.connect(POSTGRES, autocommit=True) as conn:
         conn.execute(f'CREATE SCHEMA "{schema}"')
     try:
         yield f"{POSTGRES_URL}?schema={schema}"
     finally:
-        with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
+        with psycopg.connect(POSTGRES, autocommit=True) as conn:
             conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
 
 

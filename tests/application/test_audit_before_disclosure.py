@@ -33,7 +33,7 @@ def sqlite_write_lock(path: Path) -> Iterator[None]:
 
 @contextmanager
 def postgres_write_lock(schema: str) -> Iterator[None]:
-    with psycopg.connect(**POSTGRES) as conn:  # type: ignore[arg-type]
+    with psycopg.connect(POSTGRES) as conn:
         conn.execute(f'LOCK TABLE "{schema}".hub_events IN EXCLUSIVE MODE')
         yield
         conn.rollback()

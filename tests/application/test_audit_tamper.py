@@ -45,8 +45,8 @@ class Database:
             finally:
                 conn.close()
         schema = self.url.rsplit("schema=", 1)[1]
-        with psycopg.connect(**POSTGRES, autocommit=True) as conn:  # type: ignore[arg-type]
-            cursor = conn.execute(sql.replace("{t}", f'"{schema}".hub_events'), params)
+        with psycopg.connect(POSTGRES, autocommit=True) as pg:
+            cursor = pg.execute(sql.replace("{t}", f'"{schema}".hub_events'), params)
             return cursor.fetchall() if cursor.description else []
 
     def state(self, originator: UUID, version: int) -> bytes:
