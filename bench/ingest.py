@@ -58,8 +58,8 @@ def run(count: int = 2000, seed: int = 7) -> dict[str, Any]:
         hub.registry.register_agency("notts-police", "police", "Nottinghamshire Police")
         first_event = (hub.store.recorder.max_notification_id() or 0) + 1
         began = time.perf_counter()
-        for i, raw in enumerate(bodies, 1):
-            hub.intake.submit("notts-police", "bench", parse_notification(raw))
+        for i, body in enumerate(bodies, 1):
+            hub.intake.submit("notts-police", "bench", parse_notification(body))
             _progress("hub ingest", i, count)
         hub_seconds = time.perf_counter() - began
         stored = list(hub.store.recorder.select_notifications(start=first_event, limit=10**9))

@@ -6,7 +6,13 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, PersistenceError, Transcoding
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    OperationalError,
+    PersistenceError,
+    Transcoding,
+)
 
 from domain.indexes import KeyIndex, index_id
 from domain.personal import Personal
@@ -56,16 +62,34 @@ class HubStore(Application[UUID]):
         index = self.find(index_id(key), KeyIndex)
         return index.target if index else None
 
+    def recover(self) -> None:
+        """Replace pooled database connections after a failed write.
+
+        A PostgreSQL transaction that fails (a lock timeout, say) can leave its connection
+        believing in prepared statements the server rolled back; every later use of that
+        connection would fail. Draining the pool makes the next attempt use fresh ones.
+        """
+        datastore = getattr(self.recorder, "datastore", None)
+        drain = getattr(getattr(datastore, "pool", None), "drain", None)
+        if drain is not None:  # psycopg's pool; SQLite's connections do not suffer this
+            drain()
+
     def write(self, attempt: Callable[[], T]) -> T:
         """Run a read-decide-save function, again from the start if another writer won a race.
 
         ``attempt`` must load what it needs afresh each time and save atomically.
         """
+        failures = 0
         for _ in range(WRITE_ATTEMPTS):
             try:
                 return attempt()
             except IntegrityError:
                 continue
             except PersistenceError as error:
-                raise StoreUnavailable("the event store did not answer") from error
+                # Once may be a pooled connection broken earlier; twice, or an operational
+                # error the recorder has already retried, is real.
+                self.recover()
+                failures += 1
+                if failures > 1 or isinstance(error, OperationalError):
+                    raise StoreUnavailable("the event store did not answer") from error
         raise Conflict("the record kept changing while it was being written; try again")

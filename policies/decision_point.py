@@ -17,6 +17,7 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from importlib import resources
 from threading import Lock
 
@@ -46,7 +47,7 @@ class PolicyText:
     model: str
     policy: str
 
-    @property
+    @cached_property
     def version(self) -> str:
         digest = hashlib.sha256()
         for part in (self.model, self.policy):

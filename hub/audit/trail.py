@@ -16,7 +16,12 @@ from threading import Lock
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
+from eventsourcing.persistence import (
+    IntegrityError,
+    OperationalError,
+    PersistenceError,
+    StoredEvent,
+)
 
 from domain.audit import AccessNotified, AuditEntryRecorded, AuditKind
 from hub.audit.merkle import leaf_hash
@@ -69,6 +74,7 @@ class AuditTrail:
     ) -> int:
         """Append one entry durably and return its index; raise AuditUnavailable if it can't."""
         with self._lock:
+            failures = 0
             for _ in range(WRITE_ATTEMPTS):
                 try:
                     size, previous = self._read_tail()
@@ -86,8 +92,15 @@ class AuditTrail:
                     self._forget_tails()  # another process appended: re-read the tails
                     continue
                 except PersistenceError as error:
+                    # A connection left broken by an earlier failure fails once; a store that
+                    # is unavailable (already retried by the recorder) fails for real, and then
+                    # nothing is disclosed.
                     self._forget_tails()
-                    raise AuditUnavailable("the audit trail could not be written") from error
+                    self._store.recover()
+                    failures += 1
+                    if failures > 1 or isinstance(error, OperationalError):
+                        raise AuditUnavailable("the audit trail could not be written") from error
+                    continue
                 self._tail = (size + 1, audit_leaf_hash(size, stored.state).hex())
                 for notice in notices or []:
                     self._feed_sizes[notice.agency] += 1
