@@ -8,6 +8,7 @@ from adapters.keys import KeyFiles
 from adapters.store import store_environment
 from hub.audit.checkpoints import Checkpoints, SigningKeys
 from hub.audit.entitlements import Entitlements
+from hub.audit.service import AuditorService
 from hub.audit.trail import AuditTrail
 from hub.disclosure import Disclosure
 from hub.intake import LinkHasher, NotificationIntake
@@ -41,6 +42,7 @@ class Hub:
     capabilities: CapabilityPolicy
     entitlements: Entitlements
     checkpoints: Checkpoints
+    auditor: AuditorService
 
     def close(self) -> None:
         self.store.close()
@@ -63,6 +65,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     capabilities = CapabilityPolicy(packaged_policy("capability"))
     registry = Registry(store, MembershipPolicy(packaged_policy("membership")))
     audit = AuditTrail(store, clock)
+    checkpoints = Checkpoints(store, audit, SigningKeys(keys, settings.audit_origin), clock)
     return Hub(
         settings=settings,
         store=store,
@@ -76,7 +79,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         policies=policies,
         capabilities=capabilities,
         entitlements=Entitlements(store, registry, decisions, audit),
-        checkpoints=Checkpoints(store, audit, SigningKeys(keys, settings.audit_origin), clock),
+        checkpoints=checkpoints,
+        auditor=AuditorService(audit, checkpoints, capabilities),
     )
 
 

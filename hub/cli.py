@@ -13,6 +13,7 @@ from uuid import UUID
 from adapters.keys import KeyFiles, KeyMissing
 from adapters.store import StoreUrlError
 from domain.errors import DomainError
+from hub.audit.checkpoints import PublicKeyError
 from hub.errors import HubError
 from hub.settings import Settings, SettingsError
 from policies.decision_point import PolicyText, build_enforcer
@@ -225,7 +226,7 @@ def run(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return run(sys.argv[1:] if argv is None else argv)
-    except (UsageError, SettingsError, StoreUrlError, KeyMissing) as error:
+    except (UsageError, SettingsError, StoreUrlError, KeyMissing, PublicKeyError) as error:
         print(str(error).splitlines()[0], file=sys.stderr)
         return 2
     except (HubError, DomainError) as error:

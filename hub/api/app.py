@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from hub.api.errors import install_error_handlers
 from hub.api.middleware import BodyLimit, RequestMetrics
-from hub.api.routes import children, health, notifications, sharing
+from hub.api.routes import audit, children, health, notifications, sharing
 from hub.bootstrap import Hub, bootstrap
 from hub.settings import Settings
 from hub.shapes import NotificationIn
@@ -64,6 +64,7 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(children.router)
     app.include_router(sharing.router)
+    app.include_router(audit.router)
     app.include_router(health.router)
     app.add_middleware(RequestMetrics, registry=app.state.metrics)
     app.add_middleware(BodyLimit, limit=hub.settings.max_body_bytes)

@@ -179,10 +179,17 @@ class Checkpoints:
                 log.warning("audit checkpoint not made: %s", type(error).__name__)
 
 
+class PublicKeyError(ValueError):
+    """The verifier key given is not one (reported as bad usage, exit 2)."""
+
+
 def trusted_verifier(public_key: str | None, keys: SigningKeys) -> NoteVerifier:
     """The key a verification trusts: given explicitly, else this hub's own."""
     if public_key is None:
         return keys.signer().verifier()
     path = Path(public_key)
     text = path.read_text(encoding="utf-8").strip() if path.is_file() else public_key.strip()
-    return NoteVerifier.parse(text)
+    try:
+        return NoteVerifier.parse(text)
+    except ValueError:
+        raise PublicKeyError("--public-key: not a verifier key (name+keyid+base64 key)") from None

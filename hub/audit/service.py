@@ -1,0 +1,90 @@
+"""The auditor's view of the trail over HTTP: checkpoints, entries, proofs, disclosures.
+
+Only people with the read-audit capability (auditors) may read the trail, and every such
+read is itself an audit entry. An agency may read the disclosure history of its own records.
+"""
+
+import base64
+import json
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from domain.audit import AuditKind
+from hub.audit.checkpoints import Checkpoints
+from hub.audit.history import disclosures
+from hub.audit.trail import AuditTrail, audit_leaf_hash
+from hub.errors import InvalidInput, NotEntitled, NotFound
+from hub.registry import Caller
+from policies.decision_point import CapabilityPolicy
+
+MAX_ENTRIES = 1000
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
+
+
+class AuditorService:
+    def __init__(self, audit: AuditTrail, checkpoints: Checkpoints,
+                 capabilities: CapabilityPolicy) -> None:
+        self._audit = audit
+        self._checkpoints = checkpoints
+        self._capabilities = capabilities
+
+    def _auditor(self, caller: Caller, action: str, details: dict[str, Any]) -> None:
+        allowed = self._capabilities.allows(caller.agency_kind, caller.role, "read-audit")
+        self._audit.record(kind=AuditKind.AUDIT_ACCESS if allowed else AuditKind.DENIAL,
+                           action=action, actor=caller.as_actor(), details=details)
+        if not allowed:
+            raise NotEntitled("only auditors may read the audit trail")
+
+    def checkpoint(self, caller: Caller) -> dict[str, Any]:
+        self._auditor(caller, "audit-checkpoint", {})
+        latest = self._checkpoints.checkpoint() or self._checkpoints.latest()
+        if latest is None:
+            raise NotFound("no checkpoint has been signed yet")
+        return {"origin": self._checkpoints.origin, "size": latest.size,
+                "root": b64(bytes.fromhex(latest.root)), "note": latest.note,
+                "signed_at": latest.timestamp.isoformat()}
+
+    def entries(self, caller: Caller, start: int, end: int | None) -> dict[str, Any]:
+        end = start + MAX_ENTRIES if end is None else end
+        if start < 0 or end < start or end - start > MAX_ENTRIES:
+            raise InvalidInput(f"start and end: 0 <= start <= end, at most {MAX_ENTRIES} apart")
+        self._auditor(caller, "audit-entries", {"start": start, "end": end})
+        items = []
+        for index, stored in self._audit.stored_entries(start, end):
+            items.append({"index": index, "stored": b64(stored),
+                          "leaf_hash": b64(audit_leaf_hash(index, stored)),
+                          "entry": json.loads(stored)})
+        return {"start": start, "end": end, "entries": items}
+
+    def inclusion(self, caller: Caller, index: int, size: int) -> dict[str, Any]:
+        self._auditor(caller, "audit-inclusion-proof", {"index": index, "size": size})
+        tree = self._checkpoints.tree()
+        if not 0 <= index < size <= tree.size:
+            raise InvalidInput(f"need 0 <= index < size <= {tree.size}")
+        return {"index": index, "size": size,
+                "proof": [b64(h) for h in tree.inclusion_proof(index, size)]}
+
+    def consistency(self, caller: Caller, first: int, second: int) -> dict[str, Any]:
+        self._auditor(caller, "audit-consistency-proof", {"first": first, "second": second})
+        tree = self._checkpoints.tree()
+        if not 0 < first <= second <= tree.size:
+            raise InvalidInput(f"need 0 < first <= second <= {tree.size}")
+        return {"first": first, "second": second,
+                "proof": [b64(h) for h in tree.consistency_proof(first, second)]}
+
+    def disclosures(self, caller: Caller, child_id: UUID | None, agency: str | None,
+                    since: datetime | None, until: datetime | None) -> dict[str, Any]:
+        """For auditors: any. For an agency: the history of its own records only."""
+        is_auditor = self._capabilities.allows(caller.agency_kind, caller.role, "read-audit")
+        owner = agency if is_auditor else caller.agency_id
+        if not is_auditor and agency not in (None, caller.agency_id):
+            raise NotEntitled("an agency may read the disclosure history of its own records")
+        self._audit.record(kind=AuditKind.AUDIT_ACCESS, action="audit-disclosures",
+                           actor=caller.as_actor(), child_ids=[child_id] if child_id else [],
+                           details={"owner": owner})
+        rows = list(disclosures(self._audit, child_id, owner, since, until))
+        return {"items": rows, "count": len(rows)}
