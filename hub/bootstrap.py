@@ -60,11 +60,11 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     link_secret = keys.secret("link")
     keys.secret("audit-signing")  # present before anything is served
     store = HubStore(env=store_environment(settings.store_url))
-    policies = PolicyStore(store, clock)
+    audit = AuditTrail(store, clock)
+    policies = PolicyStore(store, audit, clock)
     decisions = _access_policy(policies, settings)
     capabilities = CapabilityPolicy(packaged_policy("capability"))
     registry = Registry(store, MembershipPolicy(packaged_policy("membership")))
-    audit = AuditTrail(store, clock)
     checkpoints = Checkpoints(store, audit, SigningKeys(keys, settings.audit_origin), clock)
     return Hub(
         settings=settings,

@@ -6,7 +6,9 @@ from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.application import EventSourcedLog
 
+from domain.audit import AuditKind
 from domain.policy_versions import PolicyPublished
+from hub.audit.trail import AuditTrail
 from hub.store import HubStore
 from policies.decision_point import DecisionPoint, PolicyText
 
@@ -14,9 +16,10 @@ POLICY_LOG_ID = uuid5(NAMESPACE_URL, "/hub/policy-log/access")
 
 
 class PolicyStore:
-    def __init__(self, store: HubStore,
+    def __init__(self, store: HubStore, audit: AuditTrail,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
+        self._audit = audit
         self._log = EventSourcedLog(store.events, POLICY_LOG_ID, PolicyPublished)
         self._clock = clock
 
@@ -42,7 +45,12 @@ class PolicyStore:
             self._store.save(published)
             return published
 
-        return self._store.write(attempt)
+        published = self._store.write(attempt)
+        self._audit.record(kind=AuditKind.POLICY, action="publish-policy",
+                           actor={"author": author}, policy_version=published.version,
+                           details={"reason": reason, "policy": "access",
+                                    "in_force_from": published.timestamp.isoformat()})
+        return published
 
     def load_into(self, decisions: DecisionPoint) -> None:
         for published in self.history():

@@ -1,12 +1,15 @@
 """The auditor's commands: verify (live or offline), export, who-saw, checkpoint."""
 
 import argparse
+import getpass
 import json
+import socket
 import sys
 from contextlib import suppress
 from pathlib import Path
 
 from adapters.keys import KeyFiles
+from domain.audit import AuditKind
 from hub.audit.bundle import BundleError, read_bundle, write_bundle
 from hub.audit.checkpoints import LogMismatch, SigningKeys, trusted_verifier
 from hub.audit.fhir import privacy_disclosure
@@ -53,7 +56,14 @@ def verify_bundle(settings: Settings, folder: str, public_key: str | None) -> in
     return _report(report, f"bundle {folder}")
 
 
+def _operator() -> dict[str, str]:
+    """Who ran a command on the hub's host (the operating-system account)."""
+    return {"cli_user": getpass.getuser(), "host": socket.gethostname()}
+
+
 def export(hub: Hub, out: str) -> int:
+    hub.audit.record(kind=AuditKind.AUDIT_ACCESS, action="export-audit", actor=_operator(),
+                     details={"out": Path(out).name})
     hub.checkpoints.checkpoint(force=True)
     folder = Path(out)
     write_bundle(folder, hub.audit.stored_entries(), [c.note for c in hub.checkpoints.all()],
@@ -72,6 +82,9 @@ def export(hub: Hub, out: str) -> int:
 
 
 def who_saw(hub: Hub, args: argparse.Namespace) -> int:
+    hub.audit.record(kind=AuditKind.AUDIT_ACCESS, action="who-saw", actor=_operator(),
+                     child_ids=[args.child] if args.child else [],
+                     details={"owner": args.agency})
     rows = list(disclosures(hub.audit, child_id=args.child, owner=args.agency))
     if args.json:
         for row in rows:

@@ -173,3 +173,25 @@ def test_checkpoint_tampering_is_detected(store: str, tmp_path: Path, forgery: s
     report = verify(store, tmp_path)
     assert not report.ok
     assert any(str(checkpoint.size) in p for p in report.problems), report.problems
+
+
+def test_two_hub_processes_extend_one_linear_history(store: str, tmp_path: Path) -> None:
+    """Two hubs on one store append and checkpoint in turn: one history, and it verifies."""
+    first = bootstrap(Settings(store_url=store, home=tmp_path))
+    second = bootstrap(Settings(store_url=store, home=tmp_path))
+    try:
+        for i in range(30):
+            writer = first if i % 3 else second
+            writer.audit.record(kind=AuditKind.DENIAL, action="read-chronology",
+                                actor={"user_id": f"u{i}", "agency": "a", "role": "r",
+                                       "agency_kind": "police"}, details={"n": i})
+            if i % 4 == 0:
+                (second if i % 8 else first).checkpoints.checkpoint(force=True)
+        first.checkpoints.checkpoint(force=True)
+        sizes = [c.size for c in second.checkpoints.all()]
+        assert sizes == sorted(set(sizes))
+        assert sizes[-1] == first.audit.size()
+    finally:
+        first.close()
+        second.close()
+    assert verify(store, tmp_path).ok
