@@ -1,7 +1,8 @@
 """``make bench``: run every benchmark and write BENCHMARKS.md.
 
-``BENCH_ONLY=decisions`` (or ``ingest``) runs one of them, for quick iteration; the file then
-holds only that section. The run fails if the decision point disagrees with Casbin anywhere.
+``BENCH_ONLY=decisions`` (or ``ingest``, or ``audit``) runs one of them, for quick iteration;
+only that section of the file is rewritten, the others are kept as they were. The run fails if
+the decision point disagrees with Casbin anywhere.
 """
 
 import os
@@ -10,7 +11,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import decisions, ingest
+from bench import audit, decisions, ingest
+
+NAMES = ("ingest", "decisions", "audit")
 
 
 def ingest_section() -> list[str]:
@@ -32,10 +35,28 @@ def ingest_section() -> list[str]:
     return lines
 
 
+def keep_others(path: Path, ran: list[list[str]]) -> list[str]:
+    """The sections of the existing file that this run did not rewrite, in their order.
+
+    Sections start at a ``## `` heading; one whose heading a section of this run has
+    is replaced (at its old place) by it; sections of this run not in the file go last.
+    """
+    fresh = {section[0]: section for section in ran}
+    old = path.read_text().split("\n") if path.exists() else []
+    starts = [i for i, line in enumerate(old) if line.startswith("## ")]
+    lines: list[str] = []
+    for start, end in zip(starts, [*starts[1:], len(old)], strict=True):
+        lines += fresh.pop(old[start], old[start:end])
+    for section in fresh.values():
+        lines += section
+    return lines
+
+
 def main() -> int:
     only = os.environ.get("BENCH_ONLY", "").strip()
-    if only not in ("", "ingest", "decisions"):
-        print(f"bench: BENCH_ONLY must be ingest or decisions, not {only!r}", file=sys.stderr)
+    if only not in ("", *NAMES):
+        print(f"bench: BENCH_ONLY must be one of {', '.join(NAMES)}, not {only!r}",
+              file=sys.stderr)
         return 2
     lines = [
         "# Benchmarks",
@@ -48,15 +69,24 @@ def main() -> int:
         "",
     ]
     failed = False
+    sections: list[list[str]] = []
     if only in ("", "ingest"):
-        lines += ingest_section()
+        sections.append(ingest_section())
     if only in ("", "decisions"):
         print("bench: access decisions, the decision point against plain Casbin",
               file=sys.stderr)
         result = decisions.run()
-        lines += decisions.markdown(result)
+        sections.append(decisions.markdown(result))
         failed = result["mismatches"] > 0
-    Path("BENCHMARKS.md").write_text("\n".join(lines))
+    if only in ("", "audit"):
+        print("bench: audit trail verification against plain SHA-256", file=sys.stderr)
+        sections.append(audit.markdown(audit.run()))
+    path = Path("BENCHMARKS.md")
+    if only:
+        lines += keep_others(path, sections)
+    else:
+        lines += [line for section in sections for line in section]
+    path.write_text("\n".join(lines))
     print("\n".join(lines))
     if failed:
         print("bench: the decision point disagrees with Casbin (see above)", file=sys.stderr)

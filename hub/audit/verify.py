@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from hashlib import sha256
 
 from hub.audit.merkle import EMPTY_ROOT, MerkleTree, leaf_hash, verify_consistency
 from hub.audit.notes import Checkpoint, KeyChain, NoteVerifier, parse_note
@@ -133,8 +134,25 @@ _decode_json = json.JSONDecoder().decode
 _BATCH = 4096  # leaves handed to MerkleTree.extend at once, which hashes in bulk
 
 
+_PREVIOUS = b'"previous":"'
+_HEX = frozenset(b"0123456789abcdef")
+
+
 def _previous_of(stored: bytes) -> str | None:
-    """The entry's ``previous`` field, or None if it is not a UTF-8 JSON object with one."""
+    """The entry's ``previous`` field, or None if it is not a UTF-8 JSON object with one.
+
+    The hub writes compact JSON with ``previous`` once, as a plain string of 64 hex digits
+    (or empty); such an entry is read without parsing it whole, which is most of the cost of
+    verifying. Anything that does not look exactly like that is parsed in full.
+    """
+    start = stored.find(_PREVIOUS)
+    if start > 0 and stored[:1] == b"{" and stored.count(b'"previous"') == 1:
+        value = start + len(_PREVIOUS)
+        if stored[value:value + 1] == b'"':
+            return ""
+        digits = stored[value:value + 64]
+        if stored[value + 64:value + 65] == b'"' and _HEX.issuperset(digits):
+            return digits.decode("ascii")
     try:
         value = _decode_json(stored.decode("utf-8"))
     except (ValueError, RecursionError):
@@ -150,6 +168,7 @@ class _Stream:
         self.roots, self.found = roots, found
         self.sizes = sorted(s for s in roots if s > 0)
         self.next_size = 0
+        self.due = self.sizes[0] if self.sizes else -1  # the next checkpoint's size
         self.tree = MerkleTree()
         self.batch: list[bytes] = []
         self.count = 0  # entries accepted so far: the position of the next one
@@ -173,7 +192,35 @@ class _Stream:
         self.finish(self.count)
 
     def entry(self, position: int, item: tuple[int, bytes]) -> bool:
-        """Check one entry; False (after reporting) if it cannot even be hashed."""
+        """Check one entry; False (after reporting) if it cannot even be hashed.
+
+        The common case (the next index, its ``previous`` naming the entry before, once) is
+        settled by two byte scans; anything else takes the full checks below.
+        """
+        if type(item) is tuple and len(item) == 2 and self.chain_break is None:
+            index, stored = item
+            if (type(index) is int and index == self.expected and type(stored) is bytes
+                    and stored[:1] == b"{" and stored.count(b'"previous"') == 1
+                    and stored.find(_PREVIOUS + (self.prev_hash.hex().encode() if position
+                                                 else b"") + b'"') > 0):
+                self.expected = index + 1
+                self.prev_hash = sha256(b"\x00" + index.to_bytes(8, "big") + stored).digest()
+                self.batch.append(self.prev_hash)
+                if position + 1 == self.due or len(self.batch) >= _BATCH:
+                    self._settle(position)
+                return True
+        return self._entry(position, item)
+
+    def _settle(self, position: int) -> None:
+        """Hand the batch to the tree; compare the root if a checkpoint is due here."""
+        self.tree.extend(self.batch)
+        self.batch.clear()
+        if position + 1 == self.due:
+            self._compare(position + 1, self.tree.root())
+            self.next_size += 1
+            self.due = self.sizes[self.next_size] if self.next_size < len(self.sizes) else -1
+
+    def _entry(self, position: int, item: tuple[int, bytes]) -> bool:
         index, stored = item if isinstance(item, tuple) and len(item) == 2 else (None, None)
         if not isinstance(index, int) or isinstance(index, bool) or not isinstance(stored, bytes):
             self.found.add(f"entry {position}: not an (index, bytes) pair", position)
@@ -191,13 +238,8 @@ class _Stream:
         self._link(position, index, stored, moved)
         self.prev_hash = leaf_hash(index.to_bytes(8, "big") + stored)  # audit_leaf, inlined
         self.batch.append(self.prev_hash)
-        at_checkpoint = self.sizes[self.next_size : self.next_size + 1] == [position + 1]
-        if at_checkpoint or len(self.batch) >= _BATCH:
-            self.tree.extend(self.batch)
-            self.batch.clear()
-        if at_checkpoint:
-            self._compare(position + 1, self.tree.root())
-            self.next_size += 1
+        if position + 1 == self.due or len(self.batch) >= _BATCH:
+            self._settle(position)
         return True
 
     def _link(self, position: int, index: int, stored: bytes, moved: bool) -> None:
