@@ -65,3 +65,15 @@ def _lock_timeout(query: str, default: str) -> str:
     if not values[0].isdigit() or not 1 <= int(values[0]) <= 600:
         raise StoreUrlError("HUB_STORE_URL: lock_timeout must be whole seconds from 1 to 600")
     return values[0]
+
+
+def postgres_location(url: str) -> tuple[str, str] | None:
+    """(libpq conninfo, schema) for a PostgreSQL store URL; None for other stores."""
+    env = store_environment(url) if url.startswith(("postgres://", "postgresql://")) else None
+    if env is None:
+        return None
+    conninfo = (f"host={env['POSTGRES_HOST']} port={env['POSTGRES_PORT']} "
+                f"dbname={env['POSTGRES_DBNAME']} user={env['POSTGRES_USER']}")
+    if env["POSTGRES_PASSWORD"]:
+        conninfo += f" password={env['POSTGRES_PASSWORD']}"
+    return conninfo, env.get("POSTGRES_SCHEMA", "public")

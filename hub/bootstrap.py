@@ -1,17 +1,26 @@
 """Wires the hub together from settings. Nothing connects or reads files before this runs."""
 
+import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from adapters.data_keys import (
+    DataKeyStore,
+    LocalMasterKey,
+    MemoryDataKeys,
+    PostgresDataKeys,
+    SQLiteDataKeys,
+)
 from adapters.keys import KeyFiles
-from adapters.store import store_environment
+from adapters.store import postgres_location, store_environment
 from hub.audit.checkpoints import Checkpoints, SigningKeys
 from hub.audit.entitlements import Entitlements
 from hub.audit.service import AuditorService
 from hub.audit.trail import AuditTrail
 from hub.disclosure import Disclosure
 from hub.intake import LinkHasher, NotificationIntake
+from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
 from hub.registry import Registry
 from hub.settings import Settings, SettingsError
@@ -59,7 +68,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     keys = KeyFiles(settings.home, may_generate=not settings.is_production)
     link_secret = keys.secret("link")
     keys.secret("audit-signing")  # present before anything is served
-    store = HubStore(env=store_environment(settings.store_url))
+    cipher = PersonalCipher(_data_keys(settings, keys))
+    store = HubStore(store_environment(settings.store_url), cipher)
     audit = AuditTrail(store, clock)
     policies = PolicyStore(store, audit, clock)
     decisions = _access_policy(policies, settings)
@@ -82,6 +92,19 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         checkpoints=checkpoints,
         auditor=AuditorService(audit, checkpoints, capabilities),
     )
+
+
+def _data_keys(settings: Settings, keys: KeyFiles) -> DataKeyStore:
+    """Where people's data keys live: beside the store, never inside its event tables."""
+    master = LocalMasterKey(keys.secret("master"))
+    retired = tuple(LocalMasterKey(base64.b64decode(p.read_bytes().strip()))
+                    for p in sorted(keys.folder.glob("master.retired-*.key")))
+    if settings.store_url == "memory://":
+        return MemoryDataKeys(master, retired)
+    postgres = postgres_location(settings.store_url)
+    if postgres is not None:
+        return PostgresDataKeys(*postgres, master, retired)
+    return SQLiteDataKeys(keys.folder / "data-keys.sqlite3", master, retired)
 
 
 def _access_policy(policies: PolicyStore, settings: Settings) -> DecisionPoint:

@@ -1,7 +1,7 @@
 """The event store: one eventsourcing application holding every aggregate and the audit log."""
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -11,12 +11,11 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     OperationalError,
     PersistenceError,
-    Transcoding,
 )
 
 from domain.indexes import KeyIndex, index_id
-from domain.personal import Personal
 from hub.errors import Conflict, StoreUnavailable
+from hub.personal_data import PersonalCipher, SealedPersonal
 
 A = TypeVar("A", bound=Aggregate)
 T = TypeVar("T")
@@ -25,27 +24,18 @@ T = TypeVar("T")
 WRITE_ATTEMPTS = 8
 
 
-class PersonalAsPlainData(Transcoding):
-    """How a ``Personal`` value is written inside an event's state."""
-
-    type = Personal
-    name = "personal"
-
-    def encode(self, obj: Personal) -> dict[str, Any]:
-        return {"h": str(obj.holder), "f": obj.field, "v": obj.value}
-
-    def decode(self, data: dict[str, Any]) -> Personal:
-        return Personal(UUID(data["h"]), data["f"], data["v"])
-
-
 class HubStore(Application[UUID]):
-    """All of the hub's records, in one append-only store."""
+    """All of the hub's records, in one append-only store; personal values sealed per person."""
 
     name = "hub"
 
+    def __init__(self, env: dict[str, str], cipher: PersonalCipher) -> None:
+        self.cipher = cipher  # needed while the application builds its transcoder
+        super().__init__(env)
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        transcoder.register(PersonalAsPlainData())
+        transcoder.register(SealedPersonal(self.cipher))
 
     def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate of that kind with that id, or None."""
