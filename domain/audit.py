@@ -22,6 +22,7 @@ class AuditKind(StrEnum):
     RESTRICTION = "restriction"  # a record restricted or released by its owner
     BREAK_GLASS_REVIEW = "break-glass-review"
     POLICY = "policy"  # a policy version published
+    ERASURE = "erasure"  # a person's data keys destroyed
     AUDIT_ACCESS = "audit-access"  # an auditor (or an owning agency) read the trail
 
 

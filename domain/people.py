@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.errors import InvalidContent, RuleViolation
 from domain.personal import Personal
 
 # An agency counts as actively involved with a child for this long after it last sent
@@ -106,6 +107,30 @@ class PersonRecord(Aggregate):
         })
         if agency not in self.known_to:
             self.known_to.append(agency)
+
+    class Erased(Aggregate.Event):
+        """The person's data keys were destroyed: their personal data is unreadable."""
+
+        class_version = 1
+        reason: str
+        erased_by: dict[str, str]
+        erased_at: datetime
+
+    @event(Erased)
+    def _erase(self, reason: str, erased_by: dict[str, str], erased_at: datetime) -> None:
+        self.erasure = {"reason": reason, "erased_by": erased_by, "erased_at": erased_at}
+
+    def record_erasure(self, reason: str, by: dict[str, str], at: datetime) -> None:
+        if self.erased:
+            raise RuleViolation("this person's data has already been erased")
+        reason = " ".join(reason.split())
+        if not 10 <= len(reason) <= 500:
+            raise InvalidContent("reason", "give the reason in 10 to 500 characters")
+        self._erase(reason, by, at)
+
+    @property
+    def erased(self) -> bool:
+        return getattr(self, "erasure", None) is not None
 
     @classmethod
     def register(

@@ -19,6 +19,7 @@ from hub.audit.entitlements import Entitlements
 from hub.audit.service import AuditorService
 from hub.audit.trail import AuditTrail
 from hub.disclosure import Disclosure
+from hub.erasure import Erasure
 from hub.intake import LinkHasher, NotificationIntake
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
@@ -52,6 +53,7 @@ class Hub:
     entitlements: Entitlements
     checkpoints: Checkpoints
     auditor: AuditorService
+    erasure: Erasure
 
     def close(self) -> None:
         self.store.close()
@@ -91,6 +93,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         entitlements=Entitlements(store, registry, decisions, audit),
         checkpoints=checkpoints,
         auditor=AuditorService(audit, checkpoints, capabilities),
+        erasure=Erasure(store, cipher, audit, capabilities, clock),
     )
 
 

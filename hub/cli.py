@@ -57,6 +57,10 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="seed demo agencies, users and data; print tokens")
 
+    erase = commands.add_parser("erase", help="crypto-shred a child's personal data")
+    erase.add_argument("--child", required=True, type=_uuid)
+    erase.add_argument("--reason", required=True, help="the lawful ground, 10-500 characters")
+
     audit = commands.add_parser("audit", help="the audit trail, for auditors")
     audit_cmd = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
     could_see = audit_cmd.add_parser(
@@ -209,6 +213,12 @@ def run(argv: Sequence[str]) -> int:
             print(key)
         elif args.command == "audit":
             return _audit(hub, args)
+        elif args.command == "erase":
+            from hub.audit.operations import operator
+
+            done = hub.erasure.erase(operator(), args.child, args.reason)
+            print(f"erased child {done['child_id']} at {done['erased_at']}: its keys are "
+                  "destroyed; the audit trail still verifies")
         elif args.command == "policy":
             return _policy(hub, args)
         elif args.command == "demo":

@@ -126,7 +126,7 @@ class Disclosure:
             raise NotEntitled("you are not entitled to see this child's identity record")
         return {"id": str(person.id), "kind": person.kind,
                 **reveal_fields(dict(sorted(person.identity.items()))),
-                "known_to": list(person.known_to)}
+                "known_to": list(person.known_to), "erased": person.erased}
 
     def chronology(self, ctx: ReadContext, child_id: UUID) -> dict[str, Any]:
         """The child's multi-agency chronology, newest first, holding only what may be known."""

@@ -56,13 +56,13 @@ def verify_bundle(settings: Settings, folder: str, public_key: str | None) -> in
     return _report(report, f"bundle {folder}")
 
 
-def _operator() -> dict[str, str]:
+def operator() -> dict[str, str]:
     """Who ran a command on the hub's host (the operating-system account)."""
     return {"cli_user": getpass.getuser(), "host": socket.gethostname()}
 
 
 def export(hub: Hub, out: str) -> int:
-    hub.audit.record(kind=AuditKind.AUDIT_ACCESS, action="export-audit", actor=_operator(),
+    hub.audit.record(kind=AuditKind.AUDIT_ACCESS, action="export-audit", actor=operator(),
                      details={"out": Path(out).name})
     hub.checkpoints.checkpoint(force=True)
     folder = Path(out)
@@ -82,7 +82,7 @@ def export(hub: Hub, out: str) -> int:
 
 
 def who_saw(hub: Hub, args: argparse.Namespace) -> int:
-    hub.audit.record(kind=AuditKind.AUDIT_ACCESS, action="who-saw", actor=_operator(),
+    hub.audit.record(kind=AuditKind.AUDIT_ACCESS, action="who-saw", actor=operator(),
                      child_ids=[args.child] if args.child else [],
                      details={"owner": args.agency})
     rows = list(disclosures(hub.audit, child_id=args.child, owner=args.agency))

@@ -4,8 +4,9 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
 
-from hub.api.deps import HubDep, Reading
+from hub.api.deps import CurrentUser, HubDep, Reading
 
 router = APIRouter(prefix="/v1/children", tags=["children"])
 
@@ -14,6 +15,18 @@ router = APIRouter(prefix="/v1/children", tags=["children"])
 def read_child(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """The child's identity record, as entitled (audited)."""
     return hub.disclosure.child(ctx, child_id)
+
+
+class ErasureIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(max_length=500)
+
+
+@router.post("/{child_id}/erasure")
+def erase_child(child_id: UUID, body: ErasureIn, caller: CurrentUser,
+                hub: HubDep) -> dict[str, Any]:
+    """Crypto-shred the child's personal data (information governance only; audited)."""
+    return hub.erasure.erase_by(caller, child_id, body.reason)
 
 
 @router.get("/{child_id}/chronology")
