@@ -23,6 +23,7 @@ class AuditKind(StrEnum):
     BREAK_GLASS_REVIEW = "break-glass-review"
     POLICY = "policy"  # a policy version published
     ERASURE = "erasure"  # a person's data keys destroyed
+    LEGAL_HOLD = "legal-hold"  # a legal hold placed or released
     AUDIT_ACCESS = "audit-access"  # an auditor (or an owning agency) read the trail
 
 

@@ -128,6 +128,31 @@ class PersonRecord(Aggregate):
             raise InvalidContent("reason", "give the reason in 10 to 500 characters")
         self._erase(reason, by, at)
 
+    class HoldChanged(Aggregate.Event):
+        """A legal hold placed on (or released from) the person's records."""
+
+        class_version = 1
+        held: bool
+        reason: str
+        changed_by: dict[str, str]
+        changed_at: datetime
+
+    @event(HoldChanged)
+    def _change_hold(self, held: bool, reason: str, changed_by: dict[str, str],
+                     changed_at: datetime) -> None:
+        self.hold = {"reason": reason, "by": changed_by, "since": changed_at} if held else None
+
+    def place_hold(self, held: bool, reason: str, by: dict[str, str], at: datetime) -> None:
+        if held == self.held:
+            raise RuleViolation("a legal hold is " + ("already" if held else "not") + " in place")
+        if not reason.strip():
+            raise InvalidContent("reason", "is required")
+        self._change_hold(held, reason.strip()[:500], by, at)
+
+    @property
+    def held(self) -> bool:
+        return getattr(self, "hold", None) is not None
+
     @property
     def erased(self) -> bool:
         return getattr(self, "erasure", None) is not None

@@ -24,6 +24,7 @@ from hub.intake import LinkHasher, NotificationIntake
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
 from hub.registry import Registry
+from hub.retention import Retention, load_schedule
 from hub.settings import Settings, SettingsError
 from hub.sharing import Sharing
 from hub.store import HubStore
@@ -54,6 +55,7 @@ class Hub:
     checkpoints: Checkpoints
     auditor: AuditorService
     erasure: Erasure
+    retention: Retention
 
     def close(self) -> None:
         self.store.close()
@@ -78,6 +80,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     capabilities = CapabilityPolicy(packaged_policy("capability"))
     registry = Registry(store, MembershipPolicy(packaged_policy("membership")))
     checkpoints = Checkpoints(store, audit, SigningKeys(keys, settings.audit_origin), clock)
+    erasure = Erasure(store, cipher, audit, capabilities, clock)
     return Hub(
         settings=settings,
         store=store,
@@ -93,7 +96,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         entitlements=Entitlements(store, registry, decisions, audit),
         checkpoints=checkpoints,
         auditor=AuditorService(audit, checkpoints, capabilities),
-        erasure=Erasure(store, cipher, audit, capabilities, clock),
+        erasure=erasure,
+        retention=Retention(store, erasure, audit, load_schedule(settings.retention_file), clock),
     )
 
 

@@ -57,6 +57,15 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("demo", help="seed demo agencies, users and data; print tokens")
 
+    retention = commands.add_parser("retention", help="the retention schedule and legal holds")
+    retention_cmd = retention.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    run_retention = retention_cmd.add_parser("run", help="erase what is due (not held)")
+    run_retention.add_argument("--dry-run", action="store_true", help="report, erase nothing")
+    for name, text in (("hold", "place a legal hold"), ("release", "release a legal hold")):
+        held = retention_cmd.add_parser(name, help=text)
+        held.add_argument("--child", required=True, type=_uuid)
+        held.add_argument("--reason", required=True)
+
     erase = commands.add_parser("erase", help="crypto-shred a child's personal data")
     erase.add_argument("--child", required=True, type=_uuid)
     erase.add_argument("--reason", required=True, help="the lawful ground, 10-500 characters")
@@ -213,6 +222,20 @@ def run(argv: Sequence[str]) -> int:
             print(key)
         elif args.command == "audit":
             return _audit(hub, args)
+        elif args.command == "retention":
+            from hub.audit.operations import operator
+
+            if args.action == "run":
+                report = hub.retention.run(args.dry_run)
+                for item in report["due"]:
+                    state = "HELD" if item["held"] else ("due" if args.dry_run else "erased")
+                    print(f"{item['child_id']}  due {item['due']}  {item['rule']}  {state}")
+                print(f"{len(report['due'])} due, {report['erased']} erased, {report['held']} "
+                      f"held{' (dry run: nothing erased)' if args.dry_run else ''}")
+            else:
+                hub.retention.hold(operator(), args.child, args.action == "hold", args.reason)
+                print(f"legal hold {'placed on' if args.action == 'hold' else 'released from'} "
+                      f"{args.child}")
         elif args.command == "erase":
             from hub.audit.operations import operator
 

@@ -25,6 +25,8 @@ class Settings:
     max_body_bytes: int = 1_048_576
     # The name signed into every audit checkpoint, and the signing key's name.
     audit_origin: str = "safeguarding-hub/audit"
+    # A local retention schedule (CSV like policies/retention.csv); never shorter than it.
+    retention_file: Path | None = None
 
     @property
     def is_production(self) -> bool:
@@ -44,4 +46,6 @@ class Settings:
             kafka_bootstrap=env.get("HUB_KAFKA_BOOTSTRAP") or None,
             environment=environment,
             audit_origin=env.get("HUB_AUDIT_ORIGIN", cls.audit_origin),
+            retention_file=Path(env["HUB_RETENTION_FILE"]) if env.get("HUB_RETENTION_FILE")
+            else None,
         )
