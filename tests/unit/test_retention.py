@@ -36,8 +36,8 @@ def test_a_local_schedule_may_keep_longer_never_shorter() -> None:
     longer = parse_schedule("\n".join(
         f"{c.value}, {r.anchor.value}, {r.years + 5}" for c, r in SCHEDULE.items()))
     check_floors(longer, SCHEDULE)
-    shorter = dict(longer, **{DataClass.HEALTH: RetentionRule(DataClass.HEALTH,
-                                                             Anchor.DATE_OF_BIRTH, 18)})
+    shorter = {**longer, DataClass.HEALTH: RetentionRule(DataClass.HEALTH,
+                                                        Anchor.DATE_OF_BIRTH, 18)}
     with pytest.raises(InvalidContent, match="health"):
         check_floors(shorter, SCHEDULE)
     with pytest.raises(InvalidContent, match="line 1"):
