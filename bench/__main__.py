@@ -1,8 +1,8 @@
 """``make bench``: run every benchmark and write BENCHMARKS.md.
 
-``BENCH_ONLY=decisions`` (or ``ingest``, or ``audit``) runs one of them, for quick iteration;
-only that section of the file is rewritten, the others are kept as they were. The run fails if
-the decision point disagrees with Casbin anywhere.
+``BENCH_ONLY=decisions`` (or ``ingest``, ``audit``, or ``encryption``) runs one of them, for
+quick iteration; only that section of the file is rewritten, the others are kept as they were.
+The run fails if the decision point disagrees with Casbin anywhere.
 """
 
 import os
@@ -11,9 +11,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import audit, decisions, ingest
+from bench import audit, decisions, encryption, ingest
 
-NAMES = ("ingest", "decisions", "audit")
+NAMES = ("ingest", "decisions", "audit", "encryption")
 
 
 def ingest_section() -> list[str]:
@@ -81,6 +81,11 @@ def main() -> int:
     if only in ("", "audit"):
         print("bench: audit trail verification against plain SHA-256", file=sys.stderr)
         sections.append(audit.markdown(audit.run()))
+    if only in ("", "encryption"):
+        print("bench: per-person encryption against plain personal values, on SQLite",
+              file=sys.stderr)
+        count = int(os.environ.get("BENCH_ENCRYPTION_NOTIFICATIONS", "1000"))
+        sections.append(encryption.markdown(encryption.run(count)))
     path = Path("BENCHMARKS.md")
     if only:
         lines += keep_others(path, sections)

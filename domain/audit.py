@@ -24,6 +24,7 @@ class AuditKind(StrEnum):
     POLICY = "policy"  # a policy version published
     ERASURE = "erasure"  # a person's data keys destroyed
     LEGAL_HOLD = "legal-hold"  # a legal hold placed or released
+    SUBJECT_ACCESS = "subject-access"  # a subject access pack assembled, a redaction recorded
     AUDIT_ACCESS = "audit-access"  # an auditor (or an owning agency) read the trail
 
 

@@ -28,6 +28,7 @@ from hub.retention import Retention, load_schedule
 from hub.settings import Settings, SettingsError
 from hub.sharing import Sharing
 from hub.store import HubStore
+from hub.subject_access import SubjectAccess
 from policies.decision_point import (
     CapabilityPolicy,
     DecisionPoint,
@@ -56,6 +57,7 @@ class Hub:
     auditor: AuditorService
     erasure: Erasure
     retention: Retention
+    subject_access: SubjectAccess
 
     def close(self) -> None:
         self.store.close()
@@ -98,6 +100,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         auditor=AuditorService(audit, checkpoints, capabilities),
         erasure=erasure,
         retention=Retention(store, erasure, audit, load_schedule(settings.retention_file), clock),
+        subject_access=SubjectAccess(store, audit, clock),
     )
 
 

@@ -66,6 +66,16 @@ def _parser() -> argparse.ArgumentParser:
         held.add_argument("--child", required=True, type=_uuid)
         held.add_argument("--reason", required=True)
 
+    sar = commands.add_parser("sar", help="subject access: assemble a pack, or record a "
+                                          "redaction with its exemption and reason")
+    sar.add_argument("--child", required=True, type=_uuid)
+    sar.add_argument("--out", metavar="DIR", help="write the pack here")
+    sar.add_argument("--requested-by", default="parent", choices=["child", "parent",
+                                                                  "representative"])
+    sar.add_argument("--redact", metavar="RECORD:PATH:EXEMPTION",
+                     help="record a redaction instead (e.g. ID:details.summary:serious-harm)")
+    sar.add_argument("--reason", help="why (required with --redact)")
+
     erase = commands.add_parser("erase", help="crypto-shred a child's personal data")
     erase.add_argument("--child", required=True, type=_uuid)
     erase.add_argument("--reason", required=True, help="the lawful ground, 10-500 characters")
@@ -236,6 +246,25 @@ def run(argv: Sequence[str]) -> int:
                 hub.retention.hold(operator(), args.child, args.action == "hold", args.reason)
                 print(f"legal hold {'placed on' if args.action == 'hold' else 'released from'} "
                       f"{args.child}")
+        elif args.command == "sar":
+            from hub.audit.operations import operator
+
+            if args.redact:
+                parts = args.redact.split(":")
+                if len(parts) != 3 or not args.reason:
+                    raise UsageError("hub sar: --redact RECORD:PATH:EXEMPTION needs --reason")
+                record, path, exemption = parts
+                hub.subject_access.redact(operator(), args.child, record, path, exemption,
+                                          args.reason)
+                print(f"redaction recorded: {parts[1]} of {parts[0]} ({parts[2]})")
+            elif args.out:
+                made = hub.subject_access.assemble(operator(), args.child, Path(args.out),
+                                                   args.requested_by)
+                print(f"pack written to {args.out}: {made['records']} records, "
+                      f"{made['redactions']} redactions to review, {made['disclosures']} "
+                      f"disclosures; due by {made['due_on']}")
+            else:
+                raise UsageError("hub sar: give --out DIR, or --redact with --reason")
         elif args.command == "erase":
             from hub.audit.operations import operator
 

@@ -1,6 +1,7 @@
 """The event store: one eventsourcing application holding every aggregate and the audit log."""
 
 from collections.abc import Callable
+from datetime import date
 from typing import TypeVar
 from uuid import UUID
 
@@ -11,6 +12,7 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     OperationalError,
     PersistenceError,
+    Transcoding,
 )
 
 from domain.indexes import KeyIndex, index_id
@@ -22,6 +24,19 @@ T = TypeVar("T")
 
 # Optimistic writes that lose a race are re-run this many times before giving up (409).
 WRITE_ATTEMPTS = 8
+
+
+class DateAsISO(Transcoding):
+    """Calendar dates (a deadline, a date of receipt) in events."""
+
+    type = date
+    name = "date_iso"
+
+    def encode(self, obj: date) -> str:
+        return obj.isoformat()
+
+    def decode(self, data: str) -> date:
+        return date.fromisoformat(data)
 
 
 class HubStore(Application[UUID]):
@@ -36,6 +51,7 @@ class HubStore(Application[UUID]):
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(SealedPersonal(self.cipher))
+        transcoder.register(DateAsISO())
 
     def find(self, aggregate_id: UUID, kind: type[A]) -> A | None:
         """The aggregate of that kind with that id, or None."""

@@ -1,0 +1,139 @@
+"""Assembling a subject access pack: what the hub holds about a child, every disclosure of
+it, and every redaction with its exemption and reason, for a reviewer to check first."""
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from domain.audit import AuditKind
+from domain.lawful_basis import SharingLedger, ledger_id
+from domain.notifications import Notification
+from domain.people import PersonRecord
+from domain.personal import reveal, reveal_fields
+from domain.subject_access import Exemption, SubjectAccessFile
+from hub.audit.history import disclosures
+from hub.audit.trail import AuditTrail
+from hub.errors import NotFound
+from hub.store import HubStore
+
+REDACTED = "[redacted]"
+
+
+class SubjectAccess:
+    def __init__(self, store: HubStore, audit: AuditTrail,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._audit = audit
+        self._clock = clock
+
+    def _child(self, child_id: UUID) -> PersonRecord:
+        person = self._store.find(child_id, PersonRecord)
+        if person is None or not person.is_child:
+            raise NotFound("no such child")
+        return person
+
+    def _file(self, child_id: UUID) -> SubjectAccessFile:
+        return (self._store.find(SubjectAccessFile.create_id(child_id), SubjectAccessFile)
+                or SubjectAccessFile(child_id=child_id))
+
+    def redact(self, actor: dict[str, str], child_id: UUID, record: str, path: str,
+               exemption: str, reason: str) -> None:
+        """A reviewer's redaction: which record and field, under which exemption, and why."""
+        self._child(child_id)
+        try:
+            chosen = Exemption(exemption)
+        except ValueError:
+            allowed = ", ".join(e.value for e in Exemption)
+            raise NotFound(f"no such exemption; use one of: {allowed}") from None
+
+        def attempt() -> None:
+            sar = self._file(child_id)
+            sar.redact(record, path, chosen, reason, False, actor)
+            self._store.save(sar)
+
+        self._store.write(attempt)
+        self._audit.record(kind=AuditKind.SUBJECT_ACCESS, action="record-redaction",
+                           actor=actor, child_ids=[child_id],
+                           details={"record": record, "path": path, "exemption": exemption})
+
+    def assemble(self, actor: dict[str, str], child_id: UUID, out: Path,
+                 requested_by: str = "parent") -> dict[str, Any]:
+        child = self._child(child_id)
+        now = self._clock()
+        notifications = [n for link in child.notifications
+                         if (n := self._store.find(link["notification_id"], Notification))]
+
+        def attempt() -> SubjectAccessFile:
+            sar = self._file(child_id)
+            sar.receive(requested_by, now.date(), actor)
+            self._automatic_redactions(sar, child_id, notifications)
+            self._store.save(sar)
+            return sar
+
+        sar = self._store.write(attempt)
+        request = sar.open_request or sar.requests[-1]
+        pack = {
+            "child_id": str(child_id),
+            "request": {"requested_by": request["requested_by"],
+                        "received_on": request["received_on"].isoformat(),
+                        "due_on": request["due_on"].isoformat(),
+                        "overdue": sar.overdue(now.date())},
+            "identity": {**reveal_fields(child.identity), "erased": child.erased},
+            "records": [self._record(sar, n) for n in notifications],
+            "lawful_bases": self._bases(child_id),
+            "disclosures": list(disclosures(self._audit, child_id=child_id)),
+        }
+        out.mkdir(parents=True, exist_ok=False)
+        (out / "subject-access.json").write_text(json.dumps(pack, indent=2, default=str))
+        (out / "redactions.json").write_text(json.dumps(sar.redactions, indent=2, default=str))
+        (out / "README.txt").write_text(
+            "Subject access pack. Check redactions.json (each redaction, its exemption and "
+            f"reason) before release. Due by {request['due_on'].isoformat()} (one month from "
+            f"{request['received_on'].isoformat()}).\n")
+        self._audit.record(kind=AuditKind.SUBJECT_ACCESS, action="assemble-subject-access",
+                           actor=actor, child_ids=[child_id],
+                           details={"records": len(pack["records"]),
+                                    "redactions": len(sar.redactions),
+                                    "due_on": request["due_on"].isoformat()})
+        return {"due_on": request["due_on"].isoformat(), "records": len(pack["records"]),
+                "redactions": len(sar.redactions), "disclosures": len(pack["disclosures"])}
+
+    @staticmethod
+    def _automatic_redactions(sar: SubjectAccessFile, child_id: UUID,
+                              notifications: list[Notification]) -> None:
+        """Other people's identities, and protected locations, are withheld by default."""
+        for n in notifications:
+            for i, subject in enumerate(n.subjects):
+                if subject["person_id"] != child_id:
+                    sar.redact(str(n.id), f"subjects[{i}]", Exemption.THIRD_PARTY,
+                               "identifies another person", True, {"hub": "default rule"})
+            if n.details.get("location_sensitive"):
+                sar.redact(str(n.id), "details.location", Exemption.SERIOUS_HARM,
+                           "a protected location (e.g. a refuge)", True, {"hub": "default rule"})
+
+    @staticmethod
+    def _record(sar: SubjectAccessFile, n: Notification) -> Any:
+        record = str(n.id)
+
+        def shown(path: str, value: Any) -> Any:
+            return REDACTED if sar.redaction(record, path) else value
+
+        subjects = [shown(f"subjects[{i}]", {"role": s["role"], **reveal_fields(s["identity"])})
+                    for i, s in enumerate(n.subjects)]
+        details = {k: shown(f"details.{k}", reveal(v)) for k, v in n.details.items()}
+        return shown("*", {"id": record, "type": n.notification_type, "agency": n.source_agency,
+                           "occurred_at": n.occurred_at.isoformat(), "subjects": subjects,
+                           "details": details})
+
+    def _bases(self, child_id: UUID) -> dict[str, Any]:
+        ledger = self._store.find(ledger_id(child_id), SharingLedger)
+        if ledger is None:
+            return {"consents": [], "sharing_decisions": []}
+        return {"consents": [{k: v for k, v in c.items() if k != "recorded_by"}
+                             for c in ledger.consents],
+                "sharing_decisions": [{**{k: v for k, v in d.items() if k != "recorded_by"},
+                                       "rationale": reveal(d["rationale"])}
+                                      for d in ledger.decisions]}
