@@ -16,6 +16,7 @@ import secrets
 import sqlite3
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -24,6 +25,8 @@ from uuid import UUID
 import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
+
+MasterLoader = Callable[[], tuple["MasterKey", tuple["MasterKey", ...]]]
 
 
 class MasterKey(Protocol):
@@ -83,6 +86,12 @@ class DataKeyStore(ABC):
         self.master = master
         self._masters = {m.key_id: m for m in (master, *older_masters)}
         self._lock = threading.Lock()
+        self.reload: MasterLoader | None = None
+
+    def use_masters(self, master: MasterKey, older: tuple[MasterKey, ...]) -> None:
+        """Adopt a rotated master key (new keys are wrapped by it), keeping the older ones."""
+        self._masters = {m.key_id: m for m in (master, *older)}
+        self.master = master
 
     # Storage, per backend ------------------------------------------------------------
     @abstractmethod
@@ -114,6 +123,9 @@ class DataKeyStore(ABC):
         if wrapped is None:
             return None
         master = self._masters.get(master_id)
+        if master is None and self.reload is not None:  # rotated by another process
+            self.use_masters(*self.reload())
+            master = self._masters.get(master_id)
         if master is None:
             raise KeyError(f"data keys are wrapped by master key {master_id}, not loaded")
         return DataKey(holder, version, master.unwrap(wrapped, _aad(holder, version)))

@@ -104,17 +104,26 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     )
 
 
-def _data_keys(settings: Settings, keys: KeyFiles) -> DataKeyStore:
-    """Where people's data keys live: beside the store, never inside its event tables."""
+def master_keys(keys: KeyFiles) -> tuple[LocalMasterKey, tuple[LocalMasterKey, ...]]:
+    """The master key in force and the retired ones (still needed until keys are rewrapped)."""
     master = LocalMasterKey(keys.secret("master"))
     retired = tuple(LocalMasterKey(base64.b64decode(p.read_bytes().strip()))
                     for p in sorted(keys.folder.glob("master.retired-*.key")))
+    return master, retired
+
+
+def _data_keys(settings: Settings, keys: KeyFiles) -> DataKeyStore:
+    """Where people's data keys live: beside the store, never inside its event tables."""
+    master, retired = master_keys(keys)
+    store: DataKeyStore
     if settings.store_url == "memory://":
-        return MemoryDataKeys(master, retired)
-    postgres = postgres_location(settings.store_url)
-    if postgres is not None:
-        return PostgresDataKeys(*postgres, master, retired)
-    return SQLiteDataKeys(keys.folder / "data-keys.sqlite3", master, retired)
+        store = MemoryDataKeys(master, retired)
+    elif (postgres := postgres_location(settings.store_url)) is not None:
+        store = PostgresDataKeys(*postgres, master, retired)
+    else:
+        store = SQLiteDataKeys(keys.folder / "data-keys.sqlite3", master, retired)
+    store.reload = lambda: master_keys(keys)
+    return store
 
 
 def _access_policy(policies: PolicyStore, settings: Settings) -> DecisionPoint:
@@ -132,3 +141,18 @@ def _access_policy(policies: PolicyStore, settings: Settings) -> DecisionPoint:
     decisions = DecisionPoint(packaged)
     policies.load_into(decisions)
     return decisions
+
+
+def rotate_master(hub: Hub) -> int:
+    """Replace the master key and rewrap every data key under it; nothing is re-encrypted.
+
+    The old master is kept as ``master.retired-<time>.key`` so that processes still using it
+    (and any key they wrap meanwhile) keep working; they adopt the new one on first sight.
+    """
+    keys = hub.keys
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
+    keys.path("master").rename(keys.path(f"master.retired-{stamp}"))
+    keys.create("master")
+    data_keys = hub.store.cipher.keys
+    data_keys.use_masters(*master_keys(keys))
+    return data_keys.rewrap()

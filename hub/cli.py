@@ -116,6 +116,8 @@ def _parser() -> argparse.ArgumentParser:
     keys_cmd.add_parser("init", help="create any missing keys (for production set-up)")
     keys_cmd.add_parser("rotate-audit", help="replace the audit signing key; old checkpoints "
                                              "stay verifiable through a signed key transition")
+    keys_cmd.add_parser("rotate-master", help="replace the master key and rewrap every data "
+                                              "key under it, while the hub keeps serving")
     return parser
 
 
@@ -225,6 +227,11 @@ def run(argv: Sequence[str]) -> int:
             user, token = hub.registry.register_user(args.agency, args.role, args.name)
             print(f"registered {user['role']} at {user['agency']}: user id {user['id']}")
             print(token)
+        elif args.command == "keys" and args.action == "rotate-master":
+            from hub.bootstrap import rotate_master
+
+            count = rotate_master(hub)
+            print(f"master key rotated; {count} data keys rewrapped under it")
         elif args.command == "keys":
             retired = f"audit-signing.retired-{datetime.now(UTC):%Y%m%dT%H%M%S}"
             key = hub.checkpoints.rotate_key(lambda: retired)
