@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
-import psycopg
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
+from psycopg_pool import ConnectionPool
 
 MasterLoader = Callable[[], tuple["MasterKey", tuple["MasterKey", ...]]]
 
@@ -148,6 +148,10 @@ class DataKeyStore(ABC):
     def destroy(self, holder: UUID) -> bool:
         return self._destroy(holder)
 
+    def close(self) -> None:
+        """Release any connections held open (memory holds none)."""
+        return
+
     def rewrap(self) -> int:
         """Wrap every live key under the current master key (master key rotation)."""
         count = 0
@@ -193,23 +197,33 @@ class SQLiteDataKeys(DataKeyStore):
                  older_masters: tuple[MasterKey, ...] = ()) -> None:
         super().__init__(master, older_masters)
         self.path = path
+        self._local = threading.local()  # one connection per thread, kept open
+        self._opened: list[sqlite3.Connection] = []
         path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as conn:
-            conn.execute("CREATE TABLE IF NOT EXISTS data_keys (holder TEXT PRIMARY KEY, "
-                         "version INTEGER NOT NULL, master_id TEXT NOT NULL, wrapped BLOB)")
+        self._run("CREATE TABLE IF NOT EXISTS data_keys (holder TEXT PRIMARY KEY, "
+                  "version INTEGER NOT NULL, master_id TEXT NOT NULL, wrapped BLOB)")
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=DELETE")
-        conn.execute("PRAGMA secure_delete=ON")
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=DELETE")
+            conn.execute("PRAGMA secure_delete=ON")
+            self._local.conn = conn
+            with self._lock:
+                self._opened.append(conn)
         return conn
 
     def _run(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
-        conn = self._connect()
-        try:
-            return conn.execute(sql, params).fetchall()
-        finally:
-            conn.close()
+        return self._connection().execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._opened:
+                conn.close()
+            self._opened.clear()
+        self._local = threading.local()
 
     def _read(self, holder: UUID) -> tuple[int, str, bytes | None] | None:
         rows = self._run("SELECT version, master_id, wrapped FROM data_keys WHERE holder = ?",
@@ -248,7 +262,8 @@ class PostgresDataKeys(DataKeyStore):
     def __init__(self, conninfo: str, schema: str, master: MasterKey,
                  older_masters: tuple[MasterKey, ...] = ()) -> None:
         super().__init__(master, older_masters)
-        self._conninfo = conninfo
+        self._pool = ConnectionPool(conninfo, min_size=1, max_size=4, open=True,
+                                    kwargs={"autocommit": True})
         self._table = sql.Identifier(schema, "hub_data_keys")
         self._run("CREATE TABLE IF NOT EXISTS {} (holder uuid PRIMARY KEY, "
                   "version integer NOT NULL, master_id text NOT NULL, wrapped bytea)")
@@ -256,9 +271,12 @@ class PostgresDataKeys(DataKeyStore):
     def _run(self, statement: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         """Run a statement whose ``{}`` is this store's table (an identifier, never text)."""
         query = sql.SQL(statement).format(self._table)
-        with psycopg.connect(self._conninfo, autocommit=True) as conn:
+        with self._pool.connection() as conn:
             cursor = conn.execute(query, params)
             return cursor.fetchall() if cursor.description else []
+
+    def close(self) -> None:
+        self._pool.close()
 
     def _read(self, holder: UUID) -> tuple[int, str, bytes | None] | None:
         rows = self._run("SELECT version, master_id, wrapped FROM {} "

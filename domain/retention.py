@@ -60,7 +60,7 @@ def due_date(schedule: dict[DataClass, RetentionRule], classes: set[DataClass],
              date_of_birth: date | None, last_record: datetime) -> tuple[date, DataClass] | None:
     """When every class held is past its date (the latest of them), and which class that is."""
     latest: tuple[date, DataClass] | None = None
-    for data_class in classes | {DataClass.IDENTITY}:
+    for data_class in sorted(classes | {DataClass.IDENTITY}):  # ties: the first by name
         rule = schedule.get(data_class)
         day = rule.due(date_of_birth, last_record) if rule else None
         if day is None:

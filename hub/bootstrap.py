@@ -61,6 +61,7 @@ class Hub:
 
     def close(self) -> None:
         self.store.close()
+        self.store.cipher.keys.close()
 
 
 def _now() -> datetime:

@@ -22,7 +22,9 @@ from adapters.data_keys import DataKey, DataKeyStore
 from domain.personal import Personal
 
 log = logging.getLogger("hub.personal")
-KEY_CACHE_SECONDS = 5.0
+# How long a process trusts a key it has looked up. An erasure made by another process (the
+# CLI, another worker) takes effect everywhere within this time; in the same process, at once.
+KEY_CACHE_SECONDS = 1.0
 
 
 def _aad(holder: UUID, field: str, version: int) -> bytes:

@@ -20,6 +20,7 @@ SERVER_LIFETIME_S = 600
 class RunningHub:
     url: str
     env: dict[str, str]
+    log: Path
 
     def cli(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
         done = subprocess.run([sys.executable, "-m", "hub", *args], env=self.env,
@@ -45,9 +46,9 @@ def running_hub(tmp_path: Path) -> Iterator[RunningHub]:
     env = {**os.environ, "HUB_HOME": str(tmp_path / "home"),
            "HUB_STORE_URL": f"sqlite:///{tmp_path}/hub.sqlite3", "HUB_ENV": "dev"}
     port = free_port()
-    hub = RunningHub(f"http://127.0.0.1:{port}", env)
-    hub.cli("keys", "init")
     log = tmp_path / "serve.log"
+    hub = RunningHub(f"http://127.0.0.1:{port}", env, log)
+    hub.cli("keys", "init")
     with log.open("wb") as log_file:
         server = subprocess.Popen(
             ["timeout", str(SERVER_LIFETIME_S), sys.executable, "-m", "hub", "serve",

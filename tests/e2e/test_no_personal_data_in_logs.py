@@ -1,0 +1,59 @@
+"""After a full run through the real server (the demo data, reads, refusals, bad input, the
+auditor's API, an erasure), neither the server's log nor its metrics hold a demo child's
+name or date of birth."""
+
+import re
+
+import httpx2
+
+from tests.e2e.conftest import RunningHub
+
+DEMO_PERSONAL = ["Amy", "Hart", "Kyle", "Moss", "Kerr", "2016-04-02", "2011-09-14",
+                 "1990-01-09", "1988-07-30", "9434765919", "NG5 1AB", "NG7 2QP"]
+
+
+def test_logs_and_metrics_hold_no_personal_data(running_hub: RunningHub) -> None:
+    hub = running_hub
+    demo = hub.cli("demo").stdout
+    tokens = dict(re.findall(r"^\s+(\S+)\s+\S+\s+.*?(hub_demo_\w+)$", demo, re.MULTILINE))
+    mash, police = tokens["city-mash"], tokens["notts-police"]
+    auditor, other_force = tokens["info-governance"], tokens["derbys-police"]
+
+    def get(path: str, token: str, **headers: str) -> httpx2.Response:
+        return httpx2.get(hub.url + path, headers={"Authorization": f"Bearer {token}",
+                                                   **headers})
+
+    bad = httpx2.post(hub.url + "/v1/notifications", headers={"Authorization": f"Bearer {police}"},
+                      json={"type": "missing", "source_ref": "X-1",
+                            "occurred_at": "2026-11-20T10:00:00Z",
+                            "subjects": [{"role": "child", "given_name": "Amy",
+                                          "family_name": "Hart", "date_of_birth": "2016-04-02",
+                                          "nhs_number": "9434765918"}]})
+    assert bad.status_code == 422
+    assert get("/v1/audit/disclosures", auditor).json()["count"] == 0
+    # Same name, birth date and postcode as the demo's Amy: linked to her record, so the reads
+    # below carry the demo's domestic abuse incident and school concern about her too.
+    created = httpx2.post(hub.url + "/v1/notifications",
+                          headers={"Authorization": f"Bearer {police}"},
+                          json={"type": "police_concern", "source_ref": "X-2",
+                                "occurred_at": "2026-11-20T10:00:00Z",
+                                "subjects": [{"role": "child", "given_name": "Amy",
+                                              "family_name": "Hart",
+                                              "date_of_birth": "2016-04-02",
+                                              "postcode": "NG5 1AB"}],
+                                "details": {"summary": "Amy Hart seen out late"}}).json()
+    child_id = created["child_ids"][0]
+    chronology = get(f"/v1/children/{child_id}/chronology", mash, **{"X-Purpose": "triage"})
+    assert len(chronology.json()["items"]) == 3
+    assert get(f"/v1/children/{child_id}/chronology", other_force,
+               **{"X-Purpose": "triage"}).status_code == 403
+    assert get(f"/v1/children/{child_id}", mash, **{"X-Purpose": "triage"}).status_code == 200
+    assert get("/v1/audit/checkpoint", auditor).status_code == 200
+    hub.cli("erase", "--child", child_id, "--reason", "Test erasure of a demo child record")
+    metrics = httpx2.get(hub.url + "/metrics").text
+    log = hub.log.read_text()
+    assert "/v1/children/{child_id}/chronology" in log  # requests are logged, as templates
+    for value in DEMO_PERSONAL:
+        assert value not in metrics, value
+        assert value not in log, value
+    assert child_id not in log  # not even record ids: logs carry route templates
