@@ -141,6 +141,19 @@ class DataKeyStore(ABC):
                          self.master.wrap(fresh, _aad(holder, 1)))
             return self.get(holder)
 
+    def ensure(self, holders: list[UUID]) -> None:
+        """Give every holder that has none a key, in one transaction where the store can."""
+        missing = [h for h in dict.fromkeys(holders) if self._read(h) is None]
+        if missing:
+            with self._lock:
+                self._insert_many([(h, 1, self.master.key_id,
+                                    self.master.wrap(secrets.token_bytes(32), _aad(h, 1)))
+                                   for h in missing])
+
+    def _insert_many(self, rows: list[tuple[UUID, int, str, bytes]]) -> None:
+        for row in rows:
+            self._insert(*row)
+
     def destroyed(self, holder: UUID) -> bool:
         row = self._read(holder)
         return row is not None and row[2] is None
@@ -237,6 +250,18 @@ class SQLiteDataKeys(DataKeyStore):
             "INSERT INTO data_keys VALUES (?, ?, ?, ?) ON CONFLICT (holder) DO NOTHING "
             "RETURNING holder", (str(holder), version, master_id, wrapped)))
 
+    def _insert_many(self, rows: list[tuple[UUID, int, str, bytes]]) -> None:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany("INSERT INTO data_keys VALUES (?, ?, ?, ?) "
+                             "ON CONFLICT (holder) DO NOTHING",
+                             [(str(h), v, m, w) for h, v, m, w in rows])
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
     def _destroy(self, holder: UUID) -> bool:
         destroyed = bool(self._run(
             "INSERT INTO data_keys VALUES (?, 1, '', NULL) ON CONFLICT (holder) DO UPDATE SET "
@@ -274,6 +299,12 @@ class PostgresDataKeys(DataKeyStore):
         with self._pool.connection() as conn:
             cursor = conn.execute(query, params)
             return cursor.fetchall() if cursor.description else []
+
+    def _insert_many(self, rows: list[tuple[UUID, int, str, bytes]]) -> None:
+        query = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s) ON CONFLICT (holder) "
+                        "DO NOTHING").format(self._table)
+        with self._pool.connection() as conn, conn.transaction():
+            conn.cursor().executemany(query, rows)
 
     def close(self) -> None:
         self._pool.close()

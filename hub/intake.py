@@ -88,6 +88,7 @@ class NotificationIntake:
                 received_at=received_at, school_urn=subject.school_urn,
             )
         unique_people = list({p.id: p for p in people}.values())
+        self._store.cipher.prepare([p.id for p in unique_people])
         self._store.save(notification, *unique_people, *to_save,
                          KeyIndex(key=source_key, target=notification_id))
         return Receipt(notification_id, notification.child_ids, created=True)

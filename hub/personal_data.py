@@ -47,6 +47,10 @@ class PersonalCipher:
             self._cache[holder] = (now, key)
             return key
 
+    def prepare(self, holders: list[UUID]) -> None:
+        """Make the keys a write will need in one go (a commit per new person is slow)."""
+        self.keys.ensure(holders)
+
     def forget(self, holder: UUID) -> None:
         self._cache.pop(holder, None)
 
