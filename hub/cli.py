@@ -3,11 +3,13 @@
 import argparse
 import json
 import logging
+import os
 import sys
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
 from adapters.keys import KeyFiles, KeyMissing
@@ -39,6 +41,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+
+    ingest = commands.add_parser("ingest", help="consume agencies' Kafka topics into the store")
+    ingest.add_argument("--source", action="append", required=True, metavar="TOPIC=AGENCY_ID",
+                        help="an inbound topic and the agency whose producers write it")
+    ingest.add_argument("--metrics-port", type=int, help="serve Prometheus metrics here")
+    relay = commands.add_parser("relay", help="publish the hub's outbound events to Kafka")
+    relay.add_argument("--metrics-port", type=int, help="serve Prometheus metrics here")
 
     agencies = commands.add_parser("agencies", help="register agencies")
     agencies_cmd = agencies.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -183,6 +192,62 @@ def _policy(hub: "Hub", args: argparse.Namespace) -> int:
     return 0
 
 
+STOP_GRACE_SECONDS = 15.0
+
+
+def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
+    """``hub ingest`` and ``hub relay``: run until SIGTERM or SIGINT, then stop cleanly."""
+    import signal
+
+    from prometheus_client import start_http_server
+
+    if not settings.kafka_bootstrap:
+        raise UsageError(f"hub {args.command}: set HUB_KAFKA_BOOTSTRAP to the Kafka brokers")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    worker: Any
+    if args.command == "ingest":
+        from adapters.kafka_ingest import Ingest
+
+        sources = {}
+        for source in args.source:
+            topic, _, agency = source.partition("=")
+            if not topic or not agency:
+                raise UsageError("hub ingest: --source must be TOPIC=AGENCY_ID")
+            sources[topic] = hub.registry.agency(agency)["id"]
+        timeout = settings.kafka_session_timeout_ms
+        worker = Ingest(hub, settings.kafka_bootstrap, sources, consumer_options={
+            "session_timeout_ms": timeout, "heartbeat_interval_ms": max(500, timeout // 4),
+            "max_poll_interval_ms": max(60_000, timeout)}, idempotent=settings.kafka_idempotent)
+    else:
+        from adapters.kafka_relay import Relay
+
+        worker = Relay(hub, settings.kafka_bootstrap, idempotent=settings.kafka_idempotent)
+    if args.metrics_port:
+        start_http_server(args.metrics_port, addr="127.0.0.1",
+                          registry=worker.metrics.registry)
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: worker.stop.set())
+    print(f"hub {args.command}: running; SIGTERM stops it cleanly", file=sys.stderr)
+    # The worker runs beside the main thread, which stays free to take signals. Stopping lets
+    # it finish the record in hand and leave the group; a broker stuck in a rebalance is not
+    # waited for beyond the grace period, which is safe: every position is in the store.
+    thread = threading.Thread(target=worker.run, name=f"hub-{args.command}", daemon=True)
+    thread.start()
+    while thread.is_alive() and not worker.stop.is_set():
+        thread.join(0.5)
+    thread.join(STOP_GRACE_SECONDS)
+    clean = not thread.is_alive()
+    print(f"hub {args.command}: stopped" + ("" if clean else " (without waiting for the "
+                                             "broker; positions are safe in the store)"),
+          file=sys.stderr)
+    # Everything is written; a Kafka library thread still waiting on a broker must not keep
+    # the process alive after it has said it stopped.
+    hub.close()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -207,7 +272,7 @@ def run(argv: Sequence[str]) -> int:
     if args.command == "serve":
         return _serve(settings, args)
     if args.command == "keys" and args.action == "init":
-        created = [n for n in ("link", "audit-signing") if
+        created = [n for n in ("link", "audit-signing", "master") if
                    KeyFiles(settings.home, may_generate=True).create(n)]
         print(f"created: {', '.join(created) or 'nothing, all keys exist'}")
         return 0
@@ -239,6 +304,8 @@ def run(argv: Sequence[str]) -> int:
             print(key)
         elif args.command == "audit":
             return _audit(hub, args)
+        elif args.command in ("ingest", "relay"):
+            return _stream(hub, settings, args)
         elif args.command == "retention":
             from hub.audit.operations import operator
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+from eventsourcing.persistence import Tracking
+
 from domain.errors import InvalidContent
 from domain.indexes import KeyIndex
 from domain.notifications import (
@@ -51,22 +53,29 @@ class NotificationIntake:
         self._hash = link_hasher
         self._clock = clock
 
-    def submit(self, agency_id: str, submitted_by: str,
-               submission: NotificationSubmission) -> Receipt:
-        """Store a notification from ``agency_id`` (taken from the caller, never the body)."""
+    def submit(self, agency_id: str, submitted_by: str, submission: NotificationSubmission,
+               tracking: Tracking | None = None) -> Receipt:
+        """Store a notification from ``agency_id`` (taken from the caller, never the body).
+
+        ``tracking`` (a Kafka partition's position) is written in the same transaction, also
+        when the notification was already stored: then only the position moves.
+        """
         try:
             valid = validate_submission(submission, self._clock())
         except InvalidContent as error:
             raise InvalidInput(str(error)) from None
-        return self._store.write(lambda: self._store_once(agency_id, submitted_by, valid))
+        return self._store.write(
+            lambda: self._store_once(agency_id, submitted_by, valid, tracking))
 
     def _store_once(self, agency_id: str, submitted_by: str,
-                    submission: NotificationSubmission) -> Receipt:
+                    submission: NotificationSubmission, tracking: Tracking | None) -> Receipt:
         source_key = f"source-ref:{agency_id}:{submission.source_ref}"
         existing_id = self._store.lookup(source_key)
         if existing_id is not None:
             existing = self._store.find(existing_id, Notification)
             if existing is not None:
+                if tracking is not None:
+                    self._store.save_tracked([], tracking)
                 return Receipt(existing.id, existing.child_ids, created=False)
 
         notification_id = uuid4()
@@ -89,8 +98,9 @@ class NotificationIntake:
             )
         unique_people = list({p.id: p for p in people}.values())
         self._store.cipher.prepare([p.id for p in unique_people])
-        self._store.save(notification, *unique_people, *to_save,
-                         KeyIndex(key=source_key, target=notification_id))
+        self._store.save_tracked(
+            [notification, *unique_people, *to_save,
+             KeyIndex(key=source_key, target=notification_id)], tracking)
         return Receipt(notification_id, notification.child_ids, created=True)
 
     def _link(self, subject: SubjectSubmission, agency_id: str,

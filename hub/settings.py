@@ -25,6 +25,12 @@ class Settings:
     max_body_bytes: int = 1_048_576
     # The name signed into every audit checkpoint, and the signing key's name.
     audit_origin: str = "safeguarding-hub/audit"
+    # How long the Kafka group waits for a silent consumer before giving its partitions to
+    # another (kafka-python's default, 45 s, delays recovery after a crash).
+    kafka_session_timeout_ms: int = 10_000
+    # Idempotent producers (with acks=all), as production Kafka should have; a broker without
+    # reliable producer ids (the in-memory test broker) runs with it off.
+    kafka_idempotent: bool = True
     # A local retention schedule (CSV like policies/retention.csv); never shorter than it.
     retention_file: Path | None = None
 
@@ -46,6 +52,8 @@ class Settings:
             kafka_bootstrap=env.get("HUB_KAFKA_BOOTSTRAP") or None,
             environment=environment,
             audit_origin=env.get("HUB_AUDIT_ORIGIN", cls.audit_origin),
+            kafka_session_timeout_ms=int(env.get("HUB_KAFKA_SESSION_TIMEOUT_MS", "10000")),
+            kafka_idempotent=env.get("HUB_KAFKA_IDEMPOTENT", "true").lower() != "false",
             retention_file=Path(env["HUB_RETENTION_FILE"]) if env.get("HUB_RETENTION_FILE")
             else None,
         )

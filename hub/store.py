@@ -12,6 +12,8 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     OperationalError,
     PersistenceError,
+    ProcessRecorder,
+    Tracking,
     Transcoding,
 )
 
@@ -47,6 +49,28 @@ class HubStore(Application[UUID]):
     def __init__(self, env: dict[str, str], cipher: PersonalCipher) -> None:
         self.cipher = cipher  # needed while the application builds its transcoder
         super().__init__(env)
+
+    def construct_recorder(self) -> ProcessRecorder:
+        """A recorder that also keeps tracking records: the positions of the hub's readers of
+        other logs (a Kafka partition, the relay's place in this store) are written in the same
+        transaction as what they produced."""
+        return self.factory.process_recorder()
+
+    @property
+    def tracker(self) -> ProcessRecorder:
+        recorder = self.recorder
+        if not isinstance(recorder, ProcessRecorder):  # construct_recorder guarantees it
+            raise TypeError("the hub's recorder keeps no tracking records")
+        return recorder
+
+    def save_tracked(self, aggregates: list[Aggregate], tracking: Tracking | None) -> None:
+        """Save aggregates' new events and a position, atomically (or just the position)."""
+        pending = [e for a in aggregates for e in a.collect_events()]
+        if tracking is not None and not pending:
+            self.tracker.insert_tracking(tracking)
+            return
+        stored = [self.mapper.to_stored_event(e) for e in pending]
+        self.tracker.insert_events(stored, tracking=tracking)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -1,0 +1,192 @@
+"""``hub ingest``: agencies' Kafka topics into the store, each record's effect exactly once.
+
+The consumed position of every partition is a tracking record written in the same store
+transaction as the notification it produced, so a crash between storing and committing to
+Kafka neither loses nor doubles anything: on start, and after every rebalance, each partition
+is sought to the position the store holds, and a record at or below it is skipped. Kafka's
+committed offsets are only a hint for other tools.
+
+A record that cannot be read (not JSON, wrong shape, unknown type, oversized, a bad
+identifier) goes to ``<topic>.dlq`` with the reason, original topic, partition and offset in
+its headers, and its position is recorded so the consumer moves on. A failure of the store is
+transient: the record is retried, and nothing past it is committed.
+"""
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from contextlib import suppress
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Tracking
+from kafka import (
+    ConsumerRebalanceListener,
+    KafkaConsumer,
+    KafkaProducer,
+    OffsetAndMetadata,
+    TopicPartition,
+)
+from kafka.errors import KafkaError
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from hub.bootstrap import Hub
+from hub.errors import HubError, InvalidInput, MalformedInput, PayloadTooLarge
+from hub.shapes import parse_notification
+
+log = logging.getLogger("hub.ingest")
+GROUP = "hub-ingest"
+MAX_RECORD_BYTES = 1_048_576
+
+
+def tracking_name(topic: str, partition: int) -> str:
+    return f"kafka/{topic}/{partition}"
+
+
+@dataclass
+class IngestMetrics:
+    registry: CollectorRegistry = field(default_factory=CollectorRegistry)
+
+    def __post_init__(self) -> None:
+        self.records = Counter("hub_ingest_records", "Kafka records handled",
+                               ["topic", "outcome"], registry=self.registry)
+        self.lag = Gauge("hub_ingest_lag", "Records behind the end of the partition",
+                         ["topic", "partition"], registry=self.registry)
+
+
+class Ingest:
+    def __init__(self, hub: Hub, bootstrap: str, sources: dict[str, str],
+                 metrics: IngestMetrics | None = None,
+                 consumer_options: dict[str, object] | None = None,
+                 idempotent: bool = True) -> None:
+        self.hub = hub
+        self.sources = sources  # topic -> the agency whose producers write it
+        self.metrics = metrics or IngestMetrics()
+        self.stop = threading.Event()
+        self._consumer = KafkaConsumer(
+            bootstrap_servers=bootstrap, group_id=GROUP, enable_auto_commit=False,
+            auto_offset_reset="earliest", max_partition_fetch_bytes=2 * MAX_RECORD_BYTES,
+            **(consumer_options or {}))
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all",
+                                       enable_idempotence=idempotent)
+        self.handled = 0
+
+    # Positions ---------------------------------------------------------------------------
+    def stored_position(self, topic: str, partition: int) -> int:
+        """The next offset to apply, as the store knows it."""
+        last = self.hub.store.tracker.max_tracking_id(tracking_name(topic, partition))
+        return last or 0  # tracking ids are offset + 1
+
+    def _seek_to_store(self, partitions: set[TopicPartition]) -> None:
+        for tp in partitions:
+            self._consumer.seek(tp, self.stored_position(tp.topic, tp.partition))
+
+    # The loop ----------------------------------------------------------------------------
+    def run(self, report_every: float = 10.0,
+            on_progress: Callable[[str], None] = log.info) -> None:
+        consumer = self._consumer
+        consumer.subscribe(list(self.sources), listener=_SeekOnAssign(self))
+        last_report = time.monotonic()
+        try:
+            while not self.stop.is_set():
+                try:
+                    batches = consumer.poll(timeout_ms=500, max_records=200)
+                except KafkaError as error:  # the broker went away: keep trying
+                    log.warning("kafka poll failed (%s); retrying", type(error).__name__)
+                    self.stop.wait(1.0)
+                    continue
+                for tp, records in batches.items():
+                    applied = self._apply(tp, records)
+                    if applied is not None:
+                        self._commit(tp, applied)
+                if time.monotonic() - last_report >= report_every:
+                    on_progress(self._progress())
+                    last_report = time.monotonic()
+        finally:
+            consumer.close(autocommit=False)
+            self._producer.flush(timeout=10)
+            self._producer.close(timeout=10)
+
+    def _apply(self, tp: TopicPartition, records: list[Any]) -> int | None:
+        """Apply records in order; the next offset reached, or None if none was applied."""
+        reached = None
+        floor = self.stored_position(tp.topic, tp.partition)
+        for record in records:
+            offset: int = record.offset
+            if offset < floor:
+                reached = offset + 1  # already in the store: skip
+                continue
+            while not self.stop.is_set():
+                try:
+                    self._handle(tp, record)
+                    break
+                except HubError as error:  # the store is unavailable: retry, commit nothing
+                    log.warning("store unavailable (%s); retrying offset %d of %s",
+                                error.code, offset, tp.topic)
+                    self.stop.wait(1.0)
+            else:
+                return reached  # stopping mid-record: commit only what was applied
+            reached = offset + 1
+        return reached
+
+    def _handle(self, tp: TopicPartition, record: Any) -> None:
+        value: bytes | None = record.value
+        offset: int = record.offset
+        tracking = Tracking(tracking_name(tp.topic, tp.partition), offset + 1)
+        if self.hub.store.tracker.has_tracking_id(tracking.application_name, offset + 1):
+            return  # another consumer of this partition got here first
+        agency = self.sources[tp.topic]
+        try:
+            if value is None:
+                raise MalformedInput("the record has no value")
+            if len(value) > MAX_RECORD_BYTES:
+                raise PayloadTooLarge(f"the record is larger than {MAX_RECORD_BYTES} bytes")
+            submission = parse_notification(value)
+            self.hub.intake.submit(agency, f"kafka:{tp.topic}", submission, tracking)
+            self.metrics.records.labels(tp.topic, "stored").inc()
+        except (MalformedInput, InvalidInput, PayloadTooLarge) as error:
+            self._dead_letter(tp, offset, record.key, value, str(error))
+            with suppress(IntegrityError):  # already recorded: the position stands
+                self.hub.store.save_tracked([], tracking)
+            self.metrics.records.labels(tp.topic, "dead-lettered").inc()
+        self.handled += 1
+
+    def _dead_letter(self, tp: TopicPartition, offset: int, key: bytes | None,
+                     value: bytes | None, reason: str) -> None:
+        headers = [("reason", reason.encode()), ("original-topic", tp.topic.encode()),
+                   ("original-partition", str(tp.partition).encode()),
+                   ("original-offset", str(offset).encode())]
+        body = value if value is not None and len(value) <= MAX_RECORD_BYTES else None
+        key = key or f"{tp.partition}-{offset}".encode()  # an oversized record loses its body
+        self._producer.send(f"{tp.topic}.dlq", key=key, value=body,
+                            headers=headers).get(timeout=30)
+
+    def _commit(self, tp: TopicPartition, next_offset: int) -> None:
+        try:
+            self._consumer.commit({tp: OffsetAndMetadata(next_offset, "", -1)})
+        except KafkaError as error:  # only a hint: the store holds the real position
+            log.info("offset commit skipped (%s)", type(error).__name__)
+
+    def _progress(self) -> str:
+        assigned = self._consumer.assignment()
+        ends = self._consumer.end_offsets(list(assigned)) if assigned else {}
+        lag = 0
+        for tp, end in ends.items():
+            behind = max(0, end - self.stored_position(tp.topic, tp.partition))
+            self.metrics.lag.labels(tp.topic, str(tp.partition)).set(behind)
+            lag += behind
+        return f"ingest: {self.handled} records handled, lag {lag}"
+
+
+class _SeekOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
+    """After a rebalance, start each partition where the store says it is."""
+
+    def __init__(self, ingest: Ingest) -> None:
+        self._ingest = ingest
+
+    def on_partitions_revoked(self, _revoked: set[TopicPartition]) -> None:
+        return
+
+    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        self._ingest._seek_to_store(assigned)

@@ -1,0 +1,123 @@
+"""``hub relay``: the hub's outbound events to Kafka, at least once, in order per child.
+
+The relay follows the event store's log from the position it recorded in the store (a
+tracking record), publishes what other systems subscribe to, waits for the broker's
+acknowledgement (acks=all), and only then records the new position. A crash in between
+publishes some events again; each record carries a stable ``event-id`` header (the store's
+notification id) so subscribers can drop repeats. Records are keyed by child id, so one
+child's events land on one partition, in order. No personal data leaves: records are
+summaries (ids, types, agencies, times), never names, dates of birth or free text.
+"""
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
+from prometheus_client import CollectorRegistry, Counter, Gauge
+
+from domain.audit import AccessNotified
+from domain.notifications import Notification as Received
+from hub.bootstrap import Hub
+
+log = logging.getLogger("hub.relay")
+EVENTS_TOPIC = "hub.events.v1"
+ENCOMPASS_TOPIC = "schools.encompass.v1"
+POSITION = "relay/hub.events.v1"
+
+
+class RelayMetrics:
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.published = Counter("hub_relay_published", "Records published",
+                                 ["topic"], registry=self.registry)
+        self.lag = Gauge("hub_relay_lag", "Store events not yet relayed", registry=self.registry)
+
+
+def outbound(event: object, notification_id: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(topic, key, value) records for one stored event; most events go nowhere."""
+    base = {"event_id": str(notification_id)}
+    if isinstance(event, Received.Received):
+        children = [s["person_id"] for s in event.subjects if s["role"] == "child"]
+        for child_id in children:
+            yield EVENTS_TOPIC, str(child_id), {
+                **base, "event_type": "notification.received",
+                "notification_id": str(event.originator_id), "type": event.notification_type,
+                "agency": event.source_agency, "occurred_at": event.occurred_at.isoformat(),
+                "received_at": event.received_at.isoformat(), "child_id": str(child_id)}
+    elif isinstance(event, AccessNotified):
+        yield EVENTS_TOPIC, str(event.child_id), {
+            **base, "event_type": "access.notified", "child_id": str(event.child_id),
+            "reader_agency": event.reader_agency, "reader_role": event.reader_role,
+            "purpose": event.purpose, "break_glass": event.break_glass,
+            "records": [r["record"] for r in event.records],
+            "at": event.timestamp.isoformat()}
+
+
+class Relay:
+    def __init__(self, hub: Hub, bootstrap: str, metrics: RelayMetrics | None = None,
+                 idempotent: bool = True) -> None:
+        self.hub = hub
+        self.metrics = metrics or RelayMetrics()
+        self.stop = threading.Event()
+        self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+                                       enable_idempotence=idempotent)
+        self.published = 0
+
+    def position(self) -> int:
+        return self.hub.store.tracker.max_tracking_id(POSITION) or 0
+
+    def run_once(self, batch: int = 500) -> int:
+        """Relay the next batch; the number of store events passed."""
+        start = self.position()
+        rows: Sequence[Notification] = self.hub.store.recorder.select_notifications(
+            start=start + 1, limit=batch)
+        if not rows:
+            return 0
+        futures = []
+        for row in rows:
+            event = self.hub.store.mapper.to_domain_event(row)
+            for topic, key, value in outbound(event, row.id):
+                futures.append(self._producer.send(
+                    topic, key=key.encode(), value=json.dumps(value).encode(),
+                    headers=[("event-id", str(row.id).encode())]))
+        for future in futures:
+            future.get(timeout=30)  # acknowledged by the broker before the position moves
+        self.published += len(futures)
+        for topic in {EVENTS_TOPIC}:
+            self.metrics.published.labels(topic).inc(len(futures))
+        try:
+            self.hub.store.tracker.insert_tracking(Tracking(POSITION, rows[-1].id))
+        except IntegrityError:
+            log.info("another relay recorded this position first")
+        return len(rows)
+
+    def run(self, report_every: float = 10.0,
+            on_progress: Callable[[str], None] = log.info) -> None:
+        last_report = time.monotonic()
+        try:
+            while not self.stop.is_set():
+                try:
+                    moved = self.run_once()
+                except KafkaError as error:  # the broker went away: keep trying
+                    log.warning("kafka publish failed (%s); retrying", type(error).__name__)
+                    self.stop.wait(1.0)
+                    continue
+                if not moved:
+                    self.stop.wait(0.5)
+                if time.monotonic() - last_report >= report_every:
+                    end = self.hub.store.recorder.max_notification_id() or 0
+                    self.metrics.lag.set(end - self.position())
+                    on_progress(f"relay: {self.published} records published, "
+                                f"{end - self.position()} events behind")
+                    last_report = time.monotonic()
+        finally:
+            self._producer.flush(timeout=10)
+            self._producer.close(timeout=10)
+
+
