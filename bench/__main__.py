@@ -1,7 +1,8 @@
 """``make bench``: run every benchmark and write BENCHMARKS.md.
 
-``BENCH_ONLY=decisions`` (or ``ingest``, ``audit``, or ``encryption``) runs one of them, for
-quick iteration; only that section of the file is rewritten, the others are kept as they were.
+``BENCH_ONLY=decisions`` (or ``ingest``, ``audit``, ``encryption``, or ``kafka``) runs one of
+them, for quick iteration; only that section of the file is rewritten, the others are kept as
+they were.
 The run fails if the decision point disagrees with Casbin anywhere.
 """
 
@@ -11,9 +12,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import audit, decisions, encryption, ingest
+from bench import audit, decisions, encryption, ingest, kafka
 
-NAMES = ("ingest", "decisions", "audit", "encryption")
+NAMES = ("ingest", "decisions", "audit", "encryption", "kafka")
 
 
 def ingest_section() -> list[str]:
@@ -86,6 +87,11 @@ def main() -> int:
               file=sys.stderr)
         count = int(os.environ.get("BENCH_ENCRYPTION_NOTIFICATIONS", "1000"))
         sections.append(encryption.markdown(encryption.run(count)))
+    if only in ("", "kafka"):
+        print("bench: Kafka ingest through hub ingest against a bare consumer, on SQLite",
+              file=sys.stderr)
+        count = int(os.environ.get("BENCH_KAFKA_NOTIFICATIONS", "1000"))
+        sections.append(kafka.markdown(kafka.run(count)))
     path = Path("BENCHMARKS.md")
     if only:
         lines += keep_others(path, sections)

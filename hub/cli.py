@@ -241,8 +241,10 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
                                              "broker; positions are safe in the store)"),
           file=sys.stderr)
     # Everything is written; a Kafka library thread still waiting on a broker must not keep
-    # the process alive after it has said it stopped.
-    hub.close()
+    # the process alive after it has said it stopped. The store is closed only when the
+    # worker has finished with it (each write is already durable on its own).
+    if clean:
+        hub.close()
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)

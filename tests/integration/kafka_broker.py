@@ -21,9 +21,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def tansu(log: Path, topics: dict[str, int]) -> Iterator[str]:
+def tansu(log: Path, topics: dict[str, int], port: int | None = None) -> Iterator[str]:
     """Start a broker with these topics (name -> partitions); yield its bootstrap address."""
-    port = free_port()
+    port = port or free_port()
     address = f"127.0.0.1:{port}"
     with log.open("wb") as out:
         broker = subprocess.Popen(

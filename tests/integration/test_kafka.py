@@ -34,7 +34,7 @@ def environment(tmp_path: Path, bootstrap_servers: str) -> dict[str, str]:
             "HUB_KAFKA_BOOTSTRAP": bootstrap_servers, "HUB_KAFKA_SESSION_TIMEOUT_MS": "6000",
             # tansu's producer ids are not reliable across killed producers (like its
             # transactions); production brokers run idempotent producers (the default).
-            "HUB_KAFKA_IDEMPOTENT": "false"}
+            "HUB_KAFKA_IDEMPOTENT": "false", "PYTHONFAULTHANDLER": "1"}
 
 
 def start(env: dict[str, str], *args: str, log: Path) -> subprocess.Popen[bytes]:
@@ -165,3 +165,46 @@ def test_relay_publishes_every_event_in_order_per_child_through_kills(tmp_path: 
             ids = [event_id for event_id, _ in published]
             assert ids == sorted(ids), "out of order for a child"
             assert list(dict.fromkeys(n for _, n in published)) == notifications
+
+
+def test_a_store_outage_is_retried_never_dead_lettered(tmp_path: Path) -> None:
+    """With the store locked, records wait; when it comes back they are stored, none in the DLQ."""
+    import sqlite3
+
+    with tansu(tmp_path / "tansu.log", {TOPIC: 1, f"{TOPIC}.dlq": 1}) as brokers:
+        env = environment(tmp_path, brokers)
+        env["HUB_STORE_URL"] += "?lock_timeout=1"
+        hub = bootstrap(Settings(store_url=env["HUB_STORE_URL"], home=tmp_path / "home"))
+        seed(hub)
+        hub.close()
+        producer = KafkaProducer(bootstrap_servers=brokers)
+        for n in range(20):
+            producer.send(TOPIC, value=json.dumps(good(n)).encode())
+        producer.flush()
+        producer.close()
+        lock = sqlite3.connect(tmp_path / "hub.sqlite3", isolation_level=None)
+        lock.execute("BEGIN EXCLUSIVE")  # the store refuses every write
+        log = tmp_path / "ingest.log"
+        worker = start(env, "ingest", "--source", f"{TOPIC}=notts-police", log=log)
+        try:
+            deadline = time.monotonic() + 60
+            while "store unavailable" not in log.read_text():
+                assert time.monotonic() < deadline, log.read_text()[-2000:]
+                time.sleep(0.5)
+            lock.execute("ROLLBACK")
+            lock.close()
+            deadline = time.monotonic() + 60
+            while len(stored(env["HUB_STORE_URL"], tmp_path / "home")) < 20:
+                assert time.monotonic() < deadline, log.read_text()[-2000:]
+                time.sleep(0.5)
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
+        assert sorted(stored(env["HUB_STORE_URL"], tmp_path / "home")) == [
+            f"NTP-{n:04d}" for n in range(20)]
+        dlq = KafkaConsumer(f"{TOPIC}.dlq", bootstrap_servers=brokers,
+                            auto_offset_reset="earliest", enable_auto_commit=False,
+                            group_id=None, consumer_timeout_ms=3000)
+        assert list(dlq) == []
+        dlq.close()
+
