@@ -5,6 +5,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -105,3 +106,17 @@ def seed(hub: Hub) -> dict[str, str]:
         hub.registry.register_agency(agency_id, kind, name, urn)
         _, tokens[agency_id] = hub.registry.register_user(agency_id, ROLE_OF[kind], "Staff")
     return tokens
+
+
+class Clock:
+    """The hub's "now", moved by the test."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        self.now += timedelta(**delta)
+        return self.now

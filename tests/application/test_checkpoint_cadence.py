@@ -1,7 +1,7 @@
 """While entries arrive, a checkpoint is signed at least every 10 seconds or 1,000 entries,
 each consistent with the one before; with nothing new, none is signed."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from domain.audit import AuditKind
@@ -9,13 +9,7 @@ from hub.audit.checkpoints import Checkpoints, SigningKeys
 from hub.audit.merkle import verify_consistency
 from hub.bootstrap import bootstrap
 from hub.settings import Settings
-
-
-class Clock:
-    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support import Clock
 
 
 def test_checkpoints_every_ten_seconds_or_thousand_entries(store_url: str,

@@ -16,7 +16,7 @@ from hub.audit.verify import verify_log
 from hub.bootstrap import Hub, bootstrap
 from hub.disclosure import ReadContext
 from hub.settings import Settings
-from tests.support import child, notification, postgres_schema, seed, submit
+from tests.support import child, notification, seed, submit
 
 ERASED = {"given": "Zelphine", "family": "Quorndon", "dob": "2013-07-19", "nhs": "4857773457",
           "postcode": "NG9 9ZZ", "summary": "Zelphine said the shouting frightened her",
@@ -24,15 +24,9 @@ ERASED = {"given": "Zelphine", "family": "Quorndon", "dob": "2013-07-19", "nhs":
 KEPT = {"given": "Marigold", "family": "Ashbury", "summary": "Marigold attends every day"}
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "memory":
-        yield "memory://"
-    elif request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/hub.sqlite3"
-    else:
-        with postgres_schema() as url:
-            yield url
+@pytest.fixture
+def store(store_url: str) -> str:
+    return store_url
 
 
 @pytest.fixture

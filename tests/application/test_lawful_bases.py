@@ -18,26 +18,14 @@ from hub.errors import NotEntitled
 from hub.registry import Caller
 from hub.settings import Settings
 from policies.decision_point import PolicyText, packaged_policy
-from tests.support import child, notification, seed, submit
+from tests.support import Clock, child, notification, seed, submit
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(START)
 
 
 @pytest.fixture

@@ -9,14 +9,7 @@ import pytest
 from domain.people import PersonRecord
 from hub.bootstrap import Hub, bootstrap
 from hub.settings import Settings
-from tests.support import child, notification, seed, submit
-
-
-class Clock:
-    now = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support import Clock, child, notification, seed, submit
 
 
 @pytest.fixture
