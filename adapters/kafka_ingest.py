@@ -169,8 +169,13 @@ class Ingest:
             log.info("offset commit skipped (%s)", type(error).__name__)
 
     def _progress(self) -> str:
+        """Records handled and the lag; never fatal: a slow broker leaves the lag unknown."""
         assigned = self._consumer.assignment()
-        ends = self._consumer.end_offsets(list(assigned)) if assigned else {}
+        try:
+            ends = (self._consumer.end_offsets(list(assigned), timeout_ms=5000)
+                    if assigned else {})
+        except KafkaError as error:
+            return f"ingest: {self.handled} records handled, lag unknown ({type(error).__name__})"
         lag = 0
         for tp, end in ends.items():
             behind = max(0, end - self.stored_position(tp.topic, tp.partition))

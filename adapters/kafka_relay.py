@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.persistence import IntegrityError, Notification, PersistenceError, Tracking
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -106,6 +106,10 @@ class Relay:
                     moved = self.run_once()
                 except KafkaError as error:  # the broker went away: keep trying
                     log.warning("kafka publish failed (%s); retrying", type(error).__name__)
+                    self.stop.wait(1.0)
+                    continue
+                except PersistenceError as error:  # the store went away: keep trying
+                    log.warning("store unavailable (%s); retrying", type(error).__name__)
                     self.stop.wait(1.0)
                     continue
                 if not moved:

@@ -231,12 +231,24 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     # The worker runs beside the main thread, which stays free to take signals. Stopping lets
     # it finish the record in hand and leave the group; a broker stuck in a rebalance is not
     # waited for beyond the grace period, which is safe: every position is in the store.
-    thread = threading.Thread(target=worker.run, name=f"hub-{args.command}", daemon=True)
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            worker.run()
+        except BaseException as error:  # reported below; the supervisor restarts the process
+            failure.append(error)
+            worker.stop.set()
+
+    thread = threading.Thread(target=work, name=f"hub-{args.command}", daemon=True)
     thread.start()
     while thread.is_alive() and not worker.stop.is_set():
         thread.join(0.5)
     thread.join(STOP_GRACE_SECONDS)
     clean = not thread.is_alive()
+    if failure:
+        print(f"hub {args.command}: failed: {type(failure[0]).__name__}; positions are safe "
+              "in the store, restart to carry on", file=sys.stderr)
     print(f"hub {args.command}: stopped" + ("" if clean else " (without waiting for the "
                                              "broker; positions are safe in the store)"),
           file=sys.stderr)
@@ -247,7 +259,7 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
         hub.close()
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(0)
+    os._exit(1 if failure else 0)
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
