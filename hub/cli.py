@@ -197,6 +197,7 @@ STOP_GRACE_SECONDS = 15.0
 
 def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     """``hub ingest`` and ``hub relay``: run until SIGTERM or SIGINT, then stop cleanly."""
+    import faulthandler
     import signal
 
     from prometheus_client import start_http_server
@@ -225,8 +226,14 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     if args.metrics_port:
         start_http_server(args.metrics_port, addr="127.0.0.1",
                           registry=worker.metrics.registry)
+    def stop(*_: object) -> None:
+        # If stopping ever overruns, faulthandler's own thread (independent of the interpreter
+        # lock) writes every thread's stack to the log and ends the process.
+        faulthandler.dump_traceback_later(STOP_GRACE_SECONDS + 10, exit=True)
+        worker.stop.set()
+
     for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: worker.stop.set())
+        signal.signal(signum, stop)
     print(f"hub {args.command}: running; SIGTERM stops it cleanly", file=sys.stderr)
     # The worker runs beside the main thread, which stays free to take signals. Stopping lets
     # it finish the record in hand and leave the group; a broker stuck in a rebalance is not
