@@ -371,9 +371,11 @@ def run(argv: Sequence[str]) -> int:
         elif args.command == "demo":
             from hub.demo import seed_demo
 
+            users, children = seed_demo(hub)
             print("demo users (agency, role, name, token):")
-            for demo in seed_demo(hub):
+            for demo in users:
                 print(f"  {demo.agency:18} {demo.role:20} {demo.name:18} {demo.token}")
+            print("demo children (ids): " + " ".join(children))
             print("API docs: http://127.0.0.1:8000/docs")
     finally:
         hub.close()

@@ -95,8 +95,11 @@ def _notifications(now: datetime) -> list[tuple[str, NotificationSubmission]]:
     ]
 
 
-def seed_demo(hub: Hub, now: datetime | None = None) -> list[DemoUser]:
-    """Register the demo agencies, users and data (again, harmlessly); return the users."""
+def seed_demo(hub: Hub, now: datetime | None = None) -> tuple[list[DemoUser], list[str]]:
+    """Register the demo agencies, users and data (again, harmlessly).
+
+    Returns the users and the ids of the demo children (ids only: nothing personal is printed).
+    """
     if hub.settings.is_production:
         raise SettingsError("demo data is refused when HUB_ENV=production")
     for agency_id, kind, name, urn in AGENCIES:
@@ -109,7 +112,10 @@ def seed_demo(hub: Hub, now: datetime | None = None) -> list[DemoUser]:
         if hub.registry.user_for_token(token) is None:
             hub.registry.register_user(agency, role, name, token=token)
         users.append(DemoUser(agency, role, name, token))
+    children: list[str] = []
     for agency, submission in _notifications(now or datetime.now(UTC)):
-        hub.intake.submit(agency, "demo", submission)
-    return users
+        for child_id in hub.intake.submit(agency, "demo", submission).child_ids:
+            if str(child_id) not in children:
+                children.append(str(child_id))
+    return users, children
 
