@@ -115,7 +115,7 @@ class Disclosure:
         return self._notification_view(best)
 
     def child(self, ctx: ReadContext, child_id: UUID) -> dict[str, Any]:
-        person = self._child(child_id)
+        person = self._store.child(child_id)
         at = self._clock()
         self._check_break_glass(ctx)
         identity = self._judge_identity(ctx, person, at)
@@ -130,7 +130,7 @@ class Disclosure:
 
     def chronology(self, ctx: ReadContext, child_id: UUID) -> dict[str, Any]:
         """The child's multi-agency chronology, newest first, holding only what may be known."""
-        person = self._child(child_id)
+        person = self._store.child(child_id)
         at = self._clock()
         self._check_break_glass(ctx)
         identity = self._judge_identity(ctx, person, at)
@@ -154,7 +154,7 @@ class Disclosure:
 
     def _judge_record(self, ctx: ReadContext, n: Notification, child_id: UUID,
                       at: datetime) -> JudgedRecord:
-        child = self._child(child_id)
+        child = self._store.child(child_id)
         ledger = self._resolver.ledger(child_id)
         main, classes = field_classes(n)
         restricted = n.restricted_at(at)
@@ -241,12 +241,6 @@ class Disclosure:
                 "fields": [identity.as_record()]}
 
     # Views ---------------------------------------------------------------------------
-
-    def _child(self, child_id: UUID) -> PersonRecord:
-        person = self._store.find(child_id, PersonRecord)
-        if person is None or not person.is_child:
-            raise NotFound("no such child")
-        return person
 
     def _notification_view(self, r: JudgedRecord) -> dict[str, Any]:
         n = r.notification

@@ -13,7 +13,7 @@ from uuid import UUID
 from domain.audit import AuditKind
 from domain.people import PersonRecord
 from hub.audit.trail import AuditTrail
-from hub.errors import NotEntitled, NotFound
+from hub.errors import NotEntitled
 from hub.personal_data import PersonalCipher
 from hub.registry import Caller
 from hub.store import HubStore
@@ -39,9 +39,7 @@ class Erasure:
         return self.erase(caller.as_actor(), child_id, reason)
 
     def erase(self, actor: dict[str, str], child_id: UUID, reason: str) -> dict[str, Any]:
-        person = self._store.find(child_id, PersonRecord)
-        if person is None or not person.is_child:
-            raise NotFound("no such child")
+        person = self._store.child(child_id)
         at = self._clock()
         person.record_erasure(reason, actor, at)  # checks the reason before anything is lost
         self._audit.record(kind=AuditKind.ERASURE, action="erase-child", actor=actor,

@@ -15,7 +15,6 @@ from domain.people import PersonRecord
 from domain.retention import RetentionRule, check_floors, due_date, parse_schedule
 from hub.audit.trail import AuditTrail
 from hub.erasure import Erasure
-from hub.errors import NotFound
 from hub.store import HubStore
 
 PERSON_REGISTERED = "domain.people:PersonRecord.Registered"
@@ -80,9 +79,7 @@ class Retention:
         at = self._clock()
 
         def attempt() -> None:
-            person = self._store.find(child_id, PersonRecord)
-            if person is None or not person.is_child:
-                raise NotFound("no such child")
+            person = self._store.child(child_id)
             person.place_hold(held, reason, actor, at)
             self._store.save(person)
 

@@ -30,7 +30,6 @@ from domain.lawful_basis import (
     ledger_id,
 )
 from domain.notifications import Notification
-from domain.people import PersonRecord
 from domain.personal import reveal
 from hub.audit.trail import AuditTrail
 from hub.errors import NotEntitled, NotFound
@@ -95,14 +94,8 @@ class Sharing:
                                details={"capability": capability, "outcome": "refused"})
             raise NotEntitled(f"your role may not {capability.replace('-', ' ')}")
 
-    def _child(self, child_id: UUID) -> PersonRecord:
-        person = self._store.find(child_id, PersonRecord)
-        if person is None or not person.is_child:
-            raise NotFound("no such child")
-        return person
-
     def _ledger(self, child_id: UUID) -> SharingLedger:
-        self._child(child_id)
+        self._store.child(child_id)
         return (self._store.find(ledger_id(child_id), SharingLedger)
                 or SharingLedger(child_id=child_id))
 

@@ -18,7 +18,8 @@ from eventsourcing.persistence import (
 )
 
 from domain.indexes import KeyIndex, index_id
-from hub.errors import Conflict, StoreUnavailable
+from domain.people import PersonRecord
+from hub.errors import Conflict, NotFound, StoreUnavailable
 from hub.personal_data import PersonalCipher, SealedPersonal
 
 A = TypeVar("A", bound=Aggregate)
@@ -86,6 +87,13 @@ class HubStore(Application[UUID]):
         except PersistenceError as error:
             raise StoreUnavailable("the event store did not answer") from error
         return aggregate if isinstance(aggregate, kind) else None
+
+    def child(self, child_id: UUID) -> PersonRecord:
+        """The child's person record; NotFound for an unknown id or an adult's."""
+        person = self.find(child_id, PersonRecord)
+        if person is None or not person.is_child:
+            raise NotFound("no such child")
+        return person
 
     def lookup(self, key: str) -> UUID | None:
         """The record a unique key points at, if the key has been claimed."""

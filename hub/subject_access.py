@@ -11,7 +11,6 @@ from uuid import UUID
 from domain.audit import AuditKind
 from domain.lawful_basis import SharingLedger, ledger_id
 from domain.notifications import Notification
-from domain.people import PersonRecord
 from domain.personal import reveal, reveal_fields
 from domain.subject_access import Exemption, SubjectAccessFile
 from hub.audit.history import disclosures
@@ -29,12 +28,6 @@ class SubjectAccess:
         self._audit = audit
         self._clock = clock
 
-    def _child(self, child_id: UUID) -> PersonRecord:
-        person = self._store.find(child_id, PersonRecord)
-        if person is None or not person.is_child:
-            raise NotFound("no such child")
-        return person
-
     def _file(self, child_id: UUID) -> SubjectAccessFile:
         return (self._store.find(SubjectAccessFile.create_id(child_id), SubjectAccessFile)
                 or SubjectAccessFile(child_id=child_id))
@@ -42,7 +35,7 @@ class SubjectAccess:
     def redact(self, actor: dict[str, str], child_id: UUID, record: str, path: str,
                exemption: str, reason: str) -> None:
         """A reviewer's redaction: which record and field, under which exemption, and why."""
-        self._child(child_id)
+        self._store.child(child_id)
         try:
             chosen = Exemption(exemption)
         except ValueError:
@@ -61,7 +54,7 @@ class SubjectAccess:
 
     def assemble(self, actor: dict[str, str], child_id: UUID, out: Path,
                  requested_by: str = "parent") -> dict[str, Any]:
-        child = self._child(child_id)
+        child = self._store.child(child_id)
         now = self._clock()
         notifications = [n for link in child.notifications
                          if (n := self._store.find(link["notification_id"], Notification))]

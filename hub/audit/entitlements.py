@@ -18,7 +18,6 @@ from domain.people import PersonRecord
 from hub.access import HUB_OWNER, AccessResolver, Judgement, Reader
 from hub.audit.trail import AuditTrail
 from hub.disclosure import field_classes
-from hub.errors import NotFound
 from hub.registry import Registry
 from hub.store import HubStore
 from policies.decision_point import DecisionPoint
@@ -48,12 +47,6 @@ class Entitlements:
         self._audit = audit
         self._resolver = AccessResolver(store, decisions)
 
-    def _child(self, child_id: UUID) -> PersonRecord:
-        person = self._store.find(child_id, PersonRecord)
-        if person is None or not person.is_child:
-            raise NotFound("no such child")
-        return person
-
     def _judge(self, reader: Reader, purpose: Purpose, child: PersonRecord, owner: str,
                data_class: DataClass, restricted: bool, at: datetime,
                break_glass: bool = False) -> Judgement:
@@ -62,7 +55,7 @@ class Entitlements:
 
     def could_see(self, child_id: UUID, at: datetime) -> list[dict[str, Any]]:
         """Every agency and role entitled to see something about the child at ``at``."""
-        child = self._child(child_id)
+        child = self._store.child(child_id)
         records: list[tuple[str, str, str, list[DataClass], bool]] = [
             (str(child.id), "person", HUB_OWNER, [DataClass.IDENTITY], False)]
         for link in child.notifications:
@@ -121,7 +114,7 @@ class Entitlements:
             yield Mismatch(index, "*", "*", f"policy {entry.policy_version}",
                            f"policy {in_force}")
         for record in entry.records:
-            child = self._child(UUID(record["child"]))
+            child = self._store.child(UUID(record["child"]))
             restricted = False
             if record["record_type"] == "notification":
                 n = self._store.find(UUID(record["record"]), Notification)
