@@ -136,20 +136,8 @@ def build(world: World, pair: tuple[str, str], relation: Relation, basis: Basis,
     if restriction is Restriction.RESTRICTED:
         for record in records.values():
             sharing.restrict(owner_caller, UUID(record), True, "sensitive")
-    if basis is Basis.CONSENT:
-        sharing.record_consent(world.callers["lb-mash"], cid, "given", "parent",
-                               {"data_classes": classes, "agencies": [reader_agency],
-                                "purposes": [purpose.value]}, None, None)
-    if basis is Basis.SHARING_DECISION:
-        sharing.record_decision(owner_caller, cid, share=True, recipient_agency=reader_agency,
-                                data_classes=classes, purposes=[purpose.value],
-                                legal_basis="dpa-2018-sch8-para4",
-                                consent_not_relied="would-put-child-at-risk",
-                                rationale="Needed to protect the child.", valid_from=None,
-                                valid_until=until)
-    if basis is Basis.STATUTORY:
-        sharing.open_enquiry(world.callers["lb-mash"], cid, "strategy-discussion",
-                             [reader_agency, owner])
+    if basis in (Basis.CONSENT, Basis.SHARING_DECISION, Basis.STATUTORY):
+        _add_basis(world, pair, cid, basis)
     return child_id, records
 
 
