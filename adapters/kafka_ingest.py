@@ -184,7 +184,7 @@ class Ingest:
         return f"ingest: {self.handled} records handled, lag {lag}"
 
 
-class _SeekOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
+class _SeekOnAssign:
     """After a rebalance, start each partition where the store says it is."""
 
     def __init__(self, ingest: Ingest) -> None:
@@ -195,3 +195,7 @@ class _SeekOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
 
     def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         self._ingest._seek_to_store(assigned)
+
+
+# kafka-python accepts only instances of its (untyped) listener ABC: register, not subclass.
+ConsumerRebalanceListener.register(_SeekOnAssign)
