@@ -112,3 +112,18 @@ class SubjectAccessFile(Aggregate):
     def overdue(self, today: date) -> bool:
         request = self.open_request
         return request is not None and today > request["due_on"]
+
+
+def default_redactions(subjects: list[dict[str, Any]], details: dict[str, Any],
+                       child_id: UUID) -> list[tuple[str, Exemption, str]]:
+    """What a pack withholds unless a reviewer decides otherwise: (path, exemption, reason).
+
+    Other people's identities (third parties), and a protected location (a refuge) whose
+    disclosure could bring serious harm.
+    """
+    withheld = [(f"subjects[{i}]", Exemption.THIRD_PARTY, "identifies another person")
+                for i, subject in enumerate(subjects) if subject["person_id"] != child_id]
+    if details.get("location_sensitive"):
+        withheld.append(("details.location", Exemption.SERIOUS_HARM,
+                         "a protected location (e.g. a refuge)"))
+    return withheld

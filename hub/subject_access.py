@@ -12,7 +12,7 @@ from domain.audit import AuditKind
 from domain.lawful_basis import SharingLedger, ledger_id
 from domain.notifications import Notification
 from domain.personal import reveal, reveal_fields
-from domain.subject_access import Exemption, SubjectAccessFile
+from domain.subject_access import Exemption, SubjectAccessFile, default_redactions
 from hub.audit.history import disclosures
 from hub.audit.trail import AuditTrail
 from hub.errors import NotFound
@@ -97,15 +97,10 @@ class SubjectAccess:
     @staticmethod
     def _automatic_redactions(sar: SubjectAccessFile, child_id: UUID,
                               notifications: list[Notification]) -> None:
-        """Other people's identities, and protected locations, are withheld by default."""
+        """Record the domain's default redactions, once each, as the hub's own."""
         for n in notifications:
-            for i, subject in enumerate(n.subjects):
-                if subject["person_id"] != child_id:
-                    sar.redact(str(n.id), f"subjects[{i}]", Exemption.THIRD_PARTY,
-                               "identifies another person", True, {"hub": "default rule"})
-            if n.details.get("location_sensitive"):
-                sar.redact(str(n.id), "details.location", Exemption.SERIOUS_HARM,
-                           "a protected location (e.g. a refuge)", True, {"hub": "default rule"})
+            for path, exemption, reason in default_redactions(n.subjects, n.details, child_id):
+                sar.redact(str(n.id), path, exemption, reason, True, {"hub": "default rule"})
 
     @staticmethod
     def _record(sar: SubjectAccessFile, n: Notification) -> Any:
