@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from domain.errors import InvalidContent
-from domain.notifications import NotificationType
+from domain.notifications import Notification, NotificationType
 
 _CASE_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:-]{0,63}$")
 
@@ -162,3 +162,14 @@ class AccessDecision:
     @property
     def allowed(self) -> bool:
         return self.visibility is not Visibility.NONE
+
+
+def field_classes(n: Notification) -> tuple[DataClass, list[DataClass]]:
+    """The record's main data class, and every class its fields belong to."""
+    main = DATA_CLASS_OF_NOTIFICATION[NotificationType(n.notification_type)]
+    classes = [main, DataClass.IDENTITY]
+    if n.details.get("dash") is not None:
+        classes.append(DataClass.DA_RISK)
+    if n.details.get("location") is not None and n.details.get("location_sensitive"):
+        classes.append(DataClass.SENSITIVE_LOCATION)
+    return main, list(dict.fromkeys(classes))

@@ -14,17 +14,17 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.access import (
-    DATA_CLASS_OF_NOTIFICATION,
     VISIBILITY_RANK,
     Basis,
     DataClass,
     Purpose,
     Visibility,
+    field_classes,
 )
 from domain.audit import AuditKind
 from domain.break_glass import BreakGlassAccess
 from domain.lawful_basis import SharingLedger
-from domain.notifications import Notification, NotificationType
+from domain.notifications import Notification
 from domain.people import PersonRecord
 from domain.personal import reveal, reveal_fields
 from hub.access import HUB_OWNER, AccessResolver, Judgement, Reader
@@ -73,17 +73,6 @@ class JudgedRecord:
                 "owner": self.notification.source_agency, "child": str(self.child_id),
                 "visibility": self.visibility.value,
                 "fields": [j.as_record() for j in self.fields.values()]}
-
-
-def field_classes(n: Notification) -> tuple[DataClass, list[DataClass]]:
-    """The record's main data class, and every class its fields belong to."""
-    main = DATA_CLASS_OF_NOTIFICATION[NotificationType(n.notification_type)]
-    classes = [main, DataClass.IDENTITY]
-    if n.details.get("dash") is not None:
-        classes.append(DataClass.DA_RISK)
-    if n.details.get("location") is not None and n.details.get("location_sensitive"):
-        classes.append(DataClass.SENSITIVE_LOCATION)
-    return main, list(dict.fromkeys(classes))
 
 
 class Disclosure:

@@ -11,13 +11,12 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.access import VISIBILITY_RANK, DataClass, Purpose, Visibility
+from domain.access import VISIBILITY_RANK, DataClass, Purpose, Visibility, field_classes
 from domain.audit import AuditEntryRecorded
 from domain.notifications import Notification
 from domain.people import PersonRecord
 from hub.access import HUB_OWNER, AccessResolver, Judgement, Reader
 from hub.audit.trail import AuditTrail
-from hub.disclosure import field_classes
 from hub.registry import Registry
 from hub.store import HubStore
 from policies.decision_point import DecisionPoint
