@@ -56,7 +56,7 @@ class IngestMetrics:
 
 
 class Ingest:
-    def __init__(self, hub: Hub, bootstrap: str, sources: dict[str, str],
+    def __init__(self, hub: Hub, client: dict[str, object], sources: dict[str, str],
                  metrics: IngestMetrics | None = None,
                  consumer_options: dict[str, object] | None = None,
                  idempotent: bool = True) -> None:
@@ -65,10 +65,10 @@ class Ingest:
         self.metrics = metrics or IngestMetrics()
         self.stop = threading.Event()
         self._consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=GROUP, enable_auto_commit=False,
+            **client, group_id=GROUP, enable_auto_commit=False,
             auto_offset_reset="earliest", max_partition_fetch_bytes=2 * MAX_RECORD_BYTES,
             **(consumer_options or {}))
-        self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all",
+        self._producer = KafkaProducer(**client, acks="all",
                                        enable_idempotence=idempotent)
         self.handled = 0
 

@@ -47,8 +47,9 @@ class TimedIngest(Ingest):
     """The hub's worker, noting when the group assigns it partitions (the end of the join)."""
 
     def __init__(self, hub: Hub, bootstrap_servers: str, sources: dict[str, str]) -> None:
-        super().__init__(hub, bootstrap_servers, sources, consumer_options=CONSUMER_OPTIONS,
-                         idempotent=False)  # tansu's producer ids are unreliable
+        # tansu's producer ids are unreliable: not idempotent
+        super().__init__(hub, {"bootstrap_servers": bootstrap_servers}, sources,
+                         consumer_options=CONSUMER_OPTIONS, idempotent=False)
         self.assigned_at: list[float] = []
 
     def _seek_to_store(self, partitions: set[TopicPartition]) -> None:

@@ -1,6 +1,7 @@
 """The ``hub`` command line. Exit 0 success, 1 a check failed, 2 bad usage or bad input."""
 
 import argparse
+import faulthandler
 import json
 import logging
 import os
@@ -195,15 +196,40 @@ def _policy(hub: "Hub", args: argparse.Namespace) -> int:
 STOP_GRACE_SECONDS = 15.0
 
 
+class SignalStop:
+    """The SIGTERM/SIGINT handler of a worker: sets its stop event, once.
+
+    A second signal can arrive while the handler is inside ``Event.set()`` holding the event's
+    lock (a supervisor and ``timeout`` both forward SIGTERM). Python runs the handler again,
+    nested, and a nested ``set()`` would wait on that lock for ever. Only the first signal
+    acts: a nested call either runs to the end before the first reaches ``set()``, or sees the
+    mark and returns."""
+
+    def __init__(self, event: threading.Event, grace_seconds: float) -> None:
+        self.event = event
+        self.grace_seconds = grace_seconds
+        self.signalled = False
+
+    def __call__(self, *_: object) -> None:
+        if self.signalled:
+            return
+        self.signalled = True
+        # If stopping ever overruns, faulthandler's own thread (independent of the interpreter
+        # lock) writes every thread's stack to the log and ends the process.
+        faulthandler.dump_traceback_later(self.grace_seconds, exit=True)
+        self.event.set()
+
+
 def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     """``hub ingest`` and ``hub relay``: run until SIGTERM or SIGINT, then stop cleanly."""
-    import faulthandler
     import signal
 
     from prometheus_client import start_http_server
 
-    if not settings.kafka_bootstrap:
-        raise UsageError(f"hub {args.command}: set HUB_KAFKA_BOOTSTRAP to the Kafka brokers")
+    try:
+        client = settings.kafka_client()
+    except SettingsError as error:
+        raise UsageError(f"hub {args.command}: {error}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     worker: Any
     if args.command == "ingest":
@@ -216,21 +242,17 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
                 raise UsageError("hub ingest: --source must be TOPIC=AGENCY_ID")
             sources[topic] = hub.registry.agency(agency)["id"]
         timeout = settings.kafka_session_timeout_ms
-        worker = Ingest(hub, settings.kafka_bootstrap, sources, consumer_options={
+        worker = Ingest(hub, client, sources, consumer_options={
             "session_timeout_ms": timeout, "heartbeat_interval_ms": max(500, timeout // 4),
             "max_poll_interval_ms": max(60_000, timeout)}, idempotent=settings.kafka_idempotent)
     else:
         from adapters.kafka_relay import Relay
 
-        worker = Relay(hub, settings.kafka_bootstrap, idempotent=settings.kafka_idempotent)
+        worker = Relay(hub, client, idempotent=settings.kafka_idempotent)
     if args.metrics_port:
         start_http_server(args.metrics_port, addr="127.0.0.1",
                           registry=worker.metrics.registry)
-    def stop(*_: object) -> None:
-        # If stopping ever overruns, faulthandler's own thread (independent of the interpreter
-        # lock) writes every thread's stack to the log and ends the process.
-        faulthandler.dump_traceback_later(STOP_GRACE_SECONDS + 10, exit=True)
-        worker.stop.set()
+    stop = SignalStop(worker.stop, grace_seconds=STOP_GRACE_SECONDS + 10)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)

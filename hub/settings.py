@@ -1,13 +1,90 @@
 """The hub's settings, read once from the environment (see CONTRACT.md)."""
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 
 class SettingsError(ValueError):
     """A setting that is missing or not allowed."""
+
+
+KAFKA_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+@dataclass(frozen=True)
+class KafkaSecurity:
+    """How the hub authenticates to Kafka and protects what it sends there.
+
+    Outbound records can carry personal data (an Operation Encompass notice names the child),
+    so production refuses a connection that is not encrypted. The SASL password is read from
+    a file (a mounted secret) when a client is built, never from the environment itself.
+    """
+
+    protocol: str = "PLAINTEXT"
+    sasl_mechanism: str | None = None
+    sasl_username: str | None = None
+    sasl_password_file: Path | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], production: bool) -> "KafkaSecurity":
+        def path(name: str) -> Path | None:
+            return Path(env[name]) if env.get(name) else None
+
+        protocol = env.get("HUB_KAFKA_SECURITY_PROTOCOL", "PLAINTEXT").upper()
+        if protocol not in KAFKA_PROTOCOLS:
+            raise SettingsError(f"HUB_KAFKA_SECURITY_PROTOCOL must be one of "
+                                f"{', '.join(KAFKA_PROTOCOLS)}")
+        if production and env.get("HUB_KAFKA_BOOTSTRAP") and not protocol.endswith("SSL"):
+            raise SettingsError("production refuses unencrypted Kafka: set "
+                                "HUB_KAFKA_SECURITY_PROTOCOL to SSL or SASL_SSL")
+        security = cls(protocol=protocol,
+                       sasl_mechanism=env.get("HUB_KAFKA_SASL_MECHANISM", "").upper() or None,
+                       sasl_username=env.get("HUB_KAFKA_SASL_USERNAME") or None,
+                       sasl_password_file=path("HUB_KAFKA_SASL_PASSWORD_FILE"),
+                       ssl_cafile=path("HUB_KAFKA_SSL_CAFILE"),
+                       ssl_certfile=path("HUB_KAFKA_SSL_CERTFILE"),
+                       ssl_keyfile=path("HUB_KAFKA_SSL_KEYFILE"))
+        if protocol.startswith("SASL"):
+            if security.sasl_mechanism not in KAFKA_SASL_MECHANISMS:
+                raise SettingsError(f"HUB_KAFKA_SASL_MECHANISM must be one of "
+                                    f"{', '.join(KAFKA_SASL_MECHANISMS)}")
+            if not security.sasl_username or not security.sasl_password_file:
+                raise SettingsError("SASL needs HUB_KAFKA_SASL_USERNAME and "
+                                    "HUB_KAFKA_SASL_PASSWORD_FILE")
+        if bool(security.ssl_certfile) != bool(security.ssl_keyfile):
+            raise SettingsError("a Kafka client certificate needs both HUB_KAFKA_SSL_CERTFILE "
+                                "and HUB_KAFKA_SSL_KEYFILE")
+        return security
+
+    def client_options(self) -> dict[str, object]:
+        """kafka-python's connection options, for producers, consumers and admin clients."""
+        options: dict[str, object] = {"security_protocol": self.protocol}
+        if self.protocol.startswith("SASL"):
+            if self.sasl_password_file is None:
+                raise SettingsError("SASL needs HUB_KAFKA_SASL_PASSWORD_FILE")
+            try:
+                password = self.sasl_password_file.read_text().strip()
+            except OSError as error:
+                raise SettingsError(f"cannot read HUB_KAFKA_SASL_PASSWORD_FILE "
+                                    f"({error.strerror})") from None
+            options.update(sasl_mechanism=self.sasl_mechanism,
+                           sasl_plain_username=self.sasl_username,
+                           sasl_plain_password=password)
+        if self.protocol.endswith("SSL"):
+            options["ssl_check_hostname"] = True
+            for option, value in (("ssl_cafile", self.ssl_cafile),
+                                  ("ssl_certfile", self.ssl_certfile),
+                                  ("ssl_keyfile", self.ssl_keyfile)):
+                if value is not None:
+                    options[option] = str(value)
+        return options
 
 
 class Environment(StrEnum):
@@ -20,6 +97,7 @@ class Settings:
     store_url: str = "sqlite:///var/hub.sqlite3"
     home: Path = Path("var")
     kafka_bootstrap: str | None = None
+    kafka_security: KafkaSecurity = field(default_factory=KafkaSecurity)
     environment: Environment = Environment.DEV
     # Larger bodies are refused before they are read (413).
     max_body_bytes: int = 1_048_576
@@ -33,6 +111,15 @@ class Settings:
     kafka_idempotent: bool = True
     # A local retention schedule (CSV like policies/retention.csv); never shorter than it.
     retention_file: Path | None = None
+    # Local calendars and timescales (TOML like policies/timescales.toml).
+    timescales_file: Path | None = None
+
+    def kafka_client(self) -> dict[str, object]:
+        """Everything a kafka-python client needs to reach the brokers."""
+        if not self.kafka_bootstrap:
+            raise SettingsError("set HUB_KAFKA_BOOTSTRAP to the Kafka brokers")
+        return {"bootstrap_servers": self.kafka_bootstrap,
+                **self.kafka_security.client_options()}
 
     @property
     def is_production(self) -> bool:
@@ -50,10 +137,13 @@ class Settings:
             store_url=env.get("HUB_STORE_URL", cls.store_url),
             home=Path(env.get("HUB_HOME", "var")),
             kafka_bootstrap=env.get("HUB_KAFKA_BOOTSTRAP") or None,
+            kafka_security=KafkaSecurity.from_env(env, environment is Environment.PRODUCTION),
             environment=environment,
             audit_origin=env.get("HUB_AUDIT_ORIGIN", cls.audit_origin),
             kafka_session_timeout_ms=int(env.get("HUB_KAFKA_SESSION_TIMEOUT_MS", "10000")),
             kafka_idempotent=env.get("HUB_KAFKA_IDEMPOTENT", "true").lower() != "false",
             retention_file=Path(env["HUB_RETENTION_FILE"]) if env.get("HUB_RETENTION_FILE")
             else None,
+            timescales_file=(Path(env["HUB_TIMESCALES_FILE"]) if env.get("HUB_TIMESCALES_FILE")
+                             else None),
         )

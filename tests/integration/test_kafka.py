@@ -22,7 +22,7 @@ from kafka import KafkaConsumer, KafkaProducer
 from domain.notifications import Notification
 from hub.bootstrap import bootstrap
 from hub.settings import Settings
-from tests.integration.kafka_broker import tansu
+from tests.integration.kafka_broker import Outage, free_port, tansu
 from tests.support import child, notification, seed, submit
 
 TOPIC = "police.notifications.v1"
@@ -208,3 +208,79 @@ def test_a_store_outage_is_retried_never_dead_lettered(tmp_path: Path) -> None:
         assert list(dlq) == []
         dlq.close()
 
+
+
+def published_notifications(brokers: str) -> set[str]:
+    consumer = KafkaConsumer("hub.events.v1", bootstrap_servers=brokers,
+                             auto_offset_reset="earliest", enable_auto_commit=False,
+                             group_id=None, consumer_timeout_ms=3000)
+    try:
+        return {json.loads(r.value)["notification_id"] for r in consumer
+                if json.loads(r.value)["event_type"] == "notification.received"}
+    finally:
+        consumer.close()
+
+
+def test_ingest_and_relay_carry_on_after_a_broker_restart(tmp_path: Path) -> None:
+    """The broker goes away for a while and comes back: both workers reconnect by themselves;
+    what was stored meanwhile is relayed, what is produced afterwards is ingested."""
+    broker_port = free_port()
+    outage = Outage(broker_port)
+    outage.up()
+    topics = {TOPIC: 1, f"{TOPIC}.dlq": 1, "hub.events.v1": 1, "schools.encompass.v1": 1}
+    with tansu(tmp_path / "tansu.log", topics, port=broker_port,
+               advertised_port=outage.port) as _:
+        brokers = f"127.0.0.1:{outage.port}"
+        env = environment(tmp_path, brokers)
+        home = tmp_path / "home"
+        hub = bootstrap(Settings(store_url=env["HUB_STORE_URL"], home=home))
+        seed(hub)
+        hub.close()
+
+        def produce(numbers: range) -> None:
+            producer = KafkaProducer(bootstrap_servers=brokers)
+            for n in numbers:
+                producer.send(TOPIC, value=json.dumps(good(n)).encode())
+            producer.flush()
+            producer.close()
+
+        def wait_for(what: str, ready: Any, log: Path) -> None:
+            deadline = time.monotonic() + 90
+            while not ready():
+                assert time.monotonic() < deadline, f"{what}: " + log.read_text()[-3000:]
+                time.sleep(1)
+
+        ingest_log, relay_log = tmp_path / "ingest.log", tmp_path / "relay.log"
+        produce(range(20))
+        ingest = start(env, "ingest", "--source", f"{TOPIC}=notts-police", log=ingest_log)
+        relay = start(env, "relay", log=relay_log)
+        try:
+            wait_for("first batch", lambda: len(stored(env["HUB_STORE_URL"], home)) == 20,
+                     ingest_log)
+
+            outage.down()
+            hub = bootstrap(Settings(store_url=env["HUB_STORE_URL"], home=home))
+            try:  # stored over HTTP, say, while Kafka is away
+                during = {str(submit(hub, "notts-police", good(100 + n)).id)
+                          for n in range(10)}
+            finally:
+                hub.close()
+            time.sleep(8)  # long enough for every connection attempt to fail
+            assert ingest.poll() is None, "ingest gave up"
+            assert relay.poll() is None, "relay gave up"
+            outage.up()
+
+            produce(range(20, 40))
+            wait_for("second batch", lambda: len(stored(env["HUB_STORE_URL"], home)) == 50,
+                     ingest_log)
+            wait_for("relayed", lambda: during <= published_notifications(brokers), relay_log)
+        finally:
+            for worker in (ingest, relay):
+                os.killpg(worker.pid, signal.SIGTERM)
+        assert ingest.wait(timeout=60) == 0, ingest_log.read_text()[-3000:]
+        assert relay.wait(timeout=60) == 0, relay_log.read_text()[-3000:]
+        refs = stored(env["HUB_STORE_URL"], home)
+        assert sorted(refs) == sorted([f"NTP-{n:04d}" for n in range(40)] +
+                                      [f"NTP-{100 + n:04d}" for n in range(10)])
+        assert len(published_notifications(brokers)) == 50
+        outage.down()
