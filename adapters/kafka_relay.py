@@ -7,6 +7,11 @@ publishes some events again; each record carries a stable ``event-id`` header (t
 notification id) so subscribers can drop repeats. Records are keyed by child id, so one
 child's events land on one partition, in order. No personal data leaves: records are
 summaries (ids, types, agencies, times), never names, dates of birth or free text.
+
+``schools.encompass.v1`` is read by every school's system, and a topic cannot be filtered per
+reader, so no school's policy can allow a child's name there: its records tell a school that
+a notice is waiting (its id, the school, the deadline), and the school's safeguarding lead
+reads it from the hub's inbox, where the read is authorised and audited.
 """
 
 import json
@@ -22,6 +27,9 @@ from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from domain.audit import AccessNotified
+from domain.dart import DartCase
+from domain.encompass import EncompassNotice
+from domain.marac import MaracReferral
 from domain.notifications import Notification as Received
 from hub.bootstrap import Hub
 
@@ -42,6 +50,7 @@ class RelayMetrics:
 def outbound(event: object, notification_id: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(topic, key, value) records for one stored event; most events go nowhere."""
     base = {"event_id": str(notification_id)}
+    yield from _domestic_abuse(event, base)
     if isinstance(event, Received.Received):
         children = [s["person_id"] for s in event.subjects if s["role"] == "child"]
         for child_id in children:
@@ -59,13 +68,43 @@ def outbound(event: object, notification_id: int) -> Iterator[tuple[str, str, di
             "at": event.timestamp.isoformat()}
 
 
+def _domestic_abuse(event: object,
+                    base: dict[str, str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    if isinstance(event, EncompassNotice.Issued):
+        notice = {**base, "notice_id": str(event.originator_id), "child_id": str(event.child_id),
+                  "recipient": event.recipient, "recipient_agency": event.recipient_agency,
+                  "school_urn": event.school_urn, "due_at": event.due_at.isoformat()}
+        yield ENCOMPASS_TOPIC, str(event.child_id), {**notice, "event_type": "encompass.notice"}
+        yield EVENTS_TOPIC, str(event.child_id), {**notice, "event_type": "encompass.issued"}
+    elif isinstance(event, EncompassNotice.Acknowledged | EncompassNotice.Escalated):
+        kind = ("encompass.acknowledged" if isinstance(event, EncompassNotice.Acknowledged)
+                else "encompass.escalated")
+        yield EVENTS_TOPIC, str(event.originator_id), {
+            **base, "event_type": kind, "notice_id": str(event.originator_id),
+            "at": event.at.isoformat()}
+    elif isinstance(event, DartCase.Triaged):
+        yield EVENTS_TOPIC, str(event.originator_id), {
+            **base, "event_type": "dart.triaged", "case_id": str(event.originator_id),
+            "level": event.level, "actions": event.actions,
+            "marac_referral": str(event.marac_referral) if event.marac_referral else None,
+            "mash_referral": str(event.mash_referral) if event.mash_referral else None,
+            "at": event.at.isoformat()}
+    elif isinstance(event, MaracReferral.Made):
+        for child_id in event.child_ids or [event.originator_id]:
+            yield EVENTS_TOPIC, str(child_id), {
+                **base, "event_type": "marac.referral", "referral_id": str(event.originator_id),
+                "incident_id": str(event.incident_id), "child_id": str(child_id),
+                "level": event.level, "rules": [f["rule"] for f in event.flags],
+                "at": event.referred_at.isoformat()}
+
+
 class Relay:
-    def __init__(self, hub: Hub, bootstrap: str, metrics: RelayMetrics | None = None,
+    def __init__(self, hub: Hub, client: dict[str, object], metrics: RelayMetrics | None = None,
                  idempotent: bool = True) -> None:
         self.hub = hub
         self.metrics = metrics or RelayMetrics()
         self.stop = threading.Event()
-        self._producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5,
+        self._producer = KafkaProducer(**client, acks="all", linger_ms=5,
                                        enable_idempotence=idempotent)
         self.published = 0
 
@@ -80,17 +119,19 @@ class Relay:
         if not rows:
             return 0
         futures = []
+        topics: list[str] = []
         for row in rows:
             event = self.hub.store.mapper.to_domain_event(row)
             for topic, key, value in outbound(event, row.id):
+                topics.append(topic)
                 futures.append(self._producer.send(
                     topic, key=key.encode(), value=json.dumps(value).encode(),
                     headers=[("event-id", str(row.id).encode())]))
         for future in futures:
             future.get(timeout=30)  # acknowledged by the broker before the position moves
         self.published += len(futures)
-        for topic in {EVENTS_TOPIC}:
-            self.metrics.published.labels(topic).inc(len(futures))
+        for topic in set(topics):
+            self.metrics.published.labels(topic).inc(topics.count(topic))
         try:
             self.hub.store.tracker.insert_tracking(Tracking(POSITION, rows[-1].id))
         except IntegrityError:

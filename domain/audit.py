@@ -26,6 +26,8 @@ class AuditKind(StrEnum):
     LEGAL_HOLD = "legal-hold"  # a legal hold placed or released
     SUBJECT_ACCESS = "subject-access"  # a subject access pack assembled, a redaction recorded
     AUDIT_ACCESS = "audit-access"  # an auditor (or an owning agency) read the trail
+    TRIAGE = "triage"  # the DART graded an incident and decided who must know
+    ENCOMPASS = "encompass"  # a school acknowledged an Operation Encompass notice
 
 
 @dataclass(frozen=True)

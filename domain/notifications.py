@@ -65,6 +65,7 @@ class SubjectSubmission:
     present: bool | None = None
     spoken_to: bool | None = None
     pregnant: bool | None = None
+    home_educated: bool | None = None
 
     @property
     def is_child(self) -> bool:
@@ -146,6 +147,10 @@ def validate_subject(subject: SubjectSubmission, index: int, occurred_at: dateti
             raise InvalidContent(f"{where}.date_of_birth", "a child must be under 18")
     elif subject.school_urn is not None:
         raise InvalidContent(f"{where}.school_urn", "only a child has a school")
+    elif subject.home_educated is not None:
+        raise InvalidContent(f"{where}.home_educated", "only a child is home educated")
+    if subject.home_educated and subject.school_urn is not None:
+        raise InvalidContent(f"{where}.home_educated", "a home-educated child has no school")
     return SubjectSubmission(
         role=subject.role,
         given_name=normalise_name(subject.given_name, f"{where}.given_name"),
@@ -161,6 +166,7 @@ def validate_subject(subject: SubjectSubmission, index: int, occurred_at: dateti
         present=subject.present,
         spoken_to=subject.spoken_to,
         pregnant=subject.pregnant,
+        home_educated=subject.home_educated,
     )
 
 
@@ -281,6 +287,7 @@ class Notification(Aggregate):
         submitted_by: str,
         person_ids: list[UUID],
         received_at: datetime,
+        linked_to: UUID | None = None,
     ) -> "Notification":
         """Record a validated submission whose subjects are linked to ``person_ids``."""
         subjects: list[dict[str, Any]] = []
@@ -293,6 +300,7 @@ class Notification(Aggregate):
                 "present": subject.present,
                 "spoken_to": subject.spoken_to,
                 "pregnant": subject.pregnant,
+                "home_educated": subject.home_educated,
             })
         # Free text is held for the first child named: erasing that child erases it.
         holder = next(p for s, p in zip(submission.subjects, person_ids, strict=True)
@@ -308,6 +316,8 @@ class Notification(Aggregate):
         for name in ("summary", "location", "child_words"):
             text = getattr(d, name)
             details[name] = Personal(holder, name, text) if text is not None else None
+        if linked_to is not None:  # a referral made from another record (a DA incident)
+            details["linked_to"] = linked_to
         return cls(
             id=id,
             notification_type=submission.type.value,

@@ -108,6 +108,31 @@ class PersonRecord(Aggregate):
         if agency not in self.known_to:
             self.known_to.append(agency)
 
+    class MaracReferred(Aggregate.Event):
+        """This adult victim was referred to the MARAC (the repeat rule counts from here)."""
+
+        class_version = 1
+        referral_id: UUID
+        referred_at: datetime
+
+    @event(MaracReferred)
+    def record_marac_referral(self, referral_id: UUID, referred_at: datetime) -> None:
+        self.marac_referrals = [*self.marac_referrals, referred_at]
+
+    @property
+    def marac_referrals(self) -> list[datetime]:
+        return list(getattr(self, "_marac_referrals", []))
+
+    @marac_referrals.setter
+    def marac_referrals(self, value: list[datetime]) -> None:
+        self._marac_referrals = value
+
+    def incidents_as(self, notification_type: str, role: str) -> list[tuple[UUID, datetime]]:
+        """The (notification, occurred at) of every linked notification of that type that
+        names this person in that role."""
+        return [(n["notification_id"], n["occurred_at"]) for n in self.notifications
+                if n["notification_type"] == notification_type and n["role"] == role]
+
     class Erased(Aggregate.Event):
         """The person's data keys were destroyed: their personal data is unreadable."""
 

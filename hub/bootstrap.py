@@ -19,6 +19,7 @@ from hub.audit.entitlements import Entitlements
 from hub.audit.service import AuditorService
 from hub.audit.trail import AuditTrail
 from hub.disclosure import Disclosure
+from hub.domestic_abuse import DomesticAbuse
 from hub.erasure import Erasure
 from hub.intake import LinkHasher, NotificationIntake
 from hub.personal_data import PersonalCipher
@@ -29,6 +30,7 @@ from hub.settings import Settings, SettingsError
 from hub.sharing import Sharing
 from hub.store import HubStore
 from hub.subject_access import SubjectAccess
+from hub.timescales import load_timescales
 from policies.decision_point import (
     CapabilityPolicy,
     DecisionPoint,
@@ -58,6 +60,7 @@ class Hub:
     erasure: Erasure
     retention: Retention
     subject_access: SubjectAccess
+    domestic_abuse: DomesticAbuse
 
     def close(self) -> None:
         self.store.close()
@@ -84,12 +87,15 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     registry = Registry(store, MembershipPolicy(packaged_policy("membership")))
     checkpoints = Checkpoints(store, audit, SigningKeys(keys, settings.audit_origin), clock)
     erasure = Erasure(store, cipher, audit, capabilities, clock)
+    domestic_abuse = DomesticAbuse(store, registry, decisions, capabilities, audit,
+                                   load_timescales(settings.timescales_file), clock)
     return Hub(
         settings=settings,
         store=store,
         keys=keys,
         registry=registry,
-        intake=NotificationIntake(store, LinkHasher(link_secret), clock),
+        intake=NotificationIntake(store, LinkHasher(link_secret), clock,
+                                  workflows=domestic_abuse.on_received),
         disclosure=Disclosure(store, registry, decisions, capabilities, audit, clock),
         sharing=Sharing(store, registry, capabilities, audit, clock),
         audit=audit,
@@ -102,6 +108,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         erasure=erasure,
         retention=Retention(store, erasure, audit, load_schedule(settings.retention_file), clock),
         subject_access=SubjectAccess(store, audit, clock),
+        domestic_abuse=domestic_abuse,
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 
 from domain.errors import InvalidContent
@@ -24,6 +25,9 @@ from domain.notifications import (
 from domain.people import PersonKind, PersonRecord
 from hub.errors import InvalidInput
 from hub.store import HubStore
+
+# What a new notification sets going (a DART case, Encompass notices), saved with it.
+Workflow = Callable[[Notification, NotificationSubmission, list[PersonRecord]], list[Aggregate]]
 
 
 @dataclass(frozen=True)
@@ -48,10 +52,12 @@ class LinkHasher:
 
 class NotificationIntake:
     def __init__(self, store: HubStore, link_hasher: LinkHasher,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 workflows: Workflow | None = None) -> None:
         self._store = store
         self._hash = link_hasher
         self._clock = clock
+        self._workflows = workflows
 
     def submit(self, agency_id: str, submitted_by: str, submission: NotificationSubmission,
                tracking: Tracking | None = None) -> Receipt:
@@ -97,9 +103,11 @@ class NotificationIntake:
                 received_at=received_at, school_urn=subject.school_urn,
             )
         unique_people = list({p.id: p for p in people}.values())
+        follow_on = (self._workflows(notification, submission, people)
+                     if self._workflows is not None else [])
         self._store.cipher.prepare([p.id for p in unique_people])
         self._store.save_tracked(
-            [notification, *unique_people, *to_save,
+            [notification, *unique_people, *to_save, *follow_on,
              KeyIndex(key=source_key, target=notification_id)], tracking)
         return Receipt(notification_id, notification.child_ids, created=True)
 

@@ -41,6 +41,8 @@ class SubjectIn(_Strict):
     present: bool | None = None
     spoken_to: bool | None = None
     pregnant: bool | None = None
+    # Electively home educated: an Operation Encompass notice goes to the local authority.
+    home_educated: bool | None = None
 
 
 class DashIn(_Strict):

@@ -65,12 +65,26 @@ class BreakGlassRegister:
         return [entry.access_id for entry in self._log.get()]
 
 
-def _enum(kind: type[Any], value: str, field: str) -> Any:
+def parse_enum(kind: type[Any], value: str, field: str) -> Any:
+    """A value of ``kind``, or InvalidContent naming the field and the values allowed."""
     try:
         return kind(value)
     except ValueError:
         allowed = ", ".join(v.value for v in kind)
         raise InvalidContent(field, f"must be one of: {allowed}") from None
+
+
+_enum = parse_enum
+
+
+def require_capability(capabilities: CapabilityPolicy, audit: AuditTrail, caller: Caller,
+                       capability: str, action: str, child_ids: list[UUID] | None = None) -> None:
+    """Refuse (and audit the refusal) unless the caller's role has the capability."""
+    if not capabilities.allows(caller.agency_kind, caller.role, capability):
+        audit.record(kind=AuditKind.DENIAL, action=action, actor=caller.as_actor(),
+                     child_ids=child_ids or [],
+                     details={"capability": capability, "outcome": "refused"})
+        raise NotEntitled(f"your role may not {capability.replace('-', ' ')}")
 
 
 class Sharing:
@@ -88,11 +102,8 @@ class Sharing:
 
     def require(self, caller: Caller, capability: str, action: str,
                 child_ids: list[UUID] | None = None) -> None:
-        if not self._capabilities.allows(caller.agency_kind, caller.role, capability):
-            self._audit.record(kind=AuditKind.DENIAL, action=action, actor=caller.as_actor(),
-                               child_ids=child_ids or [],
-                               details={"capability": capability, "outcome": "refused"})
-            raise NotEntitled(f"your role may not {capability.replace('-', ' ')}")
+        require_capability(self._capabilities, self._audit, caller, capability, action,
+                           child_ids)
 
     def _ledger(self, child_id: UUID) -> SharingLedger:
         self._store.child(child_id)

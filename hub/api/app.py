@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry
 
 from hub.api.errors import install_error_handlers
 from hub.api.middleware import BodyLimit, RequestMetrics
-from hub.api.routes import audit, children, health, notifications, sharing
+from hub.api.routes import audit, children, domestic_abuse, health, notifications, sharing
 from hub.bootstrap import Hub, bootstrap
 from hub.settings import Settings
 from hub.shapes import NotificationIn
@@ -37,18 +37,23 @@ def _with_body_schemas(app: FastAPI) -> None:
 def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        """While serving, follow the audit log and sign checkpoints in the background."""
+        """While serving, sign audit checkpoints and escalate missed Encompass deadlines in
+        the background."""
         stop = threading.Event()
-        worker = threading.Thread(target=hub.checkpoints.run, args=(stop,),
-                                  name="audit-checkpointer", daemon=True)
+        workers = [threading.Thread(target=hub.checkpoints.run, args=(stop,),
+                                    name="audit-checkpointer", daemon=True),
+                   threading.Thread(target=hub.domestic_abuse.watch_deadlines, args=(stop,),
+                                    name="deadline-watcher", daemon=True)]
         if checkpointer:
-            worker.start()
+            for worker in workers:
+                worker.start()
         try:
             yield
         finally:
             stop.set()
-            if worker.is_alive():
-                worker.join(timeout=10)
+            for worker in workers:
+                if worker.is_alive():
+                    worker.join(timeout=10)
 
     app = FastAPI(
         lifespan=lifespan,
@@ -64,6 +69,7 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(notifications.router)
     app.include_router(children.router)
     app.include_router(sharing.router)
+    app.include_router(domestic_abuse.router)
     app.include_router(audit.router)
     app.include_router(health.router)
     app.add_middleware(RequestMetrics, registry=app.state.metrics)

@@ -92,6 +92,9 @@ def expected(kind: str, role: str, relation: Relation, dclass: DataClass, purpos
         grants.append(Visibility.FULL if restriction in (Restriction.NONE,
                                                          Restriction.CONSENT_REFUSED)
                       else Visibility.SUMMARY)
+    # A school learns of a DA incident it did not report only through an Encompass notice.
+    if kind == "school" and dclass in (DataClass.POLICE_INCIDENT, DataClass.DA_RISK):
+        return Visibility.NONE
     return max(grants, key=RANK.__getitem__)
 
 

@@ -1,0 +1,183 @@
+"""The Domestic Abuse Referral Team's queue: every police domestic-abuse notification with a
+child or a pregnant woman in the household, graded for risk and triaged against a deadline.
+
+DASH (the SafeLives risk checklist, 24 questions): 0-9 "yes" answers is standard risk, 10-13
+medium, 14 or more high. Professional judgement may raise the level, with a recorded reason,
+and never lower it.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidContent, RuleViolation
+from domain.notifications import SubjectRole
+
+DASH_QUESTIONS = 24
+MEDIUM_FROM = 10
+HIGH_FROM = 14
+
+
+class RiskLevel(StrEnum):
+    STANDARD = "standard"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return list(RiskLevel).index(self)
+
+
+class TriageAction(StrEnum):
+    """What the DART decided should happen; several may apply."""
+
+    MARAC_REFERRAL = "marac-referral"
+    MASH_REFERRAL = "mash-referral"
+    IDVA_REFERRAL = "idva-referral"  # an independent domestic violence adviser
+    SAFETY_PLANNING = "safety-planning"
+    SCHOOL_INFORMED = "school-informed"
+    HEALTH_INFORMED = "health-informed"
+    INFORMATION_ONLY = "information-only"
+    NO_FURTHER_ACTION = "no-further-action"
+
+
+def dash_yes_count(yes_count: int | None, answers: list[bool] | None) -> int:
+    """The number of "yes" answers, from the count or the 24 answers (which must agree)."""
+    if answers is not None:
+        if len(answers) != DASH_QUESTIONS:
+            raise InvalidContent("dash.answers", f"must hold {DASH_QUESTIONS} answers")
+        counted = sum(1 for a in answers if a)
+        if yes_count is not None and yes_count != counted:
+            raise InvalidContent("dash.yes_count", "must equal the number of yes answers")
+        return counted
+    if yes_count is None:
+        raise InvalidContent("dash", "give yes_count or the 24 answers")
+    if not 0 <= yes_count <= DASH_QUESTIONS:
+        raise InvalidContent("dash.yes_count", f"must be between 0 and {DASH_QUESTIONS}")
+    return yes_count
+
+
+def dash_level(yes_count: int) -> RiskLevel:
+    if yes_count >= HIGH_FROM:
+        return RiskLevel.HIGH
+    if yes_count >= MEDIUM_FROM:
+        return RiskLevel.MEDIUM
+    return RiskLevel.STANDARD
+
+
+@dataclass(frozen=True)
+class RiskGrading:
+    """The level the checklist gives, and the level the DART worker settled on."""
+
+    yes_count: int
+    dash: RiskLevel
+    level: RiskLevel
+    judgement_reason: str | None
+
+    @property
+    def raised_by_judgement(self) -> bool:
+        return self.level is not self.dash
+
+
+def grade(yes_count: int, judged: RiskLevel | None, reason: str | None) -> RiskGrading:
+    """The DASH level, raised (never lowered) by professional judgement with a reason."""
+    by_dash = dash_level(yes_count)
+    if judged is None or judged is by_dash:
+        return RiskGrading(yes_count, by_dash, by_dash, None)
+    if judged.rank < by_dash.rank:
+        raise RuleViolation(f"professional judgement may raise the risk level, never lower it "
+                            f"below {by_dash.value} (DASH {yes_count})")
+    reason = " ".join((reason or "").split())
+    if len(reason) < 10:
+        raise InvalidContent("judgement_reason",
+                             "raising the level needs the professional's reason")
+    return RiskGrading(yes_count, by_dash, judged, reason[:1000])
+
+
+def enters_dart_queue(notification_type: str, subjects: list[dict[str, Any]]) -> bool:
+    """A domestic-abuse incident with a child, or a pregnant woman, in the household."""
+    if notification_type != "domestic_abuse_incident":
+        return False
+    return any(s["role"] == SubjectRole.CHILD.value or s.get("pregnant") for s in subjects)
+
+
+class DartCase(Aggregate):
+    """One incident in the DART's queue, from notification to triage outcome.
+
+    The case id is the notification's: one incident, one case.
+    """
+
+    class Opened(Aggregate.Created):
+        class_version = 1
+        notification_id: UUID
+        child_ids: list[UUID]
+        victim_ids: list[UUID]
+        occurred_at: datetime
+        received_at: datetime
+        triage_due: datetime
+        encompass: list[dict[str, Any]]
+
+    @event(Opened)
+    def __init__(self, id: UUID, notification_id: UUID, child_ids: list[UUID],
+                 victim_ids: list[UUID], occurred_at: datetime, received_at: datetime,
+                 triage_due: datetime, encompass: list[dict[str, Any]]) -> None:
+        self.notification_id = notification_id
+        self.child_ids = list(child_ids)
+        self.victim_ids = list(victim_ids)
+        self.occurred_at = occurred_at
+        self.received_at = received_at
+        self.triage_due = triage_due
+        self.encompass = list(encompass)  # per child: the notice issued, or why none was
+        self.triage: dict[str, Any] | None = None
+
+    class Triaged(Aggregate.Event):
+        class_version = 1
+        by: dict[str, str]
+        at: datetime
+        yes_count: int
+        dash_level: str
+        level: str
+        judgement_reason: str | None
+        actions: list[str]
+        threshold_met: bool
+        rationale: str
+        marac_referral: UUID | None
+        mash_referral: UUID | None
+
+    @event(Triaged)
+    def _record_triage(self, by: dict[str, str], at: datetime, yes_count: int,
+                       dash_level: str, level: str, judgement_reason: str | None,
+                       actions: list[str], threshold_met: bool, rationale: str,
+                       marac_referral: UUID | None, mash_referral: UUID | None) -> None:
+        self.triage = {"by": by, "at": at, "yes_count": yes_count, "dash_level": dash_level,
+                       "level": level, "judgement_reason": judgement_reason,
+                       "actions": actions, "threshold_met": threshold_met,
+                       "rationale": rationale, "marac_referral": marac_referral,
+                       "mash_referral": mash_referral}
+
+    def record_triage(self, grading: RiskGrading, actions: list[TriageAction],
+                      threshold_met: bool, rationale: str, by: dict[str, str], at: datetime,
+                      marac_referral: UUID | None, mash_referral: UUID | None) -> None:
+        if self.triage is not None:
+            raise RuleViolation("this incident has already been triaged")
+        rationale = " ".join(rationale.split())
+        if not 10 <= len(rationale) <= 4000:
+            raise InvalidContent("rationale", "give the rationale in 10 to 4000 characters")
+        if not actions:
+            raise InvalidContent("actions", "at least one action is required")
+        chosen = set(actions)
+        if TriageAction.NO_FURTHER_ACTION in chosen and len(chosen) > 1:
+            raise InvalidContent("actions", "no-further-action cannot be combined with others")
+        if threshold_met != (TriageAction.MASH_REFERRAL in chosen):
+            raise InvalidContent("actions", "a triage that meets the social care threshold "
+                                 "refers to the MASH (mash-referral), and only then")
+        self._record_triage(by, at, grading.yes_count, grading.dash.value, grading.level.value,
+                            grading.judgement_reason, [a.value for a in actions],
+                            threshold_met, rationale, marac_referral, mash_referral)
+
+    def triage_overdue(self, now: datetime) -> bool:
+        return self.triage is None and now > self.triage_due

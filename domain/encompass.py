@@ -1,0 +1,138 @@
+"""Operation Encompass: a school's key adult is told, before the next school day starts, that
+one of its pupils was involved in a domestic-abuse incident (Domestic Abuse Act 2021 s49A,
+a duty on the police since 7 November 2025, for children aged 4 to 17).
+
+A notice is minimal by construction: it holds the child's name and date of birth, when the
+incident happened, whether the child was present, whether a welfare check was made and the
+child's words where recorded. It has no field for who else was involved, where, or what
+happened, so nothing that reads a notice can pass those on. A home-educated child's notice
+goes to the local authority's education officer instead of a school.
+"""
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import RuleViolation
+from domain.identifiers import age_on
+from domain.personal import Personal
+
+YOUNGEST = 4
+OLDEST = 17
+# What a notice says, and nothing else (the test suite checks every endpoint against this).
+NOTICE_FIELDS = ("given_name", "family_name", "date_of_birth", "incident_at", "present",
+                 "welfare_check", "child_words")
+
+
+class Recipient(StrEnum):
+    SCHOOL = "school"
+    LOCAL_AUTHORITY = "local-authority"  # elective home education
+
+
+class NotIssued(StrEnum):
+    """Why a child in a DA incident has no notice; recorded on the DART case."""
+
+    OUT_OF_AGE_RANGE = "out-of-age-range"
+    NO_KNOWN_SCHOOL = "no-known-school"
+    SCHOOL_NOT_REGISTERED = "school-not-registered"
+    NO_EDUCATION_OFFICER = "no-education-officer"
+
+
+def in_age_range(date_of_birth: date, on: date) -> bool:
+    return YOUNGEST <= age_on(date_of_birth, on) <= OLDEST
+
+
+class EncompassNotice(Aggregate):
+    """One notice about one child, to one school (or education officer), with its deadline."""
+
+    class Issued(Aggregate.Created):
+        class_version = 1
+        notification_id: UUID
+        child_id: UUID
+        recipient: str
+        recipient_agency: str
+        school_urn: str | None
+        due_at: datetime
+        issued_at: datetime
+        content: dict[str, Any]
+
+    @event(Issued)
+    def __init__(self, id: UUID, notification_id: UUID, child_id: UUID, recipient: str,
+                 recipient_agency: str, school_urn: str | None, due_at: datetime,
+                 issued_at: datetime, content: dict[str, Any]) -> None:
+        self.notification_id = notification_id
+        self.child_id = child_id
+        self.recipient = recipient
+        self.recipient_agency = recipient_agency
+        self.school_urn = school_urn
+        self.due_at = due_at
+        self.issued_at = issued_at
+        self.content = content
+        self.acknowledgement: dict[str, Any] | None = None
+        self.escalation: dict[str, Any] | None = None
+
+    @classmethod
+    def issue(cls, id: UUID, notification_id: UUID, child_id: UUID, recipient: Recipient,
+              recipient_agency: str, school_urn: str | None, due_at: datetime,
+              issued_at: datetime, identity: dict[str, str], incident_at: datetime,
+              present: bool | None, welfare_check: bool | None,
+              child_words: str | None) -> "EncompassNotice":
+        content: dict[str, Any] = {
+            "given_name": Personal(child_id, "given_name", identity["given_name"]),
+            "family_name": Personal(child_id, "family_name", identity["family_name"]),
+            "date_of_birth": Personal(child_id, "date_of_birth", identity["date_of_birth"]),
+            "incident_at": incident_at,
+            "present": present,
+            "welfare_check": welfare_check,
+            "child_words": (Personal(child_id, "child_words", child_words)
+                            if child_words else None),
+        }
+        if set(content) != set(NOTICE_FIELDS):  # the notice's shape is the rule
+            raise RuleViolation("an Encompass notice holds only its defined fields")
+        return cls(id=id, notification_id=notification_id, child_id=child_id,
+                   recipient=recipient.value, recipient_agency=recipient_agency,
+                   school_urn=school_urn, due_at=due_at, issued_at=issued_at, content=content)
+
+    class Acknowledged(Aggregate.Event):
+        class_version = 1
+        by: dict[str, str]
+        at: datetime
+
+    @event(Acknowledged)
+    def _acknowledge(self, by: dict[str, str], at: datetime) -> None:
+        self.acknowledgement = {"by": by, "at": at}
+
+    def acknowledge(self, agency: str, by: dict[str, str], at: datetime) -> None:
+        if agency != self.recipient_agency:
+            raise RuleViolation("only the notice's recipient may acknowledge it")
+        if self.acknowledgement is not None:
+            raise RuleViolation("this notice has already been acknowledged")
+        self._acknowledge(by, at)
+
+    class Escalated(Aggregate.Event):
+        """Not acknowledged by its deadline: passed to the DART coordinator."""
+
+        class_version = 1
+        at: datetime
+
+    @event(Escalated)
+    def _escalate(self, at: datetime) -> None:
+        self.escalation = {"at": at}
+
+    def escalate(self, now: datetime) -> None:
+        if not self.overdue(now):
+            raise RuleViolation("only an unacknowledged notice past its deadline escalates")
+        if self.escalation is not None:
+            raise RuleViolation("this notice has already been escalated")
+        self._escalate(now)
+
+    def overdue(self, now: datetime) -> bool:
+        return self.acknowledgement is None and now > self.due_at
+
+    @property
+    def acknowledged_late(self) -> bool:
+        ack = self.acknowledgement
+        return ack is not None and ack["at"] > self.due_at

@@ -1,0 +1,137 @@
+"""When a domestic-abuse case goes to the MARAC (multi-agency risk assessment conference).
+
+Four rules, each deterministic and versioned; a flag records the rule, its version and the
+incidents that made it fire, so a referral can be explained (and re-checked) years later.
+Change a rule only by giving it a new version.
+
+- visible high risk: DASH 14 or more "yes" answers;
+- professional judgement: the DART raised the level to high, with a recorded reason;
+- potential escalation: 3 or more DA incidents involving the same adult victim in 12 months,
+  from any agency (this one included);
+- repeat: a new incident within 12 months of the adult victim's last MARAC referral.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.dart import HIGH_FROM, RiskGrading, RiskLevel
+from domain.errors import RuleViolation
+from domain.timescales import months_before
+
+ESCALATION_INCIDENTS = 3
+WINDOW_MONTHS = 12
+
+
+class MaracRule(StrEnum):
+    VISIBLE_HIGH_RISK = "visible-high-risk"
+    PROFESSIONAL_JUDGEMENT = "professional-judgement"
+    POTENTIAL_ESCALATION = "potential-escalation"
+    REPEAT = "repeat"
+
+
+RULE_VERSIONS: dict[MaracRule, int] = dict.fromkeys(MaracRule, 1)
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: UUID
+    occurred_at: datetime
+
+
+@dataclass(frozen=True)
+class VictimHistory:
+    """An adult victim's DA incidents (from any agency) and past MARAC referrals."""
+
+    victim_id: UUID
+    incidents: tuple[Incident, ...] = ()
+    referrals: tuple[datetime, ...] = ()
+
+
+@dataclass(frozen=True)
+class MaracFlag:
+    rule: MaracRule
+    version: int
+    incidents: tuple[UUID, ...]
+    victim_id: UUID | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_data(self) -> dict[str, Any]:
+        return {"rule": self.rule.value, "version": self.version,
+                "incidents": [str(i) for i in self.incidents],
+                "victim_id": str(self.victim_id) if self.victim_id else None,
+                "detail": dict(self.detail)}
+
+
+def _flag(rule: MaracRule, incidents: list[UUID], victim: UUID | None = None,
+          **detail: Any) -> MaracFlag:
+    return MaracFlag(rule, RULE_VERSIONS[rule], tuple(incidents), victim, detail)
+
+
+def evaluate(incident: Incident, grading: RiskGrading,
+             victims: list[VictimHistory]) -> list[MaracFlag]:
+    """Every rule that fires for this incident, in the rules' order."""
+    flags = []
+    if grading.yes_count >= HIGH_FROM:
+        flags.append(_flag(MaracRule.VISIBLE_HIGH_RISK, [incident.id],
+                           yes_count=grading.yes_count))
+    if grading.raised_by_judgement and grading.level is RiskLevel.HIGH:
+        flags.append(_flag(MaracRule.PROFESSIONAL_JUDGEMENT, [incident.id],
+                           dash_level=grading.dash.value))
+    window_start = months_before(incident.occurred_at, WINDOW_MONTHS)
+    for victim in victims:
+        recent = {i.id: i for i in victim.incidents
+                  if window_start <= i.occurred_at <= incident.occurred_at}
+        recent[incident.id] = incident
+        if len(recent) >= ESCALATION_INCIDENTS:
+            ordered = sorted(recent.values(), key=lambda i: (i.occurred_at, str(i.id)))
+            flags.append(_flag(MaracRule.POTENTIAL_ESCALATION, [i.id for i in ordered],
+                               victim.victim_id, count=len(ordered)))
+        earlier = [r for r in victim.referrals if r <= incident.occurred_at]
+        if earlier and max(earlier) >= window_start:
+            flags.append(_flag(MaracRule.REPEAT, [incident.id], victim.victim_id,
+                               last_referral=max(earlier).isoformat()))
+    return flags
+
+
+class MaracReferral(Aggregate):
+    """A referral of an incident's adult victim(s) to the MARAC, with the flags that made it."""
+
+    class Made(Aggregate.Created):
+        class_version = 1
+        incident_id: UUID
+        case_id: UUID
+        victim_ids: list[UUID]
+        child_ids: list[UUID]
+        level: str
+        flags: list[dict[str, Any]]
+        referred_by: dict[str, str]
+        referred_at: datetime
+
+    @event(Made)
+    def __init__(self, id: UUID, incident_id: UUID, case_id: UUID, victim_ids: list[UUID],
+                 child_ids: list[UUID], level: str, flags: list[dict[str, Any]],
+                 referred_by: dict[str, str], referred_at: datetime) -> None:
+        self.incident_id = incident_id
+        self.case_id = case_id
+        self.victim_ids = list(victim_ids)
+        self.child_ids = list(child_ids)
+        self.level = level
+        self.flags = list(flags)
+        self.referred_by = referred_by
+        self.referred_at = referred_at
+
+    @classmethod
+    def make(cls, id: UUID, incident: Incident, case_id: UUID, victim_ids: list[UUID],
+             child_ids: list[UUID], level: RiskLevel, flags: list[MaracFlag],
+             by: dict[str, str], at: datetime) -> "MaracReferral":
+        if not flags:
+            raise RuleViolation("no MARAC referral criterion is met for this incident; raise "
+                                "the risk level by professional judgement, with a reason")
+        return cls(id=id, incident_id=incident.id, case_id=case_id, victim_ids=victim_ids,
+                   child_ids=child_ids, level=level.value,
+                   flags=[f.as_data() for f in flags], referred_by=by, referred_at=at)

@@ -1,0 +1,84 @@
+"""The DART's queue and triage, MARAC referrals, the breach list and the Encompass inbox."""
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.api.deps import CurrentUser, HubDep, Reading
+
+router = APIRouter(tags=["domestic abuse"])
+
+
+class DashIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    yes_count: int | None = Field(default=None, ge=0, le=24)
+    answers: list[bool] | None = Field(default=None, min_length=24, max_length=24)
+
+
+class TriageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dash: DashIn | None = Field(default=None, description="omitted: the police's DASH count")
+    level: str | None = Field(default=None, description="standard, medium or high: raise the "
+                              "DASH level by professional judgement (never lower it)")
+    judgement_reason: str | None = Field(default=None, max_length=1000)
+    actions: list[str] = Field(min_length=1, max_length=8)
+    threshold_met: bool = Field(description="meets the social care threshold: refer to the "
+                                "MASH front door")
+    rationale: str = Field(max_length=4000)
+
+
+@router.get("/v1/dart/queue")
+def dart_queue(caller: CurrentUser, hub: HubDep,
+               include_triaged: bool = Query(default=False)) -> dict[str, Any]:
+    """The DART's cases awaiting triage, the oldest deadline first (ids and times only)."""
+    return hub.domestic_abuse.queue(caller, include_triaged)
+
+
+@router.get("/v1/dart/cases/{case_id}")
+def dart_case(case_id: UUID, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
+    return hub.domestic_abuse.case(caller, case_id)
+
+
+@router.post("/v1/dart/cases/{case_id}/triage")
+def triage(case_id: UUID, body: TriageIn, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
+    """Record the triage: risk level, actions, MARAC referral (by the rules) and onward
+    referral to the MASH."""
+    dash = body.dash or DashIn()
+    return hub.domestic_abuse.triage(
+        caller, case_id, yes_count=dash.yes_count, answers=dash.answers, level=body.level,
+        judgement_reason=body.judgement_reason, actions=body.actions,
+        threshold_met=body.threshold_met, rationale=body.rationale)
+
+
+@router.get("/v1/marac/referrals")
+def marac_referrals(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
+    """MARAC referrals, newest first, each with the rules (and versions) that fired."""
+    return hub.domestic_abuse.marac_referrals(caller)
+
+
+@router.get("/v1/breaches")
+def breaches(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
+    """Triage and Encompass notices past their deadline, and notices that could not be sent."""
+    return hub.domestic_abuse.breaches(caller)
+
+
+@router.get("/v1/schools/{urn}/encompass")
+def school_inbox(urn: str, ctx: Reading, hub: HubDep,
+                 unacknowledged: bool = Query(default=False)) -> dict[str, Any]:
+    """The school's Operation Encompass notices (its own pupils only; each read audited)."""
+    return hub.domestic_abuse.inbox(ctx, urn, unacknowledged)
+
+
+@router.get("/v1/encompass")
+def own_inbox(ctx: Reading, hub: HubDep,
+              unacknowledged: bool = Query(default=False)) -> dict[str, Any]:
+    """The caller's agency's notices: for a local authority's education officer, who has no
+    URN, as for a school."""
+    return hub.domestic_abuse.inbox(ctx, None, unacknowledged)
+
+
+@router.post("/v1/encompass/{notice_id}/acknowledge")
+def acknowledge(notice_id: UUID, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
+    return hub.domestic_abuse.acknowledge(caller, notice_id)

@@ -1,0 +1,440 @@
+"""Domestic abuse, on the clock: the DART's queue and triage, MARAC referrals, and Operation
+Encompass notices to schools.
+
+A police domestic-abuse notification opens its DART case and issues its Encompass notices in
+the same atomic save as the notification itself (``on_received``), so a notification is never
+stored without them, over HTTP or Kafka. Deadlines are computed from the notification's
+timestamps with the hub's calendars; breaches are listed from them, never guessed.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from threading import Event
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from domain.access import AccessQuestion, DataClass, Purpose, Relation
+from domain.audit import AuditKind
+from domain.dart import DartCase, RiskLevel, TriageAction, dash_yes_count, enters_dart_queue, grade
+from domain.encompass import EncompassNotice, NotIssued, Recipient, in_age_range
+from domain.errors import RuleViolation
+from domain.indexes import KeyIndex
+from domain.marac import Incident, MaracReferral, VictimHistory, evaluate
+from domain.notifications import (
+    DetailsSubmission,
+    Notification,
+    NotificationSubmission,
+    NotificationType,
+    SubjectRole,
+    SubjectSubmission,
+)
+from domain.people import PersonRecord
+from domain.personal import reveal
+from hub.access import HUB_OWNER
+from hub.audit.trail import AuditTrail
+from hub.disclosure import ReadContext
+from hub.errors import HubError, NotEntitled, NotFound
+from hub.registry import Caller, Registry
+from hub.sharing import parse_enum as _enum
+from hub.sharing import require_capability
+from hub.store import HubStore
+from hub.timescales import Timescales
+from hub.work_index import WorkIndex
+from policies.decision_point import CapabilityPolicy, DecisionPoint
+
+log = logging.getLogger("hub.deadlines")
+
+
+def case_id(notification_id: UUID) -> UUID:
+    """One incident, one DART case."""
+    return uuid5(NAMESPACE_URL, f"/hub/dart-case/{notification_id}")
+
+
+class DomesticAbuse:
+    def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
+                 capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._registry = registry
+        self._decisions = decisions
+        self._capabilities = capabilities
+        self._audit = audit
+        self.timescales = timescales
+        self._clock = clock
+        self.work = WorkIndex(store)
+
+    def require(self, caller: Caller, capability: str, action: str,
+                child_ids: list[UUID] | None = None) -> None:
+        require_capability(self._capabilities, self._audit, caller, capability, action,
+                           child_ids)
+
+    # At intake ---------------------------------------------------------------------------
+
+    def on_received(self, notification: Notification, submission: NotificationSubmission,
+                    people: list[PersonRecord]) -> list[Aggregate]:
+        """The DART case and Encompass notices a new notification calls for (maybe none)."""
+        if not enters_dart_queue(notification.notification_type, notification.subjects):
+            return []
+        received = notification.received_at
+        children = [(s, p) for s, p in zip(submission.subjects, people, strict=True)
+                    if s.is_child]
+        notices: list[EncompassNotice] = []
+        outcomes: list[dict[str, Any]] = []
+        for subject, person in children:
+            notice, outcome = self._notice(notification, submission, subject, person,
+                                           only_child=len(children) == 1)
+            if notice is not None:
+                notices.append(notice)
+            outcomes.append(outcome)
+        victims = [s["person_id"] for s in notification.subjects
+                   if s["role"] == SubjectRole.ADULT_VICTIM.value]
+        case = DartCase(
+            id=case_id(notification.id), notification_id=notification.id,
+            child_ids=notification.child_ids, victim_ids=list(dict.fromkeys(victims)),
+            occurred_at=notification.occurred_at, received_at=received,
+            triage_due=self.timescales.working.add_working_hours(
+                received, self.timescales.triage_working_hours),
+            encompass=outcomes)
+        return [case, *notices]
+
+    def _notice(self, notification: Notification, submission: NotificationSubmission,
+                subject: SubjectSubmission, person: PersonRecord,
+                only_child: bool) -> tuple[EncompassNotice | None, dict[str, Any]]:
+        outcome: dict[str, Any] = {"child_id": person.id, "notice_id": None, "reason": None}
+        dob = subject.date_of_birth
+        incident_day = notification.occurred_at.astimezone(UTC).date()
+        if dob is None or not in_age_range(dob, incident_day):
+            return None, {**outcome, "reason": NotIssued.OUT_OF_AGE_RANGE.value}
+        urn: str | None
+        if subject.home_educated:
+            recipient, urn = Recipient.LOCAL_AUTHORITY, None
+            agency_id = self.timescales.home_education_agency
+            if agency_id is None:
+                return None, {**outcome, "reason": NotIssued.NO_EDUCATION_OFFICER.value}
+        else:
+            recipient = Recipient.SCHOOL
+            urn = subject.school_urn or person.school_at(notification.received_at)
+            if urn is None:
+                return None, {**outcome, "reason": NotIssued.NO_KNOWN_SCHOOL.value}
+            school = self._registry.school_by_urn(urn)
+            if school is None:
+                return None, {**outcome, "reason": NotIssued.SCHOOL_NOT_REGISTERED.value}
+            agency_id = school["id"]
+        words = submission.details.child_words
+        notice = EncompassNotice.issue(
+            uuid4(), notification.id, person.id, recipient, agency_id, urn,
+            due_at=self.timescales.schools.for_school(urn).next_day_start(
+                notification.occurred_at),
+            issued_at=notification.received_at, identity=subject.identity(),
+            incident_at=notification.occurred_at, present=subject.present,
+            welfare_check=submission.details.welfare_check,
+            child_words=words if (subject.spoken_to or only_child) else None)
+        return notice, {**outcome, "notice_id": notice.id}
+
+    # The DART ----------------------------------------------------------------------------
+
+    def _case(self, case: UUID) -> DartCase:
+        found = self._store.find(case, DartCase)
+        if found is None:
+            raise NotFound("no such DART case")
+        return found
+
+    def queue(self, caller: Caller, include_triaged: bool = False) -> dict[str, Any]:
+        """The DART's cases, the oldest deadline first: ids, times and states only."""
+        self.require(caller, "read-dart-queue", "read-dart-queue")
+        self.work.catch_up()
+        now = self._clock()
+        states = sorted((c for c in self.work.cases.values()
+                         if include_triaged or not c.triaged), key=lambda c: (c.due, str(c.id)))
+        cases = [self._case(c.id) for c in states]
+        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-dart-queue",
+                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
+                           child_ids=sorted({c for case in cases for c in case.child_ids}),
+                           details={"dart_cases": [str(c.id) for c in cases]})
+        return {"items": [self._case_view(c, now) for c in cases]}
+
+    def case(self, caller: Caller, case: UUID) -> dict[str, Any]:
+        self.require(caller, "read-dart-queue", "read-dart-case")
+        found = self._case(case)
+        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-dart-case",
+                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
+                           child_ids=found.child_ids,
+                           details={"dart_case": str(found.id)})
+        return self._case_view(found, self._clock())
+
+    @staticmethod
+    def _case_view(case: DartCase, now: datetime) -> dict[str, Any]:
+        triage = case.triage
+        return {
+            "id": str(case.id), "notification_id": str(case.notification_id),
+            "child_ids": [str(c) for c in case.child_ids],
+            "victim_ids": [str(v) for v in case.victim_ids],
+            "occurred_at": case.occurred_at.isoformat(),
+            "received_at": case.received_at.isoformat(),
+            "triage_due": case.triage_due.isoformat(), "overdue": case.triage_overdue(now),
+            "encompass": [{"child_id": str(o["child_id"]),
+                           "notice_id": str(o["notice_id"]) if o["notice_id"] else None,
+                           "not_issued": o["reason"]} for o in case.encompass],
+            "triage": None if triage is None else {
+                **{k: triage[k] for k in ("by", "yes_count", "dash_level", "level",
+                                          "judgement_reason", "actions", "threshold_met",
+                                          "rationale")},
+                "at": triage["at"].isoformat(),
+                "marac_referral": (str(triage["marac_referral"])
+                                   if triage["marac_referral"] else None),
+                "mash_referral": (str(triage["mash_referral"])
+                                  if triage["mash_referral"] else None)},
+        }
+
+    def triage(self, caller: Caller, case: UUID, *, yes_count: int | None,
+               answers: list[bool] | None, level: str | None, judgement_reason: str | None,
+               actions: list[str], threshold_met: bool, rationale: str) -> dict[str, Any]:
+        """Record the DART's triage: the risk level, MARAC flags, actions, onward referral."""
+        self.require(caller, "dart-triage", "dart-triage")
+        at = self._clock()
+        chosen = [_enum(TriageAction, a, "actions") for a in dict.fromkeys(actions)]
+        judged = _enum(RiskLevel, level, "level") if level is not None else None
+
+        def attempt() -> DartCase:
+            found = self._case(case)
+            incident = self._store.find(found.notification_id, Notification)
+            if incident is None:
+                raise NotFound("the incident of this case is not held")
+            sent = incident.details.get("dash") or {}
+            count = dash_yes_count(yes_count if (yes_count is not None or answers) else
+                                   sent.get("yes_count"), answers)
+            grading = grade(count, judged, judgement_reason)
+            victims = [p for v in found.victim_ids
+                       if (p := self._store.find(v, PersonRecord)) is not None]
+            flags = evaluate(Incident(incident.id, incident.occurred_at), grading, [
+                VictimHistory(p.id, tuple(Incident(i, when) for i, when in p.incidents_as(
+                    NotificationType.DOMESTIC_ABUSE_INCIDENT.value,
+                    SubjectRole.ADULT_VICTIM.value)), tuple(p.marac_referrals))
+                for p in victims])
+            to_save: list[Aggregate] = [found]
+            final = list(chosen)
+            marac: MaracReferral | None = None
+            if flags or TriageAction.MARAC_REFERRAL in chosen:
+                marac = MaracReferral.make(
+                    uuid4(), Incident(incident.id, incident.occurred_at), found.id,
+                    found.victim_ids, found.child_ids, grading.level, flags,
+                    caller.as_actor(), at)
+                if TriageAction.MARAC_REFERRAL not in final:
+                    final.insert(0, TriageAction.MARAC_REFERRAL)  # the rules decide this
+                for victim in victims:
+                    victim.record_marac_referral(marac.id, at)
+                to_save += [marac, *victims]
+            mash: UUID | None = None
+            if threshold_met:
+                mash, created = self._mash_referral(caller, found, incident, rationale, at)
+                to_save += created
+            found.record_triage(grading, final, threshold_met, rationale, caller.as_actor(),
+                                at, marac.id if marac else None, mash)
+            self._store.save(*to_save)
+            return found
+
+        triaged = self._store.write(attempt)
+        outcome = triaged.triage or {}
+        self._audit.record(kind=AuditKind.TRIAGE, action="dart-triage",
+                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
+                           child_ids=triaged.child_ids,
+                           details={"case": str(triaged.id), "level": outcome.get("level"),
+                                    "actions": outcome.get("actions"),
+                                    "marac_referral": str(outcome.get("marac_referral")),
+                                    "mash_referral": str(outcome.get("mash_referral"))})
+        return self._case_view(triaged, at)
+
+    def _mash_referral(self, caller: Caller, case: DartCase, incident: Notification,
+                       rationale: str, at: datetime) -> tuple[UUID, list[Aggregate]]:
+        """A referral (MARF) from the DART to the MASH front door, linked to the incident."""
+        children = [self._store.child(c) for c in case.child_ids]
+        subjects = []
+        for child in children:
+            identity = {k: reveal(v) for k, v in child.identity.items()}
+            if identity.get("given_name") is None or identity.get("date_of_birth") is None:
+                raise RuleViolation("a child of this incident has been erased; refer by hand")
+            subjects.append(SubjectSubmission(
+                role=SubjectRole.CHILD, given_name=str(identity["given_name"]),
+                family_name=str(identity.get("family_name") or ""),
+                date_of_birth=datetime.fromisoformat(str(identity["date_of_birth"])).date()))
+        submission = NotificationSubmission(
+            type=NotificationType.REFERRAL, source_ref=f"dart-triage-{case.id}",
+            occurred_at=at, subjects=tuple(subjects),
+            details=DetailsSubmission(summary=rationale))
+        referral = Notification.receive(uuid4(), submission, caller.agency_id,
+                                        f"user:{caller.user_id}", case.child_ids, at,
+                                        linked_to=incident.id)
+        for child in children:
+            child.link_notification(
+                notification_id=referral.id, notification_type=NotificationType.REFERRAL.value,
+                agency=caller.agency_id, role=SubjectRole.CHILD.value, occurred_at=at,
+                received_at=at, school_urn=None)
+        index = KeyIndex(key=f"source-ref:{caller.agency_id}:{submission.source_ref}",
+                         target=referral.id)
+        return referral.id, [referral, *children, index]
+
+    def marac_referrals(self, caller: Caller) -> dict[str, Any]:
+        self.require(caller, "read-marac-referrals", "read-marac-referrals")
+        self.work.catch_up()
+        referrals = [r for i in reversed(self.work.referrals)
+                     if (r := self._store.find(i, MaracReferral)) is not None]
+        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-marac-referrals",
+                           actor=caller.as_actor(), purpose=Purpose.MARAC.value,
+                           child_ids=sorted({c for r in referrals for c in r.child_ids}),
+                           details={"marac_referrals": [str(r.id) for r in referrals]})
+        return {"items": [{
+            "id": str(r.id), "incident_id": str(r.incident_id), "case_id": str(r.case_id),
+            "victim_ids": [str(v) for v in r.victim_ids],
+            "child_ids": [str(c) for c in r.child_ids], "level": r.level, "flags": r.flags,
+            "referred_by": r.referred_by, "referred_at": r.referred_at.isoformat()}
+            for r in referrals]}
+
+    def breaches(self, caller: Caller) -> dict[str, Any]:
+        """Everything past its deadline and not done, the oldest deadline first."""
+        self.require(caller, "read-breaches", "read-breaches")
+        self.work.catch_up()
+        now = self._clock()
+        triage = sorted((c for c in self.work.cases.values() if not c.triaged and now > c.due),
+                        key=lambda c: (c.due, str(c.id)))
+        notices = sorted((n for n in self.work.notices.values()
+                          if not n.acknowledged and now > n.due),
+                         key=lambda n: (n.due, str(n.id)))
+        undelivered = []
+        for state in self.work.cases.values():
+            found = self._case(state.id)
+            undelivered += [{"case_id": str(found.id), "child_id": str(o["child_id"]),
+                             "reason": o["reason"], "received_at": found.received_at.isoformat()}
+                            for o in found.encompass
+                            if o["reason"] not in (None, NotIssued.OUT_OF_AGE_RANGE.value)]
+        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-breaches",
+                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
+                           details={"dart_cases": [str(c.id) for c in triage],
+                                    "encompass_notices": [str(n.id) for n in notices]})
+        return {"at": now.isoformat(), "triage": [
+            {"case_id": str(c.id), "due": c.due.isoformat(),
+             "overdue_hours": round((now - c.due).total_seconds() / 3600, 1)} for c in triage],
+            "encompass": [
+            {"notice_id": str(n.id), "recipient_agency": n.recipient_agency,
+             "school_urn": n.school_urn, "due": n.due.isoformat(), "escalated": n.escalated,
+             "overdue_hours": round((now - n.due).total_seconds() / 3600, 1)}
+            for n in notices],
+            "encompass_not_sent": sorted(undelivered, key=lambda u: u["received_at"])}
+
+    # Operation Encompass -----------------------------------------------------------------
+
+    def inbox(self, ctx: ReadContext, urn: str | None,
+              unacknowledged_only: bool = False) -> dict[str, Any]:
+        """A school's (or education officer's) notices, newest first; each read audited."""
+        caller = ctx.caller
+        self.require(caller, "read-encompass-inbox", "read-encompass-inbox")
+        if urn is not None and urn != caller.school_urn:
+            self._audit.record(kind=AuditKind.DENIAL, action="read-encompass-inbox",
+                               actor=caller.as_actor(), purpose=ctx.purpose.value,
+                               details={"school_urn": urn, "outcome": "not your school"})
+            raise NotEntitled("a school reads its own Encompass inbox only")
+        self.work.catch_up()
+        at = self._clock()
+        decision = self._decisions.decide(AccessQuestion(
+            caller.agency_kind, caller.role, Relation.PUPIL, DataClass.ENCOMPASS_NOTICE,
+            ctx.purpose), at)
+        mine = sorted((n for n in self.work.notices.values()
+                       if n.recipient_agency == caller.agency_id
+                       and not (unacknowledged_only and n.acknowledged)),
+                      key=lambda n: (n.due, str(n.id)), reverse=True)
+        notices = [n for s in mine if (n := self._store.find(s.id, EncompassNotice))]
+        record: dict[str, Any] = {
+            "record_type": "encompass-notice", "owner": HUB_OWNER,
+            "visibility": decision.visibility.value,
+            "fields": [{"data_class": DataClass.ENCOMPASS_NOTICE.value,
+                        "relation": Relation.PUPIL.value, "restriction": "none",
+                        "bases_held": [], "basis": decision.basis.value,
+                        "ground": decision.ground, "rule": decision.rule,
+                        "visibility": decision.visibility.value}]}
+        self._audit.record(
+            kind=AuditKind.DISCLOSURE if decision.allowed else AuditKind.DENIAL,
+            action="read-encompass-inbox", actor=caller.as_actor(),
+            purpose=ctx.purpose.value, case_ref=ctx.case_ref,
+            child_ids=[n.child_id for n in notices],
+            records=[{**record, "record": str(n.id), "child": str(n.child_id)}
+                     for n in notices],
+            policy_version=self._decisions.version_at(at).text.version)
+        if not decision.allowed:
+            raise NotEntitled("reading Operation Encompass notices needs the purpose "
+                              "'encompass'")
+        return {"agency": caller.agency_id, "items": [self._notice_view(n, at)
+                                                      for n in notices]}
+
+    @staticmethod
+    def _notice_view(n: EncompassNotice, now: datetime) -> dict[str, Any]:
+        c = n.content
+        ack = n.acknowledgement
+        return {
+            "id": str(n.id), "child_id": str(n.child_id), "recipient": n.recipient,
+            "school_urn": n.school_urn, "due_at": n.due_at.isoformat(),
+            "issued_at": n.issued_at.isoformat(), "overdue": n.overdue(now),
+            "child": {"given_name": reveal(c["given_name"]),
+                      "family_name": reveal(c["family_name"]),
+                      "date_of_birth": reveal(c["date_of_birth"])},
+            "incident_at": c["incident_at"].isoformat(), "present": c["present"],
+            "welfare_check": c["welfare_check"], "child_words": reveal(c["child_words"]),
+            "acknowledged": None if ack is None else {"by": ack["by"],
+                                                      "at": ack["at"].isoformat(),
+                                                      "late": n.acknowledged_late},
+        }
+
+    def acknowledge(self, caller: Caller, notice_id: UUID) -> dict[str, Any]:
+        self.require(caller, "acknowledge-encompass", "acknowledge-encompass")
+        at = self._clock()
+
+        def attempt() -> EncompassNotice:
+            notice = self._store.find(notice_id, EncompassNotice)
+            if notice is None or notice.recipient_agency != caller.agency_id:
+                raise NotFound("no such notice in your inbox")  # another's: not even that
+            notice.acknowledge(caller.agency_id, caller.as_actor(), at)
+            self._store.save(notice)
+            return notice
+
+        notice = self._store.write(attempt)
+        self._audit.record(kind=AuditKind.ENCOMPASS, action="acknowledge-encompass",
+                           actor=caller.as_actor(), purpose=Purpose.ENCOMPASS.value,
+                           child_ids=[notice.child_id],
+                           details={"notice": str(notice.id),
+                                    "late": notice.acknowledged_late})
+        return {"id": str(notice.id), "acknowledged_at": at.isoformat(),
+                "late": notice.acknowledged_late}
+
+    def watch_deadlines(self, stop: Event, every: float = 30.0) -> None:
+        """Escalate missed deadlines until stopped; a store outage only delays it."""
+        while not stop.wait(every):
+            try:
+                escalated = self.escalate_overdue()
+            except HubError as error:
+                log.warning("deadline watcher: %s; trying again", error.code)
+                continue
+            if escalated:
+                log.info("deadline watcher: %d Encompass notices escalated to the DART",
+                         escalated)
+
+    def escalate_overdue(self) -> int:
+        """Pass every notice unacknowledged past its deadline to the DART coordinator."""
+        self.work.catch_up()
+        now = self._clock()
+        escalated = 0
+        for state in list(self.work.notices.values()):
+            if state.acknowledged or state.escalated or now <= state.due:
+                continue
+
+            def attempt(notice_id: UUID = state.id) -> bool:
+                notice = self._store.find(notice_id, EncompassNotice)
+                if notice is None or notice.escalation is not None or not notice.overdue(now):
+                    return False
+                notice.escalate(now)
+                self._store.save(notice)
+                return True
+
+            if self._store.write(attempt):
+                escalated += 1
+        return escalated

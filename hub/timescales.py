@@ -1,0 +1,99 @@
+"""The hub's calendars and timescales, from ``policies/timescales.toml`` (or a local copy) and
+England and Wales bank holidays from the ``holidays`` library."""
+
+import tomllib
+from dataclasses import dataclass
+from datetime import date, time
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import holidays
+
+from domain.errors import DomainError
+from domain.timescales import SchoolCalendar, SchoolCalendars, WorkingCalendar
+from hub.settings import SettingsError
+
+
+@dataclass(frozen=True)
+class Timescales:
+    working: WorkingCalendar
+    schools: SchoolCalendars
+    triage_working_hours: float
+    home_education_agency: str | None
+
+
+def bank_holidays() -> holidays.HolidayBase:
+    """England and Wales bank holidays, for any year asked about (computed on demand)."""
+    return holidays.country_holidays("GB", subdiv="ENG")
+
+
+def _time(raw: Any, where: str) -> time:
+    try:
+        return time.fromisoformat(str(raw))
+    except ValueError:
+        raise SettingsError(f"timescales: {where} must be a time like 08:30") from None
+
+
+def _dates(raw: Any, where: str) -> frozenset[date]:
+    try:
+        return frozenset(date.fromisoformat(str(d)) for d in raw or [])
+    except (TypeError, ValueError):
+        raise SettingsError(f"timescales: {where} must be a list of ISO dates") from None
+
+
+def _terms(raw: Any, where: str) -> tuple[tuple[date, date], ...]:
+    terms = []
+    try:
+        for first, last in raw or []:
+            term = (date.fromisoformat(str(first)), date.fromisoformat(str(last)))
+            if term[0] > term[1]:
+                raise ValueError
+            terms.append(term)
+    except (TypeError, ValueError):
+        raise SettingsError(f"timescales: {where} must be [first, last] ISO date pairs, "
+                            "first not after last") from None
+    return tuple(sorted(terms))
+
+
+def _school(raw: dict[str, Any], base: dict[str, Any], where: str,
+            bank: holidays.HolidayBase) -> SchoolCalendar:
+    return SchoolCalendar(
+        bank_holidays=bank,
+        terms=_terms(raw.get("terms", base.get("terms")), f"{where}.terms"),
+        holidays=_dates(raw.get("holidays", base.get("holidays")), f"{where}.holidays"),
+        day_starts=_time(raw.get("starts", base.get("starts", "08:30")), f"{where}.starts"))
+
+
+def load_timescales(path: Path | None = None) -> Timescales:
+    """The packaged timescales, or the local file named by HUB_TIMESCALES_FILE."""
+    try:
+        text = (path.read_text() if path is not None
+                else files("policies").joinpath("timescales.toml").read_text())
+        data = tomllib.loads(text)
+    except OSError as error:
+        raise SettingsError(f"cannot read the timescales file ({error.strerror})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"the timescales file is not valid TOML ({error})") from None
+    bank = bank_holidays()
+    hours = data.get("working_hours", {})
+    try:
+        working = WorkingCalendar(
+            bank_holidays=bank, closures=_dates(hours.get("closures"), "working_hours.closures"),
+            opens=_time(hours.get("opens", "09:00"), "working_hours.opens"),
+            closes=_time(hours.get("closes", "17:00"), "working_hours.closes"))
+    except DomainError as error:
+        raise SettingsError(f"timescales: {error}") from None
+    school_days = data.get("school_days", {})
+    schools = SchoolCalendars(
+        default=_school(school_days, {}, "school_days", bank),
+        by_school={str(urn): _school(raw, school_days, f"school_days.schools.{urn}", bank)
+                   for urn, raw in school_days.get("schools", {}).items()})
+    dart = data.get("dart", {})
+    triage_hours = dart.get("triage_working_hours", 8)
+    if not isinstance(triage_hours, int | float) or triage_hours <= 0:
+        raise SettingsError("timescales: dart.triage_working_hours must be a positive number")
+    encompass = data.get("encompass", {})
+    return Timescales(working=working, schools=schools,
+                      triage_working_hours=float(triage_hours),
+                      home_education_agency=encompass.get("home_education_agency") or None)

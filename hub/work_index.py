@@ -1,0 +1,76 @@
+"""Where the DART's and the schools' work stands: a read model of the log, kept in memory.
+
+It follows the store's log (only the topics it needs) from where it last read, on every
+query, so every process sees what any process has stored; the aggregates stay the truth and
+are loaded for anything shown. It holds ids, deadlines and states, never personal data.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from threading import Lock
+from uuid import UUID
+
+from eventsourcing.utils import get_topic
+
+from domain.dart import DartCase
+from domain.encompass import EncompassNotice
+from domain.marac import MaracReferral
+from hub.store import HubStore
+
+_FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
+             EncompassNotice.Acknowledged, EncompassNotice.Escalated, MaracReferral.Made)
+TOPICS = [get_topic(cls) for cls in _FOLLOWED]
+
+
+@dataclass
+class CaseState:
+    id: UUID
+    received_at: datetime
+    due: datetime
+    triaged: bool = False
+
+
+@dataclass
+class NoticeState:
+    id: UUID
+    recipient_agency: str
+    school_urn: str | None
+    due: datetime
+    acknowledged: bool = False
+    escalated: bool = False
+
+
+@dataclass
+class WorkIndex:
+    store: HubStore
+    cases: dict[UUID, CaseState] = field(default_factory=dict)
+    notices: dict[UUID, NoticeState] = field(default_factory=dict)
+    referrals: list[UUID] = field(default_factory=list)
+    position: int = 0
+    _lock: Lock = field(default_factory=Lock)
+
+    def catch_up(self, batch: int = 1000) -> None:
+        with self._lock:
+            while True:
+                rows = self.store.recorder.select_notifications(
+                    start=self.position + 1, limit=batch, topics=TOPICS)
+                for row in rows:
+                    self._apply(self.store.mapper.to_domain_event(row))
+                    self.position = row.id
+                if len(rows) < batch:
+                    return
+
+    def _apply(self, e: object) -> None:
+        if isinstance(e, DartCase.Opened):
+            self.cases[e.originator_id] = CaseState(e.originator_id, e.received_at, e.triage_due)
+        elif isinstance(e, DartCase.Triaged) and e.originator_id in self.cases:
+            self.cases[e.originator_id].triaged = True
+        elif isinstance(e, EncompassNotice.Issued):
+            self.notices[e.originator_id] = NoticeState(e.originator_id, e.recipient_agency,
+                                                        e.school_urn, e.due_at)
+        elif isinstance(e, EncompassNotice.Acknowledged) and e.originator_id in self.notices:
+            self.notices[e.originator_id].acknowledged = True
+        elif isinstance(e, EncompassNotice.Escalated) and e.originator_id in self.notices:
+            self.notices[e.originator_id].escalated = True
+        elif isinstance(e, MaracReferral.Made):
+            self.referrals.append(e.originator_id)

@@ -1,0 +1,113 @@
+"""The timescale engine: bank holidays, a Friday-night incident, half term, clock changes."""
+
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import pytest
+
+from domain.timescales import (
+    CalendarExhausted,
+    SchoolCalendar,
+    WorkingCalendar,
+    months_before,
+)
+from hub.timescales import bank_holidays, load_timescales
+
+BANK = bank_holidays()  # England and Wales, from the holidays library
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def test_the_library_knows_england_and_wales_bank_holidays() -> None:
+    assert date(2026, 8, 31) in BANK  # late summer bank holiday
+    assert date(2026, 12, 28) in BANK  # Boxing Day, observed
+    assert date(2026, 9, 1) not in BANK
+
+
+def test_friday_night_before_a_bank_holiday_monday_is_due_tuesday_0830() -> None:
+    school = SchoolCalendar(BANK)
+    incident = utc("2026-08-28T23:00:00+01:00")  # Friday, BST
+    assert school.next_day_start(incident) == utc("2026-09-01T08:30:00+01:00")
+
+
+def test_before_school_starts_the_same_day_counts() -> None:
+    school = SchoolCalendar(BANK)
+    assert school.next_day_start(utc("2026-11-24T07:00:00Z")) == utc("2026-11-24T08:30:00Z")
+    assert school.next_day_start(utc("2026-11-24T08:30:00Z")) == utc("2026-11-25T08:30:00Z")
+
+
+def test_half_term_week_is_skipped() -> None:
+    school = SchoolCalendar(BANK, terms=((date(2026, 9, 3), date(2026, 10, 23)),
+                                         (date(2026, 11, 2), date(2026, 12, 18))))
+    incident = utc("2026-10-23T20:00:00+01:00")  # the Friday before half term
+    assert school.next_day_start(incident) == utc("2026-11-02T08:30:00Z")
+    inset = SchoolCalendar(BANK, holidays=frozenset({date(2026, 11, 2)}))
+    assert inset.next_day_start(utc("2026-10-30T20:00:00Z")) == utc("2026-11-03T08:30:00Z")
+
+
+def test_the_school_day_starts_at_0830_local_across_the_clock_change() -> None:
+    school = SchoolCalendar(BANK)
+    # Clocks go back on Sunday 25 October 2026: Friday's 08:30 is 07:30 UTC, Monday's 08:30.
+    assert school.next_day_start(utc("2026-10-22T12:00:00Z")) == utc("2026-10-23T07:30:00Z")
+    assert school.next_day_start(utc("2026-10-23T21:00:00Z")) == utc("2026-10-26T08:30:00Z")
+    late_start = SchoolCalendar(BANK, day_starts=time(8, 50))
+    assert late_start.next_day_start(utc("2026-03-27T22:00:00Z")) == utc(
+        "2026-03-30T07:50:00Z")  # clocks went forward on 29 March
+
+
+def test_working_hours_skip_nights_weekends_and_holidays() -> None:
+    work = WorkingCalendar(BANK)
+    # Friday 16:00 + 4 working hours: 1 on Friday, 3 on Tuesday (Monday a bank holiday).
+    assert work.add_working_hours(utc("2026-08-28T16:00:00+01:00"), 4) == utc(
+        "2026-09-01T12:00:00+01:00")
+    # Out of hours counts from the next opening.
+    assert work.add_working_hours(utc("2026-11-20T23:00:00Z"), 8) == utc("2026-11-23T17:00:00Z")
+    assert work.add_working_days(utc("2026-11-24T10:00:00Z"), 1) == utc("2026-11-25T10:00:00Z")
+    closed = WorkingCalendar(BANK, closures=frozenset({date(2026, 11, 25)}))
+    assert closed.add_working_days(utc("2026-11-24T10:00:00Z"), 1) == utc(
+        "2026-11-26T10:00:00Z")
+
+
+def test_a_working_day_keeps_eight_hours_across_the_clock_change() -> None:
+    work = WorkingCalendar(BANK)
+    start = utc("2026-10-23T09:00:00+01:00")  # Friday before the clocks go back
+    assert work.add_working_hours(start, 16) == utc("2026-10-26T17:00:00Z")
+    assert work.working_hours_between(start, utc("2026-10-26T17:00:00Z")) == 16
+
+
+def test_christmas_and_new_year() -> None:
+    work = WorkingCalendar(BANK)
+    # 24 Dec 2026 16:00 + 2 working hours: 25, 26 (Sat), 27, 28 (Boxing Day observed) off.
+    assert work.add_working_hours(utc("2026-12-24T16:00:00Z"), 2) == utc("2026-12-29T10:00:00Z")
+
+
+def test_a_calendar_with_no_school_days_is_reported_not_looped_on() -> None:
+    ended = SchoolCalendar(BANK, terms=((date(2020, 1, 6), date(2020, 3, 27)),))
+    with pytest.raises(CalendarExhausted):
+        ended.next_day_start(utc("2026-11-24T10:00:00Z"))
+
+
+def test_months_before_handles_month_ends() -> None:
+    assert months_before(utc("2026-11-20T22:15:00Z"), 12) == utc("2025-11-20T22:15:00Z")
+    assert months_before(utc("2028-02-29T10:00:00Z"), 12) == utc("2027-02-28T10:00:00Z")
+    assert months_before(utc("2026-03-31T10:00:00Z"), 1) == utc("2026-02-28T10:00:00Z")
+
+
+def test_local_timescales_file(tmp_path: Path) -> None:
+    path = tmp_path / "timescales.toml"
+    path.write_text('[working_hours]\nopens = "08:00"\ncloses = "16:00"\n'
+                    '[school_days]\nstarts = "08:45"\n'
+                    '[school_days.schools."100002"]\nstarts = "09:00"\n'
+                    '[dart]\ntriage_working_hours = 4\n'
+                    '[encompass]\nhome_education_agency = "city-ehe"\n')
+    loaded = load_timescales(path)
+    assert loaded.working.opens == time(8, 0)
+    assert loaded.schools.for_school("100001").day_starts == time(8, 45)
+    assert loaded.schools.for_school("100002").day_starts == time(9, 0)
+    assert loaded.triage_working_hours == 4
+    assert loaded.home_education_agency == "city-ehe"
+    packaged = load_timescales()
+    assert packaged.schools.default.day_starts == time(8, 30)
+    assert packaged.home_education_agency is None
