@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Notification, PersistenceError, Tracking
 from kafka import KafkaProducer
@@ -28,8 +29,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from domain.audit import AccessNotified
 from domain.dart import DartCase
+from domain.disagreement import Disagreement
 from domain.encompass import EncompassNotice
+from domain.front_door import MashContact
+from domain.lawful_basis import SharingLedger
 from domain.marac import MaracReferral
+from domain.missing import MissingRecord
 from domain.notifications import Notification as Received
 from hub.bootstrap import Hub
 
@@ -47,10 +52,18 @@ class RelayMetrics:
         self.lag = Gauge("hub_relay_lag", "Store events not yet relayed", registry=self.registry)
 
 
-def outbound(event: object, notification_id: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(topic, key, value) records for one stored event; most events go nowhere."""
+ChildOf = Callable[[UUID, type[Any]], UUID | None]
+
+
+def outbound(event: object, notification_id: int, child_of: ChildOf = lambda *_: None,
+             ) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(topic, key, value) records for one stored event; most events go nowhere.
+    ``child_of(aggregate_id, kind)`` names the child of a per-child aggregate (a missing
+    record, a sharing ledger) whose events do not carry it."""
     base = {"event_id": str(notification_id)}
     yield from _domestic_abuse(event, base)
+    yield from _missing(event, base, child_of)
+    yield from _front_door(event, base, child_of)
     if isinstance(event, Received.Received):
         children = [s["person_id"] for s in event.subjects if s["role"] == "child"]
         for child_id in children:
@@ -98,6 +111,83 @@ def _domestic_abuse(event: object,
                 "at": event.referred_at.isoformat()}
 
 
+def _missing(event: object, base: dict[str, str],
+             child_of: ChildOf) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    if not isinstance(event, MissingRecord.EpisodeStarted | MissingRecord.EpisodeEnded
+                      | MissingRecord.InterviewRecorded):
+        return
+    child = child_of(event.originator_id, MissingRecord)
+    key = str(child or event.originator_id)
+    common = {**base, "child_id": str(child) if child else None,
+              "episode_id": str(event.episode_id)}
+    if isinstance(event, MissingRecord.EpisodeStarted | MissingRecord.EpisodeEnded):
+        started = isinstance(event, MissingRecord.EpisodeStarted)
+        value: dict[str, Any] = {
+            **common, "event_type": "missing.started" if started else "missing.ended",
+            "rules": [f["rule"] for f in event.flags]}
+        if isinstance(event, MissingRecord.EpisodeStarted):
+            value.update(episode_type=event.episode_type, start=event.start.isoformat(),
+                         allocated_worker=(event.informed or {}).get("user_id"))
+        else:
+            value.update(end=event.end.isoformat(), ended_by=event.ended_by,
+                         interview_due=(event.interview_due.isoformat()
+                                        if event.interview_due else None))
+        yield EVENTS_TOPIC, key, value
+    else:
+        yield EVENTS_TOPIC, key, {**common, "event_type": "missing.interview",
+                                  "step": event.step, "at": event.at.isoformat()}
+
+
+def _front_door(event: object, base: dict[str, str],
+                child_of: ChildOf) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    if isinstance(event, MashContact.Opened):
+        for child_id in event.child_ids:
+            yield EVENTS_TOPIC, str(child_id), {
+                **base, "event_type": "mash.contact", "contact_id": str(event.originator_id),
+                "kind": event.kind, "referrer": event.referrer, "child_id": str(child_id),
+                "notification_id": str(event.notification_id),
+                "received_at": event.received_at.isoformat(),
+                "re_referral": bool(event.re_referral_of)}
+    elif isinstance(event, MashContact.Rated):
+        yield EVENTS_TOPIC, str(event.originator_id), {
+            **base, "event_type": "mash.rated", "contact_id": str(event.originator_id),
+            "rag": event.rag, "due": event.due.isoformat(), "at": event.at.isoformat()}
+    elif isinstance(event, MashContact.Decided):
+        yield EVENTS_TOPIC, str(event.originator_id), {
+            **base, "event_type": "mash.decision", "contact_id": str(event.originator_id),
+            "level": event.level, "outcome": event.outcome,
+            "previous_level": event.previous_level,
+            "assessment_due": (event.assessment_due.isoformat()
+                               if event.assessment_due else None),
+            "enquiry_ids": [str(e) for e in event.enquiry_ids],
+            "decided_by_agency": event.by.get("agency"), "at": event.at.isoformat()}
+    elif isinstance(event, SharingLedger.EnquiryOpened | SharingLedger.EnquiryClosed):
+        child = child_of(event.originator_id, SharingLedger)
+        opened = isinstance(event, SharingLedger.EnquiryOpened)
+        value: dict[str, Any] = {
+            **base, "event_type": "enquiry.opened" if opened else "enquiry.closed",
+            "enquiry_id": str(event.enquiry_id), "child_id": str(child) if child else None}
+        if isinstance(event, SharingLedger.EnquiryOpened):
+            value.update(kind=event.kind, participants=event.participants,
+                         at=event.opened_at.isoformat())
+        else:
+            value.update(at=event.closed_at.isoformat())
+        yield EVENTS_TOPIC, str(child or event.originator_id), value
+    elif isinstance(event, Disagreement.Raised | Disagreement.Escalated | Disagreement.Resolved):
+        kind = {Disagreement.Raised: "raised", Disagreement.Escalated: "escalated",
+                Disagreement.Resolved: "resolved"}[type(event)]
+        value = {**base, "event_type": f"disagreement.{kind}",
+                 "disagreement_id": str(event.originator_id)}
+        if isinstance(event, Disagreement.Raised):
+            value.update(contact_id=str(event.contact_id), child_id=str(event.child_id),
+                         raised_by_agency=event.raised_by.get("agency"),
+                         with_agency=event.with_agency, due=event.due.isoformat())
+        elif isinstance(event, Disagreement.Escalated):
+            value.update(stage=event.stage, due=event.due.isoformat(),
+                         automatic=event.by is None)
+        yield EVENTS_TOPIC, str(event.originator_id), value
+
+
 class Relay:
     def __init__(self, hub: Hub, client: dict[str, object], metrics: RelayMetrics | None = None,
                  idempotent: bool = True) -> None:
@@ -107,6 +197,11 @@ class Relay:
         self._producer = KafkaProducer(**client, acks="all", linger_ms=5,
                                        enable_idempotence=idempotent)
         self.published = 0
+
+    def _child_of(self, aggregate_id: UUID, kind: type[Any]) -> UUID | None:
+        found = self.hub.store.find(aggregate_id, kind)
+        child: UUID | None = getattr(found, "child_id", None)
+        return child
 
     def position(self) -> int:
         return self.hub.store.tracker.max_tracking_id(POSITION) or 0
@@ -122,7 +217,7 @@ class Relay:
         topics: list[str] = []
         for row in rows:
             event = self.hub.store.mapper.to_domain_event(row)
-            for topic, key, value in outbound(event, row.id):
+            for topic, key, value in outbound(event, row.id, self._child_of):
                 topics.append(topic)
                 futures.append(self._producer.send(
                     topic, key=key.encode(), value=json.dumps(value).encode(),

@@ -28,6 +28,10 @@ class AuditKind(StrEnum):
     AUDIT_ACCESS = "audit-access"  # an auditor (or an owning agency) read the trail
     TRIAGE = "triage"  # the DART graded an incident and decided who must know
     ENCOMPASS = "encompass"  # a school acknowledged an Operation Encompass notice
+    MISSING = "missing"  # a return home interview offered, held, declined or decided against
+    FRONT_DOOR = "front-door"  # a contact rated, acknowledged, researched or decided
+    DISAGREEMENT = "disagreement"  # an inter-agency disagreement raised, escalated, resolved
+    ALLOCATION = "allocation"  # a worker allocated to a child, or a level of need changed
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,22 @@ class EnquiryKind(StrEnum):
     STRATEGY_DISCUSSION = "strategy-discussion"
 
 
+# A strategy discussion (and the s47 enquiry it may start) has at least social care, health
+# and the police taking part (Working Together).
+ENQUIRY_KINDS = ("mash", "health", "police")
+
+
+def check_participants(kinds: dict[str, str]) -> list[str]:
+    """The participating agencies (id -> kind), sorted; InvalidContent if social care
+    (a mash agency), health or the police is missing."""
+    absent = [k for k in ENQUIRY_KINDS if k not in kinds.values()]
+    if absent:
+        raise InvalidContent("participants", "a strategy discussion or s47 enquiry includes "
+                             "social care (mash), health and police; missing: "
+                             + ", ".join(absent))
+    return sorted(kinds)
+
+
 @dataclass(frozen=True)
 class Scope:
     """What a consent or decision covers: data classes, recipient agencies and purposes."""

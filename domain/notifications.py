@@ -5,7 +5,7 @@ its shape (types, unknown fields) is checked by the caller before it gets this f
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent, RuleViolation
+from domain.front_door import CONTACT_TYPES, check_indicators
 from domain.identifiers import (
     age_on,
     normalise_name,
@@ -112,6 +113,16 @@ class DashAssessment:
 
 
 @dataclass(frozen=True)
+class EpisodeReport:
+    """What a 'missing' or 'found' report says of the episode (DOMAIN.md, Missing episodes)."""
+
+    type: str | None = None  # a 'missing' report: missing (whereabouts unknown) or away
+    left_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    ended: str | None = None  # a 'found' report: found or returned
+
+
+@dataclass(frozen=True)
 class DetailsSubmission:
     summary: str | None = None
     location: str | None = None
@@ -120,6 +131,9 @@ class DetailsSubmission:
     dash: DashAssessment | None = None
     # The location must be protected (a refuge, a reporting neighbour's address).
     location_sensitive: bool | None = None
+    episode: EpisodeReport | None = None
+    # Immediate-referral indicators (Family Support Pathway) a contact or referral names.
+    indicators: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -196,13 +210,57 @@ def validate_submission(submission: NotificationSubmission,
         validate_subject(s, i, submission.occurred_at, now.date())
         for i, s in enumerate(submission.subjects)
     )
+    episode = _validate_episode(submission.type, submission.details.episode, now)
+    indicators: tuple[str, ...] = ()
+    if submission.details.indicators:
+        if submission.type.value not in CONTACT_TYPES:
+            raise InvalidContent("details.indicators", "belong to a referral or a concern")
+        indicators = tuple(i.value for i in check_indicators(
+            list(submission.details.indicators),
+            [s.date_of_birth for s in subjects if s.is_child and s.date_of_birth],
+            submission.occurred_at.date()))
     return NotificationSubmission(
         type=submission.type,
         source_ref=submission.source_ref,
         occurred_at=submission.occurred_at.astimezone(UTC),
         subjects=subjects,
-        details=submission.details,
+        details=replace(submission.details, episode=episode, indicators=indicators),
     )
+
+
+_EPISODE_TYPES = {"missing": ("missing", "away"), "found": ("found", "returned")}
+
+
+def _validate_episode(kind: "NotificationType", report: EpisodeReport | None,
+                      now: datetime) -> EpisodeReport | None:
+    """A missing report says missing or away (missing if not said); a found report, found or
+    returned (found if not said); either may say when the child left and was last seen."""
+    if kind.value not in _EPISODE_TYPES:
+        if report is not None:
+            raise InvalidContent("details.episode", "belongs to a missing or found report")
+        return None
+    report = report or EpisodeReport()
+    times = {}
+    for name in ("left_at", "last_seen_at"):
+        value = getattr(report, name)
+        if value is not None:
+            if value.tzinfo is None:
+                raise InvalidContent(f"details.episode.{name}", "must carry a time zone")
+            if value > now + CLOCK_SKEW:
+                raise InvalidContent(f"details.episode.{name}", "must not be in the future")
+            value = value.astimezone(UTC)
+        times[name] = value
+    if kind.value == "missing":
+        if report.ended is not None:
+            raise InvalidContent("details.episode.ended", "belongs to a found report")
+        if (report.type or "missing") not in _EPISODE_TYPES["missing"]:
+            raise InvalidContent("details.episode.type", "must be missing or away")
+        return EpisodeReport(type=report.type or "missing", ended=None, **times)
+    if report.type is not None:
+        raise InvalidContent("details.episode.type", "belongs to a missing report")
+    if (report.ended or "found") not in _EPISODE_TYPES["found"]:
+        raise InvalidContent("details.episode.ended", "must be found or returned")
+    return EpisodeReport(type=None, ended=report.ended or "found", **times)
 
 
 class Notification(Aggregate):
@@ -316,6 +374,12 @@ class Notification(Aggregate):
         for name in ("summary", "location", "child_words"):
             text = getattr(d, name)
             details[name] = Personal(holder, name, text) if text is not None else None
+        if d.episode is not None:
+            details["episode"] = {"type": d.episode.type, "left_at": d.episode.left_at,
+                                  "last_seen_at": d.episode.last_seen_at,
+                                  "ended": d.episode.ended}
+        if d.indicators:
+            details["indicators"] = list(d.indicators)
         if linked_to is not None:  # a referral made from another record (a DA incident)
             details["linked_to"] = linked_to
         return cls(

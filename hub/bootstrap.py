@@ -5,6 +5,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from eventsourcing.domain import Aggregate
+
 from adapters.data_keys import (
     DataKeyStore,
     LocalMasterKey,
@@ -14,6 +16,8 @@ from adapters.data_keys import (
 )
 from adapters.keys import KeyFiles
 from adapters.store import postgres_location, store_environment
+from domain.notifications import Notification, NotificationSubmission
+from domain.people import PersonRecord
 from hub.audit.checkpoints import Checkpoints, SigningKeys
 from hub.audit.entitlements import Entitlements
 from hub.audit.service import AuditorService
@@ -21,7 +25,9 @@ from hub.audit.trail import AuditTrail
 from hub.disclosure import Disclosure
 from hub.domestic_abuse import DomesticAbuse
 from hub.erasure import Erasure
+from hub.front_door import FrontDoor
 from hub.intake import LinkHasher, NotificationIntake
+from hub.missing import MissingChildren
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
 from hub.registry import Registry
@@ -31,6 +37,7 @@ from hub.sharing import Sharing
 from hub.store import HubStore
 from hub.subject_access import SubjectAccess
 from hub.timescales import load_timescales
+from hub.work_index import WorkIndex
 from policies.decision_point import (
     CapabilityPolicy,
     DecisionPoint,
@@ -61,6 +68,8 @@ class Hub:
     retention: Retention
     subject_access: SubjectAccess
     domestic_abuse: DomesticAbuse
+    missing: MissingChildren
+    front_door: FrontDoor
 
     def close(self) -> None:
         self.store.close()
@@ -87,15 +96,28 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     registry = Registry(store, MembershipPolicy(packaged_policy("membership")))
     checkpoints = Checkpoints(store, audit, SigningKeys(keys, settings.audit_origin), clock)
     erasure = Erasure(store, cipher, audit, capabilities, clock)
+    timescales = load_timescales(settings.timescales_file)
+    work = WorkIndex(store)
+    front_door = FrontDoor(store, registry, decisions, capabilities, audit, timescales, work,
+                           clock)
+    missing = MissingChildren(store, capabilities, audit, timescales, work, clock)
     domestic_abuse = DomesticAbuse(store, registry, decisions, capabilities, audit,
-                                   load_timescales(settings.timescales_file), clock)
+                                   timescales, clock, work, on_referral=front_door.on_received)
+
+    def workflows(notification: Notification, submission: NotificationSubmission,
+                  people: list[PersonRecord]) -> list[Aggregate]:
+        """Everything a new notification sets going, saved with it."""
+        return [*domestic_abuse.on_received(notification, submission, people),
+                *missing.on_received(notification, submission, people),
+                *front_door.on_received(notification, submission, people)]
+
     return Hub(
         settings=settings,
         store=store,
         keys=keys,
         registry=registry,
         intake=NotificationIntake(store, LinkHasher(link_secret), clock,
-                                  workflows=domestic_abuse.on_received),
+                                  workflows=workflows),
         disclosure=Disclosure(store, registry, decisions, capabilities, audit, clock),
         sharing=Sharing(store, registry, capabilities, audit, clock),
         audit=audit,
@@ -109,6 +131,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         retention=Retention(store, erasure, audit, load_schedule(settings.retention_file), clock),
         subject_access=SubjectAccess(store, audit, clock),
         domestic_abuse=domestic_abuse,
+        missing=missing,
+        front_door=front_door,
     )
 
 

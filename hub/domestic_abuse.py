@@ -35,11 +35,12 @@ from domain.people import PersonRecord
 from domain.personal import reveal
 from hub.access import HUB_OWNER
 from hub.audit.trail import AuditTrail
+from hub.capabilities import parse_enum as _enum
+from hub.capabilities import require_capability
 from hub.disclosure import ReadContext
 from hub.errors import HubError, NotEntitled, NotFound
+from hub.intake import Workflow
 from hub.registry import Caller, Registry
-from hub.sharing import parse_enum as _enum
-from hub.sharing import require_capability
 from hub.store import HubStore
 from hub.timescales import Timescales
 from hub.work_index import WorkIndex
@@ -56,7 +57,9 @@ def case_id(notification_id: UUID) -> UUID:
 class DomesticAbuse:
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 work: WorkIndex | None = None,
+                 on_referral: Workflow | None = None) -> None:
         self._store = store
         self._registry = registry
         self._decisions = decisions
@@ -64,7 +67,9 @@ class DomesticAbuse:
         self._audit = audit
         self.timescales = timescales
         self._clock = clock
-        self.work = WorkIndex(store)
+        self.work = work or WorkIndex(store)
+        # What a referral to the MASH sets going (its contact at the front door).
+        self._on_referral = on_referral
 
     def require(self, caller: Caller, capability: str, action: str,
                 child_ids: list[UUID] | None = None) -> None:
@@ -274,7 +279,9 @@ class DomesticAbuse:
                 received_at=at, school_urn=None)
         index = KeyIndex(key=f"source-ref:{caller.agency_id}:{submission.source_ref}",
                          target=referral.id)
-        return referral.id, [referral, *children, index]
+        follow_on = (self._on_referral(referral, submission, children)
+                     if self._on_referral is not None else [])
+        return referral.id, [referral, *children, index, *follow_on]
 
     def marac_referrals(self, caller: Caller) -> dict[str, Any]:
         self.require(caller, "read-marac-referrals", "read-marac-referrals")

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 
-from domain.errors import InvalidContent
+from domain.errors import DomainError, InvalidContent
 from domain.indexes import KeyIndex
 from domain.notifications import (
     Notification,
@@ -70,8 +70,11 @@ class NotificationIntake:
             valid = validate_submission(submission, self._clock())
         except InvalidContent as error:
             raise InvalidInput(str(error)) from None
-        return self._store.write(
-            lambda: self._store_once(agency_id, submitted_by, valid, tracking))
+        try:
+            return self._store.write(
+                lambda: self._store_once(agency_id, submitted_by, valid, tracking))
+        except DomainError as error:  # a workflow's rule (a return before the episode began)
+            raise InvalidInput(str(error)) from None
 
     def _store_once(self, agency_id: str, submitted_by: str,
                     submission: NotificationSubmission, tracking: Tracking | None) -> Receipt:

@@ -136,6 +136,14 @@ class Registry:
         return {"id": str(member.id), "agency": member.agency_id, "role": member.role,
                 "name": member.name}
 
+    def member(self, user_id: UUID) -> Caller:
+        """A registered, active person, as they would act (NotFound otherwise)."""
+        member = self._store.find(user_id, StaffMember)
+        if member is None or not member.active:
+            raise NotFound("no such active user")
+        agency = self.agency(member.agency_id)
+        return Caller(member.id, member.agency_id, agency["kind"], member.role, agency["urn"])
+
     def authenticate(self, token: str | None) -> Caller:
         if not token:
             raise NotAuthenticated("a bearer token is required")

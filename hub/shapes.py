@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from domain.notifications import (
     DashAssessment,
     DetailsSubmission,
+    EpisodeReport,
     NotificationSubmission,
     NotificationType,
     SubjectRole,
@@ -50,6 +51,13 @@ class DashIn(_Strict):
     answers: list[bool] | None = None
 
 
+class EpisodeIn(_Strict):
+    type: Literal["missing", "away"] | None = None
+    left_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    ended: Literal["found", "returned"] | None = None
+
+
 class DetailsIn(_Strict):
     summary: str | None = None
     location: str | None = None
@@ -57,6 +65,8 @@ class DetailsIn(_Strict):
     welfare_check: bool | None = None
     dash: DashIn | None = None
     location_sensitive: bool | None = None
+    episode: EpisodeIn | None = None
+    indicators: list[str] = Field(default_factory=list, max_length=20)
 
 
 class NotificationIn(_Strict):
@@ -81,6 +91,8 @@ class NotificationIn(_Strict):
                 dash=(DashAssessment(d.dash.yes_count,
                                      tuple(d.dash.answers) if d.dash.answers is not None else None)
                       if d.dash else None),
+                episode=EpisodeReport(**d.episode.model_dump()) if d.episode else None,
+                indicators=tuple(d.indicators),
             ),
         )
 

@@ -27,12 +27,15 @@ from domain.lawful_basis import (
     LegalBasis,
     Scope,
     SharingLedger,
+    check_participants,
     ledger_id,
 )
 from domain.notifications import Notification
 from domain.personal import reveal
 from hub.audit.trail import AuditTrail
-from hub.errors import NotEntitled, NotFound
+from hub.capabilities import parse_enum as _enum
+from hub.capabilities import require_capability
+from hub.errors import NotFound
 from hub.registry import Caller, Registry
 from hub.store import HubStore
 from policies.decision_point import CapabilityPolicy
@@ -63,28 +66,6 @@ class BreakGlassRegister:
 
     def access_ids(self) -> list[UUID]:
         return [entry.access_id for entry in self._log.get()]
-
-
-def parse_enum(kind: type[Any], value: str, field: str) -> Any:
-    """A value of ``kind``, or InvalidContent naming the field and the values allowed."""
-    try:
-        return kind(value)
-    except ValueError:
-        allowed = ", ".join(v.value for v in kind)
-        raise InvalidContent(field, f"must be one of: {allowed}") from None
-
-
-_enum = parse_enum
-
-
-def require_capability(capabilities: CapabilityPolicy, audit: AuditTrail, caller: Caller,
-                       capability: str, action: str, child_ids: list[UUID] | None = None) -> None:
-    """Refuse (and audit the refusal) unless the caller's role has the capability."""
-    if not capabilities.allows(caller.agency_kind, caller.role, capability):
-        audit.record(kind=AuditKind.DENIAL, action=action, actor=caller.as_actor(),
-                     child_ids=child_ids or [],
-                     details={"capability": capability, "outcome": "refused"})
-        raise NotEntitled(f"your role may not {capability.replace('-', ' ')}")
 
 
 class Sharing:
@@ -222,8 +203,11 @@ class Sharing:
     def open_enquiry(self, caller: Caller, child_id: UUID, kind: str,
                      participants: list[str]) -> dict[str, Any]:
         self.require(caller, "open-enquiry", "open-enquiry", [child_id])
-        agencies = [self._registry.agency(a)["id"] for a in participants]
-        agencies = sorted({*agencies, caller.agency_id})
+        kinds = {caller.agency_id: caller.agency_kind}
+        for agency_id in participants:
+            agency = self._registry.agency(agency_id)
+            kinds[agency["id"]] = agency["kind"]
+        agencies = check_participants(kinds)
         enquiry_id = uuid4()
         at = self._clock()
 

@@ -3,7 +3,7 @@ England and Wales bank holidays from the ``holidays`` library."""
 
 import tomllib
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -11,8 +11,22 @@ from typing import Any
 import holidays
 
 from domain.errors import DomainError
+from domain.front_door import Counting, Rag, RagClock
 from domain.timescales import SchoolCalendar, SchoolCalendars, WorkingCalendar
 from hub.settings import SettingsError
+
+
+@dataclass(frozen=True)
+class FrontDoorClocks:
+    rag: dict[Rag, RagClock]
+    acknowledge_working_days: int = 1
+    decide_working_days: int = 1
+    assessment_working_days: int = 45
+    re_referral_months: int = 12
+
+
+DEFAULT_RAG = {Rag.RED: RagClock(4, Counting.ELAPSED), Rag.AMBER: RagClock(24, Counting.WORKING),
+               Rag.GREEN: RagClock(72, Counting.ELAPSED)}
 
 
 @dataclass(frozen=True)
@@ -21,6 +35,15 @@ class Timescales:
     schools: SchoolCalendars
     triage_working_hours: float
     home_education_agency: str | None
+    front_door: FrontDoorClocks = FrontDoorClocks(DEFAULT_RAG)
+    interview_hours: float = 72
+    disagreement_stage_working_hours: float = 16
+
+    def rag_due(self, rag: Rag, start: datetime) -> datetime:
+        clock = self.front_door.rag[rag]
+        if clock.counting is Counting.ELAPSED:
+            return start + timedelta(hours=clock.hours)
+        return self.working.add_working_hours(start, clock.hours)
 
 
 def bank_holidays() -> holidays.HolidayBase:
@@ -94,6 +117,48 @@ def load_timescales(path: Path | None = None) -> Timescales:
     if not isinstance(triage_hours, int | float) or triage_hours <= 0:
         raise SettingsError("timescales: dart.triage_working_hours must be a positive number")
     encompass = data.get("encompass", {})
-    return Timescales(working=working, schools=schools,
-                      triage_working_hours=float(triage_hours),
-                      home_education_agency=encompass.get("home_education_agency") or None)
+    missing = data.get("missing", {})
+    disagreement = data.get("disagreement", {})
+    return Timescales(
+        working=working, schools=schools, triage_working_hours=float(triage_hours),
+        home_education_agency=encompass.get("home_education_agency") or None,
+        front_door=_front_door(data.get("front_door", {})),
+        interview_hours=_positive(missing.get("interview_hours", 72),
+                                  "missing.interview_hours"),
+        disagreement_stage_working_hours=_positive(
+            disagreement.get("stage_working_hours", 16), "disagreement.stage_working_hours"))
+
+
+def _positive(raw: Any, where: str) -> float:
+    if isinstance(raw, bool) or not isinstance(raw, int | float) or raw <= 0:
+        raise SettingsError(f"timescales: {where} must be a positive number")
+    return float(raw)
+
+
+def _whole(raw: Any, where: str) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw <= 0:
+        raise SettingsError(f"timescales: {where} must be a positive whole number")
+    return raw
+
+
+def _front_door(raw: dict[str, Any]) -> FrontDoorClocks:
+    rag = dict(DEFAULT_RAG)
+    for name, clock in raw.get("rag", {}).items():
+        try:
+            colour = Rag(name)
+            counting = Counting(clock.get("counting", "working"))
+        except (ValueError, AttributeError):
+            raise SettingsError(f"timescales: front_door.rag.{name} must be red, amber or "
+                                "green, counting working or elapsed hours") from None
+        rag[colour] = RagClock(_positive(clock.get("hours"), f"front_door.rag.{name}.hours"),
+                               counting)
+    return FrontDoorClocks(
+        rag=rag,
+        acknowledge_working_days=_whole(raw.get("acknowledge_working_days", 1),
+                                        "front_door.acknowledge_working_days"),
+        decide_working_days=_whole(raw.get("decide_working_days", 1),
+                                   "front_door.decide_working_days"),
+        assessment_working_days=_whole(raw.get("assessment_working_days", 45),
+                                       "front_door.assessment_working_days"),
+        re_referral_months=_whole(raw.get("re_referral_months", 12),
+                                  "front_door.re_referral_months"))

@@ -1,4 +1,5 @@
-"""Where the DART's and the schools' work stands: a read model of the log, kept in memory.
+"""Where the work of the DART, the schools, the missing team and the MASH stands: a read
+model of the log, kept in memory.
 
 It follows the store's log (only the topics it needs) from where it last read, on every
 query, so every process sees what any process has stored; the aggregates stay the truth and
@@ -13,12 +14,18 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain.dart import DartCase
+from domain.disagreement import Disagreement
 from domain.encompass import EncompassNotice
+from domain.front_door import MashContact
 from domain.marac import MaracReferral
+from domain.missing import InterviewStep, MissingRecord
 from hub.store import HubStore
 
 _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
-             EncompassNotice.Acknowledged, EncompassNotice.Escalated, MaracReferral.Made)
+             EncompassNotice.Acknowledged, EncompassNotice.Escalated, MaracReferral.Made,
+             MissingRecord.EpisodeStarted, MissingRecord.EpisodeEnded,
+             MissingRecord.InterviewRecorded, MashContact.Opened, MashContact.Decided,
+             Disagreement.Raised, Disagreement.Resolved)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -41,11 +48,27 @@ class NoticeState:
 
 
 @dataclass
+class EpisodeState:
+    record_id: UUID
+    open: bool = True
+    interview_due: datetime | None = None
+    settled: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Work remains: the child is still missing, or the interview is not settled."""
+        return self.open or (self.interview_due is not None and not self.settled)
+
+
+@dataclass
 class WorkIndex:
     store: HubStore
     cases: dict[UUID, CaseState] = field(default_factory=dict)
     notices: dict[UUID, NoticeState] = field(default_factory=dict)
     referrals: list[UUID] = field(default_factory=list)
+    episodes: dict[UUID, EpisodeState] = field(default_factory=dict)
+    contacts: dict[UUID, bool] = field(default_factory=dict)  # id -> decided
+    disagreements: dict[UUID, bool] = field(default_factory=dict)  # id -> resolved
     position: int = 0
     _lock: Lock = field(default_factory=Lock)
 
@@ -74,3 +97,23 @@ class WorkIndex:
             self.notices[e.originator_id].escalated = True
         elif isinstance(e, MaracReferral.Made):
             self.referrals.append(e.originator_id)
+        else:
+            self._apply_front_door(e)
+
+    def _apply_front_door(self, e: object) -> None:
+        if isinstance(e, MissingRecord.EpisodeStarted):
+            self.episodes[e.episode_id] = EpisodeState(e.originator_id)
+        elif isinstance(e, MissingRecord.EpisodeEnded) and e.episode_id in self.episodes:
+            episode = self.episodes[e.episode_id]
+            episode.open, episode.interview_due = False, e.interview_due
+        elif isinstance(e, MissingRecord.InterviewRecorded) and e.episode_id in self.episodes:
+            if InterviewStep(e.step).settles:
+                self.episodes[e.episode_id].settled = True
+        elif isinstance(e, MashContact.Opened):
+            self.contacts[e.originator_id] = False
+        elif isinstance(e, MashContact.Decided):
+            self.contacts[e.originator_id] = True
+        elif isinstance(e, Disagreement.Raised):
+            self.disagreements[e.originator_id] = False
+        elif isinstance(e, Disagreement.Resolved):
+            self.disagreements[e.originator_id] = True

@@ -11,7 +11,16 @@ from prometheus_client import CollectorRegistry
 
 from hub.api.errors import install_error_handlers
 from hub.api.middleware import BodyLimit, RequestMetrics
-from hub.api.routes import audit, children, domestic_abuse, health, notifications, sharing
+from hub.api.routes import (
+    audit,
+    children,
+    domestic_abuse,
+    front_door,
+    health,
+    missing,
+    notifications,
+    sharing,
+)
 from hub.bootstrap import Hub, bootstrap
 from hub.settings import Settings
 from hub.shapes import NotificationIn
@@ -37,13 +46,15 @@ def _with_body_schemas(app: FastAPI) -> None:
 def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        """While serving, sign audit checkpoints and escalate missed Encompass deadlines in
-        the background."""
+        """While serving, sign audit checkpoints, escalate missed Encompass deadlines and take
+        stalled disagreements up a stage, in the background."""
         stop = threading.Event()
         workers = [threading.Thread(target=hub.checkpoints.run, args=(stop,),
                                     name="audit-checkpointer", daemon=True),
                    threading.Thread(target=hub.domestic_abuse.watch_deadlines, args=(stop,),
-                                    name="deadline-watcher", daemon=True)]
+                                    name="deadline-watcher", daemon=True),
+                   threading.Thread(target=hub.front_door.watch_deadlines, args=(stop,),
+                                    name="disagreement-watcher", daemon=True)]
         if checkpointer:
             for worker in workers:
                 worker.start()
@@ -70,6 +81,8 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(children.router)
     app.include_router(sharing.router)
     app.include_router(domestic_abuse.router)
+    app.include_router(missing.router)
+    app.include_router(front_door.router)
     app.include_router(audit.router)
     app.include_router(health.router)
     app.add_middleware(RequestMetrics, registry=app.state.metrics)

@@ -248,5 +248,6 @@ def _add_basis(world: World, pair: tuple[str, str], cid: Any, basis: Basis) -> N
             consent_not_relied="would-put-child-at-risk", rationale="Needed.",
             valid_from=None, valid_until=datetime.now(UTC) + timedelta(days=30))
     else:
+        # An enquiry has social care, health and police; the reader is what is checked.
         world.hub.sharing.open_enquiry(world.callers["lb-mash"], cid, "s47-enquiry",
-                                       [reader_agency, SOURCE])
+                                       [reader_agency, SOURCE, KIND_AGENCY["health"]])

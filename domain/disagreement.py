@@ -1,0 +1,117 @@
+"""Inter-agency disagreement about a front-door decision, escalated stage by stage on a clock.
+
+A partner who disagrees with a decision (a declined referral, say) raises it; it starts with
+the workers, and each stage has its own clock (24-48 hours; configurable). Unresolved when the
+clock runs out, it goes to the next stage: worker, team manager, safeguarding lead, service
+manager, head of service, director. The resolution is recorded.
+"""
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import RuleViolation
+from domain.front_door import text
+from domain.personal import Personal
+
+
+class Stage(StrEnum):
+    WORKER = "worker"
+    TEAM_MANAGER = "team-manager"
+    SAFEGUARDING_LEAD = "safeguarding-lead"
+    SERVICE_MANAGER = "service-manager"
+    HEAD_OF_SERVICE = "head-of-service"
+    DIRECTOR = "director"
+
+    @property
+    def next(self) -> "Stage | None":
+        stages = list(Stage)
+        index = stages.index(self)
+        return stages[index + 1] if index + 1 < len(stages) else None
+
+
+class Disagreement(Aggregate):
+    class Raised(Aggregate.Created):
+        class_version = 1
+        contact_id: UUID
+        child_id: UUID
+        raised_by: dict[str, str]
+        with_agency: str
+        reason: Personal
+        at: datetime
+        due: datetime
+
+    @event(Raised)
+    def __init__(self, id: UUID, contact_id: UUID, child_id: UUID, raised_by: dict[str, str],
+                 with_agency: str, reason: Personal, at: datetime, due: datetime) -> None:
+        self.contact_id = contact_id
+        self.child_id = child_id
+        self.raised_by = raised_by
+        self.with_agency = with_agency
+        self.reason = reason
+        self.raised_at = at
+        self.stages: list[dict[str, Any]] = [{"stage": Stage.WORKER.value, "from": at,
+                                              "due": due, "by": raised_by, "reason": None,
+                                              "automatic": False}]
+        self.resolution: dict[str, Any] | None = None
+
+    @classmethod
+    def raise_(cls, id: UUID, contact_id: UUID, child_id: UUID, raised_by: dict[str, str],
+               with_agency: str, reason: str, at: datetime, due: datetime) -> "Disagreement":
+        why = str(text(reason, "reason", required=True, least=10))
+        return cls(id=id, contact_id=contact_id, child_id=child_id, raised_by=raised_by,
+                   with_agency=with_agency, reason=Personal(child_id, "disagreement", why),
+                   at=at, due=due)
+
+    @property
+    def stage(self) -> dict[str, Any]:
+        return self.stages[-1]
+
+    class Escalated(Aggregate.Event):
+        class_version = 1
+        stage: str
+        at: datetime
+        due: datetime
+        by: dict[str, str] | None  # None: the hub, because the stage's clock ran out
+        reason: Personal | None
+
+    @event(Escalated)
+    def _escalate(self, stage: str, at: datetime, due: datetime, by: dict[str, str] | None,
+                  reason: Personal | None) -> None:
+        self.stages.append({"stage": stage, "from": at, "due": due, "by": by,
+                            "reason": reason, "automatic": by is None})
+
+    def escalate(self, due: datetime, at: datetime, by: dict[str, str] | None,
+                 reason: str | None) -> Stage:
+        if self.resolution is not None:
+            raise RuleViolation("the disagreement is resolved")
+        nxt = Stage(self.stage["stage"]).next
+        if nxt is None:
+            raise RuleViolation("the disagreement is with the director: there is no stage above")
+        why = text(reason, "reason", required=by is not None, least=10)
+        self._escalate(nxt.value, at, due, by,
+                       Personal(self.child_id, "escalation", why) if why else None)
+        return nxt
+
+    class Resolved(Aggregate.Event):
+        class_version = 1
+        resolution: Personal
+        by: dict[str, str]
+        at: datetime
+
+    @event(Resolved)
+    def _resolve(self, resolution: Personal, by: dict[str, str], at: datetime) -> None:
+        self.resolution = {"resolution": resolution, "by": by, "at": at,
+                           "stage": self.stage["stage"]}
+
+    def resolve(self, resolution: str, by: dict[str, str], at: datetime) -> None:
+        if self.resolution is not None:
+            raise RuleViolation("the disagreement is already resolved")
+        how = str(text(resolution, "resolution", required=True, least=10))
+        self._resolve(Personal(self.child_id, "resolution", how), by, at)
+
+    def overdue(self, now: datetime) -> bool:
+        return self.resolution is None and now > self.stage["due"]

@@ -1,0 +1,488 @@
+"""The MASH front door: every contact and referral rated, researched, decided and fed back.
+
+A concern from any agency (school, health, police) is a contact; a referral (a MARF) asks for
+services, from any agency or from the DART's triage. Each is RAG-rated with a deadline for the
+MASH's work and the partners' research; immediate-referral indicators (the Family Support
+Pathway) force red. The decision records the level of need and the outcome, and the referrer
+is told, also when nothing further will be done. The local authority acknowledges within one
+working day and decides within one; an assessment is due within 45 working days.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidContent, RuleViolation
+from domain.identifiers import age_on
+from domain.personal import Personal
+
+# The notification types that come to the front door: referrals, and partners' concerns.
+# Domestic abuse goes to the DART first (which refers on); missing and found reports to the
+# missing-children team.
+CONTACT_TYPES = {"referral": "referral", "school_concern": "contact",
+                 "health_concern": "contact", "police_concern": "contact"}
+
+
+def contact_id(notification_id: UUID) -> UUID:
+    """One notification, one contact."""
+    return uuid5(NAMESPACE_URL, f"/hub/mash-contact/{notification_id}")
+
+
+class Rag(StrEnum):
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+class Counting(StrEnum):
+    WORKING = "working"  # only working hours count
+    ELAPSED = "elapsed"  # the clock runs out of hours too (red work runs to completion)
+
+
+@dataclass(frozen=True)
+class RagClock:
+    hours: float
+    counting: Counting
+
+
+class Indicator(StrEnum):
+    """Indicators that require an immediate referral to social care (Family Support Pathway)."""
+
+    UNEXPLAINED_INJURY = "unexplained-injury"
+    UNDER_TWO_UNEXPLAINED_BRUISING = "under-two-unexplained-bruising"
+    UNDER_ONE_CARER_SUBSTANCE_MISUSE = "under-one-carer-substance-misuse"
+    UNBORN_BABY_SERIOUS_CONCERN = "unborn-baby-serious-concern"
+    ADULT_POSING_RISK = "adult-posing-risk"
+    REPEATED_DOMESTIC_ABUSE = "repeated-domestic-abuse"
+    ABUSE_OR_GROOMING_DISCLOSED = "abuse-or-grooming-disclosed"
+    LEFT_HOME_ALONE_AGED_5_OR_UNDER = "left-home-alone-aged-5-or-under"
+    TRAFFICKING = "trafficking"
+
+
+# An indicator defined for young children holds only if a child is below this age.
+_UNDER_AGE = {Indicator.UNDER_TWO_UNEXPLAINED_BRUISING: 2,
+              Indicator.UNDER_ONE_CARER_SUBSTANCE_MISUSE: 1,
+              Indicator.LEFT_HOME_ALONE_AGED_5_OR_UNDER: 6}
+
+
+def check_indicators(raw: list[str], dates_of_birth: list[date], on: date) -> list[Indicator]:
+    """The indicators sent, each known and, where defined by age, true of a child named."""
+    indicators = []
+    for i, value in enumerate(dict.fromkeys(raw)):
+        try:
+            indicator = Indicator(value)
+        except ValueError:
+            raise InvalidContent(f"details.indicators[{i}]", "is not a known immediate-"
+                                 "referral indicator") from None
+        limit = _UNDER_AGE.get(indicator)
+        if limit is not None and not any(age_on(d, on) < limit for d in dates_of_birth):
+            raise InvalidContent(f"details.indicators[{i}]",
+                                 f"applies to a child under {limit}; no child named is")
+        indicators.append(indicator)
+    return indicators
+
+
+class LevelOfNeed(StrEnum):
+    """The Family Support Pathway's levels, lowest first."""
+
+    UNIVERSAL = "universal"
+    ADDITIONAL = "additional"  # early help, CAF
+    EXTENSIVE = "extensive"  # team around the child, lead professional
+    CHILD_IN_NEED = "child-in-need"  # s17, statutory assessment
+    PROTECTION = "protection"  # s47
+
+    @property
+    def rank(self) -> int:
+        return list(LevelOfNeed).index(self)
+
+
+class Outcome(StrEnum):
+    NO_FURTHER_ACTION = "no-further-action"
+    EARLY_HELP = "early-help"
+    ASSESSMENT = "assessment"  # a children's assessment, due in 45 working days
+    STRATEGY_DISCUSSION = "strategy-discussion"  # and an s47 enquiry if it so decides
+
+
+# Which levels of need each outcome answers.
+OUTCOME_LEVELS = {
+    Outcome.NO_FURTHER_ACTION: {LevelOfNeed.UNIVERSAL, LevelOfNeed.ADDITIONAL},
+    Outcome.EARLY_HELP: {LevelOfNeed.ADDITIONAL, LevelOfNeed.EXTENSIVE},
+    Outcome.ASSESSMENT: {LevelOfNeed.CHILD_IN_NEED, LevelOfNeed.PROTECTION},
+    Outcome.STRATEGY_DISCUSSION: {LevelOfNeed.PROTECTION},
+}
+
+
+def step(previous: LevelOfNeed | None, new: LevelOfNeed) -> str | None:
+    """'up', 'down' or None (no change, or no level before)."""
+    if previous is None or previous is new:
+        return None
+    return "up" if new.rank > previous.rank else "down"
+
+
+def text(value: str | None, field: str, *, required: bool, least: int = 1,
+         most: int = 4000) -> str | None:
+    """Free text with its whitespace tidied; required text has at least ``least`` characters."""
+    tidy = " ".join((value or "").split())
+    if not tidy:
+        if required:
+            raise InvalidContent(field, "is required")
+        return None
+    if not least <= len(tidy) <= most:
+        raise InvalidContent(field, f"must be {least} to {most} characters")
+    return tidy
+
+
+@dataclass(frozen=True)
+class SignsOfSafety:
+    worries: str
+    working_well: str
+    needs_to_happen: str
+    scale: int
+
+    def validated(self) -> "SignsOfSafety":
+        if not 0 <= self.scale <= 10:
+            raise InvalidContent("signs_of_safety.scale", "must be between 0 and 10")
+        return SignsOfSafety(
+            str(text(self.worries, "signs_of_safety.worries", required=True)),
+            str(text(self.working_well, "signs_of_safety.working_well", required=True)),
+            str(text(self.needs_to_happen, "signs_of_safety.needs_to_happen", required=True)),
+            self.scale)
+
+
+class MashContact(Aggregate):
+    """One contact or referral at the front door, from arrival to decision and feedback."""
+
+    class Opened(Aggregate.Created):
+        class_version = 1
+        notification_id: UUID
+        kind: str
+        referrer: str
+        child_ids: list[UUID]
+        received_at: datetime
+        acknowledge_due: datetime
+        decision_due: datetime
+        indicators: list[str]
+        re_referral_of: list[UUID]
+        linked_to: UUID | None
+
+    @event(Opened)
+    def __init__(self, id: UUID, notification_id: UUID, kind: str, referrer: str,
+                 child_ids: list[UUID], received_at: datetime, acknowledge_due: datetime,
+                 decision_due: datetime, indicators: list[str], re_referral_of: list[UUID],
+                 linked_to: UUID | None) -> None:
+        self.notification_id = notification_id
+        self.kind = kind
+        self.referrer = referrer
+        self.child_ids = list(child_ids)
+        self.received_at = received_at
+        self.acknowledge_due = acknowledge_due
+        self.decision_due = decision_due
+        self.indicators = list(indicators)
+        self.re_referral_of = list(re_referral_of)
+        self.linked_to = linked_to
+        self.ratings: list[dict[str, Any]] = []
+        self.research_requests: list[dict[str, Any]] = []
+        self.research: list[dict[str, Any]] = []
+        self.acknowledged: dict[str, Any] | None = None
+        self.decision: dict[str, Any] | None = None
+
+    @property
+    def holder(self) -> UUID:
+        """The child whose key holds the contact's free text (erasing them erases it)."""
+        return self.child_ids[0]
+
+    # RAG -----------------------------------------------------------------------------------
+
+    class Rated(Aggregate.Event):
+        class_version = 1
+        rag: str
+        due: datetime
+        rationale: Personal | None
+        forced_by: list[str]
+        by: dict[str, str]
+        at: datetime
+
+    @event(Rated)
+    def _rate(self, rag: str, due: datetime, rationale: Personal | None, forced_by: list[str],
+              by: dict[str, str], at: datetime) -> None:
+        self.ratings.append({"rag": rag, "due": due, "rationale": rationale,
+                             "forced_by": forced_by, "by": by, "at": at})
+
+    @property
+    def rating(self) -> dict[str, Any] | None:
+        return self.ratings[-1] if self.ratings else None
+
+    def rate(self, rag: Rag, due: datetime, rationale: str | None, by: dict[str, str],
+             at: datetime) -> None:
+        """Rate (or re-rate) the contact. Any immediate-referral indicator forces red; a
+        changed rating needs a written rationale."""
+        if self.decision is not None:
+            raise RuleViolation("the contact is decided; its rating is final")
+        if self.indicators and rag is not Rag.RED:
+            raise RuleViolation("an immediate-referral indicator was given ("
+                                + ", ".join(self.indicators) + "): the rating is red")
+        current = self.rating
+        if current is not None and current["rag"] == rag.value:
+            raise RuleViolation(f"the contact is already rated {rag.value}")
+        note = text(rationale, "rationale", required=current is not None, least=10)
+        self._rate(rag.value, due, Personal(self.holder, "rag_rationale", note) if note else None,
+                   list(self.indicators) if rag is Rag.RED else [], by, at)
+
+    # Acknowledgement -----------------------------------------------------------------------
+
+    class Acknowledged(Aggregate.Event):
+        class_version = 1
+        by: dict[str, str]
+        at: datetime
+
+    @event(Acknowledged)
+    def _acknowledge(self, by: dict[str, str], at: datetime) -> None:
+        self.acknowledged = {"by": by, "at": at}
+
+    def acknowledge(self, by: dict[str, str], at: datetime) -> None:
+        if self.acknowledged is not None:
+            raise RuleViolation("the contact is already acknowledged")
+        self._acknowledge(by, at)
+
+    # Partners' research --------------------------------------------------------------------
+
+    class ResearchRequested(Aggregate.Event):
+        class_version = 1
+        agencies: list[str]
+        due: datetime
+        by: dict[str, str]
+        at: datetime
+
+    @event(ResearchRequested)
+    def _request_research(self, agencies: list[str], due: datetime, by: dict[str, str],
+                          at: datetime) -> None:
+        self.research_requests.append({"agencies": agencies, "due": due, "by": by, "at": at})
+
+    def request_research(self, agencies: list[str], by: dict[str, str], at: datetime) -> None:
+        rating = self.rating
+        if rating is None:
+            raise RuleViolation("rate the contact first: its rating sets the research deadline")
+        if self.decision is not None:
+            raise RuleViolation("the contact is already decided")
+        if not agencies:
+            raise InvalidContent("agencies", "name at least one partner agency")
+        self._request_research(sorted(set(agencies)), rating["due"], by, at)
+
+    def research_due(self, agency: str) -> datetime | None:
+        """When ``agency``'s research is due (None: it was not asked)."""
+        dues = [r["due"] for r in self.research_requests if agency in r["agencies"]]
+        return min(dues) if dues else None
+
+    class ResearchAdded(Aggregate.Event):
+        class_version = 1
+        research_id: UUID
+        agency: str
+        agency_kind: str
+        content: Personal
+        by: dict[str, str]
+        at: datetime
+
+    @event(ResearchAdded)
+    def _add_research(self, research_id: UUID, agency: str, agency_kind: str,
+                      content: Personal, by: dict[str, str], at: datetime) -> None:
+        self.research.append({"id": research_id, "agency": agency, "agency_kind": agency_kind,
+                              "content": content, "by": by, "at": at})
+
+    def add_research(self, research_id: UUID, agency: str, agency_kind: str, content: str,
+                     by: dict[str, str], at: datetime) -> None:
+        if self.research_due(agency) is None:
+            raise RuleViolation("your agency has not been asked for research on this contact")
+        if self.decision is not None:
+            raise RuleViolation("the contact is already decided")
+        body = text(content, "content", required=True, least=5, most=20_000)
+        self._add_research(research_id, agency, agency_kind,
+                           Personal(self.holder, "research", body), by, at)
+
+    def research_late(self, item: dict[str, Any]) -> bool:
+        due = self.research_due(item["agency"])
+        return due is not None and item["at"] > due
+
+    def research_outstanding(self) -> list[str]:
+        asked = {a for r in self.research_requests for a in r["agencies"]}
+        return sorted(asked - {r["agency"] for r in self.research})
+
+    # The decision ----------------------------------------------------------------------------
+
+    class Decided(Aggregate.Event):
+        class_version = 1
+        level: str
+        outcome: str
+        rationale: Personal
+        feedback: Personal
+        signs_of_safety: dict[str, Any] | None
+        assessment_due: datetime | None
+        enquiry_ids: list[UUID]
+        previous_level: str | None
+        by: dict[str, str]
+        at: datetime
+
+    @event(Decided)
+    def _decide(self, level: str, outcome: str, rationale: Personal, feedback: Personal,
+                signs_of_safety: dict[str, Any] | None, assessment_due: datetime | None,
+                enquiry_ids: list[UUID], previous_level: str | None, by: dict[str, str],
+                at: datetime) -> None:
+        self.decision = {"level": level, "outcome": outcome, "rationale": rationale,
+                         "feedback": feedback, "signs_of_safety": signs_of_safety,
+                         "assessment_due": assessment_due, "enquiry_ids": enquiry_ids,
+                         "previous_level": previous_level, "by": by, "at": at}
+
+    def decide(self, level: LevelOfNeed, outcome: Outcome, rationale: str, feedback: str,
+               signs: SignsOfSafety | None, assessment_due: datetime | None,
+               enquiry_ids: list[UUID], previous_level: LevelOfNeed | None,
+               by: dict[str, str], at: datetime) -> None:
+        if self.decision is not None:
+            raise RuleViolation("the contact is already decided")
+        if self.rating is None:
+            raise RuleViolation("rate the contact before deciding it")
+        if level not in OUTCOME_LEVELS[outcome]:
+            allowed = ", ".join(sorted(v.value for v in OUTCOME_LEVELS[outcome]))
+            raise InvalidContent("level", f"{outcome.value} answers the level(s) {allowed}")
+        if (outcome is Outcome.STRATEGY_DISCUSSION) != bool(enquiry_ids):
+            raise RuleViolation("a strategy discussion, and only one, opens an enquiry")
+        why = str(text(rationale, "rationale", required=True, least=10))
+        told = str(text(feedback, "feedback", required=True, least=10))
+        sos = None
+        if signs is not None:
+            v = signs.validated()
+            sos = {"worries": Personal(self.holder, "sos_worries", v.worries),
+                   "working_well": Personal(self.holder, "sos_working_well", v.working_well),
+                   "needs_to_happen": Personal(self.holder, "sos_needs_to_happen",
+                                               v.needs_to_happen),
+                   "scale": v.scale}
+        self._decide(level.value, outcome.value, Personal(self.holder, "decision_rationale", why),
+                     Personal(self.holder, "feedback", told), sos, assessment_due, enquiry_ids,
+                     previous_level.value if previous_level else None, by, at)
+
+    @property
+    def step(self) -> str | None:
+        if self.decision is None:
+            return None
+        previous = self.decision["previous_level"]
+        return step(LevelOfNeed(previous) if previous else None,
+                    LevelOfNeed(self.decision["level"]))
+
+    # Clocks ----------------------------------------------------------------------------------
+
+    def deadlines(self) -> dict[str, datetime]:
+        """Every clock still running: name -> due."""
+        running: dict[str, datetime] = {}
+        if self.acknowledged is None:
+            running["acknowledge"] = self.acknowledge_due
+        if self.decision is None:
+            running["decide"] = self.decision_due
+            if self.rating is not None:
+                running["rag"] = self.rating["due"]
+        return running
+
+    def missed(self) -> dict[str, datetime]:
+        """Every clock that ran out before its work was done (done late, or not yet)."""
+        missed: dict[str, datetime] = {}
+        if self.acknowledged is not None and self.acknowledged["at"] > self.acknowledge_due:
+            missed["acknowledge"] = self.acknowledge_due
+        if self.decision is not None:
+            at = self.decision["at"]
+            if at > self.decision_due:
+                missed["decide"] = self.decision_due
+            rating = self.ratings[-1]
+            if at > rating["due"]:
+                missed["rag"] = rating["due"]
+        return missed
+
+
+def allocation_id(child_id: UUID) -> UUID:
+    return uuid5(NAMESPACE_URL, f"/hub/allocation/{child_id}")
+
+
+class Allocation(Aggregate):
+    """The social worker allocated to a child, if any, over time."""
+
+    class Opened(Aggregate.Created):
+        class_version = 1
+        child_id: UUID
+
+    @event(Opened)
+    def __init__(self, child_id: UUID) -> None:
+        self.child_id = child_id
+        self.worker: dict[str, str] | None = None
+        self.history: list[dict[str, Any]] = []
+
+    @staticmethod
+    def create_id(child_id: UUID) -> UUID:
+        return allocation_id(child_id)
+
+    class Changed(Aggregate.Event):
+        class_version = 1
+        worker: dict[str, str] | None
+        by: dict[str, str]
+        at: datetime
+
+    @event(Changed)
+    def _change(self, worker: dict[str, str] | None, by: dict[str, str], at: datetime) -> None:
+        self.worker = worker
+        self.history.append({"worker": worker, "by": by, "at": at})
+
+    def allocate(self, worker: dict[str, str] | None, by: dict[str, str], at: datetime) -> None:
+        if worker == self.worker:
+            raise RuleViolation("that is already the allocation")
+        self._change(worker, by, at)
+
+
+def need_id(child_id: UUID) -> UUID:
+    return uuid5(NAMESPACE_URL, f"/hub/level-of-need/{child_id}")
+
+
+class NeedRecord(Aggregate):
+    """A child's level of need over time: each step up or down is an event."""
+
+    class Opened(Aggregate.Created):
+        class_version = 1
+        child_id: UUID
+
+    @event(Opened)
+    def __init__(self, child_id: UUID) -> None:
+        self.child_id = child_id
+        self.changes: list[dict[str, Any]] = []
+
+    @staticmethod
+    def create_id(child_id: UUID) -> UUID:
+        return need_id(child_id)
+
+    @property
+    def level(self) -> LevelOfNeed | None:
+        return LevelOfNeed(self.changes[-1]["to"]) if self.changes else None
+
+    class Stepped(Aggregate.Event):
+        class_version = 1
+        previous: str | None
+        to: str
+        direction: str | None  # up, down, or None for the first level recorded
+        reason: Personal
+        contact_id: UUID | None
+        by: dict[str, str]
+        at: datetime
+
+    @event(Stepped)
+    def _step(self, previous: str | None, to: str, direction: str | None, reason: Personal,
+              contact_id: UUID | None, by: dict[str, str], at: datetime) -> None:
+        self.changes.append({"previous": previous, "to": to, "direction": direction,
+                             "reason": reason, "contact_id": contact_id, "by": by, "at": at})
+
+    def set_level(self, level: LevelOfNeed, reason: str, contact_id: UUID | None,
+                  by: dict[str, str], at: datetime) -> bool:
+        """Record the level; False (nothing recorded) if it is the level already."""
+        previous = self.level
+        if previous is level:
+            return False
+        why = str(text(reason, "reason", required=True, least=10))
+        self._step(previous.value if previous else None, level.value, step(previous, level),
+                   Personal(self.child_id, "level_reason", why), contact_id, by, at)
+        return True

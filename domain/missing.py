@@ -1,0 +1,338 @@
+"""Missing episodes and return home interviews.
+
+'Missing' (whereabouts unknown) and 'away' (absent without authorisation, whereabouts known)
+are distinct episode types; a change from away to missing ends the away episode and starts a
+missing one, so it counts as two episodes. An episode runs from the later of leaving and last
+being seen, to being found or returning; until then it stays open.
+
+Every return is followed by a return home interview, due within 72 hours (elapsed time: a
+child back on Friday night is seen by Monday night): offered, accepted or declined, held by
+someone independent of the child's care, or a recorded decision not to hold one.
+
+Rules, each versioned, each recording what made it fire (change a rule only with a new
+version):
+- strategy meeting: 3 or more episodes starting within 30 days (the new one included);
+- interview priority: the child was missing for more than 24 hours, or this is not the child's
+  first episode on record.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidContent, RuleViolation
+from domain.personal import Personal
+
+INTERVIEW_DUE = timedelta(hours=72)
+STRATEGY_EPISODES = 3
+STRATEGY_WINDOW = timedelta(days=30)
+LONG_EPISODE = timedelta(hours=24)
+# A 'found' report with no open episode, within this of the last return, reports that return.
+SAME_RETURN = timedelta(hours=24)
+
+
+class EpisodeType(StrEnum):
+    MISSING = "missing"  # whereabouts unknown
+    AWAY = "away"  # absent without authorisation, whereabouts known
+
+
+class EpisodeEnd(StrEnum):
+    FOUND = "found"
+    RETURNED = "returned"
+    BECAME_MISSING = "became-missing"  # an away episode that turned into a missing one
+
+
+class MissingRule(StrEnum):
+    STRATEGY_MEETING = "strategy-meeting"
+    PRIORITY_OVER_24_HOURS = "interview-priority-over-24-hours"
+    PRIORITY_REPEAT_EPISODE = "interview-priority-repeat-episode"
+
+
+RULE_VERSIONS: dict[MissingRule, int] = dict.fromkeys(MissingRule, 1)
+
+
+class InterviewStep(StrEnum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"  # the child's choice: the duty to offer is met
+    HELD = "held"
+    NOT_HELD = "not-held"  # a recorded decision not to hold one, with the reason
+
+    @property
+    def settles(self) -> bool:
+        """Whether this step ends the interview's clock."""
+        return self in (InterviewStep.DECLINED, InterviewStep.HELD, InterviewStep.NOT_HELD)
+
+
+@dataclass(frozen=True)
+class Flag:
+    rule: MissingRule
+    version: int
+    episodes: tuple[UUID, ...]
+
+    def as_data(self) -> dict[str, Any]:
+        return {"rule": self.rule.value, "version": self.version,
+                "episodes": [str(e) for e in self.episodes]}
+
+
+@dataclass(frozen=True)
+class PastEpisode:
+    id: UUID
+    start: datetime
+    end: datetime | None
+
+
+def episode_start(occurred_at: datetime, left_at: datetime | None,
+                  last_seen_at: datetime | None) -> datetime:
+    """The later of leaving and last being seen; the report's time if neither is known."""
+    known = [t for t in (left_at, last_seen_at) if t is not None]
+    return max(known) if known else occurred_at
+
+
+def flags_on_opening(new_id: UUID, start: datetime,
+                     history: list[PastEpisode]) -> list[Flag]:
+    """The rules that fire when an episode starts at ``start`` after ``history``."""
+    flags = []
+    window = sorted((e for e in history if start - STRATEGY_WINDOW <= e.start <= start),
+                    key=lambda e: e.start)
+    if len(window) + 1 >= STRATEGY_EPISODES:
+        flags.append(Flag(MissingRule.STRATEGY_MEETING,
+                          RULE_VERSIONS[MissingRule.STRATEGY_MEETING],
+                          (*(e.id for e in window), new_id)))
+    earlier = sorted((e for e in history if e.start <= start), key=lambda e: e.start)
+    if earlier:
+        flags.append(Flag(MissingRule.PRIORITY_REPEAT_EPISODE,
+                          RULE_VERSIONS[MissingRule.PRIORITY_REPEAT_EPISODE],
+                          (earlier[-1].id, new_id)))
+    return flags
+
+
+def flags_on_return(episode_id: UUID, start: datetime, end: datetime) -> list[Flag]:
+    if end - start > LONG_EPISODE:
+        return [Flag(MissingRule.PRIORITY_OVER_24_HOURS,
+                     RULE_VERSIONS[MissingRule.PRIORITY_OVER_24_HOURS], (episode_id,))]
+    return []
+
+
+def record_id(child_id: UUID) -> UUID:
+    """One missing-episode record per child."""
+    return uuid5(NAMESPACE_URL, f"/hub/missing-record/{child_id}")
+
+
+def _text(value: str | None, field: str, required: bool) -> str | None:
+    text = " ".join((value or "").split())
+    if not text:
+        if required:
+            raise InvalidContent(field, "is required")
+        return None
+    return text[:1000]
+
+
+class MissingRecord(Aggregate):
+    """A child's missing episodes and return home interviews, in the order they happened."""
+
+    class Opened(Aggregate.Created):
+        class_version = 1
+        child_id: UUID
+
+    @event(Opened)
+    def __init__(self, child_id: UUID) -> None:
+        self.child_id = child_id
+        self.episodes: list[dict[str, Any]] = []
+
+    @staticmethod
+    def create_id(child_id: UUID) -> UUID:
+        return record_id(child_id)
+
+    # Episodes ------------------------------------------------------------------------------
+
+    class EpisodeStarted(Aggregate.Event):
+        class_version = 1
+        episode_id: UUID
+        episode_type: str
+        start: datetime
+        report: UUID
+        reported_by: str
+        split_from: UUID | None
+        flags: list[dict[str, Any]]
+        informed: dict[str, str] | None
+
+    @event(EpisodeStarted)
+    def _start(self, episode_id: UUID, episode_type: str, start: datetime, report: UUID,
+               reported_by: str, split_from: UUID | None, flags: list[dict[str, Any]],
+               informed: dict[str, str] | None) -> None:
+        self.episodes.append({
+            "id": episode_id, "type": episode_type, "start": start, "end": None,
+            "ended_by": None, "reports": [report], "reported_by": reported_by,
+            "split_from": split_from, "flags": list(flags), "informed": informed,
+            "interview_due": None, "interview": []})
+
+    class EpisodeReported(Aggregate.Event):
+        """A further report of an open episode (another force, an update)."""
+
+        class_version = 1
+        episode_id: UUID
+        report: UUID
+
+    @event(EpisodeReported)
+    def _reported(self, episode_id: UUID, report: UUID) -> None:
+        self.episode(episode_id)["reports"].append(report)
+
+    class EpisodeEnded(Aggregate.Event):
+        class_version = 1
+        episode_id: UUID
+        end: datetime
+        ended_by: str
+        report: UUID | None
+        interview_due: datetime | None
+        flags: list[dict[str, Any]]
+
+    @event(EpisodeEnded)
+    def _end(self, episode_id: UUID, end: datetime, ended_by: str, report: UUID | None,
+             interview_due: datetime | None, flags: list[dict[str, Any]]) -> None:
+        episode = self.episode(episode_id)
+        episode.update(end=end, ended_by=ended_by, interview_due=interview_due)
+        episode["flags"].extend(flags)
+        if report is not None:
+            episode["reports"].append(report)
+
+    def episode(self, episode_id: UUID) -> dict[str, Any]:
+        for episode in self.episodes:
+            if episode["id"] == episode_id:
+                return episode
+        raise RuleViolation("no such episode for this child")
+
+    @property
+    def open_episode(self) -> dict[str, Any] | None:
+        return next((e for e in reversed(self.episodes) if e["end"] is None), None)
+
+    def _covering(self, instant: datetime) -> dict[str, Any] | None:
+        return next((e for e in self.episodes
+                     if e["end"] is not None and e["start"] <= instant < e["end"]), None)
+
+    def _history(self) -> list[PastEpisode]:
+        return [PastEpisode(e["id"], e["start"], e["end"]) for e in self.episodes]
+
+    def report_missing(self, new_id: UUID, episode_type: EpisodeType, start: datetime,
+                       report: UUID, reported_by: str,
+                       informed: dict[str, str] | None) -> UUID:
+        """A 'missing' report: a new episode, a further report of the open one, or (away
+        becoming missing) the end of the away episode and the start of a missing one.
+        Returns the id of the episode the report belongs to."""
+        current = self.open_episode
+        if current is not None:
+            becomes_missing = (current["type"] == EpisodeType.AWAY.value
+                               and episode_type is EpisodeType.MISSING)
+            if not becomes_missing:
+                self._reported(current["id"], report)
+                return UUID(str(current["id"]))
+            if start < current["start"]:
+                raise RuleViolation("the child cannot go missing before the away episode "
+                                    "began")
+            self._end(current["id"], start, EpisodeEnd.BECAME_MISSING.value, None, None, [])
+        else:
+            covering = self._covering(start)
+            if covering is not None:  # a late copy of a report of a past episode
+                self._reported(covering["id"], report)
+                return UUID(str(covering["id"]))
+        flags = flags_on_opening(new_id, start, self._history())
+        self._start(new_id, episode_type.value, start, report, reported_by,
+                    current["id"] if current is not None else None,
+                    [f.as_data() for f in flags], informed)
+        return new_id
+
+    def report_return(self, new_id: UUID, end: datetime, ended_by: EpisodeEnd, report: UUID,
+                      reported_by: str, start_if_unreported: datetime | None,
+                      informed: dict[str, str] | None,
+                      interview_within: timedelta = INTERVIEW_DUE) -> UUID:
+        """A 'found' report: the open episode ends and its interview falls due. A child found
+        with no episode on record (the missing report never reached the hub) gets a closed
+        episode from the start the report gives, or from the return itself."""
+        current = self.open_episode
+        if current is None:
+            latest = self.episodes[-1] if self.episodes else None
+            if (start_if_unreported is None and latest is not None
+                    and abs(end - latest["end"]) <= SAME_RETURN):
+                self._reported(latest["id"], report)  # another agency reporting the return
+                return UUID(str(latest["id"]))
+            start = start_if_unreported or end
+            self.report_missing(new_id, EpisodeType.MISSING, start, report, reported_by,
+                                informed)
+            current = self.episode(new_id)
+        elif report in current["reports"]:
+            return UUID(str(current["id"]))
+        if end < current["start"]:
+            raise RuleViolation("the child cannot be found before the episode started")
+        flags = flags_on_return(current["id"], current["start"], end)
+        self._end(current["id"], end, ended_by.value,
+                  None if report in current["reports"] else report, end + interview_within,
+                  [f.as_data() for f in flags])
+        return UUID(str(current["id"]))
+
+    # Return home interviews ----------------------------------------------------------------
+
+    class InterviewRecorded(Aggregate.Event):
+        class_version = 1
+        episode_id: UUID
+        step: str
+        at: datetime
+        by: dict[str, str]
+        independent: bool | None
+        reason: Personal | None
+
+    @event(InterviewRecorded)
+    def _interview(self, episode_id: UUID, step: str, at: datetime, by: dict[str, str],
+                   independent: bool | None, reason: Personal | None) -> None:
+        self.episode(episode_id)["interview"].append(
+            {"step": step, "at": at, "by": by, "independent": independent, "reason": reason})
+
+    def record_interview(self, episode_id: UUID, step: InterviewStep, at: datetime,
+                         by: dict[str, str], independent: bool | None = None,
+                         reason: str | None = None) -> None:
+        episode = self.episode(episode_id)
+        if episode["end"] is None or episode["interview_due"] is None:
+            raise RuleViolation("a return home interview follows a return; this episode "
+                                "has none")
+        done = [s["step"] for s in episode["interview"]]
+        if any(InterviewStep(s).settles for s in done):
+            raise RuleViolation("this episode's interview is already settled")
+        if step in (InterviewStep.ACCEPTED, InterviewStep.DECLINED) \
+                and InterviewStep.OFFERED.value not in done:
+            raise RuleViolation("the interview must be offered before it is accepted or "
+                                "declined")
+        if step is InterviewStep.OFFERED and InterviewStep.OFFERED.value in done:
+            raise RuleViolation("the interview has already been offered")
+        if step is InterviewStep.HELD:
+            if independent is not True:
+                raise InvalidContent("independent", "a return home interview is held by "
+                                     "someone independent of the child's care")
+            if at < episode["end"]:
+                raise InvalidContent("at", "an interview is held after the return")
+        note = _text(reason, "reason", required=step is InterviewStep.NOT_HELD)
+        self._interview(episode_id, step.value, at, by,
+                        independent if step is InterviewStep.HELD else None,
+                        Personal(self.child_id, "interview_reason", note) if note else None)
+
+    @staticmethod
+    def interview_settled(episode: dict[str, Any]) -> datetime | None:
+        """When the interview's clock stopped (held, declined or decided against), if it has."""
+        return next((s["at"] for s in episode["interview"] if InterviewStep(s["step"]).settles),
+                    None)
+
+    @classmethod
+    def interview_overdue(cls, episode: dict[str, Any], now: datetime) -> bool:
+        due = episode["interview_due"]
+        if due is None:
+            return False
+        settled = cls.interview_settled(episode)
+        return bool((settled or now) > due)
+
+    @staticmethod
+    def priority(episode: dict[str, Any]) -> bool:
+        return any(f["rule"] in (MissingRule.PRIORITY_OVER_24_HOURS.value,
+                                 MissingRule.PRIORITY_REPEAT_EPISODE.value)
+                   for f in episode["flags"])

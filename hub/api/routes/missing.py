@@ -1,0 +1,59 @@
+"""The missing-children team: children missing now, return home interviews and breaches."""
+
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field
+
+from hub.api.deps import CurrentUser, HubDep, Reading
+
+router = APIRouter(tags=["missing children"])
+
+
+class InterviewIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    step: Literal["offered", "accepted", "declined", "held", "not-held"]
+    at: datetime | None = Field(default=None, description="when it happened; omitted: now")
+    independent: bool | None = Field(default=None, description="held: the interviewer is "
+                                     "independent of the child's care (required)")
+    reason: str | None = Field(default=None, max_length=1000,
+                               description="not-held: why no interview will be held")
+
+
+@router.get("/v1/missing/queue")
+def missing_queue(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
+    """Children missing now (longest first) and interviews due (oldest deadline first)."""
+    return hub.missing.queue(caller)
+
+
+@router.get("/v1/missing/breaches")
+def missing_breaches(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
+    """Return home interviews past their 72 hours and not held, declined or decided against."""
+    return hub.missing.breaches(caller)
+
+
+@router.get("/v1/missing/episodes/{episode_id}")
+def missing_episode(episode_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
+    return hub.missing.episode(ctx.caller, episode_id)
+
+
+@router.get("/v1/children/{child_id}/missing-episodes")
+def missing_history(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
+    """The child's episodes, newest first, with the rules that fired on each."""
+    return hub.missing.history(ctx.caller, child_id)
+
+
+@router.post("/v1/missing/episodes/{episode_id}/interview")
+def record_interview(episode_id: UUID, body: InterviewIn, caller: CurrentUser,
+                     hub: HubDep) -> dict[str, Any]:
+    """Record a step of the return home interview."""
+    return hub.missing.record_interview(caller, episode_id, body.step, body.at,
+                                        body.independent, body.reason)
+
+
+@router.get("/v1/me/alerts")
+def my_alerts(ctx: Reading, hub: HubDep) -> dict[str, Any]:
+    """Missing episodes of the children allocated to the caller, while work remains."""
+    return hub.missing.alerts(ctx.caller)

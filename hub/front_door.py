@@ -1,0 +1,614 @@
+"""The MASH front door: contacts and referrals rated, researched by partners, decided, fed back
+to the referrer; levels of need stepping up and down; allocation; inter-agency disagreement.
+
+A concern or referral opens its contact in the same atomic save as the notification
+(``on_received``), over HTTP, Kafka or from the DART's triage. Partners' research is their
+data: every piece shown is decided by the access policy and audited like any other read.
+"""
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from threading import Event
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from domain.access import AccessQuestion, DataClass, Purpose, Relation, Visibility
+from domain.agencies import AgencyKind
+from domain.audit import AuditKind
+from domain.disagreement import Disagreement
+from domain.errors import InvalidContent, RuleViolation
+from domain.front_door import (
+    CONTACT_TYPES,
+    Allocation,
+    LevelOfNeed,
+    MashContact,
+    NeedRecord,
+    Outcome,
+    Rag,
+    SignsOfSafety,
+    allocation_id,
+    contact_id,
+    need_id,
+)
+from domain.indexes import KeyIndex
+from domain.lawful_basis import EnquiryKind, SharingLedger, check_participants, ledger_id
+from domain.notifications import Notification, NotificationSubmission
+from domain.people import PersonRecord
+from domain.personal import reveal
+from domain.timescales import months_before
+from hub.access import HUB_OWNER
+from hub.audit.trail import AuditTrail
+from hub.capabilities import parse_enum, require_capability
+from hub.disclosure import ReadContext
+from hub.errors import HubError, NotEntitled, NotFound
+from hub.registry import Caller, Registry
+from hub.store import HubStore
+from hub.timescales import Timescales
+from hub.work_index import WorkIndex
+from policies.decision_point import CapabilityPolicy, DecisionPoint
+
+log = logging.getLogger("hub.deadlines")
+
+# What a partner's research is, for the access policy: the class of data its agency holds.
+RESEARCH_CLASS = {AgencyKind.POLICE.value: DataClass.POLICE_INTELLIGENCE,
+                  AgencyKind.HEALTH.value: DataClass.HEALTH,
+                  AgencyKind.SCHOOL.value: DataClass.EDUCATION,
+                  AgencyKind.DART.value: DataClass.DA_RISK,
+                  AgencyKind.MISSING.value: DataClass.MISSING_EPISODE,
+                  AgencyKind.MASH.value: DataClass.SOCIAL_CARE}
+HUB_RULE = {"user_id": "", "agency": HUB_OWNER, "agency_kind": "hub", "role": "rule"}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+class FrontDoor:
+    def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
+                 capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
+                 work: WorkIndex,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._registry = registry
+        self._decisions = decisions
+        self._capabilities = capabilities
+        self._audit = audit
+        self.timescales = timescales
+        self.work = work
+        self._clock = clock
+
+    def require(self, caller: Caller, capability: str, action: str,
+                child_ids: list[UUID] | None = None) -> None:
+        require_capability(self._capabilities, self._audit, caller, capability, action,
+                           child_ids)
+
+    # At intake ---------------------------------------------------------------------------
+
+    def on_received(self, notification: Notification, _submission: NotificationSubmission,
+                    people: list[PersonRecord]) -> list[Aggregate]:
+        """The contact a concern or referral opens (none for other types)."""
+        kind = CONTACT_TYPES.get(notification.notification_type)
+        if kind is None:
+            return []
+        received = notification.received_at
+        clocks = self.timescales.front_door
+        since = months_before(received, clocks.re_referral_months)
+        children = {p.id: p for p in people if p.id in notification.child_ids}
+        earlier = sorted({contact_id(n["notification_id"]) for p in children.values()
+                          for n in p.notifications
+                          if n["notification_type"] in CONTACT_TYPES
+                          and n["notification_id"] != notification.id
+                          and since <= n["received_at"] <= received}, key=str)
+        indicators = list(notification.details.get("indicators") or [])
+        contact = MashContact(
+            id=contact_id(notification.id), notification_id=notification.id, kind=kind,
+            referrer=notification.source_agency, child_ids=notification.child_ids,
+            received_at=received,
+            acknowledge_due=self.timescales.working.add_working_days(
+                received, clocks.acknowledge_working_days),
+            decision_due=self.timescales.working.add_working_days(
+                received, clocks.decide_working_days),
+            indicators=indicators, re_referral_of=earlier,
+            linked_to=notification.details.get("linked_to"))
+        if indicators:  # the rule rates it: no one has to notice first
+            contact.rate(Rag.RED, self.timescales.rag_due(Rag.RED, received), None, HUB_RULE,
+                         received)
+        return [contact]
+
+    # Reading -------------------------------------------------------------------------------
+
+    def _contact(self, contact: UUID) -> MashContact:
+        found = self._store.find(contact, MashContact)
+        if found is None:
+            raise NotFound("no such contact")
+        return found
+
+    def _summary(self, c: MashContact, now: datetime) -> dict[str, Any]:
+        """Ids, clocks and states: no free text."""
+        rating = c.rating
+        return {
+            "id": str(c.id), "kind": c.kind, "notification_id": str(c.notification_id),
+            "referrer": c.referrer, "child_ids": [str(i) for i in c.child_ids],
+            "received_at": c.received_at.isoformat(), "indicators": c.indicators,
+            "re_referral": bool(c.re_referral_of),
+            "re_referral_of": [str(i) for i in c.re_referral_of],
+            "linked_to": str(c.linked_to) if c.linked_to else None,
+            "rag": None if rating is None else {
+                "rating": rating["rag"], "due": rating["due"].isoformat(),
+                "at": rating["at"].isoformat(), "by": rating["by"],
+                "forced_by": rating["forced_by"]},
+            "acknowledged": None if c.acknowledged is None else {
+                "at": c.acknowledged["at"].isoformat(), "by": c.acknowledged["by"],
+                "late": c.acknowledged["at"] > c.acknowledge_due},
+            "deadlines": {name: {"due": due.isoformat(), "overdue": now > due}
+                          for name, due in sorted(c.deadlines().items(),
+                                                  key=lambda kv: kv[1])},
+            "missed": {name: due.isoformat() for name, due in c.missed().items()},
+            "research": {
+                "asked": sorted({a for r in c.research_requests for a in r["agencies"]}),
+                "received_from": sorted({r["agency"] for r in c.research}),
+                "outstanding": c.research_outstanding()},
+            "decision": None if c.decision is None else {
+                "level": c.decision["level"], "outcome": c.decision["outcome"],
+                "at": c.decision["at"].isoformat(), "by": c.decision["by"],
+                "step": c.step, "assessment_due": _iso(c.decision["assessment_due"]),
+                "enquiry_ids": [str(e) for e in c.decision["enquiry_ids"]]},
+        }
+
+    def _earliest(self, c: MashContact) -> datetime:
+        running = c.deadlines()
+        return min(running.values()) if running else c.received_at
+
+    def _undecided(self) -> list[MashContact]:
+        self.work.catch_up()
+        return [c for i, decided in list(self.work.contacts.items()) if not decided
+                if (c := self._store.find(i, MashContact)) is not None]
+
+    def queue(self, caller: Caller) -> dict[str, Any]:
+        """Contacts not yet decided, the oldest running deadline first."""
+        self.require(caller, "read-mash-queue", "read-mash-queue")
+        now = self._clock()
+        contacts = sorted(self._undecided(), key=lambda c: (self._earliest(c), str(c.id)))
+        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-mash-queue",
+                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
+                           child_ids=sorted({i for c in contacts for i in c.child_ids}),
+                           details={"contacts": [str(c.id) for c in contacts]})
+        return {"at": now.isoformat(), "items": [self._summary(c, now) for c in contacts]}
+
+    def breaches(self, caller: Caller) -> dict[str, Any]:
+        """Clocks that have run out with the work not done: acknowledgement, decision, RAG,
+        partners' research, and disagreement stages; the oldest deadline first."""
+        self.require(caller, "read-mash-queue", "read-mash-breaches")
+        now = self._clock()
+        items: list[dict[str, Any]] = []
+        for c in self._undecided():
+            for name, due in c.deadlines().items():
+                if now > due:
+                    items.append({"contact_id": str(c.id), "clock": name,
+                                  "due": due.isoformat(),
+                                  "child_ids": [str(i) for i in c.child_ids],
+                                  "overdue_hours": round((now - due).total_seconds() / 3600, 1)})
+            for agency in c.research_outstanding():
+                asked = c.research_due(agency)
+                if asked is not None and now > asked:
+                    items.append({"contact_id": str(c.id), "clock": "research",
+                                  "agency": agency, "due": asked.isoformat(),
+                                  "child_ids": [str(i) for i in c.child_ids],
+                                  "overdue_hours": round((now - asked).total_seconds() / 3600,
+                                                         1)})
+        for d in self._open_disagreements():
+            if d.overdue(now):
+                items.append({"disagreement_id": str(d.id), "contact_id": str(d.contact_id),
+                              "clock": f"disagreement:{d.stage['stage']}",
+                              "due": d.stage["due"].isoformat(),
+                              "child_ids": [str(d.child_id)],
+                              "overdue_hours": round(
+                                  (now - d.stage["due"]).total_seconds() / 3600, 1)})
+        items.sort(key=lambda i: (i["due"], i.get("contact_id", "")))
+        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-mash-breaches",
+                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
+                           child_ids=sorted({UUID(c) for i in items for c in i["child_ids"]}),
+                           details={"contacts": sorted({i["contact_id"] for i in items})})
+        return {"at": now.isoformat(), "items": items}
+
+    def contact(self, ctx: ReadContext, contact: UUID) -> dict[str, Any]:
+        """One contact: MASH staff see the whole of it; a partner asked for research sees the
+        contact's clocks and the research its own policy entitles it to; each piece of
+        research shown or withheld is audited."""
+        caller = ctx.caller
+        self.require(caller, "read-mash-contact", "read-mash-contact")
+        c = self._contact(contact)
+        is_mash = caller.agency_kind == AgencyKind.MASH.value
+        if not is_mash and c.research_due(caller.agency_id) is None:
+            self._audit.record(kind=AuditKind.DENIAL, action="read-mash-contact",
+                               actor=caller.as_actor(), purpose=ctx.purpose.value,
+                               child_ids=c.child_ids,
+                               details={"contact": str(c.id), "outcome": "not asked"})
+            raise NotEntitled("only the MASH and partners asked for research see a contact")
+        at = self._clock()
+        version = self._decisions.version_at(at).text.version
+        shown, records = [], []
+        for item in c.research:
+            own = item["agency"] == caller.agency_id
+            data_class = RESEARCH_CLASS.get(item["agency_kind"], DataClass.SOCIAL_CARE)
+            relation = Relation.OWNER if own else Relation.NONE
+            decision = self._decisions.decide(AccessQuestion(
+                caller.agency_kind, caller.role, relation, data_class, ctx.purpose), at)
+            full = decision.visibility is Visibility.FULL
+            records.append({
+                "record": str(item["id"]), "record_type": "mash-research",
+                "owner": item["agency"], "child": str(c.holder),
+                "visibility": decision.visibility.value,
+                "fields": [{"data_class": data_class.value, "relation": relation.value,
+                            "restriction": "none", "bases_held": [],
+                            "basis": decision.basis.value, "ground": decision.ground,
+                            "rule": decision.rule, "visibility": decision.visibility.value}]})
+            if decision.visibility is not Visibility.NONE:
+                shown.append({"id": str(item["id"]), "agency": item["agency"],
+                              "at": item["at"].isoformat(), "late": c.research_late(item),
+                              "visibility": decision.visibility.value,
+                              "content": reveal(item["content"]) if full else None})
+        detail = self._summary(c, at)
+        if is_mash:
+            rating = c.rating
+            detail["rag"] = detail["rag"] and {
+                **detail["rag"], "history": [
+                    {"rating": r["rag"], "at": r["at"].isoformat(), "by": r["by"],
+                     "rationale": reveal(r["rationale"])} for r in c.ratings]}
+            if rating is not None and c.decision is not None:
+                d = c.decision
+                detail["decision"] = {
+                    **detail["decision"], "rationale": reveal(d["rationale"]),
+                    "feedback": reveal(d["feedback"]),
+                    "signs_of_safety": reveal(d["signs_of_safety"])}
+        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-mash-contact",
+                           actor=caller.as_actor(), purpose=ctx.purpose.value,
+                           case_ref=ctx.case_ref, child_ids=c.child_ids, records=records,
+                           details={"contact": str(c.id)}, policy_version=version)
+        detail["research"]["items"] = shown
+        return detail
+
+    # The MASH's work -----------------------------------------------------------------------
+
+    def _change(self, caller: Caller, contact: UUID, capability: str,
+                change: Callable[[MashContact, datetime], list[Aggregate]],
+                details: Callable[[MashContact], dict[str, Any]]) -> dict[str, Any]:
+        """Apply one change to a contact (and what it brings with it), audited."""
+        known = self._contact(contact)
+        self.require(caller, capability, capability, known.child_ids)
+        at = self._clock()
+
+        def attempt() -> MashContact:
+            current = self._contact(contact)
+            more = change(current, at)
+            self._store.save(current, *more)
+            return current
+
+        saved = self._store.write(attempt)
+        self._audit.record(kind=AuditKind.FRONT_DOOR, action=capability,
+                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
+                           child_ids=saved.child_ids,
+                           details={"contact": str(saved.id), **details(saved)})
+        return self._summary(saved, at)
+
+    def rate(self, caller: Caller, contact: UUID, rag: str,
+             rationale: str | None) -> dict[str, Any]:
+        colour = parse_enum(Rag, rag, "rag")
+
+        def change(c: MashContact, at: datetime) -> list[Aggregate]:
+            c.rate(colour, self.timescales.rag_due(colour, c.received_at), rationale,
+                   caller.as_actor(), at)
+            return []
+
+        return self._change(caller, contact, "rate-contact", change,
+                            lambda _: {"rag": colour.value})
+
+    def acknowledge(self, caller: Caller, contact: UUID) -> dict[str, Any]:
+        def change(c: MashContact, at: datetime) -> list[Aggregate]:
+            c.acknowledge(caller.as_actor(), at)
+            return []
+
+        return self._change(caller, contact, "acknowledge-contact", change,
+                            lambda c: {"late": c.acknowledged is not None
+                                       and c.acknowledged["at"] > c.acknowledge_due})
+
+    def request_research(self, caller: Caller, contact: UUID,
+                         agencies: list[str]) -> dict[str, Any]:
+        partners = []
+        for agency_id in agencies:
+            agency = self._registry.agency(agency_id)
+            if agency["kind"] not in RESEARCH_CLASS or agency["kind"] == AgencyKind.MASH.value:
+                raise InvalidContent("agencies", "research is asked of partner agencies")
+            partners.append(agency["id"])
+
+        def change(c: MashContact, at: datetime) -> list[Aggregate]:
+            c.request_research(partners, caller.as_actor(), at)
+            return []
+
+        return self._change(caller, contact, "request-research", change,
+                            lambda _: {"agencies": sorted(set(partners))})
+
+    def add_research(self, caller: Caller, contact: UUID, content: str) -> dict[str, Any]:
+        research_id = uuid4()
+
+        def change(c: MashContact, at: datetime) -> list[Aggregate]:
+            c.add_research(research_id, caller.agency_id, caller.agency_kind, content,
+                           caller.as_actor(), at)
+            return []
+
+        summary = self._change(caller, contact, "add-research", change,
+                               lambda _: {"research": str(research_id)})
+        return {"id": str(research_id), "contact_id": summary["id"],
+                "outstanding": summary["research"]["outstanding"]}
+
+    def decide(self, caller: Caller, contact: UUID, *, level: str, outcome: str,
+               rationale: str, feedback: str, signs_of_safety: SignsOfSafety | None,
+               participants: list[str]) -> dict[str, Any]:
+        need = parse_enum(LevelOfNeed, level, "level")
+        chosen = parse_enum(Outcome, outcome, "outcome")
+        strategy = chosen is Outcome.STRATEGY_DISCUSSION
+        agencies = self.strategy_participants(caller, participants) if strategy else []
+        if participants and not strategy:
+            raise InvalidContent("participants", "only a strategy discussion has participants")
+
+        def change(c: MashContact, at: datetime) -> list[Aggregate]:
+            records = [self._store.find(need_id(i), NeedRecord) or NeedRecord(child_id=i)
+                       for i in c.child_ids]
+            ledgers = [self._store.find(ledger_id(i), SharingLedger)
+                       or SharingLedger(child_id=i) for i in c.child_ids] if strategy else []
+            enquiries = []
+            for ledger in ledgers:
+                enquiry = uuid4()
+                ledger.open_enquiry(enquiry, EnquiryKind.STRATEGY_DISCUSSION, agencies, at,
+                                    caller.as_actor())
+                enquiries.append(enquiry)
+            assessment_due = (self.timescales.working.add_working_days(
+                c.received_at, self.timescales.front_door.assessment_working_days)
+                if chosen is Outcome.ASSESSMENT else None)
+            c.decide(need, chosen, rationale, feedback, signs_of_safety, assessment_due,
+                     enquiries, records[0].level, caller.as_actor(), at)
+            changed = [r for r in records
+                       if r.set_level(need, rationale, c.id, caller.as_actor(), at)]
+            keys = [KeyIndex(key=f"enquiry:{e}", target=ledger.child_id)
+                    for e, ledger in zip(enquiries, ledgers, strict=True)]
+            return [*changed, *ledgers, *keys]
+
+        return self._change(caller, contact, "decide-contact", change,
+                            lambda c: {"level": need.value, "outcome": chosen.value,
+                                       "step": c.step})
+
+    def strategy_participants(self, caller: Caller, participants: list[str]) -> list[str]:
+        """The agencies of the strategy discussion, the caller's among them."""
+        kinds = {caller.agency_id: caller.agency_kind}
+        for agency_id in participants:
+            agency = self._registry.agency(agency_id)
+            kinds[agency["id"]] = agency["kind"]
+        return check_participants(kinds)
+
+    # Feedback to the referrer --------------------------------------------------------------
+
+    def feedback(self, caller: Caller) -> dict[str, Any]:
+        """The caller's agency's contacts and referrals, decided: what was decided and the
+        MASH's feedback, also on no further action. Newest first."""
+        self.require(caller, "read-referral-feedback", "read-referral-feedback")
+        self.work.catch_up()
+        mine = sorted((c for i, decided in list(self.work.contacts.items()) if decided
+                       if (c := self._store.find(i, MashContact)) is not None
+                       and c.referrer == caller.agency_id and c.decision is not None),
+                      key=lambda c: c.decision["at"] if c.decision else c.received_at,
+                      reverse=True)
+        records = [{"record": str(c.id), "record_type": "mash-feedback",
+                    "owner": (c.decision or {}).get("by", {}).get("agency", HUB_OWNER),
+                    "child": str(c.holder), "visibility": Visibility.FULL.value,
+                    "fields": [{"data_class": DataClass.SOCIAL_CARE.value,
+                                "relation": Relation.OWNER.value, "restriction": "none",
+                                "bases_held": [], "basis": "none",
+                                "ground": "feedback-to-referrer",
+                                "rule": "Working Together 2018: the referrer is told the "
+                                        "outcome", "visibility": Visibility.FULL.value}]}
+                   for c in mine]
+        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-referral-feedback",
+                           actor=caller.as_actor(), purpose=Purpose.REFERRAL.value,
+                           child_ids=sorted({i for c in mine for i in c.child_ids}),
+                           records=records)
+        items = []
+        for c in mine:
+            d = c.decision or {}
+            items.append({"contact_id": str(c.id), "notification_id": str(c.notification_id),
+                          "child_ids": [str(i) for i in c.child_ids],
+                          "received_at": c.received_at.isoformat(),
+                          "decided_at": d["at"].isoformat(), "level": d["level"],
+                          "outcome": d["outcome"], "feedback": reveal(d["feedback"])})
+        return {"agency": caller.agency_id, "items": items}
+
+    # Levels of need and allocation ------------------------------------------------------
+
+    def set_level(self, caller: Caller, child_id: UUID, level: str,
+                  reason: str) -> dict[str, Any]:
+        """Step a child up or down between levels of need outside a front-door decision."""
+        need = parse_enum(LevelOfNeed, level, "level")
+        self.require(caller, "change-level-of-need", "change-level-of-need", [child_id])
+        self._store.child(child_id)
+        at = self._clock()
+
+        def attempt() -> NeedRecord:
+            record = (self._store.find(need_id(child_id), NeedRecord)
+                      or NeedRecord(child_id=child_id))
+            if not record.set_level(need, reason, None, caller.as_actor(), at):
+                raise RuleViolation(f"the child's level of need is already {need.value}")
+            self._store.save(record)
+            return record
+
+        record = self._store.write(attempt)
+        last = record.changes[-1]
+        self._audit.record(kind=AuditKind.ALLOCATION, action="change-level-of-need",
+                           actor=caller.as_actor(), child_ids=[child_id],
+                           details={"level": need.value, "direction": last["direction"]})
+        return {"child_id": str(child_id), "level": need.value,
+                "previous": last["previous"], "direction": last["direction"],
+                "at": at.isoformat()}
+
+    def allocate(self, caller: Caller, child_id: UUID, user_id: UUID | None) -> dict[str, Any]:
+        """Allocate a social worker to a child (or none): they are told of each missing
+        episode from then on."""
+        self.require(caller, "allocate-worker", "allocate-worker", [child_id])
+        self._store.child(child_id)
+        worker: dict[str, str] | None = None
+        if user_id is not None:
+            member = self._registry.member(user_id)
+            if member.agency_kind != AgencyKind.MASH.value or member.role not in (
+                    "social-worker", "team-manager"):
+                raise InvalidContent("user_id", "the allocated worker is a social worker or "
+                                     "team manager of children's social care")
+            worker = {"user_id": str(member.user_id), "agency": member.agency_id,
+                      "role": member.role}
+        at = self._clock()
+
+        def attempt() -> None:
+            allocation = (self._store.find(allocation_id(child_id), Allocation)
+                          or Allocation(child_id=child_id))
+            allocation.allocate(worker, caller.as_actor(), at)
+            self._store.save(allocation)
+
+        self._store.write(attempt)
+        self._audit.record(kind=AuditKind.ALLOCATION, action="allocate-worker",
+                           actor=caller.as_actor(), child_ids=[child_id],
+                           details={"worker": worker["user_id"] if worker else None})
+        return {"child_id": str(child_id), "worker": worker, "at": at.isoformat()}
+
+    # Inter-agency disagreement ----------------------------------------------------------
+
+    def _disagreement(self, disagreement: UUID, caller: Caller) -> Disagreement:
+        found = self._store.find(disagreement, Disagreement)
+        if found is None or caller.agency_id not in (found.raised_by["agency"],
+                                                     found.with_agency):
+            raise NotFound("no such disagreement for your agency")
+        return found
+
+    def _open_disagreements(self) -> list[Disagreement]:
+        self.work.catch_up()
+        return [d for i, resolved in list(self.work.disagreements.items()) if not resolved
+                if (d := self._store.find(i, Disagreement)) is not None]
+
+    @staticmethod
+    def _disagreement_view(d: Disagreement, now: datetime) -> dict[str, Any]:
+        return {
+            "id": str(d.id), "contact_id": str(d.contact_id), "child_id": str(d.child_id),
+            "raised_by": d.raised_by, "with_agency": d.with_agency,
+            "raised_at": d.raised_at.isoformat(), "reason": reveal(d.reason),
+            "stage": d.stage["stage"], "due": d.stage["due"].isoformat(),
+            "overdue": d.overdue(now),
+            "stages": [{"stage": s["stage"], "from": s["from"].isoformat(),
+                        "due": s["due"].isoformat(), "by": s["by"],
+                        "automatic": s["automatic"], "reason": reveal(s["reason"])}
+                       for s in d.stages],
+            "resolution": None if d.resolution is None else {
+                "resolution": reveal(d.resolution["resolution"]), "by": d.resolution["by"],
+                "at": d.resolution["at"].isoformat(), "stage": d.resolution["stage"]},
+        }
+
+    def raise_disagreement(self, caller: Caller, contact: UUID, reason: str) -> dict[str, Any]:
+        """A partner (the referrer, or an agency asked for research) disagrees with the
+        decision on a contact; it starts with the workers, on the stage clock."""
+        c = self._contact(contact)
+        self.require(caller, "raise-disagreement", "raise-disagreement", c.child_ids)
+        if caller.agency_id != c.referrer and c.research_due(caller.agency_id) is None:
+            self._audit.record(kind=AuditKind.DENIAL, action="raise-disagreement",
+                               actor=caller.as_actor(), child_ids=c.child_ids,
+                               details={"contact": str(c.id), "outcome": "not a party"})
+            raise NotEntitled("only the referrer or a partner asked for research may raise "
+                              "a disagreement about this contact")
+        if c.decision is None:
+            raise RuleViolation("the contact is not decided yet")
+        at = self._clock()
+        due = self.timescales.working.add_working_hours(
+            at, self.timescales.disagreement_stage_working_hours)
+        d = Disagreement.raise_(uuid4(), c.id, c.holder, caller.as_actor(),
+                                c.decision["by"]["agency"], reason, at, due)
+        self._store.write(lambda: self._store.save(d))
+        self._audit.record(kind=AuditKind.DISAGREEMENT, action="raise-disagreement",
+                           actor=caller.as_actor(), child_ids=[c.holder],
+                           details={"disagreement": str(d.id), "contact": str(c.id)})
+        return self._disagreement_view(d, at)
+
+    def _act_on_disagreement(self, caller: Caller, disagreement: UUID, action: str,
+                             act: Callable[[Disagreement, datetime], None]) -> dict[str, Any]:
+        self.require(caller, "raise-disagreement", action)
+        known = self._disagreement(disagreement, caller)
+        at = self._clock()
+
+        def attempt() -> Disagreement:
+            current = self._disagreement(known.id, caller)
+            act(current, at)
+            self._store.save(current)
+            return current
+
+        d = self._store.write(attempt)
+        self._audit.record(kind=AuditKind.DISAGREEMENT, action=action, actor=caller.as_actor(),
+                           child_ids=[d.child_id],
+                           details={"disagreement": str(d.id), "stage": d.stage["stage"]})
+        return self._disagreement_view(d, at)
+
+    def escalate_disagreement(self, caller: Caller, disagreement: UUID,
+                              reason: str) -> dict[str, Any]:
+        hours = self.timescales.disagreement_stage_working_hours
+
+        def act(d: Disagreement, at: datetime) -> None:
+            d.escalate(self.timescales.working.add_working_hours(at, hours), at,
+                       caller.as_actor(), reason)
+
+        return self._act_on_disagreement(caller, disagreement, "escalate-disagreement", act)
+
+    def resolve_disagreement(self, caller: Caller, disagreement: UUID,
+                             resolution: str) -> dict[str, Any]:
+        return self._act_on_disagreement(
+            caller, disagreement, "resolve-disagreement",
+            lambda d, at: d.resolve(resolution, caller.as_actor(), at))
+
+    def disagreements(self, caller: Caller) -> dict[str, Any]:
+        """Unresolved disagreements the caller's agency raised or is party to."""
+        self.require(caller, "raise-disagreement", "read-disagreements")
+        now = self._clock()
+        mine = sorted((d for d in self._open_disagreements()
+                       if caller.agency_id in (d.raised_by["agency"], d.with_agency)),
+                      key=lambda d: (d.stage["due"], str(d.id)))
+        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-disagreements",
+                           actor=caller.as_actor(), purpose=Purpose.REFERRAL.value,
+                           child_ids=sorted({d.child_id for d in mine}),
+                           details={"disagreements": [str(d.id) for d in mine]})
+        return {"items": [self._disagreement_view(d, now) for d in mine]}
+
+    def escalate_overdue(self) -> int:
+        """Take every disagreement whose stage clock ran out up a stage (to the director)."""
+        now = self._clock()
+        hours = self.timescales.disagreement_stage_working_hours
+        moved = 0
+        for known in self._open_disagreements():
+            if not known.overdue(now) or known.stage["stage"] == "director":
+                continue
+
+            def attempt(ident: UUID = known.id) -> bool:
+                d = self._store.find(ident, Disagreement)
+                if d is None or not d.overdue(now) or d.stage["stage"] == "director":
+                    return False
+                d.escalate(self.timescales.working.add_working_hours(now, hours), now, None,
+                           None)
+                self._store.save(d)
+                return True
+
+            if self._store.write(attempt):
+                moved += 1
+        return moved
+
+    def watch_deadlines(self, stop: Event, every: float = 30.0) -> None:
+        while not stop.wait(every):
+            try:
+                moved = self.escalate_overdue()
+            except HubError as error:
+                log.warning("disagreement watcher: %s; trying again", error.code)
+                continue
+            if moved:
+                log.info("disagreement watcher: %d disagreements escalated a stage", moved)

@@ -1,0 +1,241 @@
+"""The missing-children team's work: episodes from police (and care providers') 'missing' and
+'found' reports, and a return home interview after every return.
+
+A report updates the child's missing record in the same atomic save as the notification
+(``on_received``), over HTTP or Kafka, and the child's allocated worker, if any, is named on
+the episode as informed (the relay tells their systems; ``alerts`` lists it for them).
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import Aggregate
+
+from domain.access import Purpose
+from domain.audit import AuditKind
+from domain.errors import InvalidContent
+from domain.front_door import Allocation, allocation_id
+from domain.missing import (
+    EpisodeEnd,
+    EpisodeType,
+    InterviewStep,
+    MissingRecord,
+    episode_start,
+    record_id,
+)
+from domain.notifications import (
+    EpisodeReport,
+    Notification,
+    NotificationSubmission,
+    NotificationType,
+)
+from domain.people import PersonRecord
+from domain.personal import reveal
+from hub.audit.trail import AuditTrail
+from hub.capabilities import parse_enum, require_capability
+from hub.errors import NotFound
+from hub.registry import Caller
+from hub.store import HubStore
+from hub.timescales import Timescales
+from hub.work_index import WorkIndex
+from policies.decision_point import CapabilityPolicy
+
+_REPORTS = {NotificationType.MISSING.value, NotificationType.FOUND.value}
+
+
+class MissingChildren:
+    def __init__(self, store: HubStore, capabilities: CapabilityPolicy, audit: AuditTrail,
+                 timescales: Timescales, work: WorkIndex,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self._store = store
+        self._capabilities = capabilities
+        self._audit = audit
+        self.timescales = timescales
+        self.work = work
+        self._clock = clock
+
+    def require(self, caller: Caller, capability: str, action: str,
+                child_ids: list[UUID] | None = None) -> None:
+        require_capability(self._capabilities, self._audit, caller, capability, action,
+                           child_ids)
+
+    # At intake ---------------------------------------------------------------------------
+
+    def on_received(self, notification: Notification, submission: NotificationSubmission,
+                    _people: list[PersonRecord]) -> list[Aggregate]:
+        """Each child's missing record, with the report applied (none for other types)."""
+        if notification.notification_type not in _REPORTS:
+            return []
+        report = submission.details.episode or EpisodeReport()  # validation fills it in
+        records: list[Aggregate] = []
+        for child_id in dict.fromkeys(notification.child_ids):
+            record = (self._store.find(record_id(child_id), MissingRecord)
+                      or MissingRecord(child_id=child_id))
+            informed = self._allocated(child_id)
+            if notification.notification_type == NotificationType.MISSING.value:
+                record.report_missing(
+                    uuid4(), EpisodeType(report.type or EpisodeType.MISSING.value),
+                    episode_start(notification.occurred_at, report.left_at, report.last_seen_at),
+                    notification.id, notification.source_agency, informed)
+            else:
+                known = [t for t in (report.left_at, report.last_seen_at) if t is not None]
+                record.report_return(
+                    uuid4(), notification.occurred_at, EpisodeEnd(report.ended or "found"),
+                    notification.id,
+                    notification.source_agency, max(known) if known else None, informed,
+                    interview_within=timedelta(hours=self.timescales.interview_hours))
+            records.append(record)
+        return records
+
+    def _allocated(self, child_id: UUID) -> dict[str, str] | None:
+        allocation = self._store.find(allocation_id(child_id), Allocation)
+        return allocation.worker if allocation is not None else None
+
+    # Views -------------------------------------------------------------------------------
+
+    def _record_of(self, episode_id: UUID) -> MissingRecord:
+        self.work.catch_up()
+        state = self.work.episodes.get(episode_id)
+        record = (self._store.find(state.record_id, MissingRecord)
+                  if state is not None else None)
+        if record is None:
+            raise NotFound("no such missing episode")
+        return record
+
+    @staticmethod
+    def _view(record: MissingRecord, episode: dict[str, Any], now: datetime) -> dict[str, Any]:
+        def when(value: datetime | None) -> str | None:
+            return value.isoformat() if value is not None else None
+
+        settled = MissingRecord.interview_settled(episode)
+        return {
+            "id": str(episode["id"]), "child_id": str(record.child_id),
+            "type": episode["type"], "start": when(episode["start"]),
+            "end": when(episode["end"]), "ended_by": episode["ended_by"],
+            "open": episode["end"] is None,
+            "hours_missing": round(((episode["end"] or now) - episode["start"])
+                                   .total_seconds() / 3600, 1),
+            "reports": [str(r) for r in episode["reports"]],
+            "reported_by": episode["reported_by"],
+            "split_from": str(episode["split_from"]) if episode["split_from"] else None,
+            "flags": episode["flags"], "priority": MissingRecord.priority(episode),
+            "informed": episode["informed"],
+            "interview": {
+                "due": when(episode["interview_due"]),
+                "settled_at": when(settled),
+                "overdue": MissingRecord.interview_overdue(episode, now),
+                "steps": [{"step": s["step"], "at": s["at"].isoformat(), "by": s["by"],
+                           "independent": s["independent"],
+                           "reason": reveal(s["reason"])}
+                          for s in episode["interview"]],
+            } if episode["interview_due"] is not None else None,
+        }
+
+    def _active(self) -> list[tuple[MissingRecord, dict[str, Any]]]:
+        self.work.catch_up()
+        found: list[tuple[MissingRecord, dict[str, Any]]] = []
+        records: dict[UUID, MissingRecord | None] = {}
+        for episode_id, state in list(self.work.episodes.items()):
+            if not state.active:
+                continue
+            if state.record_id not in records:
+                records[state.record_id] = self._store.find(state.record_id, MissingRecord)
+            record = records[state.record_id]
+            if record is not None:
+                found.append((record, record.episode(episode_id)))
+        return found
+
+    def _disclose(self, caller: Caller, action: str, shown: list[tuple[MissingRecord,
+                                                                       dict[str, Any]]]) -> None:
+        self._audit.record(kind=AuditKind.DISCLOSURE, action=action, actor=caller.as_actor(),
+                           purpose=Purpose.MISSING.value,
+                           child_ids=sorted({r.child_id for r, _ in shown}),
+                           details={"missing_episodes": [str(e["id"]) for _, e in shown]})
+
+    def queue(self, caller: Caller) -> dict[str, Any]:
+        """Children missing now (longest first), and interviews due (the oldest deadline
+        first, priority cases first among equals)."""
+        self.require(caller, "read-missing-queue", "read-missing-queue")
+        now = self._clock()
+        active = self._active()
+        missing = sorted((a for a in active if a[1]["end"] is None),
+                         key=lambda a: (a[1]["start"], str(a[1]["id"])))
+        interviews = sorted((a for a in active if a[1]["end"] is not None),
+                            key=lambda a: (a[1]["interview_due"],
+                                           not MissingRecord.priority(a[1]), str(a[1]["id"])))
+        self._disclose(caller, "read-missing-queue", missing + interviews)
+        return {"at": now.isoformat(),
+                "missing": [self._view(r, e, now) for r, e in missing],
+                "interviews": [self._view(r, e, now) for r, e in interviews]}
+
+    def breaches(self, caller: Caller) -> dict[str, Any]:
+        """Interviews past their deadline and not yet held, declined or decided against."""
+        self.require(caller, "read-missing-queue", "read-missing-breaches")
+        now = self._clock()
+        late = sorted(((r, e) for r, e in self._active()
+                       if MissingRecord.interview_overdue(e, now)),
+                      key=lambda a: (a[1]["interview_due"], str(a[1]["id"])))
+        self._disclose(caller, "read-missing-breaches", late)
+        return {"at": now.isoformat(), "interviews": [
+            {**self._view(r, e, now),
+             "overdue_hours": round((now - e["interview_due"]).total_seconds() / 3600, 1)}
+            for r, e in late]}
+
+    def episode(self, caller: Caller, episode_id: UUID) -> dict[str, Any]:
+        self.require(caller, "read-missing-queue", "read-missing-episode")
+        record = self._record_of(episode_id)
+        episode = record.episode(episode_id)
+        self._disclose(caller, "read-missing-episode", [(record, episode)])
+        return self._view(record, episode, self._clock())
+
+    def history(self, caller: Caller, child_id: UUID) -> dict[str, Any]:
+        """A child's episodes, newest first."""
+        self.require(caller, "read-missing-queue", "read-missing-history", [child_id])
+        record = self._store.find(record_id(child_id), MissingRecord)
+        episodes = list(reversed(record.episodes)) if record is not None else []
+        shown = [(record, e) for e in episodes] if record is not None else []
+        self._disclose(caller, "read-missing-history", shown)
+        now = self._clock()
+        return {"child_id": str(child_id),
+                "episodes": [self._view(r, e, now) for r, e in shown]}
+
+    def alerts(self, caller: Caller) -> dict[str, Any]:
+        """Episodes of the children allocated to the caller, newest first, while active."""
+        now = self._clock()
+        mine = sorted(((r, e) for r, e in self._active()
+                       if (e["informed"] or {}).get("user_id") == str(caller.user_id)),
+                      key=lambda a: a[1]["start"], reverse=True)
+        self._disclose(caller, "read-allocated-worker-alerts", mine)
+        return {"items": [self._view(r, e, now) for r, e in mine]}
+
+    # The return home interview --------------------------------------------------------------
+
+    def record_interview(self, caller: Caller, episode_id: UUID, step: str,
+                         at: datetime | None, independent: bool | None,
+                         reason: str | None) -> dict[str, Any]:
+        chosen = parse_enum(InterviewStep, step, "step")
+        now = self._clock()
+        when = (at or now).astimezone(UTC)
+        if when > now + timedelta(minutes=5):
+            raise InvalidContent("at", "must not be in the future")
+
+        record = self._record_of(episode_id)
+        self.require(caller, "record-return-interview", "record-return-interview",
+                     [record.child_id])
+
+        def attempt() -> MissingRecord:
+            current = self._store.find(record.id, MissingRecord) or record
+            current.record_interview(episode_id, chosen, when, caller.as_actor(),
+                                     independent, reason)
+            self._store.save(current)
+            return current
+
+        saved = self._store.write(attempt)
+        self._audit.record(kind=AuditKind.MISSING, action="record-return-interview",
+                           actor=caller.as_actor(), purpose=Purpose.MISSING.value,
+                           child_ids=[saved.child_id],
+                           details={"episode": str(episode_id), "step": chosen.value})
+        return self._view(saved, saved.episode(episode_id), now)
+
