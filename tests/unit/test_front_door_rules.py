@@ -1,0 +1,214 @@
+"""The MASH front door's rules: RAG deadlines across weekends and bank holidays, forced red,
+rating changes, decisions and levels of need, and the disagreement ladder."""
+
+from datetime import UTC, date, datetime, timedelta
+from uuid import uuid4
+
+import pytest
+
+from domain.disagreement import Disagreement, Stage
+from domain.errors import InvalidContent, RuleViolation
+from domain.front_door import (
+    Indicator,
+    LevelOfNeed,
+    MashContact,
+    NeedRecord,
+    Outcome,
+    Rag,
+    SignsOfSafety,
+    check_indicators,
+    step,
+)
+from hub.timescales import load_timescales
+
+SCALES = load_timescales()  # the packaged defaults, with England and Wales bank holidays
+WORKER = {"user_id": "u", "agency": "city-mash", "role": "social-worker"}
+WHY = "Bruising seen by the school nurse twice this month."
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@pytest.mark.parametrize(("rag", "received", "due"), [
+    # Red: 4 hours, out of hours too (red runs to completion).
+    (Rag.RED, "2026-11-20T16:00:00+00:00", "2026-11-20T20:00:00+00:00"),
+    (Rag.RED, "2026-11-21T23:00:00+00:00", "2026-11-22T03:00:00+00:00"),  # Saturday night
+    # Amber: 24 working hours (three 8-hour days), weekends not counted.
+    (Rag.AMBER, "2026-11-20T10:00:00+00:00", "2026-11-25T10:00:00+00:00"),  # Fri -> Wed
+    (Rag.AMBER, "2026-11-21T11:00:00+00:00", "2026-11-25T17:00:00+00:00"),  # Sat -> Wed close
+    # ... nor bank holidays: Christmas, Boxing Day (Monday 28 observed) and New Year's Day.
+    (Rag.AMBER, "2026-12-24T09:00:00+00:00", "2026-12-30T17:00:00+00:00"),
+    # Friday 12:00 (5 hours), Monday 31 August a bank holiday, Tuesday and Wednesday (16),
+    # 3 hours on Thursday.
+    (Rag.AMBER, "2026-08-28T12:00:00+01:00", "2026-09-03T12:00:00+01:00"),
+    # Green: 72 hours.
+    (Rag.GREEN, "2026-11-20T10:00:00+00:00", "2026-11-23T10:00:00+00:00"),
+])
+def test_rag_deadlines(rag: Rag, received: str, due: str) -> None:
+    assert SCALES.rag_due(rag, utc(received)) == utc(due)
+
+
+def test_acknowledgement_and_decision_take_one_working_day_and_assessment_45() -> None:
+    christmas_eve = utc("2026-12-24T16:00:00+00:00")  # a Thursday
+    # One working day from Thursday 16:00: Christmas Day, the weekend and Monday 28 (Boxing
+    # Day observed) do not count.
+    assert SCALES.working.add_working_days(christmas_eve, 1) == utc("2026-12-29T16:00:00+00:00")
+    # From Monday 2 November: day 39 is Christmas Eve; 29-31 December are 40-42 and, after
+    # New Year's Day, 4-6 January 43-45.
+    received = utc("2026-11-02T09:00:00+00:00")
+    assert SCALES.working.add_working_days(received, 45) == utc("2027-01-06T17:00:00+00:00")
+
+
+def contact(indicators: list[str] | None = None) -> MashContact:
+    at = utc("2026-11-23T09:00:00+00:00")
+    return MashContact(id=uuid4(), notification_id=uuid4(), kind="contact",
+                       referrer="city-school", child_ids=[uuid4()], received_at=at,
+                       acknowledge_due=at + timedelta(days=1),
+                       decision_due=at + timedelta(days=1), indicators=indicators or [],
+                       re_referral_of=[], linked_to=None)
+
+
+def test_an_immediate_referral_indicator_forces_red() -> None:
+    c = contact([Indicator.UNEXPLAINED_INJURY.value])
+    at = c.received_at
+    with pytest.raises(RuleViolation, match="the rating is red"):
+        c.rate(Rag.AMBER, at, WHY, WORKER, at)
+    c.rate(Rag.RED, at, None, WORKER, at)
+    assert c.rating is not None
+    assert c.rating["forced_by"] == [Indicator.UNEXPLAINED_INJURY.value]
+
+
+def test_a_changed_rating_needs_a_rationale() -> None:
+    c = contact()
+    at = c.received_at
+    c.rate(Rag.GREEN, at + timedelta(hours=72), None, WORKER, at)  # the first: none needed
+    with pytest.raises(InvalidContent, match="rationale"):
+        c.rate(Rag.AMBER, at, None, WORKER, at)
+    with pytest.raises(InvalidContent, match="rationale"):
+        c.rate(Rag.AMBER, at, "because", WORKER, at)  # too short to be a reason
+    c.rate(Rag.AMBER, at + timedelta(hours=24), WHY, WORKER, at)
+    with pytest.raises(RuleViolation, match="already rated amber"):
+        c.rate(Rag.AMBER, at, WHY, WORKER, at)
+    assert [r["rag"] for r in c.ratings] == ["green", "amber"]
+
+
+def test_indicators_defined_by_age_must_fit_a_child_named() -> None:
+    on = date(2026, 11, 23)
+    baby, five, six = date(2026, 3, 1), date(2021, 1, 1), date(2020, 11, 1)
+    assert check_indicators(["under-one-carer-substance-misuse"], [baby], on) == [
+        Indicator.UNDER_ONE_CARER_SUBSTANCE_MISUSE]
+    assert check_indicators(["left-home-alone-aged-5-or-under"], [five], on)
+    with pytest.raises(InvalidContent, match="under 6"):
+        check_indicators(["left-home-alone-aged-5-or-under"], [six], on)
+    with pytest.raises(InvalidContent, match="under 2"):
+        check_indicators(["under-two-unexplained-bruising"], [five], on)
+    with pytest.raises(InvalidContent, match="not a known"):
+        check_indicators(["feels-wrong"], [five], on)
+    assert check_indicators(["trafficking", "trafficking"], [six], on) == [
+        Indicator.TRAFFICKING]
+
+
+@pytest.mark.parametrize(("outcome", "level", "ok"), [
+    (Outcome.NO_FURTHER_ACTION, LevelOfNeed.UNIVERSAL, True),
+    (Outcome.NO_FURTHER_ACTION, LevelOfNeed.CHILD_IN_NEED, False),
+    (Outcome.EARLY_HELP, LevelOfNeed.EXTENSIVE, True),
+    (Outcome.EARLY_HELP, LevelOfNeed.PROTECTION, False),
+    (Outcome.ASSESSMENT, LevelOfNeed.CHILD_IN_NEED, True),
+    (Outcome.ASSESSMENT, LevelOfNeed.ADDITIONAL, False),
+])
+def test_an_outcome_answers_its_levels_of_need(outcome: Outcome, level: LevelOfNeed,
+                                               ok: bool) -> None:
+    c = contact()
+    c.rate(Rag.GREEN, c.received_at, None, WORKER, c.received_at)
+    due = c.received_at + timedelta(days=60) if outcome is Outcome.ASSESSMENT else None
+
+    def decide() -> None:
+        c.decide(level, outcome, WHY, "Thank you; we will be in touch.", None, due, [], None,
+                 WORKER, c.received_at)
+
+    if ok:
+        decide()
+        assert c.decision is not None
+    else:
+        with pytest.raises(InvalidContent, match="answers the level"):
+            decide()
+
+
+def test_a_strategy_discussion_decision_opens_its_enquiry_and_only_it_does() -> None:
+    c = contact()
+    c.rate(Rag.RED, c.received_at, None, WORKER, c.received_at)
+    with pytest.raises(RuleViolation, match="strategy discussion"):
+        c.decide(LevelOfNeed.PROTECTION, Outcome.STRATEGY_DISCUSSION, WHY, WHY, None, None, [],
+                 None, WORKER, c.received_at)
+    with pytest.raises(RuleViolation, match="strategy discussion"):
+        c.decide(LevelOfNeed.PROTECTION, Outcome.ASSESSMENT, WHY, WHY, None, None, [uuid4()],
+                 None, WORKER, c.received_at)
+
+
+def test_a_decision_needs_a_rating_and_signs_of_safety_on_a_0_to_10_scale() -> None:
+    c = contact()
+    at = c.received_at
+    with pytest.raises(RuleViolation, match="rate the contact"):
+        c.decide(LevelOfNeed.UNIVERSAL, Outcome.NO_FURTHER_ACTION, WHY, WHY, None, None, [],
+                 None, WORKER, at)
+    c.rate(Rag.GREEN, at, None, WORKER, at)
+    with pytest.raises(InvalidContent, match="scale"):
+        c.decide(LevelOfNeed.ADDITIONAL, Outcome.EARLY_HELP, WHY, WHY,
+                 SignsOfSafety("w", "ww", "n", 11), None, [], None, WORKER, at)
+    c.decide(LevelOfNeed.ADDITIONAL, Outcome.EARLY_HELP, WHY, WHY,
+             SignsOfSafety("Missed appointments", "Grandmother helps", "CAF", 6), None, [],
+             LevelOfNeed.CHILD_IN_NEED, WORKER, at)
+    assert c.step == "down"
+    with pytest.raises(RuleViolation, match="rating is final"):
+        c.rate(Rag.RED, at, WHY, WORKER, at)
+
+
+def test_levels_step_up_and_down() -> None:
+    assert step(None, LevelOfNeed.ADDITIONAL) is None
+    assert step(LevelOfNeed.ADDITIONAL, LevelOfNeed.PROTECTION) == "up"
+    assert step(LevelOfNeed.PROTECTION, LevelOfNeed.EXTENSIVE) == "down"
+    record = NeedRecord(child_id=uuid4())
+    at = utc("2026-11-23T09:00:00+00:00")
+    assert record.set_level(LevelOfNeed.CHILD_IN_NEED, WHY, None, WORKER, at)
+    assert not record.set_level(LevelOfNeed.CHILD_IN_NEED, WHY, None, WORKER, at)
+    assert record.set_level(LevelOfNeed.EXTENSIVE, WHY, None, WORKER, at)
+    assert [c["direction"] for c in record.changes] == [None, "down"]
+
+
+def test_research_is_asked_for_and_due_with_the_rating() -> None:
+    c = contact()
+    at = c.received_at
+    with pytest.raises(RuleViolation, match="rate the contact first"):
+        c.request_research(["notts-police"], WORKER, at)
+    due = at + timedelta(hours=4)
+    c.rate(Rag.RED, due, None, WORKER, at)
+    c.request_research(["notts-police", "city-health"], WORKER, at)
+    with pytest.raises(RuleViolation, match="not been asked"):
+        c.add_research(uuid4(), "city-school", "school", "Attendance 62%.", WORKER, at)
+    c.add_research(uuid4(), "notts-police", "police", "Two call-outs this year.", WORKER,
+                   due + timedelta(minutes=1))
+    assert c.research_late(c.research[0])
+    assert c.research_outstanding() == ["city-health"]
+
+
+def test_a_disagreement_climbs_the_ladder_to_the_director_and_no_further() -> None:
+    at = utc("2026-11-23T09:00:00+00:00")
+    d = Disagreement.raise_(uuid4(), uuid4(), uuid4(), WORKER, "city-mash",
+                            "The referral was declined despite a disclosure.", at,
+                            at + timedelta(hours=16))
+    assert d.stage["stage"] == Stage.WORKER.value
+    assert not d.overdue(at + timedelta(hours=16))
+    assert d.overdue(at + timedelta(hours=16, seconds=1))
+    stages = [d.escalate(at + timedelta(days=n), at, None, None) for n in range(1, 6)]
+    assert stages == [Stage.TEAM_MANAGER, Stage.SAFEGUARDING_LEAD, Stage.SERVICE_MANAGER,
+                      Stage.HEAD_OF_SERVICE, Stage.DIRECTOR]
+    assert all(s["automatic"] for s in d.stages[1:])
+    with pytest.raises(RuleViolation, match="director"):
+        d.escalate(at, at, None, None)
+    with pytest.raises(InvalidContent, match="reason"):
+        Disagreement.raise_(uuid4(), uuid4(), uuid4(), WORKER, "x", "no", at, at)
+    d.resolve("Agreed an assessment after the director's review.", WORKER, at)
+    assert not d.overdue(at + timedelta(days=100))
+    with pytest.raises(RuleViolation, match="resolved"):
+        d.escalate(at, at, WORKER, "Still disagree with the outcome.")
