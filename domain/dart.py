@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent, RuleViolation
 from domain.notifications import SubjectRole
+from domain.personal import Personal
 
 DASH_QUESTIONS = 24
 MEDIUM_FROM = 10
@@ -120,11 +121,15 @@ class DartCase(Aggregate):
         received_at: datetime
         triage_due: datetime
         encompass: list[dict[str, Any]]
+        holder: UUID
 
     @event(Opened)
     def __init__(self, id: UUID, notification_id: UUID, child_ids: list[UUID],
                  victim_ids: list[UUID], occurred_at: datetime, received_at: datetime,
-                 triage_due: datetime, encompass: list[dict[str, Any]]) -> None:
+                 triage_due: datetime, encompass: list[dict[str, Any]], holder: UUID) -> None:
+        # The person whose key holds the triage's free text (erasing them erases it): the
+        # first child, else the adult victim, else the pregnant woman.
+        self.holder = holder
         self.notification_id = notification_id
         self.child_ids = list(child_ids)
         self.victim_ids = list(victim_ids)
@@ -141,17 +146,17 @@ class DartCase(Aggregate):
         yes_count: int
         dash_level: str
         level: str
-        judgement_reason: str | None
+        judgement_reason: Personal | None
         actions: list[str]
         threshold_met: bool
-        rationale: str
+        rationale: Personal
         marac_referral: UUID | None
         mash_referral: UUID | None
 
     @event(Triaged)
     def _record_triage(self, by: dict[str, str], at: datetime, yes_count: int,
-                       dash_level: str, level: str, judgement_reason: str | None,
-                       actions: list[str], threshold_met: bool, rationale: str,
+                       dash_level: str, level: str, judgement_reason: Personal | None,
+                       actions: list[str], threshold_met: bool, rationale: Personal,
                        marac_referral: UUID | None, mash_referral: UUID | None) -> None:
         self.triage = {"by": by, "at": at, "yes_count": yes_count, "dash_level": dash_level,
                        "level": level, "judgement_reason": judgement_reason,
@@ -176,8 +181,10 @@ class DartCase(Aggregate):
             raise InvalidContent("actions", "a triage that meets the social care threshold "
                                  "refers to the MASH (mash-referral), and only then")
         self._record_triage(by, at, grading.yes_count, grading.dash.value, grading.level.value,
-                            grading.judgement_reason, [a.value for a in actions],
-                            threshold_met, rationale, marac_referral, mash_referral)
+                            (Personal(self.holder, "judgement_reason", grading.judgement_reason)
+                             if grading.judgement_reason else None), [a.value for a in actions],
+                            threshold_met, Personal(self.holder, "triage_rationale", rationale),
+                            marac_referral, mash_referral)
 
     def triage_overdue(self, now: datetime) -> bool:
         return self.triage is None and now > self.triage_due

@@ -96,13 +96,14 @@ class DomesticAbuse:
             outcomes.append(outcome)
         victims = [s["person_id"] for s in notification.subjects
                    if s["role"] == SubjectRole.ADULT_VICTIM.value]
+        pregnant = [s["person_id"] for s in notification.subjects if s.get("pregnant")]
         case = DartCase(
             id=case_id(notification.id), notification_id=notification.id,
             child_ids=notification.child_ids, victim_ids=list(dict.fromkeys(victims)),
             occurred_at=notification.occurred_at, received_at=received,
             triage_due=self.timescales.working.add_working_hours(
                 received, self.timescales.triage_working_hours),
-            encompass=outcomes)
+            encompass=outcomes, holder=[*notification.child_ids, *victims, *pregnant][0])
         return [case, *notices]
 
     def _notice(self, notification: Notification, submission: NotificationSubmission,
@@ -184,9 +185,9 @@ class DomesticAbuse:
                            "notice_id": str(o["notice_id"]) if o["notice_id"] else None,
                            "not_issued": o["reason"]} for o in case.encompass],
             "triage": None if triage is None else {
-                **{k: triage[k] for k in ("by", "yes_count", "dash_level", "level",
-                                          "judgement_reason", "actions", "threshold_met",
-                                          "rationale")},
+                **{k: reveal(triage[k]) for k in ("by", "yes_count", "dash_level", "level",
+                                                  "judgement_reason", "actions",
+                                                  "threshold_met", "rationale")},
                 "at": triage["at"].isoformat(),
                 "marac_referral": (str(triage["marac_referral"])
                                    if triage["marac_referral"] else None),

@@ -11,16 +11,20 @@ import pytest
 
 from domain.access import Purpose
 from domain.errors import InvalidContent, RuleViolation
+from domain.front_door import contact_id
 from domain.people import PersonRecord
 from hub.audit.verify import verify_log
 from hub.bootstrap import Hub, bootstrap
 from hub.disclosure import ReadContext
+from hub.domestic_abuse import case_id
 from hub.settings import Settings
 from tests.support import child, notification, seed, submit
 
 ERASED = {"given": "Zelphine", "family": "Quorndon", "dob": "2013-07-19", "nhs": "4857773457",
           "postcode": "NG9 9ZZ", "summary": "Zelphine said the shouting frightened her",
-          "location": "Flat 4 Quorndon Court"}
+          "location": "Flat 4 Quorndon Court",
+          "triage": "Zelphine hid in the wardrobe; DART rates this a safety concern",
+          "research": "Quorndon household known to police for two call-outs"}
 KEPT = {"given": "Marigold", "family": "Ashbury", "summary": "Marigold attends every day"}
 
 
@@ -58,7 +62,22 @@ def test_an_erased_child_is_unreadable_and_everything_else_still_works(
         "K-1", "health_concern", subjects=[child(KEPT["given"], KEPT["family"], "2014-01-01")],
         summary=KEPT["summary"]))
     mash = ReadContext(hub.registry.authenticate(tokens["city-mash"]), Purpose.TRIAGE, None)
-    before = hub.disclosure.chronology(mash, erased.child_ids[0])["items"][0]
+    # The DART's triage and a partner's MASH research are free text held for the child too.
+    hub.domestic_abuse.triage(
+        hub.registry.authenticate(tokens["city-dart"]), case_id(erased.id), yes_count=3,
+        answers=None, level=None, judgement_reason=None, actions=["safety-planning"],
+        threshold_met=False, rationale=ERASED["triage"])
+    concern = submit(hub, "riverside-primary", notification(
+        "E-2", "school_concern", subjects=[child(ERASED["given"], ERASED["family"],
+                                                 ERASED["dob"], nhs_number=ERASED["nhs"])],
+        summary="Tired in class"))
+    contact = contact_id(concern.id)
+    hub.front_door.rate(mash.caller, contact, "green", None)
+    hub.front_door.request_research(mash.caller, contact, ["notts-police"])
+    hub.front_door.add_research(hub.registry.authenticate(tokens["notts-police"]), contact,
+                                ERASED["research"])
+    [before] = [i for i in hub.disclosure.chronology(mash, erased.child_ids[0])["items"]
+                if i["id"] == str(erased.id)]
     assert before["details"]["summary"] == ERASED["summary"]
 
     with pytest.raises(InvalidContent):
@@ -68,7 +87,12 @@ def test_an_erased_child_is_unreadable_and_everything_else_still_works(
     with pytest.raises(RuleViolation):
         hub.erasure.erase({"cli_user": "ig"}, erased.child_ids[0], "Asked twice by mistake")
 
-    after = hub.disclosure.chronology(mash, erased.child_ids[0])["items"][0]
+    [after] = [i for i in hub.disclosure.chronology(mash, erased.child_ids[0])["items"]
+               if i["id"] == str(erased.id)]
+    dart = hub.registry.authenticate(tokens["city-dart"])
+    assert hub.domestic_abuse.case(dart, case_id(erased.id))["triage"]["rationale"] is None
+    [research] = hub.front_door.contact(mash, contact)["research"]["items"]
+    assert research["content"] is None
     assert (after["type"], after["agency"], after["occurred_at"]) == \
         (before["type"], before["agency"], before["occurred_at"])
     assert after["details"]["summary"] is None
