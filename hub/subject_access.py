@@ -9,12 +9,16 @@ from typing import Any
 from uuid import UUID
 
 from domain.audit import AuditKind
+from domain.dart import DartCase
+from domain.front_door import MashContact, NeedRecord, contact_id, need_id
 from domain.lawful_basis import SharingLedger, ledger_id
+from domain.missing import MissingRecord, record_id
 from domain.notifications import Notification
 from domain.personal import reveal, reveal_fields
 from domain.subject_access import Exemption, SubjectAccessFile, default_redactions
 from hub.audit.history import disclosures
 from hub.audit.trail import AuditTrail
+from hub.domestic_abuse import case_id
 from hub.errors import NotFound
 from hub.store import HubStore
 
@@ -59,10 +63,20 @@ class SubjectAccess:
         notifications = [n for link in child.notifications
                          if (n := self._store.find(link["notification_id"], Notification))]
 
+        contacts = [c for n in notifications
+                    if (c := self._store.find(contact_id(n.id), MashContact)) is not None]
+
         def attempt() -> SubjectAccessFile:
             sar = self._file(child_id)
             sar.receive(requested_by, now.date(), actor)
             self._automatic_redactions(sar, child_id, notifications)
+            for c in contacts:  # partners' research: their information, theirs to clear
+                for i, item in enumerate(c.research):
+                    path = f"research[{i}].content"
+                    if sar.redaction(str(c.id), path) is None:
+                        sar.redact(str(c.id), path, Exemption.THIRD_PARTY,
+                                   f"{item['agency']}'s research: ask it before release",
+                                   True, {"hub": "default rule"})
             self._store.save(sar)
             return sar
 
@@ -77,6 +91,7 @@ class SubjectAccess:
             "identity": {**reveal_fields(child.identity), "erased": child.erased},
             "records": [self._record(sar, n) for n in notifications],
             "lawful_bases": self._bases(child_id),
+            "work": self._work(sar, child_id, notifications, contacts),
             "disclosures": list(disclosures(self._audit, child_id=child_id)),
         }
         out.mkdir(parents=True, exist_ok=False)
@@ -115,6 +130,41 @@ class SubjectAccess:
         return shown("*", {"id": record, "type": n.notification_type, "agency": n.source_agency,
                            "occurred_at": n.occurred_at.isoformat(), "subjects": subjects,
                            "details": details})
+
+    def _work(self, sar: SubjectAccessFile, child_id: UUID, notifications: list[Notification],
+              contacts: list[MashContact]) -> dict[str, Any]:
+        """What agencies did about the child: DART triage, front-door contacts, levels of
+        need, missing episodes and return interviews."""
+        def when(value: datetime | None) -> str | None:
+            return value.isoformat() if value is not None else None
+
+        cases = [c for n in notifications
+                 if (c := self._store.find(case_id(n.id), DartCase)) is not None]
+        missing = self._store.find(record_id(child_id), MissingRecord)
+        need = self._store.find(need_id(child_id), NeedRecord)
+        return {
+            "dart_triage": [{"case_id": str(c.id), "incident_id": str(c.notification_id),
+                             "triage": reveal(c.triage) if c.triage else None} for c in cases],
+            "front_door": [{
+                "contact_id": str(c.id), "kind": c.kind, "referrer": c.referrer,
+                "received_at": c.received_at.isoformat(),
+                "ratings": [{"rag": r["rag"], "at": r["at"].isoformat(),
+                             "rationale": reveal(r["rationale"])} for r in c.ratings],
+                "research": [{"agency": r["agency"], "at": r["at"].isoformat(),
+                              "content": (REDACTED if sar.redaction(
+                                  str(c.id), f"research[{i}].content") else
+                                  reveal(r["content"]))} for i, r in enumerate(c.research)],
+                "decision": reveal(c.decision)} for c in contacts],
+            "levels_of_need": [{**reveal_fields(change), "at": change["at"].isoformat()}
+                               for change in (need.changes if need else [])],
+            "missing_episodes": [{
+                "type": e["type"], "start": when(e["start"]), "end": when(e["end"]),
+                "ended_by": e["ended_by"], "rules": [f["rule"] for f in e["flags"]],
+                "interview_due": when(e["interview_due"]),
+                "interview": [{"step": i["step"], "at": i["at"].isoformat(),
+                               "reason": reveal(i["reason"])} for i in e["interview"]]}
+                for e in (missing.episodes if missing else [])],
+        }
 
     def _bases(self, child_id: UUID) -> dict[str, Any]:
         ledger = self._store.find(ledger_id(child_id), SharingLedger)

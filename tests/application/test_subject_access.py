@@ -69,3 +69,41 @@ def test_the_pack_with_default_and_reviewed_redactions(hub: Hub, tmp_path: Path)
     assert all(r["reason"] for r in redactions)
     assert [e.action for e in hub.audit.entries() if e.kind == "subject-access"] == [
         "record-redaction", "assemble-subject-access"]
+
+
+def test_the_pack_holds_what_agencies_did_partners_research_withheld(
+        hub: Hub, tmp_path: Path) -> None:
+    from domain.front_door import contact_id
+
+    tokens = seed(hub)
+    callers = {name: hub.registry.authenticate(token) for name, token in tokens.items()}
+    amy = child(postcode="NG5 1AB")
+    concern = submit(hub, "riverside-primary", notification(
+        "S-1", "school_concern", subjects=[amy], occurred_at="2026-01-30T09:00:00Z",
+        summary="Amy arrived hungry again"))
+    contact = contact_id(concern.id)
+    hub.front_door.rate(callers["city-mash"], contact, "amber", None)
+    hub.front_door.request_research(callers["city-mash"], contact, ["notts-police"])
+    hub.front_door.add_research(callers["notts-police"], contact,
+                                "Police attended the address for a neighbour dispute")
+    submit(hub, "notts-police", notification(
+        "M-1", "missing", subjects=[amy], occurred_at="2026-01-30T20:00:00Z",
+        summary="Not home by curfew"))
+    submit(hub, "notts-police", notification(
+        "F-1", "found", subjects=[amy], occurred_at="2026-01-31T02:00:00Z",
+        summary="Found at a friend's house"))
+
+    hub.subject_access.assemble({"cli_user": "dpo"}, concern.child_ids[0], tmp_path / "pack")
+    pack = json.loads((tmp_path / "pack" / "subject-access.json").read_text())
+    [door] = pack["work"]["front_door"]
+    assert door["ratings"][0]["rag"] == "amber"
+    assert door["research"] == [{"agency": "notts-police", "at": TODAY.isoformat(),
+                                 "content": "[redacted]"}]
+    [episode] = pack["work"]["missing_episodes"]
+    assert (episode["start"], episode["end"]) == ("2026-01-30T20:00:00+00:00",
+                                                  "2026-01-31T02:00:00+00:00")
+    assert episode["interview_due"] == "2026-02-03T02:00:00+00:00"
+    redactions = json.loads((tmp_path / "pack" / "redactions.json").read_text())
+    assert ("research[0].content", "third-party", True) in {
+        (r["path"], r["exemption"], r["automatic"]) for r in redactions}
+    assert "neighbour dispute" not in (tmp_path / "pack" / "subject-access.json").read_text()
