@@ -189,6 +189,7 @@ class MashContact(Aggregate):
         self.research: list[dict[str, Any]] = []
         self.acknowledged: dict[str, Any] | None = None
         self.decision: dict[str, Any] | None = None
+        self.assessment: dict[str, Any] | None = None
 
     @property
     def holder(self) -> UUID:
@@ -362,6 +363,34 @@ class MashContact(Aggregate):
                      Personal(self.holder, "feedback", told), sos, assessment_due, enquiry_ids,
                      previous_level.value if previous_level else None, by, at)
 
+    class AssessmentCompleted(Aggregate.Event):
+        class_version = 1
+        summary: Personal
+        by: dict[str, str]
+        at: datetime
+
+    @event(AssessmentCompleted)
+    def _complete_assessment(self, summary: Personal, by: dict[str, str],
+                             at: datetime) -> None:
+        self.assessment = {"summary": summary, "by": by, "at": at}
+
+    def complete_assessment(self, summary: str, by: dict[str, str], at: datetime) -> None:
+        """The children's assessment the decision called for is complete."""
+        if self.decision is None or self.decision["assessment_due"] is None:
+            raise RuleViolation("this contact's decision called for no assessment")
+        if self.assessment is not None:
+            raise RuleViolation("the assessment is already complete")
+        what = str(text(summary, "summary", required=True, least=10))
+        self._complete_assessment(Personal(self.holder, "assessment_summary", what), by, at)
+
+    @property
+    def assessment_outstanding(self) -> datetime | None:
+        """When the assessment is due, while it is not complete."""
+        if self.decision is None or self.assessment is not None:
+            return None
+        due: datetime | None = self.decision["assessment_due"]
+        return due
+
     @property
     def step(self) -> str | None:
         if self.decision is None:
@@ -381,6 +410,8 @@ class MashContact(Aggregate):
             running["decide"] = self.decision_due
             if self.rating is not None:
                 running["rag"] = self.rating["due"]
+        elif (due := self.assessment_outstanding) is not None:
+            running["assessment"] = due
         return running
 
     def missed(self) -> dict[str, datetime]:
@@ -395,6 +426,9 @@ class MashContact(Aggregate):
             rating = self.ratings[-1]
             if at > rating["due"]:
                 missed["rag"] = rating["due"]
+        if self.assessment is not None and self.decision is not None \
+                and self.assessment["at"] > self.decision["assessment_due"]:
+            missed["assessment"] = self.decision["assessment_due"]
         return missed
 
 

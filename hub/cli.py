@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,6 +122,13 @@ def _parser() -> argparse.ArgumentParser:
     publish.add_argument("--reason", required=True)
     policy_cmd.add_parser("history", help="every version, when, by whom and why")
 
+    simulate = commands.add_parser(
+        "simulate", help="play a synthetic area's workload through the hub (a fresh store)")
+    simulate.add_argument("--profile", default="nottingham",
+                          help="a packaged profile name, or a profile file (TOML)")
+    simulate.add_argument("--days", type=_positive_days, required=True)
+    simulate.add_argument("--seed", type=int, default=1)
+
     keys = commands.add_parser("keys", help="manage the keys in HUB_HOME")
     keys_cmd = keys.add_subparsers(dest="action", required=True, parser_class=_Parser)
     keys_cmd.add_parser("init", help="create any missing keys (for production set-up)")
@@ -129,6 +137,61 @@ def _parser() -> argparse.ArgumentParser:
     keys_cmd.add_parser("rotate-master", help="replace the master key and rewrap every data "
                                               "key under it, while the hub keeps serving")
     return parser
+
+
+def _positive_days(raw: str) -> int:
+    try:
+        days = int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a whole number of days") from None
+    if not 1 <= days <= 3660:
+        raise argparse.ArgumentTypeError("must be from 1 to 3660 days")
+    return days
+
+
+def _simulate(settings: Settings, args: argparse.Namespace) -> int:
+    """Play the profile's workload on a simulated clock, into a store holding no
+    notifications yet (never a production store)."""
+    from eventsourcing.utils import get_topic
+
+    from domain.notifications import Notification
+    from domain.timescales import LOCAL
+    from hub.bootstrap import bootstrap
+    from hub.simulate import SimulatedClock, Simulation, Tally, load_profile
+
+    if settings.is_production:
+        raise UsageError("hub simulate: refused in production (synthetic data only goes into "
+                         "a store of its own)")
+    profile = load_profile(args.profile)
+    clock = SimulatedClock(datetime.combine(profile.start, datetime.min.time(), LOCAL)
+                           .astimezone(UTC))
+    hub = bootstrap(settings, clock)
+    try:
+        received = get_topic(Notification.Received)
+        if hub.store.recorder.select_notifications(start=1, limit=1, topics=[received]):
+            raise UsageError("hub simulate: the store already holds notifications; simulate "
+                             "into a fresh store (HUB_STORE_URL, HUB_HOME)")
+        started = time.monotonic()
+
+        def progress(day: int, days: int, tally: Tally) -> None:
+            done = int(30 * day / days)
+            notifications = sum(v for k, v in tally.counts.items()
+                                if k.startswith("notification:"))
+            print(f"\rhub simulate: [{'#' * done}{'.' * (30 - done)}] day {day}/{days}, "
+                  f"{notifications:,} notifications", end="", file=sys.stderr, flush=True)
+
+        simulation = Simulation(hub, clock, profile, args.seed, progress)
+        tally = simulation.run(args.days)
+        print(file=sys.stderr)
+        elapsed = time.monotonic() - started
+        events = hub.store.recorder.max_notification_id() or 0
+        print(f"simulated {args.days} days of {profile.name} (seed {args.seed}) in "
+              f"{elapsed:.1f} s: {events:,} events stored, {events / elapsed:,.0f} a second")
+        for key, value in sorted(tally.counts.items()):
+            print(f"  {key:40} {value:>8,}")
+    finally:
+        hub.close()
+    return 0
 
 
 def _uuid(raw: str) -> UUID:
@@ -319,6 +382,8 @@ def run(argv: Sequence[str]) -> int:
                    KeyFiles(settings.home, may_generate=True).create(n)]
         print(f"created: {', '.join(created) or 'nothing, all keys exist'}")
         return 0
+    if args.command == "simulate":
+        return _simulate(settings, args)
     if args.command == "audit" and args.action == "verify" and args.export:
         from hub.audit import operations
 

@@ -155,17 +155,22 @@ class FrontDoor:
                 "level": c.decision["level"], "outcome": c.decision["outcome"],
                 "at": c.decision["at"].isoformat(), "by": c.decision["by"],
                 "step": c.step, "assessment_due": _iso(c.decision["assessment_due"]),
-                "enquiry_ids": [str(e) for e in c.decision["enquiry_ids"]]},
+                "enquiry_ids": [str(e) for e in c.decision["enquiry_ids"]],
+                "assessment_completed_at": (c.assessment["at"].isoformat()
+                                            if c.assessment else None)},
         }
 
     def _earliest(self, c: MashContact) -> datetime:
         running = c.deadlines()
         return min(running.values()) if running else c.received_at
 
-    def _undecided(self) -> list[MashContact]:
+    def _in_state(self, *states: str) -> list[MashContact]:
         self.work.catch_up()
-        return [c for i, decided in list(self.work.contacts.items()) if not decided
+        return [c for i, state in list(self.work.contacts.items()) if state in states
                 if (c := self._store.find(i, MashContact)) is not None]
+
+    def _undecided(self) -> list[MashContact]:
+        return self._in_state("open")
 
     def queue(self, caller: Caller) -> dict[str, Any]:
         """Contacts not yet decided, the oldest running deadline first."""
@@ -184,7 +189,7 @@ class FrontDoor:
         self.require(caller, "read-mash-queue", "read-mash-breaches")
         now = self._clock()
         items: list[dict[str, Any]] = []
-        for c in self._undecided():
+        for c in self._in_state("open", "assessing"):
             for name, due in c.deadlines().items():
                 if now > due:
                     items.append({"contact_id": str(c.id), "clock": name,
@@ -388,6 +393,16 @@ class FrontDoor:
             kinds[agency["id"]] = agency["kind"]
         return check_participants(kinds)
 
+    def complete_assessment(self, caller: Caller, contact: UUID,
+                            summary: str) -> dict[str, Any]:
+        """Record the children's assessment complete (clocked against 45 working days)."""
+        def change(c: MashContact, at: datetime) -> list[Aggregate]:
+            c.complete_assessment(summary, caller.as_actor(), at)
+            return []
+
+        return self._change(caller, contact, "complete-assessment", change,
+                            lambda c: {"late": "assessment" in c.missed()})
+
     # Feedback to the referrer --------------------------------------------------------------
 
     def feedback(self, caller: Caller) -> dict[str, Any]:
@@ -395,9 +410,8 @@ class FrontDoor:
         MASH's feedback, also on no further action. Newest first."""
         self.require(caller, "read-referral-feedback", "read-referral-feedback")
         self.work.catch_up()
-        mine = sorted((c for i, decided in list(self.work.contacts.items()) if decided
-                       if (c := self._store.find(i, MashContact)) is not None
-                       and c.referrer == caller.agency_id and c.decision is not None),
+        mine = sorted((c for c in self._in_state("assessing", "done")
+                       if c.referrer == caller.agency_id and c.decision is not None),
                       key=lambda c: c.decision["at"] if c.decision else c.received_at,
                       reverse=True)
         records = [{"record": str(c.id), "record_type": "mash-feedback",

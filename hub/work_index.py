@@ -25,6 +25,7 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              EncompassNotice.Acknowledged, EncompassNotice.Escalated, MaracReferral.Made,
              MissingRecord.EpisodeStarted, MissingRecord.EpisodeEnded,
              MissingRecord.InterviewRecorded, MashContact.Opened, MashContact.Decided,
+             MashContact.AssessmentCompleted,
              Disagreement.Raised, Disagreement.Resolved)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
@@ -67,7 +68,7 @@ class WorkIndex:
     notices: dict[UUID, NoticeState] = field(default_factory=dict)
     referrals: list[UUID] = field(default_factory=list)
     episodes: dict[UUID, EpisodeState] = field(default_factory=dict)
-    contacts: dict[UUID, bool] = field(default_factory=dict)  # id -> decided
+    contacts: dict[UUID, str] = field(default_factory=dict)  # id -> open, assessing, done
     disagreements: dict[UUID, bool] = field(default_factory=dict)  # id -> resolved
     position: int = 0
     _lock: Lock = field(default_factory=Lock)
@@ -110,9 +111,11 @@ class WorkIndex:
             if InterviewStep(e.step).settles:
                 self.episodes[e.episode_id].settled = True
         elif isinstance(e, MashContact.Opened):
-            self.contacts[e.originator_id] = False
+            self.contacts[e.originator_id] = "open"
         elif isinstance(e, MashContact.Decided):
-            self.contacts[e.originator_id] = True
+            self.contacts[e.originator_id] = "assessing" if e.assessment_due else "done"
+        elif isinstance(e, MashContact.AssessmentCompleted):
+            self.contacts[e.originator_id] = "done"
         elif isinstance(e, Disagreement.Raised):
             self.disagreements[e.originator_id] = False
         elif isinstance(e, Disagreement.Resolved):

@@ -118,6 +118,17 @@ def decide(contact_id: UUID, body: DecisionIn, caller: CurrentUser,
                                  signs_of_safety=signs, participants=body.participants)
 
 
+class AssessmentIn(_In):
+    summary: str = Field(max_length=4000)
+
+
+@router.post("/v1/mash/contacts/{contact_id}/assessment")
+def complete_assessment(contact_id: UUID, body: AssessmentIn, caller: CurrentUser,
+                        hub: HubDep) -> dict[str, Any]:
+    """The children's assessment is complete (due within 45 working days of arrival)."""
+    return hub.front_door.complete_assessment(caller, contact_id, body.summary)
+
+
 @router.get("/v1/mash/feedback")
 def feedback(ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """What was decided on the caller's agency's contacts and referrals, newest first."""
