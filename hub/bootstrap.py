@@ -26,6 +26,7 @@ from hub.disclosure import Disclosure
 from hub.domestic_abuse import DomesticAbuse
 from hub.erasure import Erasure
 from hub.front_door import FrontDoor
+from hub.indicators import Indicators
 from hub.intake import LinkHasher, NotificationIntake
 from hub.missing import MissingChildren
 from hub.personal_data import PersonalCipher
@@ -70,6 +71,7 @@ class Hub:
     domestic_abuse: DomesticAbuse
     missing: MissingChildren
     front_door: FrontDoor
+    indicators: Indicators
 
     def close(self) -> None:
         self.store.close()
@@ -133,6 +135,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         domestic_abuse=domestic_abuse,
         missing=missing,
         front_door=front_door,
+        indicators=Indicators(store, None if settings.store_url == "memory://"
+                              else settings.home / "projections"),
     )
 
 

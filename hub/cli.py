@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
@@ -129,6 +129,16 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--days", type=_positive_days, required=True)
     simulate.add_argument("--seed", type=int, default=1)
 
+    report = commands.add_parser(
+        "report", help="safeguarding indicators from the event store: text, JSON, charts")
+    report.add_argument("--from", dest="first", type=_day, help="first day (YYYY-MM-DD)")
+    report.add_argument("--to", dest="last", type=_day, help="last day (YYYY-MM-DD)")
+    report.add_argument("--out", type=Path, help="write JSON, text, PNG charts, index.html")
+    report.add_argument("--children", type=int, help="children in the area "
+                        "(default HUB_CHILD_POPULATION)")
+    report.add_argument("--rebuild", action="store_true",
+                        help="rebuild the projection from the first event, and time it")
+
     keys = commands.add_parser("keys", help="manage the keys in HUB_HOME")
     keys_cmd = keys.add_subparsers(dest="action", required=True, parser_class=_Parser)
     keys_cmd.add_parser("init", help="create any missing keys (for production set-up)")
@@ -191,6 +201,40 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
             print(f"  {key:40} {value:>8,}")
     finally:
         hub.close()
+    return 0
+
+
+def _day(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError("must be a date, YYYY-MM-DD") from None
+
+
+def _report(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
+    from hub.report import render_text, write_report
+
+    if args.first and args.last and args.first > args.last:
+        raise UsageError("hub report: --from must not be after --to")
+    children = args.children if args.children is not None else settings.child_population
+    if children is not None and children < 1:
+        raise UsageError("hub report: --children must be above 0")
+
+    def progress(events: int) -> None:
+        print(f"\rhub report: {events:,} events read", end="", file=sys.stderr, flush=True)
+
+    if args.rebuild:
+        speed = hub.indicators.rebuild(progress)
+        print(file=sys.stderr)
+        print(f"projection rebuilt: {speed['events']:,} events in {speed['seconds']} s, "
+              f"{speed['events_per_second']:,} a second", file=sys.stderr)
+    elif hub.indicators.catch_up(progress=progress):
+        print(file=sys.stderr)
+    result = hub.indicators.report(args.first, args.last, children)
+    print(render_text(result), end="")
+    if args.out:
+        written = write_report(result, args.out)
+        print(f"written to {args.out}: " + ", ".join(p.name for p in written), file=sys.stderr)
     return 0
 
 
@@ -455,6 +499,8 @@ def run(argv: Sequence[str]) -> int:
                   "destroyed; the audit trail still verifies")
         elif args.command == "policy":
             return _policy(hub, args)
+        elif args.command == "report":
+            return _report(hub, settings, args)
         elif args.command == "demo":
             from hub.demo import seed_demo
 

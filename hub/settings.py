@@ -113,6 +113,8 @@ class Settings:
     retention_file: Path | None = None
     # Local calendars and timescales (TOML like policies/timescales.toml).
     timescales_file: Path | None = None
+    # Children living in the area: the denominator of the "per 10,000 children" indicators.
+    child_population: int | None = None
 
     def kafka_client(self) -> dict[str, object]:
         """Everything a kafka-python client needs to reach the brokers."""
@@ -146,4 +148,17 @@ class Settings:
             else None,
             timescales_file=(Path(env["HUB_TIMESCALES_FILE"]) if env.get("HUB_TIMESCALES_FILE")
                              else None),
+            child_population=_population(env.get("HUB_CHILD_POPULATION")),
         )
+
+
+def _population(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    try:
+        population = int(raw)
+    except ValueError:
+        population = 0
+    if population < 1:
+        raise SettingsError("HUB_CHILD_POPULATION must be a whole number of children, above 0")
+    return population

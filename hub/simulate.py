@@ -370,8 +370,11 @@ class Simulation:
             self.at(self._moment(day, (7, 31)), partial(self._incident, day))
         for _ in range(self._poisson(self.profile.missing["episodes"] * per_day)):
             self.at(self._moment(day, (12, 30)), partial(self._missing, day))
-        contacts = (self.profile.front_door["referrals_per_10000"] * self.profile.children
-                    / 10_000 * per_day)
+        # The profile's rate counts every contact and referral, the DART's onward referrals
+        # among them; those come from triage, so the rest arrive directly.
+        total = self.profile.front_door["referrals_per_10000"] * self.profile.children / 10_000
+        from_dart = self.profile.da["incidents"] * self.profile.da["threshold"]
+        contacts = max(0.0, total - from_dart) * per_day
         for _ in range(self._poisson(contacts)):
             self.at(self._moment(day, (8, 19)), partial(self._contact, day))
         for _ in range(self._poisson(self.profile.sharing["break_glass"] * per_day)):
@@ -439,7 +442,6 @@ class Simulation:
         if self.rng.random() < self.profile.da["acknowledged"]:
             when = max(notice.issued_at + timedelta(minutes=5),
                        due - timedelta(minutes=self.rng.uniform(5, 90)))
-            self.tally.add("encompass:acknowledged_in_time")
         else:
             when = due + timedelta(hours=self.rng.uniform(0.5, 30))
         reader = self.schools[notice.recipient_agency]
@@ -449,6 +451,7 @@ class Simulation:
         self.hub.domestic_abuse.inbox(ReadContext(reader, _purpose("encompass"), None), None,
                                       unacknowledged_only=True)
         self.hub.domestic_abuse.acknowledge(reader, notice_id)
+        self.tally.add("encompass:acknowledged")
 
     def _triage(self, case: UUID) -> None:
         threshold = self.rng.random() < self.profile.da["threshold"]
@@ -495,13 +498,13 @@ class Simulation:
         within = self.rng.random() < p["home_within_24_hours"]
         hours = self.rng.uniform(1, 23.5) if within else self.rng.uniform(24.5, 120)
         back = max(start + timedelta(hours=hours), now + timedelta(minutes=30))
-        self.tally.add("missing:home_within_24_hours" if within else "missing:longer")
         self.at(back + timedelta(minutes=self.rng.uniform(5, 60)),
                 lambda: self._found(child, back))
 
     def _found(self, child: Child, back: datetime) -> None:
         self._submit("police", _report(self._ref("FND"), "found", back, child,
                                        {"ended": self.rng.choice(["found", "returned"])}))
+        self.tally.add("missing:returned")
         self._missing_now.discard(child.nhs)
         history = self.hub.missing.history(self.callers["missing-team/missing-worker"],
                                            self._child_id(child))
@@ -514,11 +517,13 @@ class Simulation:
         worker = self.callers["missing-team/missing-worker"]
         record = self.hub.missing.record_interview
         self.at(offer, lambda: record(worker, episode, "offered", None, None, None))
-        if self.rng.random() < p["declined"]:
-            self.at(settle, lambda: record(worker, episode, "declined", None, None, None))
-        else:
-            self.at(settle, lambda: record(worker, episode, "held", None, True, None))
-        self.tally.add("missing:interview_in_time" if in_time else "missing:interview_late")
+        step = "declined" if self.rng.random() < p["declined"] else "held"
+
+        def settle_interview() -> None:
+            record(worker, episode, step, None, True if step == "held" else None, None)
+            self.tally.add(f"missing:interview_{step}")
+
+        self.at(settle, settle_interview)
 
     def _child_id(self, child: Child) -> UUID:
         return self._ids[child.nhs]
@@ -576,7 +581,6 @@ class Simulation:
                 lambda: self.hub.front_door.acknowledge(mash, contact))
         due = self.hub.front_door.timescales.rag_due(_rag(rag), arrived.received_at)
         on_time = self.rng.random() < p["rag_on_time"]
-        self.tally.add("rag:on_time" if on_time else "rag:late")
         window = max((due - rate_at).total_seconds() / 3600, 0.2)
         decide_at = (rate_at + timedelta(hours=self.rng.uniform(0.1, 0.95) * window)
                      if on_time else due + timedelta(hours=self.rng.uniform(0.5, 30)))
@@ -654,10 +658,13 @@ class Simulation:
             received = self._received(contact)
             done = self.hub.front_door.timescales.working.add_working_days(received, 1) + timedelta(
                 days=days * 7 / 5)
-            self.tally.add("assessment:in_time" if in_time else "assessment:late")
-            self.at(done, lambda: self.hub.front_door.complete_assessment(
-                self.callers["mash/social-worker"], contact,
-                "Synthetic assessment completed."))
+            def assess() -> None:
+                self.hub.front_door.complete_assessment(
+                    self.callers["mash/social-worker"], contact,
+                    "Synthetic assessment completed.")
+                self.tally.add("assessment:completed")
+
+            self.at(done, assess)
         if referrer.startswith("school-") and self.rng.random() < p["disagreement"]:
             school = self.schools[referrer]
             self.at(self.clock.now + timedelta(hours=3), lambda: self._disagree(school, contact))

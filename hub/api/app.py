@@ -19,6 +19,7 @@ from hub.api.routes import (
     health,
     missing,
     notifications,
+    reports,
     sharing,
 )
 from hub.bootstrap import Hub, bootstrap
@@ -83,6 +84,7 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(domestic_abuse.router)
     app.include_router(missing.router)
     app.include_router(front_door.router)
+    app.include_router(reports.router)
     app.include_router(audit.router)
     app.include_router(health.router)
     app.add_middleware(RequestMetrics, registry=app.state.metrics)

@@ -1,0 +1,144 @@
+"""``hub report``: the indicators as text, JSON, charts (PNG) and one self-contained HTML page."""
+
+import base64
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+
+def _pct(rate: dict[str, Any]) -> str:
+    if rate["rate"] is None:
+        return f"-       (0 of {rate['of']})"
+    return f"{rate['rate'] * 100:5.1f}%  ({rate['count']:,} of {rate['of']:,})"
+
+
+def _counts(values: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in values.items()) or "none"
+
+
+def render_text(r: dict[str, Any]) -> str:
+    """The indicators as a plain-text summary, one line each."""
+    f, d, m, s, a = (r["front_door"], r["domestic_abuse"], r["missing"], r["sharing"],
+                     r["access"])
+    period = r["period"]
+    per = f["per_10000_children"]
+    lines = [
+        f"Safeguarding indicators, {period['from']} to {period['to']} ({period['days']} days)",
+        "",
+        "Front door",
+        f"  contacts and referrals             {f['contacts']:,} ({_counts(f['by_kind'])})",
+        "  per 10,000 children                "
+        + (f"{per} in the period, {f['per_10000_children_a_year']} a year" if per is not None
+           else "- (set HUB_CHILD_POPULATION or --children)"),
+        f"  re-referrals within 12 months      {_pct(f['re_referrals_within_12_months'])}",
+        *(f"  {colour:5} decided within its RAG time  {_pct(rate)}"
+          for colour, rate in f["rag"].items()),
+        f"  acknowledged within 1 working day  {_pct(f['acknowledged_within_1_working_day'])}",
+        f"  decided within 1 working day       {_pct(f['decided_within_1_working_day'])}",
+        f"  assessments within 45 working days {_pct(f['assessments_within_45_working_days'])}",
+        f"  outcomes                           {_counts(f['outcomes'])}",
+        f"  levels of need                     {_counts(f['levels_of_need'])}",
+        f"  strategy discussions / s47         {f['strategy_discussions']:,} / "
+        f"{f['s47_enquiries']:,}",
+        "",
+        "Domestic abuse",
+        f"  police notifications               {d['incidents']:,}",
+        f"  triaged within the DART's time     {_pct(d['triaged_in_time'])}",
+        f"  by risk level                      {_counts(d['by_dash_level'])}",
+        f"  MARAC referrals                    {d['marac_referrals']:,} "
+        f"({_counts(d['marac_by_rule'])})",
+        f"  Encompass notices issued           {d['encompass']['issued']:,}",
+        "  acknowledged before the school day "
+        + _pct(d["encompass"]["acknowledged_before_the_school_day"]),
+        f"  notices that could not be sent     {_counts(d['encompass']['not_sent'])}",
+        "",
+        "Missing children",
+        f"  episodes                           {m['episodes']:,} ({_counts(m['by_type'])})",
+        f"  home within 24 hours               {_pct(m['home_within_24_hours'])}",
+        f"  return interviews within 72 hours  {_pct(m['return_interviews_within_72_hours'])}",
+        f"  strategy meeting flags             {m['strategy_meeting_flags']:,}",
+        "",
+        "Information sharing",
+        f"  decisions to share, by basis       {_counts(s['decisions_to_share'])}",
+        f"  decisions not to share, by basis   {_counts(s['decisions_not_to_share'])}",
+        f"  consent                            {_counts(s['consent'])}",
+        f"  disclosures                        {a['disclosures']:,}",
+        f"  refusals                           {a['refusals']:,}",
+        f"  break-glass uses                   {a['break_glass']:,}",
+        "  disclosures by kind of agency and purpose (each agency: indicators.json)",
+        *(f"    {kind:30} {_counts(purposes)}"
+          for kind, purposes in a["by_agency_kind_and_purpose"].items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _charts(r: dict[str, Any]) -> dict[str, tuple[str, dict[str, float], str]]:
+    """name -> (title, values, unit)."""
+    f, d, m = r["front_door"], r["domestic_abuse"], r["missing"]
+
+    def share(rate: dict[str, Any]) -> float:
+        return round((rate["rate"] or 0) * 100, 1)
+
+    return {
+        "timeliness": ("Done in time (%)", {
+            "RAG red": share(f["rag"]["red"]), "RAG amber": share(f["rag"]["amber"]),
+            "RAG green": share(f["rag"]["green"]),
+            "Decided, 1 day": share(f["decided_within_1_working_day"]),
+            "Assessed, 45 days": share(f["assessments_within_45_working_days"]),
+            "Encompass": share(d["encompass"]["acknowledged_before_the_school_day"]),
+            "Interview, 72 h": share(m["return_interviews_within_72_hours"])}, "%"),
+        "outcomes": ("Front-door outcomes", dict(f["outcomes"]), "contacts"),
+        "risk": ("DA incidents by risk level", dict(d["by_dash_level"]), "incidents"),
+        "marac": ("MARAC referrals by rule", dict(d["marac_by_rule"]), "referrals"),
+        "missing": ("Missing episodes", {
+            **m["by_type"], "home within 24 h": m["home_within_24_hours"]["count"]},
+            "episodes"),
+    }
+
+
+def write_report(r: dict[str, Any], out: Path) -> list[Path]:
+    """indicators.json, indicators.txt, a PNG per chart and index.html (charts inline)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = [out / "indicators.json", out / "indicators.txt"]
+    written[0].write_text(json.dumps(r, indent=2) + "\n")
+    text = render_text(r)
+    written[1].write_text(text)
+    images = []
+    for name, (title, values, unit) in _charts(r).items():
+        figure, axes = pyplot.subplots(figsize=(7, 3.2), dpi=100)
+        labels = list(values) or ["(none)"]
+        numbers = list(values.values()) or [0]
+        bars = axes.barh(labels, numbers, color="#2f6690")
+        axes.bar_label(bars, fmt="%g", padding=3)
+        axes.set_title(title)
+        axes.set_xlabel(unit)
+        axes.invert_yaxis()
+        if unit == "%":
+            axes.set_xlim(0, 110)
+        figure.tight_layout()
+        path = out / f"{name}.png"
+        figure.savefig(path, metadata={"Software": None})
+        pyplot.close(figure)
+        written.append(path)
+        images.append((title, base64.b64encode(path.read_bytes()).decode()))
+    period = r["period"]
+    page = "".join([
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>Safeguarding indicators {html.escape(str(period['from']))} to "
+        f"{html.escape(str(period['to']))}</title>",
+        "<style>body{font-family:sans-serif;max-width:60rem;margin:2rem auto}"
+        "pre{background:#f4f4f4;padding:1rem;overflow:auto}img{max-width:100%}</style>",
+        "</head><body><h1>Safeguarding indicators</h1>",
+        *(f"<figure><img alt='{html.escape(title)}' src='data:image/png;base64,{data}'>"
+          f"</figure>" for title, data in images),
+        f"<pre>{html.escape(text)}</pre></body></html>\n"])
+    page_path = out / "index.html"
+    page_path.write_text(page)
+    written.append(page_path)
+    return written
