@@ -1,0 +1,135 @@
+"""The indicator projection (every store): each item counted on the day its clock started,
+its outcome added when it happens; the position and counts kept across processes; a rebuild
+from the first event gives the same figures; periods are sums of days."""
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from domain.front_door import contact_id
+from hub.bootstrap import Hub, bootstrap
+from hub.domestic_abuse import case_id
+from hub.indicators import Indicators
+from hub.registry import Caller
+from hub.settings import Settings
+from tests.support import Clock, child, notification, seed, submit
+
+MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+WHY = "Synthetic rationale for the decision."
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(MONDAY)
+
+
+@pytest.fixture
+def hub(store_url: str, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
+    the_hub = bootstrap(Settings(store_url=store_url, home=tmp_path / "home"), clock)
+    yield the_hub
+    the_hub.close()
+
+
+@pytest.fixture
+def people(hub: Hub) -> dict[str, Caller]:
+    tokens = seed(hub)
+    _, tokens["social"] = hub.registry.register_user("city-mash", "social-worker", "SW")
+    return {name: hub.registry.authenticate(token) for name, token in tokens.items()}
+
+
+AMY = child("Amy", "Hart", "2016-04-02", school_urn="100001", postcode="NG5 1AB")
+
+
+def concern(ref: str, at: datetime) -> dict[str, Any]:
+    return notification(ref, type_="school_concern", occurred_at=at.isoformat(),
+                        subjects=[dict(AMY)], summary="Arrived hungry.")
+
+
+def week(hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    """A week at the front door, the DART and the missing team, with known outcomes."""
+    mash, social = people["city-mash"], people["social"]
+    first = contact_id(submit(hub, "riverside-primary", concern("C-1", clock.now)).id)
+    hub.front_door.rate(mash, first, "amber", None)
+    hub.front_door.acknowledge(mash, first)
+    clock.advance(hours=2)
+    hub.front_door.decide(social, first, level="additional", outcome="early-help",
+                          rationale=WHY, feedback=WHY, signs_of_safety=None, participants=[])
+    clock.advance(days=2)  # Wednesday: the same child again, a re-referral
+    second = contact_id(submit(hub, "riverside-primary", concern("C-2", clock.now)).id)
+    hub.front_door.rate(mash, second, "red", None)
+    clock.advance(hours=5)  # red is 4 hours: late; still within one working day
+    hub.front_door.decide(social, second, level="child-in-need", outcome="assessment",
+                          rationale=WHY, feedback=WHY, signs_of_safety=None, participants=[])
+    clock.advance(days=1)  # Thursday
+    incident = submit(hub, "notts-police", notification(
+        "DA-1", occurred_at="2026-11-26T09:00:00Z",
+        subjects=[dict(AMY, present=True)], dash={"yes_count": 15}))
+    case = hub.domestic_abuse.case(people["city-dart"], case_id(incident.id))
+    notice = case["encompass"][0]["notice_id"]
+    hub.domestic_abuse.acknowledge(people["riverside-primary"], UUID(notice))
+    hub.domestic_abuse.triage(people["city-dart"], case_id(incident.id), yes_count=None,
+                              answers=None, level=None, judgement_reason=None,
+                              actions=["safety-planning"], threshold_met=False, rationale=WHY)
+    clock.advance(hours=3)  # Thursday 19:30
+    submit(hub, "notts-police", notification(
+        "M-1", type_="missing", occurred_at="2026-11-26T18:00:00Z", subjects=[dict(AMY)],
+        summary="Not home."))
+    clock.advance(hours=8)  # Friday 03:30
+    submit(hub, "notts-police", notification(
+        "F-1", type_="found", occurred_at="2026-11-27T03:00:00Z", subjects=[dict(AMY)],
+        summary="Found."))
+    episode = hub.missing.history(people["missing-team"], incident.child_ids[0])
+    clock.advance(hours=30)
+    hub.missing.record_interview(people["missing-team"], UUID(episode["episodes"][0]["id"]),
+                                 "held", None, True, None)
+
+
+def test_a_week_counted(hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    week(hub, people, clock)
+    report = hub.indicators.report(None, None, 63_900)
+    front = report["front_door"]
+    assert report["period"] == {"from": "2026-11-23", "to": "2026-11-27", "days": 5}
+    assert front["contacts"] == 2
+    assert front["re_referrals_within_12_months"] == {"count": 1, "of": 2, "rate": 0.5}
+    assert front["rag"]["amber"] == {"count": 1, "of": 1, "rate": 1.0}
+    assert front["rag"]["red"] == {"count": 0, "of": 1, "rate": 0.0}
+    assert front["decided_within_1_working_day"]["count"] == 2
+    assert front["acknowledged_within_1_working_day"] == {"count": 1, "of": 1, "rate": 1.0}
+    assert front["assessments_due"] == 1
+    assert front["outcomes"] == {"assessment": 1, "early-help": 1}
+    da = report["domestic_abuse"]
+    assert (da["incidents"], da["triaged"], da["by_dash_level"]) == (1, 1, {"high": 1})
+    assert da["marac_by_rule"] == {"visible-high-risk": 1}
+    assert da["encompass"]["acknowledged_before_the_school_day"]["count"] == 1
+    missing = report["missing"]
+    assert missing["episodes"] == 1
+    assert missing["home_within_24_hours"] == {"count": 1, "of": 1, "rate": 1.0}
+    assert missing["return_interviews_within_72_hours"]["count"] == 1
+    access = report["access"]
+    assert access["by_agency_and_purpose"]["city-dart"] == {"triage": 1}  # read the case
+    assert access["by_agency_and_purpose"]["missing-team"] == {"missing": 1}
+
+    # Wednesday on: the first contact (Monday) is outside the period.
+    later = hub.indicators.report(date(2026, 11, 25), None, 63_900)
+    assert later["front_door"]["contacts"] == 1
+    assert later["front_door"]["per_10000_children"] == round(1 / 63_900 * 10_000, 1)
+
+
+def test_the_projection_keeps_its_place_and_rebuilds_the_same(
+        hub: Hub, people: dict[str, Caller], clock: Clock, tmp_path: Path,
+        store_url: str) -> None:
+    week(hub, people, clock)
+    first = hub.indicators.report(None, None, None)
+    folder = None if store_url == "memory://" else tmp_path / "home" / "projections"
+    if folder is not None:
+        again = Indicators(hub.store, folder)  # another process: reads the saved state
+        assert again.state.position == hub.indicators.state.position
+        assert again.catch_up() == 0
+        assert again.report(None, None, None) == first
+    speed = hub.indicators.rebuild()
+    assert speed["events"] > 0
+    assert hub.indicators.report(None, None, None) == first

@@ -1,0 +1,57 @@
+"""A simulated week through ``hub simulate``, then the indicators from ``hub report`` (text,
+JSON, charts, an HTML page) and from ``GET /v1/reports/indicators``, which only the roles
+that may read them get."""
+
+import json
+import re
+from pathlib import Path
+
+import httpx2
+
+from tests.e2e.conftest import RunningHub
+
+
+def test_simulate_then_report(running_hub: RunningHub, tmp_path: Path) -> None:
+    hub = running_hub
+    hub.env["HUB_CHILD_POPULATION"] = "63900"
+    simulated = hub.cli("simulate", "--profile", "nottingham", "--days", "5", "--seed", "2")
+    assert "simulated 5 days of Nottingham City (seed 2)" in simulated.stdout
+    assert "day 5/5" in simulated.stderr  # the progress bar
+    again = hub.cli("simulate", "--days", "5", expect=2)  # never into a store in use
+    assert "already holds notifications" in again.stderr
+    assert hub.cli("simulate", "--profile", "nowhere", "--days", "5", expect=2).stderr
+    assert hub.cli("report", "--from", "2026-02-01", "--to", "2026-01-01", expect=2).stderr
+
+    out = tmp_path / "report"
+    report = hub.cli("report", "--out", str(out), "--rebuild")
+    assert "Safeguarding indicators, 2026-01-05 to 2026-01-09" in report.stdout
+    assert "projection rebuilt" in report.stderr
+    indicators = json.loads((out / "indicators.json").read_text())
+    assert indicators["front_door"]["contacts"] > 0
+    assert indicators["children"] == 63900
+    assert {p.name for p in out.glob("*.png")} == {"timeliness.png", "outcomes.png",
+                                                   "risk.png", "marac.png", "missing.png"}
+    page = (out / "index.html").read_text()
+    assert page.count("data:image/png;base64,") == 5
+    for written in ("indicators.txt", "indicators.json", "index.html"):
+        text = (out / written).read_text()
+        assert not re.search(r"\b999\d{7}\b", text)  # no synthetic NHS number
+        assert not any(name in text for name in ("Ashworth", "Brennan", "Okafor"))
+
+    hub.cli("agencies", "add", "--id", "ig", "--kind", "auditor", "--name", "IG")
+    auditor = hub.add_user("ig", "auditor", "Auditor")
+    hub.cli("agencies", "add", "--id", "a-school", "--kind", "school", "--name", "School",
+            "--urn", "999001")
+    dsl = hub.add_user("a-school", "dsl", "DSL")
+
+    def get(token: str, query: str = "") -> httpx2.Response:
+        return httpx2.get(f"{hub.url}/v1/reports/indicators{query}", timeout=60,
+                          headers={"Authorization": f"Bearer {token}"})
+
+    served = get(auditor)
+    assert served.status_code == 200, served.text
+    assert served.json()["front_door"]["contacts"] == indicators["front_door"]["contacts"]
+    one_day = get(auditor, "?from=2026-01-05&to=2026-01-05").json()
+    assert one_day["period"] == {"from": "2026-01-05", "to": "2026-01-05", "days": 1}
+    assert get(auditor, "?from=2026-01-09&to=2026-01-05").status_code == 422
+    assert get(dsl).status_code == 403

@@ -1,0 +1,133 @@
+"""A simulated period, seed fixed: the report reproduces the rates the simulation was driven
+with, and its counts equal counts made independently from the raw events.
+
+Tolerances: each driven share is checked to within about three standard errors for the
+number of items in the period (40 days: some 470 DA cases, 700 contacts, 150 episodes); the
+contact rate, a Poisson count, to within 15% of the profile's rate.
+"""
+
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from domain.dart import DartCase
+from domain.encompass import EncompassNotice
+from domain.front_door import MashContact
+from domain.missing import InterviewStep, MissingRecord
+from domain.notifications import Notification
+from domain.timescales import LOCAL
+from hub.bootstrap import Hub, bootstrap
+from hub.settings import Settings
+from hub.simulate import SimulatedClock, Simulation, load_profile
+
+DAYS = 40
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, Any]]:
+    profile = load_profile("nottingham")
+    clock = SimulatedClock(datetime.combine(profile.start, time(0), LOCAL).astimezone(UTC))
+    hub = bootstrap(Settings(store_url="memory://", home=tmp_path_factory.mktemp("sim")),
+                    clock)
+    Simulation(hub, clock, profile, seed=11).run(DAYS)
+    yield hub, profile
+    hub.close()
+
+
+def aggregates(hub: Hub) -> dict[type[Any], list[Any]]:
+    """Every aggregate of the kinds the indicators count, loaded from the raw log."""
+    kinds = (Notification, MashContact, DartCase, EncompassNotice, MissingRecord)
+    ids: dict[type[Any], set[Any]] = {k: set() for k in kinds}
+    for row in hub.store.recorder.select_notifications(start=1, limit=10_000_000):
+        event = hub.store.mapper.to_domain_event(row)
+        for kind in kinds:
+            if type(event).__qualname__.startswith(kind.__name__ + "."):
+                ids[kind].add(event.originator_id)
+    return {k: [a for i in v if (a := hub.store.find(i, k)) is not None]
+            for k, v in ids.items()}
+
+
+def test_the_counts_match_the_raw_events(simulated: tuple[Hub, Any]) -> None:
+    hub, _ = simulated
+    report = hub.indicators.report(None, None, 63_900)
+    raw = aggregates(hub)
+    types = Counter(n.notification_type for n in raw[Notification])
+    assert report["domestic_abuse"]["incidents"] == types["domestic_abuse_incident"]
+    contacts = raw[MashContact]
+    front = report["front_door"]
+    assert front["contacts"] == len(contacts)
+    assert front["re_referrals_within_12_months"]["count"] == sum(
+        1 for c in contacts if c.re_referral_of)
+    decided = [c for c in contacts if c.decision is not None]
+    assert front["decided_within_1_working_day"] == {
+        "count": sum(1 for c in decided if c.decision["at"] <= c.decision_due),
+        "of": len(decided), "rate": pytest.approx(front["decided_within_1_working_day"]["rate"])}
+    assert front["outcomes"] == dict(sorted(Counter(c.decision["outcome"]
+                                                    for c in decided).items()))
+    for colour in ("red", "amber", "green"):
+        rated = [c for c in decided if c.ratings[-1]["rag"] == colour]
+        assert front["rag"][colour]["of"] == len(rated)
+        assert front["rag"][colour]["count"] == sum(
+            1 for c in rated if c.decision["at"] <= c.ratings[-1]["due"])
+    cases = [c for c in raw[DartCase] if c.triage is not None]
+    assert report["domestic_abuse"]["by_dash_level"] == dict(sorted(Counter(
+        c.triage["level"] for c in cases).items()))
+    notices = raw[EncompassNotice]
+    encompass = report["domestic_abuse"]["encompass"]
+    assert encompass["issued"] == len(notices)
+    assert encompass["acknowledged_before_the_school_day"]["count"] == sum(
+        1 for n in notices if n.acknowledgement and n.acknowledgement["at"] <= n.due_at)
+    episodes = [e for r in raw[MissingRecord] for e in r.episodes]
+    returned = [e for e in episodes if e["interview_due"] is not None]
+    missing = report["missing"]
+    assert missing["episodes"] == len(episodes)
+    assert missing["home_within_24_hours"] == {
+        "count": sum(1 for e in returned if e["end"] - e["start"] <= timedelta(hours=24)),
+        "of": len(returned), "rate": pytest.approx(missing["home_within_24_hours"]["rate"])}
+    in_time = 0
+    for e in returned:
+        settled = next((s["at"] for s in e["interview"] if InterviewStep(s["step"]).settles),
+                       None)
+        in_time += settled is not None and settled <= e["interview_due"]
+    assert missing["return_interviews_within_72_hours"]["count"] == in_time
+
+
+def test_the_report_reproduces_the_driven_rates(simulated: tuple[Hub, Any]) -> None:
+    hub, profile = simulated
+    report = hub.indicators.report(None, None, profile.children)
+    front, da, missing = report["front_door"], report["domestic_abuse"], report["missing"]
+    # Contacts and referrals per 10,000 children a year (the DART's referrals included).
+    assert front["per_10000_children_a_year"] == pytest.approx(
+        profile.front_door["referrals_per_10000"], rel=0.15)
+    triaged = da["triaged"]
+    for level, share in profile.da["dash"].items():
+        assert da["by_dash_level"].get(level, 0) / triaged == pytest.approx(share, abs=0.07)
+    decided = sum(front["outcomes"].values())
+    for outcome, share in profile.front_door["outcomes"].items():
+        assert front["outcomes"].get(outcome, 0) / decided == pytest.approx(share, abs=0.06)
+    assert missing["home_within_24_hours"]["rate"] == pytest.approx(
+        profile.missing["home_within_24_hours"], abs=0.11)
+    assert missing["episodes"] / DAYS * 365 == pytest.approx(profile.missing["episodes"],
+                                                             rel=0.2)
+    assert da["incidents"] / DAYS * 365 == pytest.approx(profile.da["incidents"], rel=0.1)
+    # A repeat within 12 months, from a standing start: at most the profile's share.
+    assert 0 < front["re_referrals_within_12_months"]["rate"] <= (
+        profile.front_door["re_referral"] + 0.05)
+    assert report["sharing"]["decisions_not_to_share"]
+    assert report["access"]["refusals"] > 0
+
+
+def test_the_same_seed_gives_the_same_workload(tmp_path: Path) -> None:
+    profile = load_profile("nottingham")
+    tallies = []
+    for run in range(2):
+        clock = SimulatedClock(datetime.combine(profile.start, time(0), LOCAL).astimezone(UTC))
+        hub = bootstrap(Settings(store_url="memory://", home=tmp_path / str(run)), clock)
+        tallies.append(Simulation(hub, clock, profile, seed=5).run(3).counts)
+        hub.close()
+    assert tallies[0] == tallies[1]
+    assert tallies[0]["notification:domestic_abuse_incident"] > 0

@@ -1,0 +1,51 @@
+"""Area profiles for ``hub simulate``: the packaged one loads, a bad one is refused with the
+reason; synthetic NHS numbers are well formed and never real ones."""
+
+import random
+from pathlib import Path
+
+import pytest
+
+from domain.identifiers import normalise_nhs_number
+from hub.settings import SettingsError
+from hub.simulate import load_profile, nhs_number
+
+
+def test_the_packaged_profile() -> None:
+    profile = load_profile("nottingham")
+    assert (profile.name, profile.children) == ("Nottingham City", 63900)
+    assert profile.da["incidents"] == 4817
+    assert profile.missing["home_within_24_hours"] == 0.77
+    assert sum(profile.front_door["outcomes"].values()) == pytest.approx(1)
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ('name = "X"', "children"),
+    ('name = "X"\nchildren = 5000\n[missing]\nepisodes = -3', "missing.episodes"),
+    ('name = "X"\nchildren = 5000\n[missing]\nhome_within_24_hours = 1.5',
+     "missing.home_within_24_hours"),
+    ('name = "X"\nchildren = 5000\n[front_door]\nrag = { red = 0.5, amber = 0.1 }',
+     "add up to 1"),
+    ('name = "X"\nchildren = 5000\n[sharing]\nsurprise = 1', "unknown keys"),
+    ('name = "X"\nchildren = 5000\nstart = "soon"', "start"),
+    ("children = [", "not valid TOML"),
+])
+def test_a_bad_profile_is_refused_with_its_reason(tmp_path: Path, text: str,
+                                                  reason: str) -> None:
+    path = tmp_path / "area.toml"
+    path.write_text(text)
+    with pytest.raises(SettingsError, match=reason):
+        load_profile(str(path))
+
+
+def test_a_profile_that_is_not_there() -> None:
+    with pytest.raises(SettingsError, match="no packaged profile or file"):
+        load_profile("atlantis")
+
+
+def test_synthetic_nhs_numbers_pass_the_check_digit_in_the_unissued_999_range() -> None:
+    rng = random.Random(3)
+    for _ in range(500):
+        number = nhs_number(rng)
+        assert number.startswith("999")
+        assert normalise_nhs_number(number, "nhs_number") == number
