@@ -1,8 +1,8 @@
 """``make bench``: run every benchmark and write BENCHMARKS.md.
 
-``BENCH_ONLY=decisions`` (or ``ingest``, ``audit``, ``encryption``, or ``kafka``) runs one of
-them, for quick iteration; only that section of the file is rewritten, the others are kept as
-they were.
+``BENCH_ONLY=decisions`` (or ``ingest``, ``audit``, ``encryption``, ``kafka`` or
+``simulation``) runs one of them, for quick iteration; only that section of the file is
+rewritten, the others are kept as they were. ``BENCH_SIM_DAYS`` shortens the simulated year.
 The run fails if the decision point disagrees with Casbin anywhere.
 """
 
@@ -12,9 +12,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import audit, decisions, encryption, ingest, kafka
+from bench import audit, decisions, encryption, ingest, kafka, simulation
 
-NAMES = ("ingest", "decisions", "audit", "encryption", "kafka")
+NAMES = ("ingest", "decisions", "audit", "encryption", "kafka", "simulation")
 
 
 def ingest_section() -> list[str]:
@@ -92,6 +92,11 @@ def main() -> int:
               file=sys.stderr)
         count = int(os.environ.get("BENCH_KAFKA_NOTIFICATIONS", "1000"))
         sections.append(kafka.markdown(kafka.run(count)))
+    if only in ("", "simulation"):
+        days = int(os.environ.get("BENCH_SIM_DAYS", "365"))
+        print(f"bench: {days} simulated days on SQLite and PostgreSQL, against raw appends",
+              file=sys.stderr)
+        sections.append(simulation.markdown(simulation.run(days)))
     path = Path("BENCHMARKS.md")
     if only:
         lines += keep_others(path, sections)
