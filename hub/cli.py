@@ -128,6 +128,9 @@ def _parser() -> argparse.ArgumentParser:
                           help="a packaged profile name, or a profile file (TOML)")
     simulate.add_argument("--days", type=_positive_days, required=True)
     simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--via", choices=("app", "http", "kafka"), default="app",
+                          help="how notifications arrive: the application's intake, the HTTP "
+                          "API, or Kafka and hub ingest (HUB_KAFKA_BOOTSTRAP)")
 
     report = commands.add_parser(
         "report", help="safeguarding indicators from the event store: text, JSON, charts")
@@ -167,7 +170,14 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
     from domain.notifications import Notification
     from domain.timescales import LOCAL
     from hub.bootstrap import bootstrap
-    from hub.simulate import SimulatedClock, Simulation, Tally, load_profile
+    from hub.simulate import (
+        HttpPath,
+        KafkaPath,
+        SimulatedClock,
+        Simulation,
+        Tally,
+        load_profile,
+    )
 
     if settings.is_production:
         raise UsageError("hub simulate: refused in production (synthetic data only goes into "
@@ -191,11 +201,27 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
                   f"{notifications:,} notifications", end="", file=sys.stderr, flush=True)
 
         simulation = Simulation(hub, clock, profile, args.seed, progress)
-        tally = simulation.run(args.days)
+        path: Any = None
+        if args.via == "http":
+            path = HttpPath(hub)
+        elif args.via == "kafka":
+            timeout = settings.kafka_session_timeout_ms
+            path = KafkaPath(hub, settings.kafka_client(), consumer_options={
+                "session_timeout_ms": timeout,
+                "heartbeat_interval_ms": max(500, timeout // 4)},
+                idempotent=settings.kafka_idempotent)
+        try:
+            if path is not None:
+                simulation.send = path
+            tally = simulation.run(args.days)
+        finally:
+            if path is not None:
+                path.close()
         print(file=sys.stderr)
         elapsed = time.monotonic() - started
         events = hub.store.recorder.max_notification_id() or 0
-        print(f"simulated {args.days} days of {profile.name} (seed {args.seed}) in "
+        print(f"simulated {args.days} days of {profile.name} (seed {args.seed}, via "
+              f"{args.via}) in "
               f"{elapsed:.1f} s: {events:,} events stored, {events / elapsed:,.0f} a second")
         for key, value in sorted(tally.counts.items()):
             print(f"  {key:40} {value:>8,}")
@@ -221,7 +247,7 @@ def _report(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("hub report: --children must be above 0")
 
     def progress(events: int) -> None:
-        print(f"\rhub report: {events:,} events read", end="", file=sys.stderr, flush=True)
+        print(f"\rhub report: read {events:,} events", end="", file=sys.stderr, flush=True)
 
     if args.rebuild:
         speed = hub.indicators.rebuild(progress)

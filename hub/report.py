@@ -23,8 +23,11 @@ def render_text(r: dict[str, Any]) -> str:
                      r["access"])
     period = r["period"]
     per = f["per_10000_children"]
+    heading = (f"Safeguarding indicators, {period['from']} to {period['to']} "
+               f"({period['days']} days)" if period["from"] is not None
+               else "Safeguarding indicators: nothing recorded in the period")
     lines = [
-        f"Safeguarding indicators, {period['from']} to {period['to']} ({period['days']} days)",
+        heading,
         "",
         "Front door",
         f"  contacts and referrals             {f['contacts']:,} ({_counts(f['by_kind'])})",

@@ -1,4 +1,4 @@
-"""A simulated week through ``hub simulate``, then the indicators from ``hub report`` (text,
+"""A simulated week through ``hub simulate`` (notifications over the HTTP API), then the indicators from ``hub report`` (text,
 JSON, charts, an HTML page) and from ``GET /v1/reports/indicators``, which only the roles
 that may read them get."""
 
@@ -14,8 +14,9 @@ from tests.e2e.conftest import RunningHub
 def test_simulate_then_report(running_hub: RunningHub, tmp_path: Path) -> None:
     hub = running_hub
     hub.env["HUB_CHILD_POPULATION"] = "63900"
-    simulated = hub.cli("simulate", "--profile", "nottingham", "--days", "5", "--seed", "2")
-    assert "simulated 5 days of Nottingham City (seed 2)" in simulated.stdout
+    simulated = hub.cli("simulate", "--profile", "nottingham", "--days", "5", "--seed", "2",
+                        "--via", "http")
+    assert "simulated 5 days of Nottingham City (seed 2, via http)" in simulated.stdout
     assert "day 5/5" in simulated.stderr  # the progress bar
     again = hub.cli("simulate", "--days", "5", expect=2)  # never into a store in use
     assert "already holds notifications" in again.stderr
