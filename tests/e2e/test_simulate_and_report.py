@@ -1,6 +1,6 @@
-"""A simulated week through ``hub simulate`` (notifications over the HTTP API), then the indicators from ``hub report`` (text,
-JSON, charts, an HTML page) and from ``GET /v1/reports/indicators``, which only the roles
-that may read them get."""
+"""A simulated week through ``hub simulate`` (notifications over the HTTP API), then the
+indicators from ``hub report`` (text, JSON, charts, an HTML page) and from
+``GET /v1/reports/indicators``, which only the roles that may read them get."""
 
 import json
 import re
