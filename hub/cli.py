@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -177,12 +178,19 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
         Simulation,
         Tally,
         load_profile,
+        simulated_timescales,
     )
 
     if settings.is_production:
         raise UsageError("hub simulate: refused in production (synthetic data only goes into "
                          "a store of its own)")
     profile = load_profile(args.profile)
+    if profile.school_days and settings.timescales_file is None:
+        calendar = simulated_timescales(profile, None,
+                                        settings.home / "timescales-simulated.toml")
+        settings = replace(settings, timescales_file=calendar)
+        print(f"hub simulate: the profile's school terms are in {calendar}; serve this store "
+              "with HUB_TIMESCALES_FILE set to it", file=sys.stderr)
     clock = SimulatedClock(datetime.combine(profile.start, datetime.min.time(), LOCAL)
                            .astimezone(UTC))
     hub = bootstrap(settings, clock)

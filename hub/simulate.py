@@ -59,6 +59,7 @@ DISTRICTS = ("NG1", "NG2", "NG3", "NG5", "NG6", "NG7", "NG8", "NG9", "NG11")
 class Profile:
     """An area, as ``hub simulate`` needs it. See ``policies/profiles/nottingham.toml``."""
 
+    school_days: dict[str, Any]
     name: str
     children: int
     start: date
@@ -116,7 +117,7 @@ def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
     given = data.get(name, {})
     if not isinstance(given, dict):
         raise SettingsError(f"profile: [{name}] must be a table")
-    unknown = set(given) - set(DEFAULTS[name])
+    unknown = set(given) - set(DEFAULTS[name])  # a typo must not pass as a default
     if unknown:
         raise SettingsError(f"profile: [{name}] has unknown keys: {', '.join(sorted(unknown))}")
     merged = {**DEFAULTS[name], **given}
@@ -134,6 +135,33 @@ def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
         else:
             merged[key] = _rate(value, where)
     return merged
+
+
+def simulated_timescales(profile: Profile, base: Path | None, out: Path) -> Path:
+    """The hub's timescales (``base``, or the packaged file) with the profile's school terms,
+    written to ``out`` for the simulated hub (and for serving its store afterwards)."""
+    from hub.timescales import load_timescales
+
+    text = (base.read_text() if base is not None
+            else files("policies").joinpath("timescales.toml").read_text())
+    data = tomllib.loads(text)
+    data.setdefault("school_days", {}).update(profile.school_days)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(_toml(data))
+    load_timescales(out)  # refuses bad term dates with the reason, before anything is stored
+    return out
+
+
+def _toml(data: dict[str, Any], prefix: str = "") -> str:
+    """Just enough TOML for a timescales file: tables of strings, numbers and lists."""
+    plain = {k: v for k, v in data.items() if not isinstance(v, dict)}
+    lines = [f"{k} = {json.dumps(v)}" for k, v in plain.items()]
+    text = "\n".join(lines) + ("\n" if lines else "")
+    for key, value in data.items():
+        if isinstance(value, dict):
+            name = f"{prefix}{json.dumps(key) if not key.isidentifier() else key}"
+            text += f"\n[{name}]\n" + _toml(value, f"{name}.")
+    return text
 
 
 def load_profile(name: str) -> Profile:
@@ -158,7 +186,12 @@ def load_profile(name: str) -> Profile:
         raise SettingsError("profile: schools must be a whole number from 1 to 900")
     if not isinstance(data.get("name"), str):
         raise SettingsError("profile: name is required")
-    return Profile(name=data["name"], children=children, start=start, schools=schools,
+    school_days = data.get("school_days", {})
+    if not isinstance(school_days, dict) or set(school_days) - {"terms", "holidays", "starts"}:
+        raise SettingsError("profile: [school_days] takes terms, holidays and starts, as in "
+                            "policies/timescales.toml")
+    return Profile(school_days=school_days, name=data["name"], children=children, start=start,
+                   schools=schools,
                    home_educated=_share(data.get("home_educated", 0.01), "home_educated"),
                    da=_section(data, "domestic_abuse"), missing=_section(data, "missing"),
                    front_door=_section(data, "front_door"), sharing=_section(data, "sharing"))
@@ -662,6 +695,9 @@ class Simulation:
         else:
             child = self.people.child(day)
         source = self._pick(p["sources"])
+        calendar = self.hub.front_door.timescales.schools.for_school(child.urn)
+        if source == "school" and not calendar.is_school_day(day):
+            source = "health"  # out of term a concern comes from elsewhere
         kind, agency = {
             "school": ("school_concern", f"school-{child.urn}" if child.urn else "health"),
             "health": ("health_concern", "health"), "police": ("police_concern", "police"),

@@ -49,3 +49,23 @@ def test_synthetic_nhs_numbers_pass_the_check_digit_in_the_unissued_999_range() 
         number = nhs_number(rng)
         assert number.startswith("999")
         assert normalise_nhs_number(number, "nhs_number") == number
+
+
+def test_the_profiles_school_terms_become_the_simulated_hubs_calendar(tmp_path: Path) -> None:
+    from datetime import date
+
+    from hub.simulate import simulated_timescales
+    from hub.timescales import load_timescales
+
+    profile = load_profile("nottingham")
+    path = simulated_timescales(profile, None, tmp_path / "timescales.toml")
+    calendar = load_timescales(path).schools.default
+    assert calendar.is_school_day(date(2026, 1, 6))
+    assert not calendar.is_school_day(date(2026, 1, 5))  # an INSET day
+    assert not calendar.is_school_day(date(2026, 2, 18))  # half term
+    assert not calendar.is_school_day(date(2026, 8, 12))  # summer
+    bad = tmp_path / "bad.toml"
+    bad.write_text('name = "X"\nchildren = 5000\n[school_days]\nterms = [["2026-03-01", '
+                   '"2026-01-01"]]\n')
+    with pytest.raises(SettingsError, match="terms"):
+        simulated_timescales(load_profile(str(bad)), None, tmp_path / "t2.toml")
