@@ -147,7 +147,13 @@ class SchoolCalendars:
 
 def months_before(instant: datetime, months: int) -> datetime:
     """The same moment ``months`` calendar months earlier (29 Feb falls back to 28 Feb)."""
-    year, month = divmod(instant.year * 12 + instant.month - 1 - months, 12)
+    return add_months(instant, -months)
+
+
+def add_months(instant: datetime, months: int) -> datetime:
+    """The same moment ``months`` calendar months later (31 May + 3 months is 31 August; 30
+    November + 3 months is 28 or 29 February: a month without the day ends the month)."""
+    year, month = divmod(instant.year * 12 + instant.month - 1 + months, 12)
     month += 1
     day = instant.day
     while True:

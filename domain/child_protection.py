@@ -1,0 +1,241 @@
+"""Child protection plans and looked-after status, on the clocks of Working Together.
+
+After an s47 enquiry, an initial child protection conference (ICPC) decides whether the child
+needs a plan, and under which category of abuse. With a plan, the core group first meets
+within 10 working days of the conference; the first review conference is within 3 months of
+it, each later one within 6 months of the one before; the plan ends at a review (or when the
+child moves away, turns 18, or comes into care with a plan of its own). An unborn child's plan
+is held on the pregnant woman's record until the child is born and has a record of their own.
+Looked-after status (in care) runs from its start to its end. Each is an event with who and
+when. Nothing here is the plan's content: the hub holds the facts CP-IS shares, and the clocks.
+"""
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import InvalidContent, RuleViolation
+from domain.timescales import LOCAL, WorkingCalendar, add_months
+
+CORE_GROUP_WORKING_DAYS = 10
+FIRST_REVIEW_MONTHS = 3
+LATER_REVIEW_MONTHS = 6
+
+
+class Category(StrEnum):
+    NEGLECT = "neglect"
+    PHYSICAL = "physical"
+    SEXUAL = "sexual"
+    EMOTIONAL = "emotional"
+    MULTIPLE = "multiple"
+
+
+class PlanEnd(StrEnum):
+    NO_LONGER_NEEDED = "no-longer-needed"  # decided at a review conference
+    MOVED_AWAY = "moved-away"  # transferred to another authority
+    ADULTHOOD = "adulthood"  # turned 18
+    BORN = "born"  # an unborn plan ends at birth (a new plan follows on the baby's record)
+    OTHER = "other"
+
+
+def review_due(conference_at: datetime, first: bool) -> datetime:
+    """The next review conference: 3 months after the initial conference, then 6 after each
+    review."""
+    months = FIRST_REVIEW_MONTHS if first else LATER_REVIEW_MONTHS
+    # In local time: a conference at 10:00 in January is reviewed by 10:00 in April (BST).
+    return add_months(conference_at.astimezone(LOCAL), months).astimezone(UTC)
+
+
+def protection_id(person_id: UUID) -> UUID:
+    """One protection record per person (a child, or a pregnant woman for an unborn child)."""
+    return uuid5(NAMESPACE_URL, f"/hub/protection/{person_id}")
+
+
+class ProtectionRecord(Aggregate):
+    """A person's conferences, plans and looked-after periods, over time."""
+
+    class Opened(Aggregate.Created):
+        class_version = 1
+        person_id: UUID
+
+    @event(Opened)
+    def __init__(self, person_id: UUID) -> None:
+        self.person_id = person_id
+        self.plans: list[dict[str, Any]] = []
+        self.conferences: list[dict[str, Any]] = []
+        self.looked_after: list[dict[str, Any]] = []
+
+    @staticmethod
+    def create_id(person_id: UUID) -> UUID:
+        return protection_id(person_id)
+
+    @property
+    def current_plan(self) -> dict[str, Any] | None:
+        return next((p for p in reversed(self.plans) if p["ended_at"] is None), None)
+
+    @property
+    def currently_looked_after(self) -> dict[str, Any] | None:
+        return next((p for p in reversed(self.looked_after) if p["ended_at"] is None), None)
+
+    # Conferences --------------------------------------------------------------------------
+
+    class InitialConferenceHeld(Aggregate.Event):
+        class_version = 1
+        conference_id: UUID
+        at: datetime
+        plan: bool
+        category: str | None
+        unborn: bool
+        enquiry_id: UUID | None
+        core_group_due: datetime | None
+        review_due: datetime | None
+        by: dict[str, str]
+
+    @event(InitialConferenceHeld)
+    def _initial(self, conference_id: UUID, at: datetime, plan: bool, category: str | None,
+                 unborn: bool, enquiry_id: UUID | None, core_group_due: datetime | None,
+                 review_due: datetime | None, by: dict[str, str]) -> None:
+        self.conferences.append({"id": conference_id, "kind": "initial", "at": at,
+                                 "plan": plan, "by": by, "enquiry_id": enquiry_id})
+        if plan:
+            self.plans.append({
+                "id": conference_id, "category": category, "unborn": unborn,
+                "started_at": at, "core_group_due": core_group_due, "core_group_at": None,
+                "review_due": review_due, "reviews": [], "ended_at": None,
+                "ended_because": None, "number": len(self.plans) + 1})
+
+    def initial_conference(self, conference_id: UUID, at: datetime, plan: bool,
+                           category: Category | None, unborn: bool, enquiry_id: UUID | None,
+                           working: WorkingCalendar, by: dict[str, str]) -> None:
+        if self.current_plan is not None:
+            raise RuleViolation("a plan is in force: hold a review conference instead")
+        if plan and category is None:
+            raise InvalidContent("category", "a plan has a category of abuse")
+        if not plan and category is not None:
+            raise InvalidContent("category", "only a plan has a category")
+        self._initial(conference_id, at, plan, category.value if category else None, unborn,
+                      enquiry_id,
+                      working.add_working_days(at, CORE_GROUP_WORKING_DAYS) if plan else None,
+                      review_due(at, first=True) if plan else None, by)
+
+    class CoreGroupMet(Aggregate.Event):
+        class_version = 1
+        at: datetime
+        by: dict[str, str]
+
+    @event(CoreGroupMet)
+    def _core_group(self, at: datetime, by: dict[str, str]) -> None:
+        plan = self.current_plan
+        if plan is not None and plan["core_group_at"] is None:
+            plan["core_group_at"] = at
+
+    def core_group_met(self, at: datetime, by: dict[str, str]) -> None:
+        plan = self.current_plan
+        if plan is None:
+            raise RuleViolation("there is no plan in force")
+        if at < plan["started_at"]:
+            raise InvalidContent("at", "the core group meets after the conference")
+        self._core_group(at, by)
+
+    class ReviewHeld(Aggregate.Event):
+        class_version = 1
+        conference_id: UUID
+        at: datetime
+        plan_continues: bool
+        category: str | None
+        next_due: datetime | None
+        by: dict[str, str]
+
+    @event(ReviewHeld)
+    def _review(self, conference_id: UUID, at: datetime, plan_continues: bool,
+                category: str | None, next_due: datetime | None, by: dict[str, str]) -> None:
+        plan = self.current_plan
+        self.conferences.append({"id": conference_id, "kind": "review", "at": at,
+                                 "plan": plan_continues, "by": by, "enquiry_id": None})
+        if plan is None:
+            return
+        plan["reviews"].append({"at": at, "due": plan["review_due"],
+                                "on_time": at <= plan["review_due"]})
+        if category is not None:
+            plan["category"] = category
+        if plan_continues:
+            plan["review_due"] = next_due
+        else:
+            plan.update(ended_at=at, ended_because=PlanEnd.NO_LONGER_NEEDED.value,
+                        review_due=None)
+
+    def review(self, conference_id: UUID, at: datetime, plan_continues: bool,
+               category: Category | None, by: dict[str, str]) -> None:
+        plan = self.current_plan
+        if plan is None:
+            raise RuleViolation("there is no plan in force to review")
+        if at < plan["started_at"]:
+            raise InvalidContent("at", "a review follows the initial conference")
+        self._review(conference_id, at, plan_continues, category.value if category else None,
+                     review_due(at, first=False) if plan_continues else None, by)
+
+    class PlanEnded(Aggregate.Event):
+        class_version = 1
+        at: datetime
+        because: str
+        by: dict[str, str]
+
+    @event(PlanEnded)
+    def _end(self, at: datetime, because: str, by: dict[str, str]) -> None:
+        plan = self.current_plan
+        if plan is not None:
+            plan.update(ended_at=at, ended_because=because, review_due=None)
+
+    def end_plan(self, at: datetime, because: PlanEnd, by: dict[str, str]) -> None:
+        plan = self.current_plan
+        if plan is None:
+            raise RuleViolation("there is no plan in force")
+        if because is PlanEnd.NO_LONGER_NEEDED:
+            raise InvalidContent("because", "a plan no longer needed ends at a review")
+        if because is PlanEnd.BORN and not plan["unborn"]:
+            raise InvalidContent("because", "only an unborn child's plan ends at birth")
+        self._end(at, because.value, by)
+
+    # Looked after ---------------------------------------------------------------------------
+
+    class LookedAfterChanged(Aggregate.Event):
+        class_version = 1
+        looked_after: bool
+        at: datetime
+        by: dict[str, str]
+
+    @event(LookedAfterChanged)
+    def _looked_after(self, looked_after: bool, at: datetime, by: dict[str, str]) -> None:
+        if looked_after:
+            self.looked_after.append({"started_at": at, "ended_at": None})
+        else:
+            current = self.currently_looked_after
+            if current is not None:
+                current["ended_at"] = at
+
+    def set_looked_after(self, looked_after: bool, at: datetime, by: dict[str, str]) -> None:
+        current = self.currently_looked_after
+        if looked_after and current is not None:
+            raise RuleViolation("the child is already looked after")
+        if not looked_after and current is None:
+            raise RuleViolation("the child is not looked after")
+        if current is not None and at < current["started_at"]:
+            raise InvalidContent("at", "a period in care ends after it starts")
+        self._looked_after(looked_after, at, by)
+
+    # Clocks ---------------------------------------------------------------------------------
+
+    def overdue(self, now: datetime) -> list[dict[str, Any]]:
+        """The plan's clocks that have run out: the first core group, the next review."""
+        plan = self.current_plan
+        if plan is None:
+            return []
+        late = []
+        if plan["core_group_at"] is None and now > plan["core_group_due"]:
+            late.append({"clock": "core-group", "due": plan["core_group_due"]})
+        if plan["review_due"] is not None and now > plan["review_due"]:
+            late.append({"clock": "review", "due": plan["review_due"]})
+        return late
