@@ -24,6 +24,7 @@ class DataClass(StrEnum):
     SOCIAL_CARE = "social-care"
     MISSING_EPISODE = "missing-episode"
     ENCOMPASS_NOTICE = "encompass-notice"
+    CP_FLAG = "cp-flag"  # on a child protection plan or looked after: the fact, never the plan
     SENSITIVE_LOCATION = "sensitive-location"
 
 
@@ -51,6 +52,7 @@ class Purpose(StrEnum):
     REFERRAL = "referral"
     AUDIT = "audit"
     SUBJECT_ACCESS = "subject-access"
+    UNSCHEDULED_CARE = "unscheduled-care"  # A&E, out-of-hours GP, ambulance: the CP-IS look-up
 
 
 class Relation(StrEnum):

@@ -32,6 +32,7 @@ class AuditKind(StrEnum):
     FRONT_DOOR = "front-door"  # a contact rated, acknowledged, researched or decided
     DISAGREEMENT = "disagreement"  # an inter-agency disagreement raised, escalated, resolved
     ALLOCATION = "allocation"  # a worker allocated to a child, or a level of need changed
+    CHILD_PROTECTION = "child-protection"  # a conference, core group, plan end, care status
 
 
 @dataclass(frozen=True)

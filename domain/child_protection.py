@@ -67,6 +67,7 @@ class ProtectionRecord(Aggregate):
         self.plans: list[dict[str, Any]] = []
         self.conferences: list[dict[str, Any]] = []
         self.looked_after: list[dict[str, Any]] = []
+        self.accesses: list[dict[str, Any]] = []
 
     @staticmethod
     def create_id(person_id: UUID) -> UUID:
@@ -210,7 +211,7 @@ class ProtectionRecord(Aggregate):
     @event(LookedAfterChanged)
     def _looked_after(self, looked_after: bool, at: datetime, by: dict[str, str]) -> None:
         if looked_after:
-            self.looked_after.append({"started_at": at, "ended_at": None})
+            self.looked_after.append({"started_at": at, "ended_at": None, "by": by})
         else:
             current = self.currently_looked_after
             if current is not None:
@@ -225,6 +226,30 @@ class ProtectionRecord(Aggregate):
         if current is not None and at < current["started_at"]:
             raise InvalidContent("at", "a period in care ends after it starts")
         self._looked_after(looked_after, at, by)
+
+    # Who has looked (CP-IS) -----------------------------------------------------------------
+
+    class Accessed(Aggregate.Event):
+        """Unscheduled care looked the child up (the local authority is told as well)."""
+
+        class_version = 1
+        at: datetime
+        agency: str
+        role: str
+
+    @event(Accessed)
+    def _accessed(self, at: datetime, agency: str, role: str) -> None:
+        self.accesses.append({"at": at, "agency": agency, "role": role})
+
+    def accessed(self, at: datetime, agency: str, role: str) -> None:
+        self._accessed(at, agency, role)
+
+    @property
+    def responsible_authorities(self) -> list[str]:
+        """The local authorities that recorded its conferences and periods in care."""
+        agencies = [c["by"].get("agency", "") for c in self.conferences]
+        agencies += [p["by"].get("agency", "") for p in self.looked_after]
+        return sorted({a for a in agencies if a})
 
     # Clocks ---------------------------------------------------------------------------------
 

@@ -274,9 +274,11 @@ class MashContact(Aggregate):
         self._request_research(sorted(set(agencies)), rating["due"], by, at)
 
     def research_due(self, agency: str) -> datetime | None:
-        """When ``agency``'s research is due (None: it was not asked)."""
-        dues = [r["due"] for r in self.research_requests if agency in r["agencies"]]
-        return min(dues) if dues else None
+        """When ``agency``'s research is due: by the contact's current rating's deadline
+        (None: it was not asked)."""
+        asked = any(agency in r["agencies"] for r in self.research_requests)
+        rating = self.rating
+        return rating["due"] if asked and rating is not None else None
 
     class ResearchAdded(Aggregate.Event):
         class_version = 1
@@ -351,6 +353,8 @@ class MashContact(Aggregate):
             raise RuleViolation("a strategy discussion, and only one, opens an enquiry")
         why = str(text(rationale, "rationale", required=True, least=10))
         told = str(text(feedback, "feedback", required=True, least=10))
+        if self.acknowledged is None:  # deciding is acknowledging, at the latest
+            self._acknowledge(by, at)
         sos = None
         if signs is not None:
             v = signs.validated()

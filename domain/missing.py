@@ -143,6 +143,7 @@ class MissingRecord(Aggregate):
     def __init__(self, child_id: UUID) -> None:
         self.child_id = child_id
         self.episodes: list[dict[str, Any]] = []
+        self.unreconciled: list[dict[str, Any]] = []
 
     @staticmethod
     def create_id(child_id: UUID) -> UUID:
@@ -255,14 +256,15 @@ class MissingRecord(Aggregate):
         current = self.open_episode
         if current is None:
             latest = self.episodes[-1] if self.episodes else None
-            if (start_if_unreported is None and latest is not None
-                    and abs(end - latest["end"]) <= SAME_RETURN):
+            if latest is not None and abs(end - latest["end"]) <= SAME_RETURN:
                 self._reported(latest["id"], report)  # another agency reporting the return
                 return UUID(str(latest["id"]))
-            start = start_if_unreported or end
-            self.report_missing(new_id, EpisodeType.MISSING, start, report, reported_by,
-                                informed)
-            current = self.episode(new_id)
+            start = min(start_if_unreported or end, end)
+            opened = self.report_missing(new_id, EpisodeType.MISSING, start, report,
+                                         reported_by, informed)
+            current = self.episode(opened)
+            if current["end"] is not None:  # the report fell in an episode already closed
+                return opened
         elif report in current["reports"]:
             return UUID(str(current["id"]))
         if end < current["start"]:
@@ -272,6 +274,25 @@ class MissingRecord(Aggregate):
                   None if report in current["reports"] else report, end + interview_within,
                   [f.as_data() for f in flags])
         return UUID(str(current["id"]))
+
+    class ReportNotApplied(Aggregate.Event):
+        """A report that contradicts the record (found before the episode began, say): the
+        notification is stored all the same, and the missing team reconciles it by hand."""
+
+        class_version = 1
+        report: UUID
+        report_type: str
+        reason: str
+        at: datetime
+
+    @event(ReportNotApplied)
+    def _not_applied(self, report: UUID, report_type: str, reason: str, at: datetime) -> None:
+        self.unreconciled.append({"report": report, "type": report_type, "reason": reason,
+                                  "at": at})
+
+    def report_not_applied(self, report: UUID, report_type: str, reason: str,
+                           at: datetime) -> None:
+        self._not_applied(report, report_type, reason[:300], at)
 
     # Return home interviews ----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from hub.audit.checkpoints import Checkpoints, SigningKeys
 from hub.audit.entitlements import Entitlements
 from hub.audit.service import AuditorService
 from hub.audit.trail import AuditTrail
+from hub.child_protection import ChildProtection, load_contacts
 from hub.disclosure import Disclosure
 from hub.domestic_abuse import DomesticAbuse
 from hub.erasure import Erasure
@@ -72,6 +73,7 @@ class Hub:
     missing: MissingChildren
     front_door: FrontDoor
     indicators: Indicators
+    child_protection: ChildProtection
 
     def close(self) -> None:
         self.store.close()
@@ -106,6 +108,11 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     domestic_abuse = DomesticAbuse(store, registry, decisions, capabilities, audit,
                                    timescales, clock, work, on_referral=front_door.on_received)
 
+    child_protection = ChildProtection(store, decisions, capabilities, audit, timescales,
+                                       LinkHasher(link_secret),
+                                       load_contacts(settings.contacts_file), work, clock)
+    front_door.protection_overdue = child_protection.overdue
+
     def workflows(notification: Notification, submission: NotificationSubmission,
                   people: list[PersonRecord]) -> list[Aggregate]:
         """Everything a new notification sets going, saved with it."""
@@ -137,6 +144,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         front_door=front_door,
         indicators=Indicators(store, None if settings.store_url == "memory://"
                               else settings.home / "projections"),
+        child_protection=child_protection,
     )
 
 

@@ -174,6 +174,7 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
     from hub.simulate import (
         HttpPath,
         KafkaPath,
+        PathFailed,
         SimulatedClock,
         Simulation,
         Tally,
@@ -222,6 +223,10 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
             if path is not None:
                 simulation.send = path
             tally = simulation.run(args.days)
+        except PathFailed as error:
+            print(file=sys.stderr)
+            print(f"hub simulate: stopped: {error}", file=sys.stderr)
+            return 1
         finally:
             if path is not None:
                 path.close()
@@ -267,7 +272,11 @@ def _report(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     result = hub.indicators.report(args.first, args.last, children)
     print(render_text(result), end="")
     if args.out:
-        written = write_report(result, args.out)
+        try:
+            written = write_report(result, args.out)
+        except OSError as error:
+            raise UsageError(f"hub report: cannot write to {args.out} "
+                             f"({error.strerror})") from None
         print(f"written to {args.out}: " + ", ".join(p.name for p in written), file=sys.stderr)
     return 0
 

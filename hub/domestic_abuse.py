@@ -422,6 +422,9 @@ class DomesticAbuse:
             except HubError as error:
                 log.warning("deadline watcher: %s; trying again", error.code)
                 continue
+            except Exception as error:
+                log.warning("deadline watcher: %s; trying again", type(error).__name__)
+                continue
             if escalated:
                 log.info("deadline watcher: %d Encompass notices escalated to the DART",
                          escalated)

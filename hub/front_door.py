@@ -79,6 +79,8 @@ class FrontDoor:
         self.timescales = timescales
         self.work = work
         self._clock = clock
+        # Child protection clocks (core groups, reviews) for the breach list; set at wiring.
+        self.protection_overdue: Callable[[datetime], list[dict[str, Any]]] = lambda _: []
 
     def require(self, caller: Caller, capability: str, action: str,
                 child_ids: list[UUID] | None = None) -> None:
@@ -196,7 +198,7 @@ class FrontDoor:
                                   "due": due.isoformat(),
                                   "child_ids": [str(i) for i in c.child_ids],
                                   "overdue_hours": round((now - due).total_seconds() / 3600, 1)})
-            for agency in c.research_outstanding():
+            for agency in (c.research_outstanding() if c.decision is None else []):
                 asked = c.research_due(agency)
                 if asked is not None and now > asked:
                     items.append({"contact_id": str(c.id), "clock": "research",
@@ -204,6 +206,10 @@ class FrontDoor:
                                   "child_ids": [str(i) for i in c.child_ids],
                                   "overdue_hours": round((now - asked).total_seconds() / 3600,
                                                          1)})
+        for late in self.protection_overdue(now):
+            items.append({"person_id": late["person_id"], "clock": late["clock"],
+                          "due": late["due"], "child_ids": [late["person_id"]],
+                          "overdue_hours": late["overdue_hours"]})
         for d in self._open_disagreements():
             if d.overdue(now):
                 items.append({"disagreement_id": str(d.id), "contact_id": str(d.contact_id),
@@ -216,7 +222,8 @@ class FrontDoor:
         self._audit.record(kind=AuditKind.DISCLOSURE, action="read-mash-breaches",
                            actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
                            child_ids=sorted({UUID(c) for i in items for c in i["child_ids"]}),
-                           details={"contacts": sorted({i["contact_id"] for i in items})})
+                           details={"contacts": sorted({i["contact_id"] for i in items
+                                                        if "contact_id" in i})})
         return {"at": now.isoformat(), "items": items}
 
     def contact(self, ctx: ReadContext, contact: UUID) -> dict[str, Any]:
@@ -257,6 +264,9 @@ class FrontDoor:
                               "visibility": decision.visibility.value,
                               "content": reveal(item["content"]) if full else None})
         detail = self._summary(c, at)
+        if not is_mash:  # a partner sees the clocks and the research, not the MASH's view
+            for kept_back in ("indicators", "re_referral_of", "decision", "linked_to"):
+                detail.pop(kept_back, None)
         if is_mash:
             rating = c.rating
             detail["rag"] = detail["rag"] and {
@@ -623,6 +633,9 @@ class FrontDoor:
                 moved = self.escalate_overdue()
             except HubError as error:
                 log.warning("disagreement watcher: %s; trying again", error.code)
+                continue
+            except Exception as error:
+                log.warning("disagreement watcher: %s; trying again", type(error).__name__)
                 continue
             if moved:
                 log.info("disagreement watcher: %d disagreements escalated a stage", moved)

@@ -47,7 +47,7 @@ from domain.personal import Personal
 from domain.timescales import LOCAL
 from hub.store import DateAsISO, HubStore
 
-STATE_VERSION = 1
+STATE_VERSION = 2
 DAY_24H = 24 * 3600
 
 _FOLLOWED = (
@@ -96,6 +96,7 @@ def _at(text: str) -> datetime:
 
 @dataclass
 class State:
+    store: str = ""  # which store the counts are of (its first event), "" before any
     position: int = 0
     counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     open: dict[str, dict[str, Any]] = field(default_factory=dict)  # item id -> clock data
@@ -104,12 +105,13 @@ class State:
         self.counts[day][metric] += n
 
     def as_data(self) -> dict[str, Any]:
-        return {"version": STATE_VERSION, "position": self.position,
+        return {"version": STATE_VERSION, "store": self.store, "position": self.position,
                 "counts": {d: dict(c) for d, c in self.counts.items()}, "open": self.open}
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> "State":
-        state = cls(position=int(data["position"]), open=dict(data["open"]))
+        state = cls(store=str(data["store"]), position=int(data["position"]),
+                    open=dict(data["open"]))
         for day, counts in data["counts"].items():
             state.counts[day] = Counter(counts)
         return state
@@ -147,33 +149,47 @@ class Indicators:
             json.dump(self.state.as_data(), out)
         os.replace(temporary, self._path)
 
+    def _identity(self) -> str:
+        """The store's first event: a state saved for another store (the same HUB_HOME, a new
+        HUB_STORE_URL) is not this store's, and is rebuilt."""
+        first = self._store.recorder.select_notifications(start=1, limit=1)
+        return f"{first[0].id}:{first[0].originator_id}" if first else ""
+
     def catch_up(self, batch: int = 2000,
                  progress: Callable[[int], None] | None = None) -> int:
         """Apply the events stored since the recorded position; the number applied."""
-        applied = 0
         with self._lock:
-            while True:
-                rows = self._store.recorder.select_notifications(
-                    start=self.state.position + 1, limit=batch, topics=TOPICS)
-                for row in rows:
-                    self._apply(self._mapper.to_domain_event(row))
-                    self.state.position = row.id
-                applied += len(rows)
-                if progress is not None and rows:
-                    progress(applied)
-                if len(rows) < batch:
-                    break
-            if applied:
-                self._save()
+            return self._catch_up(batch, progress)
+
+    def _catch_up(self, batch: int, progress: Callable[[int], None] | None) -> int:
+        applied = 0
+        identity = self._identity()
+        last = self._store.recorder.max_notification_id() or 0
+        if self.state.store != identity or self.state.position > last:
+            self.state = State(store=identity)
+        while True:
+            rows = self._store.recorder.select_notifications(
+                start=self.state.position + 1, limit=batch, topics=TOPICS)
+            for row in rows:
+                self._apply(self._mapper.to_domain_event(row))
+                self.state.position = row.id
+            applied += len(rows)
+            if progress is not None and rows:
+                progress(applied)
+            if len(rows) < batch:
+                break
+        if applied:
+            self._save()
         return applied
 
     def rebuild(self, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
-        """Forget everything and follow the log from its first event; how fast it went."""
+        """Forget everything and follow the log from its first event; how fast it went.
+        Readers meanwhile wait, and then see the rebuilt counts, never half of them."""
         with self._lock:
             self.state = State()
-        started = time.monotonic()
-        events = self.catch_up(progress=progress)
-        seconds = max(time.monotonic() - started, 1e-9)
+            started = time.monotonic()
+            events = self._catch_up(2000, progress)
+            seconds = max(time.monotonic() - started, 1e-9)
         return {"events": events, "seconds": round(seconds, 3),
                 "events_per_second": round(events / seconds)}
 
@@ -187,17 +203,22 @@ class Indicators:
     def report(self, first: date | None, last: date | None,
                children: int | None) -> dict[str, Any]:
         """The indicators for the days from ``first`` to ``last`` (inclusive)."""
-        self.catch_up()
-        days = sorted(self.state.counts)
-        lo = first.isoformat() if first else (days[0] if days else None)
-        hi = last.isoformat() if last else (days[-1] if days else None)
-        total: Counter[str] = Counter()
-        for day in days:
-            if lo is not None and hi is not None and lo <= day <= hi:
-                total.update(self.state.counts[day])
+        with self._lock:
+            self._catch_up(2000, None)
+            days = sorted(self.state.counts)
+            lo = first.isoformat() if first else (days[0] if days else None)
+            hi = last.isoformat() if last else (days[-1] if days else None)
+            lo, hi = lo or hi, hi or lo  # one bound given and no data: a one-day period
+            if lo is not None and hi is not None and lo > hi:
+                lo = hi = None  # a period with nothing in it
+            total: Counter[str] = Counter()
+            for day in days:
+                if lo is not None and hi is not None and lo <= day <= hi:
+                    total.update(self.state.counts[day])
+            position = self.state.position
         span = ((date.fromisoformat(hi) - date.fromisoformat(lo)).days + 1
                 if lo is not None and hi is not None else 0)
-        return _indicators(total, lo, hi, span, children, self.state.position)
+        return _indicators(total, lo, hi, span, children, position)
 
 
 def _rate(count: int, of: int) -> dict[str, Any]:
@@ -245,6 +266,7 @@ def _indicators(t: Counter[str], lo: str | None, hi: str | None, span: int,
             "triaged": t["triaged"],
             "triaged_in_time": _rate(t["triaged_in_time"], t["triaged"]),
             "by_dash_level": _prefixed(t, "dash:"),
+            "by_risk_level_after_judgement": _prefixed(t, "risk:"),
             "marac_referrals": t["marac_referrals"], "marac_by_rule": _prefixed(t, "marac:"),
             "encompass": {
                 "issued": t["encompass_issued"],
@@ -351,7 +373,8 @@ def _case_triaged(s: State, e: DartCase.Triaged) -> None:
     if item is None:
         return
     s.add(item["day"], "triaged")
-    s.add(item["day"], f"dash:{e.level}")
+    s.add(item["day"], f"dash:{e.dash_level}")  # the checklist's level
+    s.add(item["day"], f"risk:{e.level}")  # as the DART settled it (judgement may raise it)
     if e.at <= _at(item["due"]):
         s.add(item["day"], "triaged_in_time")
 
@@ -434,8 +457,12 @@ def _audit(s: State, e: AuditEntryRecorded) -> None:
     if e.kind == "disclosure":
         s.add(day, "disclosures")
         purpose = e.purpose or "none"
-        s.add(day, f"disclosure:{e.actor.get('agency', 'cli')}:{purpose}")
-        s.add(day, f"disclosure-kind:{e.actor.get('agency_kind', 'cli')}:{purpose}")
+        kind = e.actor.get("agency_kind", "cli")
+        # Schools are counted together: one school's count on one day could tell a reader
+        # that a pupil was at a domestic-abuse incident.
+        agency = "schools" if kind == "school" else e.actor.get("agency", "cli")
+        s.add(day, f"disclosure:{agency}:{purpose}")
+        s.add(day, f"disclosure-kind:{kind}:{purpose}")
     elif e.kind == "denial":
         s.add(day, "denials")
 

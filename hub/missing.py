@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.access import Purpose
 from domain.audit import AuditKind
-from domain.errors import InvalidContent
+from domain.errors import DomainError, InvalidContent
 from domain.front_door import Allocation, allocation_id
 from domain.missing import (
     EpisodeEnd,
@@ -71,23 +71,35 @@ class MissingChildren:
         report = submission.details.episode or EpisodeReport()  # validation fills it in
         records: list[Aggregate] = []
         for child_id in dict.fromkeys(notification.child_ids):
-            record = (self._store.find(record_id(child_id), MissingRecord)
-                      or MissingRecord(child_id=child_id))
-            informed = self._allocated(child_id)
-            if notification.notification_type == NotificationType.MISSING.value:
-                record.report_missing(
-                    uuid4(), EpisodeType(report.type or EpisodeType.MISSING.value),
-                    episode_start(notification.occurred_at, report.left_at, report.last_seen_at),
-                    notification.id, notification.source_agency, informed)
-            else:
-                known = [t for t in (report.left_at, report.last_seen_at) if t is not None]
-                record.report_return(
-                    uuid4(), notification.occurred_at, EpisodeEnd(report.ended or "found"),
-                    notification.id,
-                    notification.source_agency, max(known) if known else None, informed,
-                    interview_within=timedelta(hours=self.timescales.interview_hours))
-            records.append(record)
+            try:
+                records.append(self._apply(notification, report, child_id))
+            except DomainError as error:  # never lose a report: store it, flag the conflict
+                record = self._fresh(child_id)
+                record.report_not_applied(notification.id, notification.notification_type,
+                                          str(error), notification.received_at)
+                records.append(record)
         return records
+
+    def _fresh(self, child_id: UUID) -> MissingRecord:
+        return (self._store.find(record_id(child_id), MissingRecord)
+                or MissingRecord(child_id=child_id))
+
+    def _apply(self, notification: Notification, report: EpisodeReport,
+               child_id: UUID) -> MissingRecord:
+        record = self._fresh(child_id)
+        informed = self._allocated(child_id)
+        if notification.notification_type == NotificationType.MISSING.value:
+            record.report_missing(
+                uuid4(), EpisodeType(report.type or EpisodeType.MISSING.value),
+                episode_start(notification.occurred_at, report.left_at, report.last_seen_at),
+                notification.id, notification.source_agency, informed)
+        else:
+            known = [t for t in (report.left_at, report.last_seen_at) if t is not None]
+            record.report_return(
+                uuid4(), notification.occurred_at, EpisodeEnd(report.ended or "found"),
+                notification.id, notification.source_agency, max(known) if known else None,
+                informed, interview_within=timedelta(hours=self.timescales.interview_hours))
+        return record
 
     def _allocated(self, child_id: UUID) -> dict[str, str] | None:
         allocation = self._store.find(allocation_id(child_id), Allocation)
@@ -168,7 +180,16 @@ class MissingChildren:
         self._disclose(caller, "read-missing-queue", missing + interviews)
         return {"at": now.isoformat(),
                 "missing": [self._view(r, e, now) for r, e in missing],
-                "interviews": [self._view(r, e, now) for r, e in interviews]}
+                "interviews": [self._view(r, e, now) for r, e in interviews],
+                "to_reconcile": self._unreconciled()}
+
+    def _unreconciled(self) -> list[dict[str, Any]]:
+        """Reports that contradicted a child's record, for the team to put right by hand."""
+        records = [r for i in sorted(self.work.unreconciled, key=str)
+                   if (r := self._store.find(i, MissingRecord)) is not None]
+        return [{"child_id": str(r.child_id), "report": str(u["report"]), "type": u["type"],
+                 "reason": u["reason"], "at": u["at"].isoformat()}
+                for r in records for u in r.unreconciled]
 
     def breaches(self, caller: Caller) -> dict[str, Any]:
         """Interviews past their deadline and not yet held, declined or decided against."""
@@ -205,7 +226,9 @@ class MissingChildren:
         """Episodes of the children allocated to the caller, newest first, while active."""
         now = self._clock()
         mine = sorted(((r, e) for r, e in self._active()
-                       if (e["informed"] or {}).get("user_id") == str(caller.user_id)),
+                       if (e["informed"] or {}).get("user_id") == str(caller.user_id)
+                       and (self._allocated(r.child_id) or {}).get("user_id")
+                       == str(caller.user_id)),  # still theirs
                       key=lambda a: a[1]["start"], reverse=True)
         self._disclose(caller, "read-allocated-worker-alerts", mine)
         return {"items": [self._view(r, e, now) for r, e in mine]}
@@ -217,6 +240,8 @@ class MissingChildren:
                          reason: str | None) -> dict[str, Any]:
         chosen = parse_enum(InterviewStep, step, "step")
         now = self._clock()
+        if at is not None and at.tzinfo is None:
+            raise InvalidContent("at", "must carry a time zone")
         when = (at or now).astimezone(UTC)
         if when > now + timedelta(minutes=5):
             raise InvalidContent("at", "must not be in the future")

@@ -115,6 +115,8 @@ class Settings:
     timescales_file: Path | None = None
     # Children living in the area: the denominator of the "per 10,000 children" indicators.
     child_population: int | None = None
+    # Whom unscheduled care calls, per local authority (TOML like policies/contacts.toml).
+    contacts_file: Path | None = None
 
     def kafka_client(self) -> dict[str, object]:
         """Everything a kafka-python client needs to reach the brokers."""
@@ -149,6 +151,8 @@ class Settings:
             timescales_file=(Path(env["HUB_TIMESCALES_FILE"]) if env.get("HUB_TIMESCALES_FILE")
                              else None),
             child_population=_population(env.get("HUB_CHILD_POPULATION")),
+            contacts_file=(Path(env["HUB_CONTACTS_FILE"]) if env.get("HUB_CONTACTS_FILE")
+                           else None),
         )
 
 

@@ -104,9 +104,13 @@ def _rate(value: Any, where: str) -> float:
     return float(value)
 
 
-def _weights(value: Any, where: str) -> dict[str, float]:
+def _weights(value: Any, where: str, known: set[str]) -> dict[str, float]:
     if not isinstance(value, dict) or not value:
         raise SettingsError(f"profile: {where} must be a table of shares")
+    unknown = set(map(str, value)) - known
+    if unknown:
+        raise SettingsError(f"profile: {where} has unknown keys: {', '.join(sorted(unknown))} "
+                            f"(known: {', '.join(sorted(known))})")
     weights = {str(k): _rate(v, f"{where}.{k}") for k, v in value.items()}
     if not math.isclose(sum(weights.values()), 1.0, abs_tol=0.011):
         raise SettingsError(f"profile: the shares in {where} must add up to 1")
@@ -125,11 +129,13 @@ def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
         where = f"{name}.{key}"
         default = DEFAULTS[name][key]
         if isinstance(default, dict):
-            merged[key] = _weights(value, where)
+            merged[key] = _weights(value, where, set(default))
         elif isinstance(default, list):
             if not isinstance(value, list) or len(value) != len(default):
                 raise SettingsError(f"profile: {where} must be a list of {len(default)}")
             merged[key] = [_rate(v, where) for v in value]
+            if not sum(merged[key]) > 0:
+                raise SettingsError(f"profile: {where} must not be all zero")
         elif isinstance(default, float) and default <= 1 and key not in ("reads",):
             merged[key] = _share(value, where)
         else:
@@ -155,7 +161,7 @@ def simulated_timescales(profile: Profile, base: Path | None, out: Path) -> Path
 def _toml(data: dict[str, Any], prefix: str = "") -> str:
     """Just enough TOML for a timescales file: tables of strings, numbers and lists."""
     plain = {k: v for k, v in data.items() if not isinstance(v, dict)}
-    lines = [f"{k} = {json.dumps(v)}" for k, v in plain.items()]
+    lines = [f"{k} = {json.dumps(v, default=str)}" for k, v in plain.items()]
     text = "\n".join(lines) + ("\n" if lines else "")
     for key, value in data.items():
         if isinstance(value, dict):
@@ -174,6 +180,8 @@ def load_profile(name: str) -> Profile:
         raise SettingsError(f"profile: no packaged profile or file named {name!r}") from None
     except tomllib.TOMLDecodeError as error:
         raise SettingsError(f"profile: not valid TOML ({error})") from None
+    except ValueError:  # not UTF-8
+        raise SettingsError("profile: the file is not UTF-8 text") from None
     try:
         start = date.fromisoformat(str(data.get("start", "2026-01-05")))
     except ValueError:
@@ -239,6 +247,7 @@ class Population:
         self.rng = rng
         self.profile = profile
         self.urns = [str(100001 + i) for i in range(profile.schools)]
+        self._issued: set[str] = set()  # one number, one synthetic child
         self.secondary = max(1, profile.schools // 3)
 
     def child(self, on: date, ages: tuple[int, int] = (0, 17)) -> Child:
@@ -255,8 +264,11 @@ class Population:
         letters = "ABDEFGHJLNPQRSTUWXYZ"
         postcode = (f"{rng.choice(DISTRICTS)} {rng.randint(1, 9)}"
                     f"{rng.choice(letters)}{rng.choice(letters)}")
-        return Child(rng.choice(GIVEN), rng.choice(FAMILY), dob, nhs_number(rng), postcode,
-                     urn, home)
+        number = nhs_number(rng)
+        while number in self._issued:
+            number = nhs_number(rng)
+        self._issued.add(number)
+        return Child(rng.choice(GIVEN), rng.choice(FAMILY), dob, number, postcode, urn, home)
 
     def adult(self, role: str, family: str, born: int) -> dict[str, Any]:
         return {"role": role, "given_name": self.rng.choice(GIVEN),
@@ -265,6 +277,10 @@ class Population:
 
 
 # The simulation ---------------------------------------------------------------------------
+
+
+class PathFailed(RuntimeError):
+    """The way in (HTTP, Kafka) failed: the run stops rather than count it as a refusal."""
 
 
 @dataclass(frozen=True)
@@ -321,7 +337,12 @@ class HttpPath:
             with urlopen(request, timeout=60) as response:  # noqa: S310 (loopback only)
                 answer = json.loads(response.read())
         except HTTPError as error:
-            reason = json.loads(error.read() or b"{}").get("error", {}).get("message", "")
+            try:
+                reason = json.loads(error.read() or b"{}").get("error", {}).get("message", "")
+            except ValueError:
+                reason = ""
+            if error.code >= 500:  # the hub failed: not part of the workload, stop
+                raise PathFailed(f"the HTTP API answered {error.code}") from None
             raise InvalidInput(f"HTTP {error.code}: {reason}") from None
         return Receipt(UUID(answer["id"]), [UUID(c) for c in answer["child_ids"]])
 
@@ -368,11 +389,11 @@ class KafkaPath:
         deadline = time_now() + 120
         while (found := self._hub.store.lookup(key)) is None:
             if time_now() > deadline or not self._thread.is_alive():
-                raise HubError("hub ingest did not store the simulated notification")
+                raise PathFailed("hub ingest did not store the simulated notification")
             sleep(0.01)
         stored = self._hub.store.find(found, Notification)
         if stored is None:
-            raise HubError("the ingested notification is not in the store")
+            raise PathFailed("the ingested notification is not in the store")
         return Receipt(stored.id, stored.child_ids)
 
     def close(self) -> None:

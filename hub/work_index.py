@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from domain.child_protection import ProtectionRecord
 from domain.dart import DartCase
 from domain.disagreement import Disagreement
 from domain.encompass import EncompassNotice
@@ -24,8 +25,10 @@ from hub.store import HubStore
 _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              EncompassNotice.Acknowledged, EncompassNotice.Escalated, MaracReferral.Made,
              MissingRecord.EpisodeStarted, MissingRecord.EpisodeEnded,
-             MissingRecord.InterviewRecorded, MashContact.Opened, MashContact.Decided,
-             MashContact.AssessmentCompleted,
+             MissingRecord.InterviewRecorded, MissingRecord.ReportNotApplied,
+             MashContact.Opened, MashContact.Decided,
+             MashContact.AssessmentCompleted, ProtectionRecord.InitialConferenceHeld,
+             ProtectionRecord.ReviewHeld, ProtectionRecord.PlanEnded,
              Disagreement.Raised, Disagreement.Resolved)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
@@ -70,6 +73,8 @@ class WorkIndex:
     episodes: dict[UUID, EpisodeState] = field(default_factory=dict)
     contacts: dict[UUID, str] = field(default_factory=dict)  # id -> open, assessing, done
     disagreements: dict[UUID, bool] = field(default_factory=dict)  # id -> resolved
+    plans: dict[UUID, bool] = field(default_factory=dict)  # protection record -> plan in force
+    unreconciled: set[UUID] = field(default_factory=set)  # missing records with a conflict
     position: int = 0
     _lock: Lock = field(default_factory=Lock)
 
@@ -110,12 +115,19 @@ class WorkIndex:
         elif isinstance(e, MissingRecord.InterviewRecorded) and e.episode_id in self.episodes:
             if InterviewStep(e.step).settles:
                 self.episodes[e.episode_id].settled = True
+        elif isinstance(e, MissingRecord.ReportNotApplied):
+            self.unreconciled.add(e.originator_id)
         elif isinstance(e, MashContact.Opened):
             self.contacts[e.originator_id] = "open"
         elif isinstance(e, MashContact.Decided):
             self.contacts[e.originator_id] = "assessing" if e.assessment_due else "done"
         elif isinstance(e, MashContact.AssessmentCompleted):
             self.contacts[e.originator_id] = "done"
+        elif isinstance(e, ProtectionRecord.InitialConferenceHeld) and e.plan:
+            self.plans[e.originator_id] = True
+        elif (isinstance(e, ProtectionRecord.ReviewHeld) and not e.plan_continues) or \
+                isinstance(e, ProtectionRecord.PlanEnded):
+            self.plans[e.originator_id] = False
         elif isinstance(e, Disagreement.Raised):
             self.disagreements[e.originator_id] = False
         elif isinstance(e, Disagreement.Resolved):

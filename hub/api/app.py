@@ -13,6 +13,7 @@ from hub.api.errors import install_error_handlers
 from hub.api.middleware import BodyLimit, RequestMetrics
 from hub.api.routes import (
     audit,
+    child_protection,
     children,
     domestic_abuse,
     front_door,
@@ -85,6 +86,7 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(missing.router)
     app.include_router(front_door.router)
     app.include_router(reports.router)
+    app.include_router(child_protection.router)
     app.include_router(audit.router)
     app.include_router(health.router)
     app.add_middleware(RequestMetrics, registry=app.state.metrics)

@@ -98,7 +98,8 @@ def test_a_week_counted(hub: Hub, people: dict[str, Caller], clock: Clock) -> No
     assert front["rag"]["amber"] == {"count": 1, "of": 1, "rate": 1.0}
     assert front["rag"]["red"] == {"count": 0, "of": 1, "rate": 0.0}
     assert front["decided_within_1_working_day"]["count"] == 2
-    assert front["acknowledged_within_1_working_day"] == {"count": 1, "of": 1, "rate": 1.0}
+    # The second is acknowledged by its decision, five hours after it came in.
+    assert front["acknowledged_within_1_working_day"] == {"count": 2, "of": 2, "rate": 1.0}
     assert front["assessments_due"] == 1
     assert front["outcomes"] == {"assessment": 1, "early-help": 1}
     da = report["domestic_abuse"]
@@ -133,3 +134,29 @@ def test_the_projection_keeps_its_place_and_rebuilds_the_same(
     speed = hub.indicators.rebuild()
     assert speed["events"] > 0
     assert hub.indicators.report(None, None, None) == first
+
+
+def test_a_saved_state_of_another_store_is_not_used(
+        hub: Hub, people: dict[str, Caller], clock: Clock, tmp_path: Path,
+        store_url: str) -> None:
+    """The same HUB_HOME with a new HUB_STORE_URL: the projection starts again."""
+    week(hub, people, clock)
+    folder = tmp_path / "shared-projections"
+    Indicators(hub.store, folder).catch_up()
+    other = bootstrap(Settings(store_url="memory://", home=tmp_path / "other"), clock)
+    try:
+        fresh = Indicators(other.store, folder).report(None, None, None)
+        assert fresh["front_door"]["contacts"] == 0
+        assert fresh["domestic_abuse"]["incidents"] == 0
+    finally:
+        other.close()
+
+
+def test_periods_outside_the_data(hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    week(hub, people, clock)
+    after = hub.indicators.report(date(2027, 1, 1), None, None)
+    assert after["period"] == {"from": None, "to": None, "days": 0}
+    assert after["front_door"]["contacts"] == 0
+    only_to = hub.indicators.report(None, date(2026, 11, 23), None)
+    assert only_to["period"]["days"] == 1
+    assert only_to["front_door"]["contacts"] == 1

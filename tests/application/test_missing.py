@@ -132,13 +132,17 @@ def test_away_becoming_missing_and_three_in_30_days(hub: Hub, people: dict[str, 
     assert episodes[1]["split_from"] == episodes[2]["id"]
 
 
-def test_a_return_before_the_episode_began_is_refused_and_nothing_is_stored(
-        hub: Hub, clock: Clock) -> None:
+def test_a_report_that_contradicts_the_record_is_kept_and_flagged(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    """A police report is never lost to a conflict with what the hub holds: the notification
+    is stored, and the missing team is asked to reconcile it."""
     submit(hub, "notts-police", report("MISS-5", "missing", "2026-11-20T18:00:00Z"))
-    before = hub.store.recorder.max_notification_id()
-    with pytest.raises(InvalidInput, match="before the episode started"):
-        submit(hub, "notts-police", report("FOUND-5", "found", "2026-11-20T17:00:00Z"))
-    assert hub.store.recorder.max_notification_id() == before
+    early = submit(hub, "notts-police", report("FOUND-5", "found", "2026-11-20T17:00:00Z"))
+    queue = hub.missing.queue(people["missing-team"])
+    assert len(queue["missing"]) == 1  # the episode is still open
+    [conflict] = queue["to_reconcile"]
+    assert conflict["report"] == str(early.id)
+    assert "before the episode started" in conflict["reason"]
     body = notification("CONC-1", type_="school_concern", subjects=[child()],
                         occurred_at="2026-11-20T15:00:00Z", summary="Worried")
     body["details"]["episode"] = {"type": "away"}

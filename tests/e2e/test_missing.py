@@ -65,11 +65,12 @@ def test_missing_found_interview_due_and_held(running_hub: RunningHub) -> None:
     history = call("GET", f"/v1/children/{child_id}/missing-episodes", team).json()
     assert [s["step"] for s in history["episodes"][0]["interview"]["steps"]] == [
         "offered", "held"]
-    # A found report before the episode began is refused with its reason, and not stored.
+    # A found report from before the episode began is kept, and flagged to reconcile.
     early = call("POST", "/v1/notifications", police, json=report(
         "MISS-E2E-2", "missing", now - timedelta(hours=1), {"type": "missing"}))
     assert early.status_code == 201
     wrong = call("POST", "/v1/notifications", police, json=report(
         "FOUND-E2E-2", "found", now - timedelta(hours=3), {}))
-    assert wrong.status_code == 422, wrong.text
-    assert "before the episode started" in wrong.json()["error"]["message"]
+    assert wrong.status_code == 201, wrong.text
+    [conflict] = call("GET", "/v1/missing/queue", team).json()["to_reconcile"]
+    assert conflict["report"] == wrong.json()["id"]

@@ -68,6 +68,11 @@ def expected(kind: str, role: str, relation: Relation, dclass: DataClass, purpos
     if relation is Relation.PUPIL and kind == "school" and unrestricted and knows_pupil:
         grants.append(Visibility.FULL)
 
+    # CP-IS: unscheduled care sees the child protection flag, and only the flag.
+    if (pair == ("health", "health-practitioner") and dclass is DataClass.CP_FLAG
+            and purpose is Purpose.UNSCHEDULED_CARE and basis is Basis.NONE and unrestricted):
+        grants.append(Visibility.FULL)
+
     # Lawful bases.
     enquiry_purpose = purpose in (Purpose.STRATEGY_DISCUSSION, Purpose.S47)
     if basis is Basis.STATUTORY and enquiry_purpose and not sensitive:

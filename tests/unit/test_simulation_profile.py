@@ -28,6 +28,9 @@ def test_the_packaged_profile() -> None:
      "add up to 1"),
     ('name = "X"\nchildren = 5000\n[sharing]\nsurprise = 1', "unknown keys"),
     ('name = "X"\nchildren = 5000\nstart = "soon"', "start"),
+    ('name = "X"\nchildren = 5000\n[front_door]\nsources = { school = 0.5, fax = 0.5 }',
+     "unknown keys: fax"),
+    ('name = "X"\nchildren = 5000\n[domestic_abuse]\nchildren = [0, 0, 0]', "all zero"),
     ("children = [", "not valid TOML"),
 ])
 def test_a_bad_profile_is_refused_with_its_reason(tmp_path: Path, text: str,

@@ -1,0 +1,276 @@
+"""Child protection plans and looked-after status, and the CP-IS flag for unscheduled care.
+
+Children's social care records conferences, core groups, reviews, the end of plans and
+periods in care; the clocks are the domain's. Unscheduled care (A&E, out-of-hours GPs,
+ambulance, maternity, sexual health) asks by NHS number whether a child is, or in the last 12
+months was, on a plan or looked after: it gets the fact, the plan's type and dates, whom to
+call, and the last 25 such look-ups, never the plan. Every look-up is audited and goes, in the
+same write, to the responsible local authority's access-notification feed, as CP-IS does.
+"""
+
+import tomllib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+from domain.access import AccessQuestion, DataClass, Purpose, Relation, Visibility
+from domain.audit import AuditKind
+from domain.child_protection import Category, PlanEnd, ProtectionRecord, protection_id
+from domain.errors import InvalidContent
+from domain.identifiers import normalise_nhs_number
+from domain.people import PersonRecord
+from domain.timescales import months_before
+from hub.access import HUB_OWNER
+from hub.audit.trail import AuditTrail, Notice
+from hub.capabilities import parse_enum, require_capability
+from hub.disclosure import ReadContext
+from hub.errors import NotEntitled, NotFound
+from hub.intake import LinkHasher
+from hub.registry import Caller
+from hub.settings import SettingsError
+from hub.store import HubStore
+from hub.timescales import Timescales
+from hub.work_index import WorkIndex
+from policies.decision_point import CapabilityPolicy, DecisionPoint
+
+LOOK_BACK_MONTHS = 12
+RECENT_ACCESSES = 25
+
+
+def load_contacts(path: Path | None = None) -> dict[str, dict[str, str]]:
+    """Each local authority's children's social care numbers, by agency id."""
+    try:
+        text = (path.read_text() if path is not None
+                else files("policies").joinpath("contacts.toml").read_text())
+        data = tomllib.loads(text)
+    except OSError as error:
+        raise SettingsError(f"cannot read the contacts file ({error.strerror})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"the contacts file is not valid TOML ({error})") from None
+    contacts = {}
+    for agency, entry in data.get("agencies", {}).items():
+        if not isinstance(entry, dict) or not {"office_hours", "out_of_hours"} <= set(entry):
+            raise SettingsError(f"contacts: agencies.{agency} needs office_hours and "
+                                "out_of_hours")
+        contacts[str(agency)] = {k: str(entry[k]) for k in ("name", "office_hours",
+                                                            "out_of_hours") if k in entry}
+    return contacts
+
+
+class ChildProtection:
+    def __init__(self, store: HubStore, decisions: DecisionPoint,
+                 capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
+                 link_hasher: LinkHasher, contacts: dict[str, dict[str, str]],
+                 work: WorkIndex,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.work = work
+        self._store = store
+        self._decisions = decisions
+        self._capabilities = capabilities
+        self._audit = audit
+        self.timescales = timescales
+        self._hash = link_hasher
+        self._contacts = contacts
+        self._clock = clock
+
+    def _person(self, person_id: UUID, unborn: bool) -> PersonRecord:
+        """The child, or (for an unborn child's plan) the pregnant woman."""
+        person = self._store.find(person_id, PersonRecord)
+        if person is None or person.is_child == unborn:
+            raise NotFound("no such child" if not unborn else "no such adult (the unborn "
+                           "child's plan is held on the pregnant woman's record)")
+        return person
+
+    def _change(self, caller: Caller, person_id: UUID, unborn: bool, action: str,
+                change: Callable[[ProtectionRecord, datetime], None]) -> dict[str, Any]:
+        require_capability(self._capabilities, self._audit, caller, "record-child-protection",
+                           action, [person_id])
+        self._person(person_id, unborn)
+        at = self._clock()
+
+        def attempt() -> ProtectionRecord:
+            record = (self._store.find(protection_id(person_id), ProtectionRecord)
+                      or ProtectionRecord(person_id=person_id))
+            change(record, at)
+            self._store.save(record)
+            return record
+
+        record = self._store.write(attempt)
+        self._audit.record(kind=AuditKind.CHILD_PROTECTION, action=action,
+                           actor=caller.as_actor(), child_ids=[person_id],
+                           details={"agency": caller.agency_id})
+        return self._view(record, at)
+
+    @staticmethod
+    def _when(value: datetime | None, at: datetime) -> datetime:
+        if value is not None and value.tzinfo is None:
+            raise InvalidContent("at", "must carry a time zone")
+        when = (value or at).astimezone(UTC)
+        if when > at:
+            raise InvalidContent("at", "must not be in the future")
+        return when
+
+    def initial_conference(self, caller: Caller, person_id: UUID, *, at: datetime | None,
+                           plan: bool, category: str | None, unborn: bool,
+                           enquiry_id: UUID | None) -> dict[str, Any]:
+        chosen = parse_enum(Category, category, "category") if category else None
+
+        def change(record: ProtectionRecord, now: datetime) -> None:
+            record.initial_conference(uuid4(), self._when(at, now), plan, chosen, unborn,
+                                      enquiry_id, self.timescales.working,
+                                      caller.as_actor())
+
+        return self._change(caller, person_id, unborn, "initial-conference", change)
+
+    def review(self, caller: Caller, person_id: UUID, *, at: datetime | None,
+               plan_continues: bool, category: str | None, unborn: bool) -> dict[str, Any]:
+        chosen = parse_enum(Category, category, "category") if category else None
+
+        def change(record: ProtectionRecord, now: datetime) -> None:
+            record.review(uuid4(), self._when(at, now), plan_continues, chosen,
+                          caller.as_actor())
+
+        return self._change(caller, person_id, unborn, "review-conference", change)
+
+    def core_group(self, caller: Caller, person_id: UUID, *, at: datetime | None,
+                   unborn: bool) -> dict[str, Any]:
+        return self._change(caller, person_id, unborn, "core-group",
+                            lambda r, now: r.core_group_met(self._when(at, now),
+                                                            caller.as_actor()))
+
+    def end_plan(self, caller: Caller, person_id: UUID, *, at: datetime | None,
+                 because: str, unborn: bool) -> dict[str, Any]:
+        reason = parse_enum(PlanEnd, because, "because")
+        return self._change(caller, person_id, unborn, "end-plan",
+                            lambda r, now: r.end_plan(self._when(at, now), reason,
+                                                      caller.as_actor()))
+
+    def looked_after(self, caller: Caller, child_id: UUID, *, looked_after: bool,
+                     at: datetime | None) -> dict[str, Any]:
+        return self._change(caller, child_id, False, "looked-after",
+                            lambda r, now: r.set_looked_after(looked_after,
+                                                              self._when(at, now),
+                                                              caller.as_actor()))
+
+    def record(self, caller: Caller, person_id: UUID) -> dict[str, Any]:
+        """Social care's own view of the record: plans, conferences, clocks."""
+        require_capability(self._capabilities, self._audit, caller, "record-child-protection",
+                           "read-child-protection", [person_id])
+        record = self._store.find(protection_id(person_id), ProtectionRecord)
+        if record is None:
+            raise NotFound("no child protection record for this person")
+        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-child-protection",
+                           actor=caller.as_actor(), purpose=Purpose.ASSESSMENT.value,
+                           child_ids=[person_id])
+        return self._view(record, self._clock())
+
+    @staticmethod
+    def _view(record: ProtectionRecord, now: datetime) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value is not None else None
+
+        return {
+            "person_id": str(record.person_id),
+            "plans": [{
+                "category": p["category"], "unborn": p["unborn"], "number": p["number"],
+                "started_at": iso(p["started_at"]), "ended_at": iso(p["ended_at"]),
+                "ended_because": p["ended_because"],
+                "core_group_due": iso(p["core_group_due"]),
+                "core_group_at": iso(p["core_group_at"]), "review_due": iso(p["review_due"]),
+                "reviews": [{"at": iso(r["at"]), "due": iso(r["due"]),
+                             "on_time": r["on_time"]} for r in p["reviews"]]}
+                for p in record.plans],
+            "looked_after": [{"started_at": iso(p["started_at"]),
+                              "ended_at": iso(p["ended_at"])} for p in record.looked_after],
+            "overdue": [{"clock": o["clock"], "due": iso(o["due"])}
+                        for o in record.overdue(now)],
+        }
+
+    def overdue(self, now: datetime) -> list[dict[str, Any]]:
+        """Core groups and reviews past their date, on every plan in force."""
+        self.work.catch_up()
+        records = [r for i, in_force in list(self.work.plans.items()) if in_force
+                   if (r := self._store.find(i, ProtectionRecord)) is not None]
+        return [{"person_id": str(r.person_id), "clock": o["clock"],
+                 "due": o["due"].isoformat(),
+                 "overdue_hours": round((now - o["due"]).total_seconds() / 3600, 1)}
+                for r in records for o in r.overdue(now)]
+
+    # CP-IS -----------------------------------------------------------------------------------
+
+    def lookup(self, ctx: ReadContext, nhs_number: str) -> dict[str, Any]:
+        """Is the child on a plan or looked after (now or in the last 12 months), and whom to
+        call: audited, and notified to the responsible local authority."""
+        caller = ctx.caller
+        number = normalise_nhs_number(nhs_number, "nhs_number")
+        at = self._clock()
+        decision = self._decisions.decide(AccessQuestion(
+            caller.agency_kind, caller.role, Relation.NONE, DataClass.CP_FLAG, ctx.purpose), at)
+        child_id = self._store.lookup(f"link:{self._hash(f'nhs:{number}')}")
+        record = (self._store.find(protection_id(child_id), ProtectionRecord)
+                  if child_id is not None else None)
+        since = months_before(at, LOOK_BACK_MONTHS)
+        plans = [p for p in (record.plans if record else [])
+                 if p["ended_at"] is None or p["ended_at"] >= since]
+        care = [p for p in (record.looked_after if record else [])
+                if p["ended_at"] is None or p["ended_at"] >= since]
+        authorities = record.responsible_authorities if record is not None else []
+        version = self._decisions.version_at(at).text.version
+        fields = [{"data_class": DataClass.CP_FLAG.value, "relation": Relation.NONE.value,
+                   "restriction": "none", "bases_held": [], "basis": decision.basis.value,
+                   "ground": decision.ground, "rule": decision.rule,
+                   "visibility": decision.visibility.value}]
+        records = ([{"record": str(record.id), "record_type": "cp-flag",
+                     "owner": authorities[0] if authorities else HUB_OWNER,
+                     "child": str(child_id), "visibility": decision.visibility.value,
+                     "fields": fields}] if record is not None and child_id is not None else [])
+        allowed = decision.visibility is Visibility.FULL
+        notices = [Notice(agency, {
+            "reader_agency": caller.agency_id, "reader_role": caller.role,
+            "purpose": ctx.purpose.value, "child_id": child_id,
+            "records": [{"record": str(record.id), "data_classes": [DataClass.CP_FLAG.value],
+                         "visibility": decision.visibility.value, "basis": "cp-is"}],
+            "break_glass": False}) for agency in authorities] if (
+            allowed and record is not None and child_id is not None) else []
+        self._audit.record(
+            kind=AuditKind.DISCLOSURE if allowed else AuditKind.DENIAL, action="cp-is-lookup",
+            actor=caller.as_actor(), purpose=ctx.purpose.value, case_ref=ctx.case_ref,
+            child_ids=[child_id] if child_id else [], records=records, policy_version=version,
+            details={"found": record is not None, "flagged": bool(plans or care)},
+            notices=notices)
+        if not allowed:
+            raise NotEntitled("the CP-IS flag is for unscheduled care (purpose "
+                              "'unscheduled-care')")
+        recent = self._seen(record, caller, at) if record is not None and (plans or care) else []
+        return {
+            "flagged": bool(plans or care),
+            "child_id": str(child_id) if child_id and (plans or care) else None,
+            "plans": [{"type": "unborn" if p["unborn"] else "child-protection",
+                       "category": p["category"], "started_at": p["started_at"].isoformat(),
+                       "ended_at": p["ended_at"].isoformat() if p["ended_at"] else None}
+                      for p in plans],
+            "looked_after": [{"started_at": p["started_at"].isoformat(),
+                              "ended_at": p["ended_at"].isoformat() if p["ended_at"] else None}
+                             for p in care],
+            "responsible_authorities": [{"agency": a, **self._contacts.get(a, {})}
+                                        for a in authorities] if (plans or care) else [],
+            "recent_unscheduled_care_accesses": recent,
+        }
+
+    def _seen(self, record: ProtectionRecord, caller: Caller, at: datetime) -> list[Any]:
+        """The last 25 unscheduled-care look-ups before this one, newest first; this one is
+        added to the record."""
+        earlier = [{"at": a["at"].isoformat(), "agency": a["agency"], "role": a["role"]}
+                   for a in reversed(record.accesses)][:RECENT_ACCESSES]
+
+        def attempt() -> None:
+            current = self._store.find(record.id, ProtectionRecord)
+            if current is not None:
+                current.accessed(at, caller.agency_id, caller.role)
+                self._store.save(current)
+
+        self._store.write(attempt)
+        return earlier
