@@ -36,6 +36,7 @@ from eventsourcing.utils import get_topic
 
 from domain.audit import AuditEntryRecorded
 from domain.break_glass import BreakGlassAccess
+from domain.child_protection import ProtectionRecord
 from domain.dart import DartCase
 from domain.encompass import EncompassNotice, NotIssued
 from domain.front_door import MashContact
@@ -56,7 +57,8 @@ _FOLLOWED = (
     MaracReferral.Made, EncompassNotice.Issued, EncompassNotice.Acknowledged,
     MissingRecord.EpisodeStarted, MissingRecord.EpisodeEnded, MissingRecord.InterviewRecorded,
     SharingLedger.SharingDecided, SharingLedger.ConsentRecorded, SharingLedger.EnquiryOpened,
-    BreakGlassAccess.Opened, AuditEntryRecorded)
+    BreakGlassAccess.Opened, AuditEntryRecorded, ProtectionRecord.InitialConferenceHeld,
+    ProtectionRecord.ReviewHeld, ProtectionRecord.PlanEnded)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -216,6 +218,12 @@ class Indicators:
                 if lo is not None and hi is not None and lo <= day <= hi:
                     total.update(self.state.counts[day])
             position = self.state.position
+            # On a plan at the end of the period: every plan started by then, less those ended.
+            for day in days:
+                if hi is not None and day <= hi:
+                    counts = self.state.counts[day]
+                    total["cp_on_plan_at_end"] += (counts["cp_plans_started"]
+                                                   - counts["cp_plans_ended"])
         span = ((date.fromisoformat(hi) - date.fromisoformat(lo)).days + 1
                 if lo is not None and hi is not None else 0)
         return _indicators(total, lo, hi, span, children, position)
@@ -282,6 +290,17 @@ def _indicators(t: Counter[str], lo: str | None, hi: str | None, span: int,
                                                        t["interviews_due"]),
             "interviews": _prefixed(t, "interview:"),
             "strategy_meeting_flags": t["strategy_meeting_flags"],
+        },
+        "child_protection": {
+            "plans_started": t["cp_plans_started"],
+            "second_or_subsequent_plans": _rate(t["cp_plans_repeat"], t["cp_plans_started"]),
+            "on_a_plan_at_the_end": t["cp_on_plan_at_end"],
+            "on_a_plan_per_10000_children": (round(t["cp_on_plan_at_end"] / children * 10_000,
+                                                   1) if children else None),
+            "plans_ended": t["cp_plans_ended"],
+            "ended_plans_lasting_over_2_years": _rate(t["cp_plans_over_2_years"],
+                                                      t["cp_plans_ended"]),
+            "reviews_on_time": _rate(t["cp_reviews_on_time"], t["cp_reviews"]),
         },
         "sharing": {
             "decisions_to_share": _prefixed(t, "share:"),
@@ -467,6 +486,47 @@ def _audit(s: State, e: AuditEntryRecorded) -> None:
         s.add(day, "denials")
 
 
+TWO_YEARS = 730 * 24 * 3600
+
+
+def _plan_started(s: State, e: ProtectionRecord.InitialConferenceHeld) -> None:
+    if not e.plan:
+        return
+    day = _day(e.at)
+    counter = s.open.setdefault(f"cp-plans:{e.originator_id}", {"n": 0})
+    counter["n"] += 1
+    s.add(day, "cp_plans_started")
+    if counter["n"] > 1:
+        s.add(day, "cp_plans_repeat")
+    s.open[f"cp:{e.originator_id}"] = {"start": _iso(e.at), "due": _iso(e.review_due)}
+
+
+def _plan_closed(s: State, key: str, at: datetime) -> None:
+    item = s.open.pop(key, None)
+    if item is not None:
+        s.add(_day(at), "cp_plans_ended")
+        if (at - _at(item["start"])).total_seconds() > TWO_YEARS:
+            s.add(_day(at), "cp_plans_over_2_years")
+
+
+def _plan_reviewed(s: State, e: ProtectionRecord.ReviewHeld) -> None:
+    key = f"cp:{e.originator_id}"
+    item = s.open.get(key)
+    if item is None:
+        return
+    s.add(_day(e.at), "cp_reviews")  # each review counts on its own day
+    if item["due"] is not None and e.at <= _at(item["due"]):
+        s.add(_day(e.at), "cp_reviews_on_time")
+    if e.plan_continues:
+        item["due"] = _iso(e.next_due)
+    else:
+        _plan_closed(s, key, e.at)
+
+
+def _plan_ended(s: State, e: ProtectionRecord.PlanEnded) -> None:
+    _plan_closed(s, f"cp:{e.originator_id}", e.at)
+
+
 _HANDLERS: dict[type[Any], Callable[[State, Any], None]] = {
     Notification.Received: _received, MashContact.Opened: _contact_opened,
     MashContact.Rated: _contact_rated, MashContact.Acknowledged: _contact_acknowledged,
@@ -478,4 +538,6 @@ _HANDLERS: dict[type[Any], Callable[[State, Any], None]] = {
     MissingRecord.InterviewRecorded: _interview, SharingLedger.SharingDecided: _sharing,
     SharingLedger.ConsentRecorded: _consent, SharingLedger.EnquiryOpened: _enquiry,
     BreakGlassAccess.Opened: _break_glass, AuditEntryRecorded: _audit,
+    ProtectionRecord.InitialConferenceHeld: _plan_started,
+    ProtectionRecord.ReviewHeld: _plan_reviewed, ProtectionRecord.PlanEnded: _plan_ended,
 }

@@ -62,6 +62,17 @@ def render_text(r: dict[str, Any]) -> str:
         f"  return interviews within 72 hours  {_pct(m['return_interviews_within_72_hours'])}",
         f"  strategy meeting flags             {m['strategy_meeting_flags']:,}",
         "",
+        "Child protection",
+        f"  plans started                      {r['child_protection']['plans_started']:,}",
+        "  second or subsequent plans         "
+        + _pct(r["child_protection"]["second_or_subsequent_plans"]),
+        f"  on a plan at the end               {r['child_protection']['on_a_plan_at_the_end']:,}"
+        + (f" ({r['child_protection']['on_a_plan_per_10000_children']} per 10,000)"
+           if r["child_protection"]["on_a_plan_per_10000_children"] is not None else ""),
+        "  ended plans lasting over 2 years   "
+        + _pct(r["child_protection"]["ended_plans_lasting_over_2_years"]),
+        f"  reviews on time                    {_pct(r['child_protection']['reviews_on_time'])}",
+        "",
         "Information sharing",
         f"  decisions to share, by basis       {_counts(s['decisions_to_share'])}",
         f"  decisions not to share, by basis   {_counts(s['decisions_not_to_share'])}",
@@ -90,7 +101,8 @@ def _charts(r: dict[str, Any]) -> dict[str, tuple[str, dict[str, float], str]]:
             "Decided, 1 day": share(f["decided_within_1_working_day"]),
             "Assessed, 45 days": share(f["assessments_within_45_working_days"]),
             "Encompass": share(d["encompass"]["acknowledged_before_the_school_day"]),
-            "Interview, 72 h": share(m["return_interviews_within_72_hours"])}, "%"),
+            "Interview, 72 h": share(m["return_interviews_within_72_hours"]),
+            "CP review": share(r["child_protection"]["reviews_on_time"])}, "%"),
         "outcomes": ("Front-door outcomes", dict(f["outcomes"]), "contacts"),
         "risk": ("DA incidents by risk level", dict(d["by_dash_level"]), "incidents"),
         "marac": ("MARAC referrals by rule", dict(d["marac_by_rule"]), "referrals"),

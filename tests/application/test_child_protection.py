@@ -78,6 +78,9 @@ def test_a_plan_its_clocks_and_the_cp_is_flag(hub: Hub, people: dict[str, Caller
     assert not [b for b in hub.front_door.breaches(people["city-mash"])["items"]
                 if "person_id" in b]
 
+    cp = hub.indicators.report(None, None, 63_900)["child_protection"]
+    assert (cp["plans_started"], cp["on_a_plan_at_the_end"]) == (1, 1)
+    assert cp["on_a_plan_per_10000_children"] == round(10_000 / 63_900, 1)
     flag = hub.child_protection.lookup(ae(health), NHS)
     assert flag["flagged"] is True
     assert flag["plans"] == [{"type": "child-protection", "category": "neglect",
@@ -117,6 +120,9 @@ def test_a_plan_ended_over_12_months_ago_no_longer_shows(
     clock.advance(days=80)
     hub.child_protection.review(social, child_id, at=None, plan_continues=False,
                                 category=None, unborn=False)
+    cp = hub.indicators.report(None, None, 63_900)["child_protection"]
+    assert (cp["plans_started"], cp["plans_ended"], cp["on_a_plan_at_the_end"]) == (1, 1, 0)
+    assert cp["reviews_on_time"] == {"count": 1, "of": 1, "rate": 1.0}  # 80 days: in time
     clock.advance(days=300)
     assert hub.child_protection.lookup(ae(health), NHS)["plans"][0]["ended_at"] is not None
     clock.advance(days=70)
