@@ -57,7 +57,8 @@ def test_a_plan_then_an_ae_lookup_and_the_local_authority_told(
     [authority] = flag["responsible_authorities"]
     assert (authority["office_hours"], authority["out_of_hours"]) == ("01632 960001",
                                                                       "01632 960002")
-    assert CONCERN not in looked.text and "Injuries" not in looked.text
+    assert CONCERN not in looked.text
+    assert "Injuries" not in looked.text
     assert NHS not in looked.text
 
     deadline = time.monotonic() + 1.0  # the local authority knows within a second
