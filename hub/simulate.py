@@ -28,6 +28,7 @@ from time import sleep
 from typing import Any
 from uuid import UUID
 
+from domain.child_protection import ProtectionRecord, protection_id
 from domain.encompass import EncompassNotice
 from domain.errors import DomainError
 from domain.front_door import MashContact, contact_id
@@ -69,6 +70,7 @@ class Profile:
     missing: dict[str, Any]
     front_door: dict[str, Any]
     sharing: dict[str, Any]
+    child_protection: dict[str, Any]
 
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -87,6 +89,10 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                    "outcomes": {"no-further-action": 0.38, "early-help": 0.30,
                                 "assessment": 0.27, "strategy-discussion": 0.05},
                    "assessment_in_time": 0.887, "research": 0.6, "disagreement": 0.02},
+    "child_protection": {"plan_after_strategy": 0.6, "conference_working_days": [10, 15],
+                         "core_group_in_time": 0.95, "review_in_time": 0.99,
+                         "plan_months": [6, 24], "looked_after": 0.05,
+                         "care_days": [60, 720]},
     "sharing": {"consent": 0.3, "consent_refused": 0.15, "decisions": 0.1,
                 "not_to_share": 0.2, "reads": 2.0, "break_glass": 24},
 }
@@ -136,7 +142,8 @@ def _section(data: dict[str, Any], name: str) -> dict[str, Any]:
             merged[key] = [_rate(v, where) for v in value]
             if not sum(merged[key]) > 0:
                 raise SettingsError(f"profile: {where} must not be all zero")
-        elif isinstance(default, float) and default <= 1 and key not in ("reads",):
+        elif (isinstance(default, float) and default <= 1
+              and key not in ("reads",)):
             merged[key] = _share(value, where)
         else:
             merged[key] = _rate(value, where)
@@ -202,7 +209,8 @@ def load_profile(name: str) -> Profile:
                    schools=schools,
                    home_educated=_share(data.get("home_educated", 0.01), "home_educated"),
                    da=_section(data, "domestic_abuse"), missing=_section(data, "missing"),
-                   front_door=_section(data, "front_door"), sharing=_section(data, "sharing"))
+                   front_door=_section(data, "front_door"), sharing=_section(data, "sharing"),
+                   child_protection=_section(data, "child_protection"))
 
 
 # Synthetic people -----------------------------------------------------------------------------
@@ -228,6 +236,10 @@ class Child:
     postcode: str
     urn: str | None
     home_educated: bool
+
+    def under_18_on(self, day: date) -> bool:
+        return (day.year - self.dob.year
+                - ((day.month, day.day) < (self.dob.month, self.dob.day))) < 18
 
     def subject(self, **extra: Any) -> dict[str, Any]:
         subject = {"role": "child", "given_name": self.given, "family_name": self.family,
@@ -573,8 +585,9 @@ class Simulation:
         count = self.rng.choices([1, 2, 3], p["children"])[0]
         while self._victims and now - self._victims[0][0] > timedelta(days=365):
             self._victims.popleft()
-        if self._victims and self.rng.random() < p["victim_repeat"]:
-            _, victim, first = self.rng.choice(list(self._victims))
+        repeat = [v for v in self._victims if v[2].under_18_on(day)]
+        if repeat and self.rng.random() < p["victim_repeat"]:
+            _, victim, first = self.rng.choice(repeat)
             children = [first]
         else:
             first = self.people.child(day)
@@ -649,7 +662,8 @@ class Simulation:
 
     def _missing(self, day: date) -> None:
         p = self.profile.missing
-        home = [c for c in self._missing_prone if c.nhs not in self._missing_now]
+        home = [c for c in self._missing_prone
+                if c.nhs not in self._missing_now and c.under_18_on(day)]
         if home and self.rng.random() < p["repeat_child"]:
             child = self.rng.choice(home)
         else:
@@ -711,8 +725,9 @@ class Simulation:
         now = self.clock.now
         while self._front_door_seen and now - self._front_door_seen[0][0] > timedelta(days=360):
             self._front_door_seen.popleft()
-        if self._front_door_seen and self.rng.random() < p["re_referral"]:
-            child = self.rng.choice(list(self._front_door_seen))[1]
+        seen = [c for _, c in self._front_door_seen if c.under_18_on(day)]
+        if seen and self.rng.random() < p["re_referral"]:
+            child = self.rng.choice(seen)
         else:
             child = self.people.child(day)
         source = self._pick(p["sources"])
@@ -756,8 +771,12 @@ class Simulation:
         rate_at = now + timedelta(minutes=self.rng.uniform(5, 50))
         if not forced:
             self.at(rate_at, lambda: self.hub.front_door.rate(mash, contact, rag, None))
-        self.at(self._office(now, self.rng.uniform(0.2, 7)),
-                lambda: self.hub.front_door.acknowledge(mash, contact))
+        def acknowledge() -> None:
+            found = self.hub.store.find(contact, MashContact)
+            if found is not None and found.acknowledged is None:  # not decided meanwhile
+                self.hub.front_door.acknowledge(mash, contact)
+
+        self.at(self._office(now, self.rng.uniform(0.2, 7)), acknowledge)
         due = self.hub.front_door.timescales.rag_due(_rag(rag), arrived.received_at)
         on_time = self.rng.random() < p["rag_on_time"]
         window = max((due - rate_at).total_seconds() / 3600, 0.2)
@@ -844,9 +863,78 @@ class Simulation:
                 self.tally.add("assessment:completed")
 
             self.at(done, assess)
+        if outcome == "strategy-discussion":
+            self._plan_conference(contact)
+        elif outcome == "assessment" and self.rng.random() < self.profile.child_protection[
+                "looked_after"]:
+            self._plan_care(contact)
         if referrer.startswith("school-") and self.rng.random() < p["disagreement"]:
             school = self.schools[referrer]
             self.at(self.clock.now + timedelta(hours=3), lambda: self._disagree(school, contact))
+
+    # Child protection ------------------------------------------------------------------------
+
+    def _plan_conference(self, contact: UUID) -> None:
+        """The initial conference after the strategy discussion, and the plan's life."""
+        p = self.profile.child_protection
+        child_id = self._contact_child(contact)
+        working = self.hub.front_door.timescales.working
+        held = working.add_working_days(self.clock.now, round(self.rng.uniform(
+            *p["conference_working_days"])))
+        plan = self.rng.random() < p["plan_after_strategy"]
+        social = self.callers["mash/social-worker"]
+        cp = self.hub.child_protection
+
+        def conference() -> None:
+            held = self.hub.store.find(protection_id(child_id), ProtectionRecord)
+            if held is not None and held.current_plan is not None:
+                return  # already on a plan: its next review takes this into account
+            cp.initial_conference(social, child_id, at=None, plan=plan,
+                                  category=self.rng.choice(["neglect", "physical", "sexual",
+                                                            "emotional", "multiple"])
+                                  if plan else None, unborn=False, enquiry_id=None)
+            self.tally.add("cp:conference")
+            if not plan:
+                return
+            self.tally.add("cp:plan")
+            met = working.add_working_days(self.clock.now, self.rng.randint(3, 9) if (
+                self.rng.random() < p["core_group_in_time"]) else self.rng.randint(11, 16))
+            self.at(met, lambda: cp.core_group(social, child_id, at=None, unborn=False))
+            months = self.rng.uniform(*p["plan_months"])
+            self._plan_review(child_id, self.clock.now, first=True,
+                              ends=self.clock.now + timedelta(days=months * 30.4))
+
+        self.at(held, conference)
+
+    def _plan_review(self, child_id: UUID, since: datetime, first: bool,
+                     ends: datetime) -> None:
+        p = self.profile.child_protection
+        months = 3 if first else 6
+        in_time = self.rng.random() < p["review_in_time"]
+        when = since + timedelta(days=months * 30.4 * (self.rng.uniform(0.8, 0.97) if in_time
+                                                       else self.rng.uniform(1.02, 1.15)))
+        continues = when < ends
+        social = self.callers["mash/social-worker"]
+
+        def review() -> None:
+            self.hub.child_protection.review(social, child_id, at=None,
+                                             plan_continues=continues, category=None,
+                                             unborn=False)
+            self.tally.add("cp:review")
+            if continues:
+                self._plan_review(child_id, self.clock.now, first=False, ends=ends)
+
+        self.at(when, review)
+
+    def _plan_care(self, contact: UUID) -> None:
+        child_id = self._contact_child(contact)
+        social = self.callers["mash/social-worker"]
+        start = self.clock.now + timedelta(days=self.rng.uniform(5, 40))
+        end = start + timedelta(days=self.rng.uniform(*self.profile.child_protection[
+            "care_days"]))
+        looked = self.hub.child_protection.looked_after
+        self.at(start, lambda: looked(social, child_id, looked_after=True, at=None))
+        self.at(end, lambda: looked(social, child_id, looked_after=False, at=None))
 
     def _received(self, contact: UUID) -> datetime:
         found = self.hub.store.find(contact, MashContact)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from domain.child_protection import ProtectionRecord
 from domain.dart import DartCase
 from domain.encompass import EncompassNotice
 from domain.front_door import MashContact
@@ -40,7 +41,8 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, A
 
 def aggregates(hub: Hub) -> dict[type[Any], list[Any]]:
     """Every aggregate of the kinds the indicators count, loaded from the raw log."""
-    kinds = (Notification, MashContact, DartCase, EncompassNotice, MissingRecord)
+    kinds = (Notification, MashContact, DartCase, EncompassNotice, MissingRecord,
+             ProtectionRecord)
     ids: dict[type[Any], set[Any]] = {k: set() for k in kinds}
     for row in hub.store.recorder.select_notifications(start=1, limit=10_000_000):
         event = hub.store.mapper.to_domain_event(row)
@@ -90,6 +92,8 @@ def test_the_counts_match_the_raw_events(simulated: tuple[Hub, Any]) -> None:
     home = sum(1 for e in returned if e["end"] - e["start"] <= timedelta(hours=24))
     assert missing["home_within_24_hours"] == {
         "count": home, "of": len(returned), "rate": round(home / len(returned), 4)}
+    plans = [p for r in raw[ProtectionRecord] for p in r.plans]
+    assert report["child_protection"]["plans_started"] == len(plans)
     in_time = 0
     for e in returned:
         settled = next((s["at"] for s in e["interview"] if InterviewStep(s["step"]).settles),
