@@ -21,7 +21,14 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def hub(store_url: str, tmp_path: Path) -> Iterator[Hub]:
-    the_hub = bootstrap(Settings(store_url=store_url, home=tmp_path / "home"))
+def hub(store_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Hub]:
+    """The hub on the store under test; on the module's ``clock`` fixture if it has one (the
+    test moves it), else on the real clock."""
+    try:
+        clock = request.getfixturevalue("clock")
+    except pytest.FixtureLookupError:
+        clock = None
+    settings = Settings(store_url=store_url, home=tmp_path / "home")
+    the_hub = bootstrap(settings, clock) if clock is not None else bootstrap(settings)
     yield the_hub
     the_hub.close()

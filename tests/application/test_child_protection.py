@@ -3,21 +3,18 @@ sees the flag, the type, the dates and whom to call, never the plan; each look-u
 and reaches the local authority's access-notification feed."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from domain.access import Purpose
 from domain.notifications import Notification
-from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller
-from hub.settings import Settings
-from tests.support import Clock, child, notification, seed, submit
+from tests.support import Clock, child, notification, submit
 
 MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 NHS = "9434765919"
@@ -29,19 +26,11 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def hub(store_url: str, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
-    the_hub = bootstrap(Settings(store_url=store_url, home=tmp_path / "home"), clock)
-    yield the_hub
-    the_hub.close()
-
-
-@pytest.fixture
-def people(hub: Hub) -> dict[str, Caller]:
-    tokens = seed(hub)
-    _, tokens["social"] = hub.registry.register_user("city-mash", "social-worker", "SW")
+def people(hub: Hub, people: dict[str, Caller]) -> dict[str, Caller]:
+    """The staff, and an emergency department's practitioner (unscheduled care)."""
     hub.registry.register_agency("city-ae", "health", "Emergency Department")
-    _, tokens["city-ae"] = hub.registry.register_user("city-ae", "health-practitioner", "A&E")
-    return {name: hub.registry.authenticate(token) for name, token in tokens.items()}
+    _, token = hub.registry.register_user("city-ae", "health-practitioner", "A&E")
+    return {**people, "city-ae": hub.registry.authenticate(token)}
 
 
 def a_child(hub: Hub) -> Any:
@@ -57,7 +46,7 @@ def ae(caller: Caller, purpose: Purpose = Purpose.UNSCHEDULED_CARE) -> ReadConte
 
 def test_a_plan_its_clocks_and_the_cp_is_flag(hub: Hub, people: dict[str, Caller],
                                               clock: Clock) -> None:
-    social, health = people["social"], people["city-ae"]
+    social, health = people["city-mash/social-worker"], people["city-ae"]
     child_id = a_child(hub)
     assert hub.child_protection.lookup(ae(health), NHS)["flagged"] is False
     with pytest.raises(NotEntitled):  # a school cannot record a conference
@@ -112,7 +101,7 @@ def test_a_plan_its_clocks_and_the_cp_is_flag(hub: Hub, people: dict[str, Caller
 
 def test_a_plan_ended_over_12_months_ago_no_longer_shows(
         hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
-    social, health = people["social"], people["city-ae"]
+    social, health = people["city-mash/social-worker"], people["city-ae"]
     child_id = a_child(hub)
     hub.child_protection.initial_conference(social, child_id, at=None, plan=True,
                                             category="physical", unborn=False,
@@ -135,7 +124,7 @@ def test_a_plan_ended_over_12_months_ago_no_longer_shows(
 
 def test_an_unborn_childs_plan_is_held_on_the_mothers_record(
         hub: Hub, people: dict[str, Caller]) -> None:
-    social = people["social"]
+    social = people["city-mash/social-worker"]
     receipt = submit(hub, "city-health", notification(
         "H-2", type_="health_concern", occurred_at="2026-11-20T10:00:00Z",
         subjects=[child("Baby", "Hart", "2016-04-02"),

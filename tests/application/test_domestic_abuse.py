@@ -1,9 +1,7 @@
 """DART triage, MARAC referrals and Operation Encompass, on the hub's clock (every store)."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -11,12 +9,11 @@ import pytest
 
 from domain.access import Purpose
 from domain.errors import InvalidContent, RuleViolation
-from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.domestic_abuse import case_id
 from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller
-from hub.settings import Settings
 from tests.support import Clock, child, notification, seed, submit
 
 FRIDAY_NIGHT = datetime(2026, 8, 28, 22, 0, tzinfo=UTC)  # 23:00 BST, before a bank holiday
@@ -27,13 +24,6 @@ SECRETS = ("Kerr", "Lee", "free text from the sending agency", "12 Refuge Road")
 @pytest.fixture
 def clock() -> Clock:
     return Clock(FRIDAY_NIGHT)
-
-
-@pytest.fixture
-def hub(store_url: str, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
-    the_hub = bootstrap(Settings(store_url=store_url, home=tmp_path / "home"), clock)
-    yield the_hub
-    the_hub.close()
 
 
 @pytest.fixture

@@ -2,9 +2,7 @@
 and fed back; forced red; re-referrals; strategy discussions; DART referrals; disagreement."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -13,13 +11,12 @@ import pytest
 from domain.access import Purpose
 from domain.errors import InvalidContent, RuleViolation
 from domain.front_door import SignsOfSafety, contact_id
-from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.domestic_abuse import case_id
 from hub.errors import InvalidInput, NotEntitled
 from hub.registry import Caller
-from hub.settings import Settings
-from tests.support import Clock, child, notification, relayed, seed, submit
+from tests.support import Clock, child, notification, relayed, submit
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 AMY = child("Amy", "Hart", "2016-04-02", school_urn="100001", postcode="NG5 1AB")
@@ -30,21 +27,6 @@ FEEDBACK = "Thank you for the referral: early help through the school's family w
 @pytest.fixture
 def clock() -> Clock:
     return Clock(MONDAY)
-
-
-@pytest.fixture
-def hub(store_url: str, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
-    the_hub = bootstrap(Settings(store_url=store_url, home=tmp_path / "home"), clock)
-    yield the_hub
-    the_hub.close()
-
-
-@pytest.fixture
-def people(hub: Hub) -> dict[str, Caller]:
-    tokens = seed(hub)
-    for agency, role in (("city-mash", "team-manager"), ("city-mash", "social-worker")):
-        _, tokens[f"{agency}/{role}"] = hub.registry.register_user(agency, role, "Staff")
-    return {name: hub.registry.authenticate(token) for name, token in tokens.items()}
 
 
 def concern(ref: str, occurred_at: str = "2026-11-23T08:50:00Z",

@@ -2,7 +2,6 @@
 its outcome added when it happens; the position and counts kept across processes; a rebuild
 from the first event gives the same figures; periods are sums of days."""
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from hub.domestic_abuse import case_id
 from hub.indicators import Indicators
 from hub.registry import Caller
 from hub.settings import Settings
-from tests.support import Clock, child, notification, seed, submit
+from tests.support import Clock, child, notification, submit
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 WHY = "Synthetic rationale for the decision."
@@ -25,20 +24,6 @@ WHY = "Synthetic rationale for the decision."
 @pytest.fixture
 def clock() -> Clock:
     return Clock(MONDAY)
-
-
-@pytest.fixture
-def hub(store_url: str, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
-    the_hub = bootstrap(Settings(store_url=store_url, home=tmp_path / "home"), clock)
-    yield the_hub
-    the_hub.close()
-
-
-@pytest.fixture
-def people(hub: Hub) -> dict[str, Caller]:
-    tokens = seed(hub)
-    _, tokens["social"] = hub.registry.register_user("city-mash", "social-worker", "SW")
-    return {name: hub.registry.authenticate(token) for name, token in tokens.items()}
 
 
 AMY = child("Amy", "Hart", "2016-04-02", school_urn="100001", postcode="NG5 1AB")
@@ -51,7 +36,7 @@ def concern(ref: str, at: datetime) -> dict[str, Any]:
 
 def week(hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
     """A week at the front door, the DART and the missing team, with known outcomes."""
-    mash, social = people["city-mash"], people["social"]
+    mash, social = people["city-mash"], people["city-mash/social-worker"]
     first = contact_id(submit(hub, "riverside-primary", concern("C-1", clock.now)).id)
     hub.front_door.rate(mash, first, "amber", None)
     hub.front_door.acknowledge(mash, first)

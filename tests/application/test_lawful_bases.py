@@ -1,9 +1,7 @@
 """Lawful bases over time: consent and its withdrawal, expiry, override of a refusal,
 statutory enquiries, restriction, break-glass, access notifications, point-in-time answers."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -12,13 +10,12 @@ import pytest
 from domain.access import Purpose
 from domain.audit import AuditKind
 from domain.errors import RuleViolation
-from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled
 from hub.registry import Caller
-from hub.settings import Settings
 from policies.decision_point import PolicyText, packaged_policy
-from tests.support import Clock, child, notification, seed, submit
+from tests.support import Clock, child, notification, submit
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
@@ -26,22 +23,6 @@ START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 @pytest.fixture
 def clock() -> Clock:
     return Clock(START)
-
-
-@pytest.fixture
-def hub(store_url: str, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
-    the_hub = bootstrap(Settings(store_url=store_url, home=tmp_path / "home"), clock)
-    yield the_hub
-    the_hub.close()
-
-
-@pytest.fixture
-def people(hub: Hub) -> dict[str, Caller]:
-    tokens = seed(hub)
-    for agency, role in (("city-mash", "team-manager"), ("city-mash", "social-worker"),
-                         ("city-dart", "team-manager")):
-        _, tokens[f"{agency}/{role}"] = hub.registry.register_user(agency, role, "Staff")
-    return {name: hub.registry.authenticate(token) for name, token in tokens.items()}
 
 
 def health_record(hub: Hub, clock: Clock) -> tuple[Any, Any]:

@@ -2,19 +2,16 @@
 hub's clock (every store)."""
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 
-from hub.bootstrap import Hub, bootstrap
+from hub.bootstrap import Hub
 from hub.errors import InvalidInput, NotEntitled
 from hub.registry import Caller
-from hub.settings import Settings
-from tests.support import Clock, child, notification, relayed, seed, submit
+from tests.support import Clock, child, notification, relayed, submit
 
 FRIDAY = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
 
@@ -22,21 +19,6 @@ FRIDAY = datetime(2026, 11, 20, 19, 0, tzinfo=UTC)
 @pytest.fixture
 def clock() -> Clock:
     return Clock(FRIDAY)
-
-
-@pytest.fixture
-def hub(store_url: str, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
-    the_hub = bootstrap(Settings(store_url=store_url, home=tmp_path / "home"), clock)
-    yield the_hub
-    the_hub.close()
-
-
-@pytest.fixture
-def people(hub: Hub) -> dict[str, Caller]:
-    tokens = seed(hub)
-    for agency, role in (("city-mash", "team-manager"), ("city-mash", "social-worker")):
-        _, tokens[f"{agency}/{role}"] = hub.registry.register_user(agency, role, "Staff")
-    return {name: hub.registry.authenticate(token) for name, token in tokens.items()}
 
 
 def report(ref: str, type_: str, occurred_at: str, **episode: Any) -> dict[str, Any]:

@@ -1,27 +1,17 @@
 """The retention run: what is due is erased, a legal hold pauses it, a dry run erases nothing."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from domain.people import PersonRecord
-from hub.bootstrap import Hub, bootstrap
-from hub.settings import Settings
+from hub.bootstrap import Hub
 from tests.support import Clock, child, notification, seed, submit
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
-
-
-@pytest.fixture
-def hub(store_url: str, tmp_path: Path, clock: Clock) -> Iterator[Hub]:
-    the_hub = bootstrap(Settings(store_url=store_url, home=tmp_path / "home"), clock)
-    yield the_hub
-    the_hub.close()
 
 
 def test_due_children_are_erased_unless_held(hub: Hub, clock: Clock) -> None:
