@@ -7,10 +7,8 @@ stored without them, over HTTP or Kafka. Deadlines are computed from the notific
 timestamps with the hub's calendars; breaches are listed from them, never guessed.
 """
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from threading import Event
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -38,15 +36,13 @@ from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum as _enum
 from hub.capabilities import require_capability
 from hub.disclosure import ReadContext
-from hub.errors import HubError, NotEntitled, NotFound
+from hub.errors import NotEntitled, NotFound
 from hub.intake import Workflow
 from hub.registry import Caller, Registry
 from hub.store import HubStore
 from hub.timescales import Timescales
 from hub.work_index import WorkIndex
 from policies.decision_point import CapabilityPolicy, DecisionPoint
-
-log = logging.getLogger("hub.deadlines")
 
 
 def case_id(notification_id: UUID) -> UUID:
@@ -413,21 +409,6 @@ class DomesticAbuse:
                                     "late": notice.acknowledged_late})
         return {"id": str(notice.id), "acknowledged_at": at.isoformat(),
                 "late": notice.acknowledged_late}
-
-    def watch_deadlines(self, stop: Event, every: float = 30.0) -> None:
-        """Escalate missed deadlines until stopped; a store outage only delays it."""
-        while not stop.wait(every):
-            try:
-                escalated = self.escalate_overdue()
-            except HubError as error:
-                log.warning("deadline watcher: %s; trying again", error.code)
-                continue
-            except Exception as error:
-                log.warning("deadline watcher: %s; trying again", type(error).__name__)
-                continue
-            if escalated:
-                log.info("deadline watcher: %d Encompass notices escalated to the DART",
-                         escalated)
 
     def escalate_overdue(self) -> int:
         """Pass every notice unacknowledged past its deadline to the DART coordinator."""

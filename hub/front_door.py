@@ -6,10 +6,8 @@ A concern or referral opens its contact in the same atomic save as the notificat
 data: every piece shown is decided by the access policy and audited like any other read.
 """
 
-import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from threading import Event
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -43,14 +41,12 @@ from hub.access import HUB_OWNER
 from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
 from hub.disclosure import ReadContext
-from hub.errors import HubError, NotEntitled, NotFound
+from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller, Registry
 from hub.store import HubStore
 from hub.timescales import Timescales
 from hub.work_index import WorkIndex
 from policies.decision_point import CapabilityPolicy, DecisionPoint
-
-log = logging.getLogger("hub.deadlines")
 
 # What a partner's research is, for the access policy: the class of data its agency holds.
 RESEARCH_CLASS = {AgencyKind.POLICE.value: DataClass.POLICE_INTELLIGENCE,
@@ -626,16 +622,3 @@ class FrontDoor:
             if self._store.write(attempt):
                 moved += 1
         return moved
-
-    def watch_deadlines(self, stop: Event, every: float = 30.0) -> None:
-        while not stop.wait(every):
-            try:
-                moved = self.escalate_overdue()
-            except HubError as error:
-                log.warning("disagreement watcher: %s; trying again", error.code)
-                continue
-            except Exception as error:
-                log.warning("disagreement watcher: %s; trying again", type(error).__name__)
-                continue
-            if moved:
-                log.info("disagreement watcher: %d disagreements escalated a stage", moved)

@@ -24,6 +24,7 @@ from hub.api.routes import (
     sharing,
 )
 from hub.bootstrap import Hub, bootstrap
+from hub.deadlines import watch
 from hub.settings import Settings
 from hub.shapes import NotificationIn
 
@@ -53,10 +54,14 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
         stop = threading.Event()
         workers = [threading.Thread(target=hub.checkpoints.run, args=(stop,),
                                     name="audit-checkpointer", daemon=True),
-                   threading.Thread(target=hub.domestic_abuse.watch_deadlines, args=(stop,),
-                                    name="deadline-watcher", daemon=True),
-                   threading.Thread(target=hub.front_door.watch_deadlines, args=(stop,),
-                                    name="disagreement-watcher", daemon=True)]
+                   threading.Thread(target=watch, args=(
+                       stop, hub.domestic_abuse.escalate_overdue,
+                       "Encompass notices escalated to the DART"),
+                       name="encompass-watcher", daemon=True),
+                   threading.Thread(target=watch, args=(
+                       stop, hub.front_door.escalate_overdue,
+                       "disagreements taken up a stage"),
+                       name="disagreement-watcher", daemon=True)]
         if checkpointer:
             for worker in workers:
                 worker.start()
