@@ -306,13 +306,10 @@ class DomesticAbuse:
         notices = sorted((n for n in self.work.notices.values()
                           if not n.acknowledged and now > n.due),
                          key=lambda n: (n.due, str(n.id)))
-        undelivered = []
-        for state in self.work.cases.values():
-            found = self._case(state.id)
-            undelivered += [{"case_id": str(found.id), "child_id": str(o["child_id"]),
-                             "reason": o["reason"], "received_at": found.received_at.isoformat()}
-                            for o in found.encompass
-                            if o["reason"] not in (None, NotIssued.OUT_OF_AGE_RANGE.value)]
+        undelivered = [{"case_id": str(state.id), "child_id": str(child), "reason": reason,
+                        "received_at": state.received_at.isoformat()}
+                       for state in list(self.work.cases.values())
+                       for child, reason in state.not_sent]
         self._audit.record(kind=AuditKind.DISCLOSURE, action="read-breaches",
                            actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
                            details={"dart_cases": [str(c.id) for c in triage],

@@ -16,7 +16,7 @@ from eventsourcing.utils import get_topic
 from domain.child_protection import ProtectionRecord
 from domain.dart import DartCase
 from domain.disagreement import Disagreement
-from domain.encompass import EncompassNotice
+from domain.encompass import EncompassNotice, NotIssued
 from domain.front_door import MashContact
 from domain.marac import MaracReferral
 from domain.missing import InterviewStep, MissingRecord
@@ -39,6 +39,8 @@ class CaseState:
     received_at: datetime
     due: datetime
     triaged: bool = False
+    # (child id, reason) for each child whose Encompass notice could not be sent
+    not_sent: list[tuple[UUID, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -91,7 +93,10 @@ class WorkIndex:
 
     def _apply(self, e: object) -> None:
         if isinstance(e, DartCase.Opened):
-            self.cases[e.originator_id] = CaseState(e.originator_id, e.received_at, e.triage_due)
+            self.cases[e.originator_id] = CaseState(
+                e.originator_id, e.received_at, e.triage_due,
+                not_sent=[(o["child_id"], o["reason"]) for o in e.encompass
+                          if o["reason"] not in (None, NotIssued.OUT_OF_AGE_RANGE.value)])
         elif isinstance(e, DartCase.Triaged) and e.originator_id in self.cases:
             self.cases[e.originator_id].triaged = True
         elif isinstance(e, EncompassNotice.Issued):
