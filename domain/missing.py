@@ -294,6 +294,35 @@ class MissingRecord(Aggregate):
                            at: datetime) -> None:
         self._not_applied(report, report_type, reason[:300], at)
 
+    class Reconciled(Aggregate.Event):
+        """The missing team put a contradicting report right (and says how)."""
+
+        class_version = 1
+        report: UUID
+        note: Personal
+        by: dict[str, str]
+        at: datetime
+
+    @event(Reconciled)
+    def _reconciled(self, report: UUID, note: Personal, by: dict[str, str],
+                    at: datetime) -> None:
+        for item in self.unreconciled:
+            if item["report"] == report:
+                item["reconciled"] = {"note": note, "by": by, "at": at}
+
+    def reconcile(self, report: UUID, note: str, by: dict[str, str], at: datetime) -> None:
+        item = next((u for u in self.unreconciled if u["report"] == report), None)
+        if item is None:
+            raise RuleViolation("that report is not waiting to be reconciled for this child")
+        if item.get("reconciled") is not None:
+            raise RuleViolation("that report is already reconciled")
+        how = _text(note, "note", required=True)
+        self._reconciled(report, Personal(self.child_id, "reconciliation", how), by, at)
+
+    @property
+    def to_reconcile(self) -> list[dict[str, Any]]:
+        return [u for u in self.unreconciled if u.get("reconciled") is None]
+
     # Return home interviews ----------------------------------------------------------------
 
     class InterviewRecorded(Aggregate.Event):

@@ -189,7 +189,29 @@ class MissingChildren:
                    if (r := self._store.find(i, MissingRecord)) is not None]
         return [{"child_id": str(r.child_id), "report": str(u["report"]), "type": u["type"],
                  "reason": u["reason"], "at": u["at"].isoformat()}
-                for r in records for u in r.unreconciled]
+                for r in records for u in r.to_reconcile]
+
+    def reconcile(self, caller: Caller, child_id: UUID, report: UUID,
+                  note: str) -> dict[str, Any]:
+        """Record how a contradicting report was put right; it leaves the queue."""
+        self.require(caller, "record-return-interview", "reconcile-missing-report",
+                     [child_id])
+        at = self._clock()
+
+        def attempt() -> MissingRecord:
+            record = self._store.find(record_id(child_id), MissingRecord)
+            if record is None:
+                raise NotFound("no missing record for this child")
+            record.reconcile(report, note, caller.as_actor(), at)
+            self._store.save(record)
+            return record
+
+        self._store.write(attempt)
+        self._audit.record(kind=AuditKind.MISSING, action="reconcile-missing-report",
+                           actor=caller.as_actor(), purpose=Purpose.MISSING.value,
+                           child_ids=[child_id], details={"report": str(report)})
+        return {"child_id": str(child_id), "report": str(report), "reconciled_at":
+                at.isoformat()}
 
     def breaches(self, caller: Caller) -> dict[str, Any]:
         """Interviews past their deadline and not yet held, declined or decided against."""

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import pytest
 
+from domain.errors import RuleViolation
 from hub.bootstrap import Hub
 from hub.errors import InvalidInput, NotEntitled
 from hub.registry import Caller
@@ -125,6 +126,15 @@ def test_a_report_that_contradicts_the_record_is_kept_and_flagged(
     [conflict] = queue["to_reconcile"]
     assert conflict["report"] == str(early.id)
     assert "before the episode started" in conflict["reason"]
+    with pytest.raises(NotEntitled):
+        hub.missing.reconcile(people["riverside-primary"], UUID(conflict["child_id"]),
+                              early.id, "Not the school's to put right.")
+    hub.missing.reconcile(people["missing-team"], UUID(conflict["child_id"]), early.id,
+                          "Police confirmed the found time was mistyped; episode unaffected.")
+    assert hub.missing.queue(people["missing-team"])["to_reconcile"] == []
+    with pytest.raises(RuleViolation, match="already reconciled"):
+        hub.missing.reconcile(people["missing-team"], UUID(conflict["child_id"]), early.id,
+                              "Twice by mistake.")
     body = notification("CONC-1", type_="school_concern", subjects=[child()],
                         occurred_at="2026-11-20T15:00:00Z", summary="Worried")
     body["details"]["episode"] = {"type": "away"}

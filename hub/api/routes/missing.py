@@ -53,6 +53,19 @@ def record_interview(episode_id: UUID, body: InterviewIn, caller: CurrentUser,
                                         body.independent, body.reason)
 
 
+class ReconciledIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    child_id: UUID
+    report: UUID = Field(description="the notification that contradicted the record")
+    note: str = Field(max_length=1000, description="how it was put right")
+
+
+@router.post("/v1/missing/reconciliations")
+def reconcile(body: ReconciledIn, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
+    """A report listed under `to_reconcile` has been put right; say how."""
+    return hub.missing.reconcile(caller, body.child_id, body.report, body.note)
+
+
 @router.get("/v1/me/alerts")
 def my_alerts(ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """Missing episodes of the children allocated to the caller, while work remains."""
