@@ -175,3 +175,14 @@ def field_classes(n: Notification) -> tuple[DataClass, list[DataClass]]:
     if n.details.get("location") is not None and n.details.get("location_sensitive"):
         classes.append(DataClass.SENSITIVE_LOCATION)
     return main, list(dict.fromkeys(classes))
+
+
+# What a partner's MASH research is, for the access policy: the class of data its agency
+# holds. Research is asked of these kinds of agency (not of the MASH itself).
+RESEARCH_CLASS = {"police": DataClass.POLICE_INTELLIGENCE, "health": DataClass.HEALTH,
+                  "school": DataClass.EDUCATION, "dart": DataClass.DA_RISK,
+                  "missing": DataClass.MISSING_EPISODE}
+
+
+def research_class(agency_kind: str) -> DataClass:
+    return RESEARCH_CLASS.get(agency_kind, DataClass.SOCIAL_CARE)

@@ -18,9 +18,10 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent, RuleViolation
-from domain.timescales import LOCAL, WorkingCalendar, add_months
+from domain.timescales import LOCAL, WorkingCalendar, add_months, months_before
 
 CORE_GROUP_WORKING_DAYS = 10
+CP_IS_LOOK_BACK_MONTHS = 12  # CP-IS shows plans and care in force, or ended this recently
 FIRST_REVIEW_MONTHS = 3
 LATER_REVIEW_MONTHS = 6
 
@@ -243,6 +244,14 @@ class ProtectionRecord(Aggregate):
 
     def accessed(self, at: datetime, agency: str, role: str) -> None:
         self._accessed(at, agency, role)
+
+    def cp_is_flag(self, at: datetime) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The plans and periods in care CP-IS shows at ``at``: in force, or ended within the
+        last 12 months."""
+        since = months_before(at, CP_IS_LOOK_BACK_MONTHS)
+        return ([p for p in self.plans if p["ended_at"] is None or p["ended_at"] >= since],
+                [p for p in self.looked_after
+                 if p["ended_at"] is None or p["ended_at"] >= since])
 
     @property
     def responsible_authorities(self) -> list[str]:

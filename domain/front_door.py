@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import InvalidContent, RuleViolation
 from domain.identifiers import age_on
 from domain.personal import Personal
+from domain.timescales import months_before
 
 # The notification types that come to the front door: referrals, and partners' concerns.
 # Domestic abuse goes to the DART first (which refers on); missing and found reports to the
@@ -30,6 +31,17 @@ CONTACT_TYPES = {"referral": "referral", "school_concern": "contact",
 def contact_id(notification_id: UUID) -> UUID:
     """One notification, one contact."""
     return uuid5(NAMESPACE_URL, f"/hub/mash-contact/{notification_id}")
+
+
+def earlier_contacts(notifications: list[dict[str, Any]], this: UUID, received: datetime,
+                     months: int) -> list[UUID]:
+    """The contacts a child's earlier notifications opened within ``months`` before this one
+    (a re-referral when there are any), from the child's record of notifications."""
+    since = months_before(received, months)
+    return sorted({contact_id(n["notification_id"]) for n in notifications
+                   if n["notification_type"] in CONTACT_TYPES
+                   and n["notification_id"] != this
+                   and since <= n["received_at"] <= received}, key=str)
 
 
 class Rag(StrEnum):

@@ -22,7 +22,6 @@ from domain.child_protection import Category, PlanEnd, ProtectionRecord, protect
 from domain.errors import InvalidContent
 from domain.identifiers import normalise_nhs_number
 from domain.people import PersonRecord
-from domain.timescales import months_before
 from hub.access import HUB_OWNER
 from hub.audit.trail import AuditTrail, Notice
 from hub.capabilities import parse_enum, require_capability
@@ -36,7 +35,6 @@ from hub.timescales import Timescales
 from hub.work_index import WorkIndex
 from policies.decision_point import CapabilityPolicy, DecisionPoint
 
-LOOK_BACK_MONTHS = 12
 RECENT_ACCESSES = 25
 
 
@@ -212,11 +210,7 @@ class ChildProtection:
         child_id = self._store.lookup(f"link:{self._hash(f'nhs:{number}')}")
         record = (self._store.find(protection_id(child_id), ProtectionRecord)
                   if child_id is not None else None)
-        since = months_before(at, LOOK_BACK_MONTHS)
-        plans = [p for p in (record.plans if record else [])
-                 if p["ended_at"] is None or p["ended_at"] >= since]
-        care = [p for p in (record.looked_after if record else [])
-                if p["ended_at"] is None or p["ended_at"] >= since]
+        plans, care = record.cp_is_flag(at) if record is not None else ([], [])
         authorities = record.responsible_authorities if record is not None else []
         version = self._decisions.version_at(at).text.version
         fields = [{"data_class": DataClass.CP_FLAG.value, "relation": Relation.NONE.value,

@@ -13,7 +13,15 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
-from domain.access import AccessQuestion, DataClass, Purpose, Relation, Visibility
+from domain.access import (
+    RESEARCH_CLASS,
+    AccessQuestion,
+    DataClass,
+    Purpose,
+    Relation,
+    Visibility,
+    research_class,
+)
 from domain.agencies import AgencyKind
 from domain.audit import AuditKind
 from domain.disagreement import Disagreement
@@ -29,6 +37,7 @@ from domain.front_door import (
     SignsOfSafety,
     allocation_id,
     contact_id,
+    earlier_contacts,
     need_id,
 )
 from domain.indexes import KeyIndex
@@ -36,7 +45,6 @@ from domain.lawful_basis import EnquiryKind, SharingLedger, check_participants, 
 from domain.notifications import Notification, NotificationSubmission
 from domain.people import PersonRecord
 from domain.personal import reveal
-from domain.timescales import months_before
 from hub.access import HUB_OWNER
 from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
@@ -48,13 +56,6 @@ from hub.timescales import Timescales
 from hub.work_index import WorkIndex
 from policies.decision_point import CapabilityPolicy, DecisionPoint
 
-# What a partner's research is, for the access policy: the class of data its agency holds.
-RESEARCH_CLASS = {AgencyKind.POLICE.value: DataClass.POLICE_INTELLIGENCE,
-                  AgencyKind.HEALTH.value: DataClass.HEALTH,
-                  AgencyKind.SCHOOL.value: DataClass.EDUCATION,
-                  AgencyKind.DART.value: DataClass.DA_RISK,
-                  AgencyKind.MISSING.value: DataClass.MISSING_EPISODE,
-                  AgencyKind.MASH.value: DataClass.SOCIAL_CARE}
 HUB_RULE = {"user_id": "", "agency": HUB_OWNER, "agency_kind": "hub", "role": "rule"}
 
 
@@ -93,13 +94,9 @@ class FrontDoor:
             return []
         received = notification.received_at
         clocks = self.timescales.front_door
-        since = months_before(received, clocks.re_referral_months)
         children = {p.id: p for p in people if p.id in notification.child_ids}
-        earlier = sorted({contact_id(n["notification_id"]) for p in children.values()
-                          for n in p.notifications
-                          if n["notification_type"] in CONTACT_TYPES
-                          and n["notification_id"] != notification.id
-                          and since <= n["received_at"] <= received}, key=str)
+        earlier = sorted({c for p in children.values() for c in earlier_contacts(
+            p.notifications, notification.id, received, clocks.re_referral_months)}, key=str)
         indicators = list(notification.details.get("indicators") or [])
         contact = MashContact(
             id=contact_id(notification.id), notification_id=notification.id, kind=kind,
@@ -241,7 +238,7 @@ class FrontDoor:
         shown, records = [], []
         for item in c.research:
             own = item["agency"] == caller.agency_id
-            data_class = RESEARCH_CLASS.get(item["agency_kind"], DataClass.SOCIAL_CARE)
+            data_class = research_class(item["agency_kind"])
             relation = Relation.OWNER if own else Relation.NONE
             decision = self._decisions.decide(AccessQuestion(
                 caller.agency_kind, caller.role, relation, data_class, ctx.purpose), at)
@@ -331,7 +328,7 @@ class FrontDoor:
         partners = []
         for agency_id in agencies:
             agency = self._registry.agency(agency_id)
-            if agency["kind"] not in RESEARCH_CLASS or agency["kind"] == AgencyKind.MASH.value:
+            if agency["kind"] not in RESEARCH_CLASS:
                 raise InvalidContent("agencies", "research is asked of partner agencies")
             partners.append(agency["id"])
 

@@ -116,3 +116,16 @@ def test_looked_after_periods() -> None:
     record.set_looked_after(False, at + timedelta(days=200), CHAIR)
     assert record.currently_looked_after is None
     assert record.looked_after[0]["ended_at"] == at + timedelta(days=200)
+
+
+def test_cp_is_shows_what_is_in_force_or_ended_within_12_months() -> None:
+    record = ProtectionRecord(person_id=uuid4())
+    start = utc("2025-01-10T10:00:00+00:00")
+    record.initial_conference(uuid4(), start, True, Category.NEGLECT, False, None, WORKING,
+                              CHAIR)
+    ended = utc("2025-11-23T10:00:00+00:00")
+    record.end_plan(ended, PlanEnd.MOVED_AWAY, CHAIR)
+    plans, care = record.cp_is_flag(utc("2026-11-23T10:00:00+00:00"))  # exactly 12 months
+    assert len(plans) == 1
+    assert care == []
+    assert record.cp_is_flag(utc("2026-11-23T10:01:00+00:00")) == ([], [])

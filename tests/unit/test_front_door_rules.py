@@ -212,3 +212,18 @@ def test_a_disagreement_climbs_the_ladder_to_the_director_and_no_further() -> No
     assert not d.overdue(at + timedelta(days=100))
     with pytest.raises(RuleViolation, match="resolved"):
         d.escalate(at, at, WORKER, "Still disagree with the outcome.")
+
+
+def test_earlier_contacts_within_12_months_make_a_re_referral() -> None:
+    from domain.front_door import contact_id, earlier_contacts
+
+    now = utc("2026-11-23T09:00:00+00:00")
+    year_ago, older, this = uuid4(), uuid4(), uuid4()
+    seen = [{"notification_id": year_ago, "notification_type": "school_concern",
+             "received_at": utc("2025-11-23T09:00:00+00:00")},
+            {"notification_id": older, "notification_type": "referral",
+             "received_at": utc("2025-11-23T08:59:00+00:00")},
+            {"notification_id": uuid4(), "notification_type": "missing",
+             "received_at": now},
+            {"notification_id": this, "notification_type": "referral", "received_at": now}]
+    assert earlier_contacts(seen, this, now, 12) == [contact_id(year_ago)]
