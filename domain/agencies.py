@@ -34,6 +34,10 @@ class StaffRole(StrEnum):
     MISSING_WORKER = "missing-worker"
     AUDITOR = "auditor"
     ADMIN = "admin"
+    # Information governance: erasure, legal holds and subject access (an auditor-kind agency).
+    INFORMATION_GOVERNANCE = "information-governance"
+    # A&E, urgent care and out-of-hours clinicians: the CP-IS look-up (a health-kind agency).
+    UNSCHEDULED_CARE_CLINICIAN = "unscheduled-care-clinician"
 
 
 def normalise_agency_id(raw: str) -> str:
