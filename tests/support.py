@@ -62,7 +62,7 @@ def child(given: str = "Amy", family: str = "Hart", dob: str = "2016-04-02",
 def notification(source_ref: str = "NTP-2026-004211", type_: str = "domestic_abuse_incident",
                  subjects: list[dict[str, Any]] | None = None,
                  occurred_at: str = "2026-11-20T22:15:00Z", **details: Any) -> dict[str, Any]:
-    """A notification body in the shape of CONTRACT.md."""
+    """A notification body in the shape docs/interface.md describes."""
     return {
         "type": type_,
         "source_ref": source_ref,

@@ -2,9 +2,10 @@
 
 Three independent sources of truth are used so that a shared misreading of the
 RFC cannot pass unnoticed: the transparency-dev/merkle test vectors (JSON files
-under ``<repo>/../shared/vectors/merkle``), the published roots of the RFC 6962
-reference tree, and a literal, memoised transcription of the RFC recursions
-below.  Property tests then check that proofs bind what they claim and that the
+kept in this repository under ``tests/vectors/merkle``; see
+``tests/vectors/README.md``), the published roots of the RFC 6962 reference
+tree, and a literal, memoised transcription of the RFC recursions below.
+Property tests then check that proofs bind what they claim and that the
 verifiers never raise on hostile input.
 """
 
@@ -33,8 +34,7 @@ from hub.audit.merkle import (
     verify_inclusion,
 )
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-VECTORS_DIR = REPO_ROOT.parent / "shared" / "vectors" / "merkle"
+VECTORS_DIR = Path(__file__).resolve().parents[1] / "vectors" / "merkle"
 
 # The transparency-dev reference tree (testonly/constants.go: LeafInputs, RootHashes).
 REFERENCE_LEAVES = [
