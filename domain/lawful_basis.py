@@ -15,7 +15,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.access import Basis, DataClass, Purpose
-from domain.errors import InvalidContent, RuleViolation
+from domain.errors import InvalidContent, NotPermitted, RuleViolation
 from domain.personal import Personal
 
 
@@ -52,6 +52,59 @@ class EnquiryKind(StrEnum):
 # A strategy discussion (and the s47 enquiry it may start) has at least social care, health
 # and the police taking part (Working Together).
 ENQUIRY_KINDS = ("mash", "health", "police")
+
+# Children's social care leads statutory enquiries and consent-based MASH work: what it records
+# counts as a basis for other agencies, beside what the owning agency records itself.
+STATUTORY_LEAD_KIND = "mash"
+
+
+class Recorder(StrEnum):
+    """Who recorded a basis, seen from one reader of one owner's record."""
+
+    OWNER = "owner"  # the agency whose record would be disclosed
+    STATUTORY_LEAD = "statutory-lead"  # children's social care, neither owner nor reader
+    READER = "reader"  # the reader's own agency
+    OTHER = "other"  # any other agency
+
+
+def recorder_of(by: dict[str, str], owner: str, reader: str) -> Recorder:
+    """How the agency that recorded a basis (``by``, an actor) stands to owner and reader."""
+    agency = by.get("agency")
+    if agency == reader:
+        return Recorder.READER
+    if agency == owner:
+        return Recorder.OWNER
+    if by.get("agency_kind") == STATUTORY_LEAD_KIND:
+        return Recorder.STATUTORY_LEAD
+    return Recorder.OTHER
+
+
+def basis_counts(basis: Basis, recorder: Recorder) -> bool:
+    """Whether a basis recorded by ``recorder`` may widen the reader's access (provenance).
+
+    No reader's own word widens its own access. Consent counts when the owner or the
+    statutory lead recorded it; a decision to share only when the owner made it; a statutory
+    enquiry only when the statutory lead opened it.
+    """
+    if basis is Basis.CONSENT:
+        return recorder in (Recorder.OWNER, Recorder.STATUTORY_LEAD)
+    if basis is Basis.SHARING_DECISION:
+        return recorder is Recorder.OWNER
+    if basis is Basis.STATUTORY:
+        return recorder is Recorder.STATUTORY_LEAD
+    return basis is Basis.NONE
+
+
+def refusal_counts(recorder: Recorder) -> bool:
+    """A recorded refusal of consent holds back the owner's record when the owner or the
+    statutory lead recorded it (or the reader itself, which only narrows its own access)."""
+    return recorder in (Recorder.OWNER, Recorder.STATUTORY_LEAD, Recorder.READER)
+
+
+def may_withdraw(recorded_by: dict[str, str], by: dict[str, str]) -> bool:
+    """A consent is withdrawn by the agency that recorded it, or by the statutory lead."""
+    return (by.get("agency") == recorded_by.get("agency")
+            or by.get("agency_kind") == STATUTORY_LEAD_KIND)
 
 
 def check_participants(kinds: dict[str, str]) -> list[str]:
@@ -171,6 +224,9 @@ class SharingLedger(Aggregate):
 
     def withdraw_consent(self, consent_id: UUID, at: datetime, by: dict[str, str]) -> None:
         consent = self.consent(consent_id)
+        if not may_withdraw(consent["recorded_by"], by):
+            raise NotPermitted("a consent is withdrawn by the agency that recorded it or by "
+                               "children's social care")
         if consent["withdrawn_at"] is not None:
             raise RuleViolation("this consent has already been withdrawn")
         if consent["status"] != ConsentStatus.GIVEN.value:
@@ -242,7 +298,7 @@ class SharingLedger(Aggregate):
             raise InvalidContent("valid_until", "a sharing decision must be time-limited")
         _check_period(valid_from, valid_until)
         refused = share and any(
-            self.consent_refused(recipient_agency, c, p, at)
+            self.consent_refused(deciding_agency, recipient_agency, c, p, at)
             for c in data_classes for p in purposes)
         if refused and not may_override_refusal:
             raise RuleViolation("consent to this sharing was refused; only an authorised role "
@@ -306,26 +362,33 @@ class SharingLedger(Aggregate):
 
     # Questions, as at an instant -----------------------------------------------------------
 
-    def _latest_consent(self, agency: str, data_class: DataClass, purpose: Purpose,
-                        at: datetime) -> dict[str, Any] | None:
-        """The latest consent record in force and in scope; later records replace earlier."""
+    def _latest_consent(self, owner: str, agency: str, data_class: DataClass,
+                        purpose: Purpose, at: datetime) -> dict[str, Any] | None:
+        """The latest consent record in force, in scope and recorded by someone whose word
+        counts for this owner's record and this reader; later records replace earlier."""
         latest = None
         for consent in self.consents:
             withdrawn = consent["withdrawn_at"]
             if not _in_period(consent, at) or (withdrawn is not None and withdrawn <= at):
                 continue
-            if Scope.from_data(consent["scope"]).covers(agency, data_class, purpose):
+            if not Scope.from_data(consent["scope"]).covers(agency, data_class, purpose):
+                continue
+            recorder = recorder_of(consent["recorded_by"], owner, agency)
+            counts = (basis_counts(Basis.CONSENT, recorder)
+                      if consent["status"] == ConsentStatus.GIVEN.value
+                      else refusal_counts(recorder))
+            if counts:
                 latest = consent
         return latest
 
-    def consent_given(self, agency: str, data_class: DataClass, purpose: Purpose,
+    def consent_given(self, owner: str, agency: str, data_class: DataClass, purpose: Purpose,
                       at: datetime) -> bool:
-        consent = self._latest_consent(agency, data_class, purpose, at)
+        consent = self._latest_consent(owner, agency, data_class, purpose, at)
         return consent is not None and consent["status"] == ConsentStatus.GIVEN.value
 
-    def consent_refused(self, agency: str, data_class: DataClass, purpose: Purpose,
-                        at: datetime) -> bool:
-        consent = self._latest_consent(agency, data_class, purpose, at)
+    def consent_refused(self, owner: str, agency: str, data_class: DataClass,
+                        purpose: Purpose, at: datetime) -> bool:
+        consent = self._latest_consent(owner, agency, data_class, purpose, at)
         return consent is not None and consent["status"] == ConsentStatus.REFUSED.value
 
     def sharing_decision(self, owner: str, agency: str, data_class: DataClass,
@@ -339,16 +402,22 @@ class SharingLedger(Aggregate):
                 latest = decision
         return latest
 
+    def open_enquiries(self, agency: str, at: datetime) -> list[dict[str, Any]]:
+        """Enquiries open at ``at`` that name the agency, whoever opened them."""
+        return [e for e in self.enquiries
+                if e["opened_at"] <= at and (e["closed_at"] is None or at < e["closed_at"])
+                and agency in e["participants"]]
+
     def in_open_enquiry(self, agency: str, at: datetime) -> bool:
-        return any(
-            e["opened_at"] <= at and (e["closed_at"] is None or at < e["closed_at"])
-            and agency in e["participants"]
-            for e in self.enquiries)
+        """The agency takes part in an open enquiry that the statutory lead opened (an
+        enquiry an agency opened itself never widens its own access)."""
+        return any(basis_counts(Basis.STATUTORY, recorder_of(e["opened_by"], "", agency))
+                   for e in self.open_enquiries(agency, at))
 
     def standing(self, owner: str, agency: str, data_class: DataClass, purpose: Purpose,
                  at: datetime) -> Standing:
         bases = {Basis.NONE}
-        if self.consent_given(agency, data_class, purpose, at):
+        if self.consent_given(owner, agency, data_class, purpose, at):
             bases.add(Basis.CONSENT)
         decision = self.sharing_decision(owner, agency, data_class, purpose, at)
         if decision is not None and decision["share"]:
@@ -356,7 +425,8 @@ class SharingLedger(Aggregate):
         if self.in_open_enquiry(agency, at):
             bases.add(Basis.STATUTORY)
         return Standing(frozenset(bases),
-                        consent_refused=self.consent_refused(agency, data_class, purpose, at),
+                        consent_refused=self.consent_refused(owner, agency, data_class, purpose,
+                                                             at),
                         not_shared=decision is not None and not decision["share"])
 
 

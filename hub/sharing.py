@@ -29,13 +29,14 @@ from domain.lawful_basis import (
     SharingLedger,
     check_participants,
     ledger_id,
+    may_withdraw,
 )
 from domain.notifications import Notification
 from domain.personal import reveal
 from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum as _enum
 from hub.capabilities import require_capability
-from hub.errors import NotFound
+from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller, Registry
 from hub.store import HubStore
 from policies.decision_point import CapabilityPolicy
@@ -131,6 +132,14 @@ class Sharing:
     def withdraw_consent(self, caller: Caller, consent_id: UUID) -> dict[str, Any]:
         child_id = self._child_of(f"consent:{consent_id}", "consent")
         self.require(caller, "record-consent", "withdraw-consent", [child_id])
+        recorded = self._ledger(child_id).consent(consent_id)
+        if not may_withdraw(recorded["recorded_by"], caller.as_actor()):
+            self._audit.record(kind=AuditKind.DENIAL, action="withdraw-consent",
+                               actor=caller.as_actor(), child_ids=[child_id],
+                               details={"consent": str(consent_id),
+                                        "outcome": "recorded by another agency"})
+            raise NotEntitled("a consent is withdrawn by the agency that recorded it or by "
+                              "children's social care")
         at = self._clock()
 
         def attempt() -> None:

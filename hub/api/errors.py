@@ -7,7 +7,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
-from domain.errors import DomainError, InvalidContent, RuleViolation
+from domain.errors import DomainError, InvalidContent, NotPermitted, RuleViolation
 from hub.errors import HubError
 
 log = logging.getLogger("hub.api")
@@ -52,6 +52,8 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(422, "invalid", str(exc))
         if isinstance(exc, RuleViolation):
             return error_response(409, "conflict", str(exc))
+        if isinstance(exc, NotPermitted):
+            return error_response(403, "not_entitled", str(exc))
         return error_response(422, "invalid", str(exc))
 
     @app.exception_handler(RequestValidationError)
