@@ -5,6 +5,7 @@ that name them. Linking (which record a new subject belongs to) is decided by th
 application from keyed hashes of ``SubjectSubmission.link_keys``.
 """
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -18,6 +19,10 @@ from domain.personal import Personal
 # An agency counts as actively involved with a child for this long after it last sent
 # something about them.
 INVOLVEMENT_WINDOW = timedelta(days=365)
+
+# Whose word about a child's school is taken without confirmation: the police (who name the
+# school in an incident), beside the local authority's roll (``SchoolRecorded``).
+SCHOOL_AUTHORITY_KINDS = frozenset({"police"})
 
 
 class PersonKind(StrEnum):
@@ -199,15 +204,114 @@ class PersonRecord(Aggregate):
     def is_child(self) -> bool:
         return self.kind == PersonKind.CHILD.value
 
-    def involved(self, agency: str, at: datetime) -> bool:
-        """The agency sent something naming this person within the involvement window."""
-        return any(n["agency"] == agency and at - INVOLVEMENT_WINDOW <= n["received_at"] <= at
-                   for n in self.notifications)
+    # Relationships that a sender cannot make for itself --------------------------------------
 
-    def school_at(self, at: datetime) -> str | None:
-        """The school last named for this child by anything received by ``at``."""
-        urn = None
+    class InvolvementAccepted(Aggregate.Event):
+        """An independent team (the MASH, the DART, the missing team) took up what an agency
+        sent about this person: from then the sender counts as involved with them."""
+
+        class_version = 1
+        agency: str
+        notification_id: UUID
+        received_at: datetime
+        accepted_by: dict[str, str]
+        accepted_at: datetime
+
+    @event(InvolvementAccepted)
+    def _accept_involvement(self, agency: str, notification_id: UUID, received_at: datetime,
+                            accepted_by: dict[str, str], accepted_at: datetime) -> None:
+        self.accepted = [*self.accepted, {
+            "agency": agency, "notification_id": notification_id, "received_at": received_at,
+            "accepted_by": accepted_by, "accepted_at": accepted_at}]
+
+    def accept_involvement(self, notification_id: UUID, by: dict[str, str],
+                           at: datetime) -> bool:
+        """Accept the sender of a linked notification as involved; False if already done or
+        if the acceptor is the sender itself (no agency vouches for its own involvement)."""
+        link = next((n for n in self.notifications
+                     if n["notification_id"] == notification_id), None)
+        if link is None:
+            raise RuleViolation("this notification does not name this person")
+        if link["agency"] == by.get("agency") or any(
+                a["notification_id"] == notification_id for a in self.accepted):
+            return False
+        self._accept_involvement(link["agency"], notification_id, link["received_at"], by, at)
+        return True
+
+    @property
+    def accepted(self) -> list[dict[str, Any]]:
+        return list(getattr(self, "_accepted", []))
+
+    @accepted.setter
+    def accepted(self, value: list[dict[str, Any]]) -> None:
+        self._accepted = value
+
+    def involved(self, agency: str, at: datetime) -> bool:
+        """The agency sent something about this person within the involvement window, and an
+        independent team had taken it up by ``at``. Sending alone makes an agency the owner
+        of what it sent, never "involved" with what others hold."""
+        return any(a["agency"] == agency and a["accepted_at"] <= at
+                   and at - INVOLVEMENT_WINDOW <= a["received_at"] <= at
+                   for a in self.accepted)
+
+    class SchoolRecorded(Aggregate.Event):
+        """The child's school from an authoritative source (the local authority's roll)."""
+
+        class_version = 1
+        urn: str | None
+        source: str
+        recorded_by: dict[str, str]
+        recorded_at: datetime
+
+    @event(SchoolRecorded)
+    def _record_school(self, urn: str | None, source: str, recorded_by: dict[str, str],
+                       recorded_at: datetime) -> None:
+        self.roll = [*self.roll, {"urn": urn, "source": source, "recorded_by": recorded_by,
+                                  "recorded_at": recorded_at}]
+
+    def record_school(self, urn: str | None, source: str, by: dict[str, str],
+                      at: datetime) -> None:
+        if not self.is_child:
+            raise RuleViolation("only a child has a school")
+        self._record_school(urn, source, by, at)
+
+    @property
+    def roll(self) -> list[dict[str, Any]]:
+        return list(getattr(self, "_roll", []))
+
+    @roll.setter
+    def roll(self, value: list[dict[str, Any]]) -> None:
+        self._roll = value
+
+    def school_at(self, at: datetime, authoritative: Callable[[str], bool]) -> str | None:
+        """The child's school at ``at``: the latest of the roll and what an authoritative
+        sender (``authoritative(agency)``, e.g. the police) named. A school naming itself in
+        its own concern is a claim (``school_claims``), never the answer."""
+        latest: tuple[datetime, str | None] | None = None
         for n in self.notifications:
-            if n["received_at"] <= at and n["school_urn"] is not None:
-                urn = n["school_urn"]
-        return urn
+            if (n["received_at"] <= at and n["school_urn"] is not None
+                    and authoritative(n["agency"])
+                    and (latest is None or n["received_at"] >= latest[0])):
+                latest = (n["received_at"], n["school_urn"])
+        for entry in self.roll:
+            if entry["recorded_at"] <= at and (latest is None
+                                               or entry["recorded_at"] >= latest[0]):
+                latest = (entry["recorded_at"], entry["urn"])
+        return latest[1] if latest is not None else None
+
+    def school_claims(self, at: datetime,
+                      authoritative: Callable[[str], bool]) -> list[dict[str, Any]]:
+        """Schools named by senders that are not authoritative, that differ from the school
+        known at the time and that no later roll entry has settled: for the MASH to reconcile."""
+        settled = max((e["recorded_at"] for e in self.roll if e["recorded_at"] <= at),
+                      default=None)
+        claims = []
+        for n in self.notifications:
+            urn = n["school_urn"]
+            if (urn is None or authoritative(n["agency"]) or n["received_at"] > at
+                    or (settled is not None and n["received_at"] <= settled)):
+                continue
+            if self.school_at(n["received_at"], authoritative) != urn:
+                claims.append({"notification_id": n["notification_id"], "agency": n["agency"],
+                               "school_urn": urn, "received_at": n["received_at"]})
+        return claims

@@ -19,7 +19,8 @@ from domain.access import (
     Restriction,
 )
 from domain.lawful_basis import SharingLedger, ledger_id
-from domain.people import PersonRecord
+from domain.people import SCHOOL_AUTHORITY_KINDS, PersonRecord
+from hub.registry import Registry
 from hub.store import HubStore
 from policies.decision_point import DecisionPoint, strongest
 
@@ -60,9 +61,15 @@ class Judgement:
 
 
 class AccessResolver:
-    def __init__(self, store: HubStore, decisions: DecisionPoint) -> None:
+    def __init__(self, store: HubStore, decisions: DecisionPoint, registry: Registry) -> None:
         self._store = store
         self._decisions = decisions
+        self._registry = registry
+
+    def school_authority(self, agency: str) -> bool:
+        """Whether what this agency says of a child's school is authoritative (the police);
+        a school's word about its own pupils is a claim for the MASH to confirm."""
+        return self._registry.kind_of(agency) in SCHOOL_AUTHORITY_KINDS
 
     def ledger(self, child_id: UUID) -> SharingLedger | None:
         return self._store.find(ledger_id(child_id), SharingLedger)
@@ -100,11 +107,12 @@ class AccessResolver:
         decision = self._decisions.decide_best(question, bases, at)
         return Judgement(data_class, relation, restriction, frozenset(bases), decision)
 
-    @staticmethod
-    def relation(reader: Reader, child: PersonRecord, owner: str, at: datetime) -> Relation:
+    def relation(self, reader: Reader, child: PersonRecord, owner: str,
+                 at: datetime) -> Relation:
         if owner == reader.agency:
             return Relation.OWNER
-        if reader.school_urn is not None and child.school_at(at) == reader.school_urn:
+        if (reader.school_urn is not None
+                and child.school_at(at, self.school_authority) == reader.school_urn):
             return Relation.PUPIL
         if child.involved(reader.agency, at):
             return Relation.INVOLVED

@@ -33,6 +33,7 @@ from hub.missing import MissingChildren
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
 from hub.registry import Registry
+from hub.relationships import Relationships
 from hub.retention import Retention, load_schedule
 from hub.settings import Settings, SettingsError
 from hub.sharing import Sharing
@@ -74,6 +75,7 @@ class Hub:
     front_door: FrontDoor
     indicators: Indicators
     child_protection: ChildProtection
+    relationships: Relationships
 
     def close(self) -> None:
         self.store.close()
@@ -102,8 +104,9 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     erasure = Erasure(store, cipher, audit, capabilities, clock)
     timescales = load_timescales(settings.timescales_file)
     work = WorkIndex(store)
+    relationships = Relationships(store, registry, capabilities, audit, clock)
     front_door = FrontDoor(store, registry, decisions, capabilities, audit, timescales, work,
-                           clock)
+                           clock, relationships=relationships)
     missing = MissingChildren(store, capabilities, audit, timescales, work, clock)
     domestic_abuse = DomesticAbuse(store, registry, decisions, capabilities, audit,
                                    timescales, clock, work, on_referral=front_door.on_received)
@@ -145,6 +148,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         indicators=Indicators(store, None if settings.store_url == "memory://"
                               else settings.home / "projections"),
         child_protection=child_protection,
+        relationships=relationships,
     )
 
 

@@ -17,7 +17,15 @@ from eventsourcing.domain import Aggregate
 from domain.access import AccessQuestion, DataClass, Purpose, Relation
 from domain.audit import AuditKind
 from domain.dart import DartCase, RiskLevel, TriageAction, dash_yes_count, enters_dart_queue, grade
-from domain.encompass import EncompassNotice, NotIssued, Recipient, in_age_range
+from domain.encompass import (
+    EncompassNotice,
+    NotIssued,
+    Recipient,
+    WordsWithheld,
+    check_words_for_school,
+    in_age_range,
+    notice_school,
+)
 from domain.errors import RuleViolation
 from domain.indexes import KeyIndex
 from domain.marac import Incident, MaracReferral, VictimHistory, evaluate
@@ -29,7 +37,7 @@ from domain.notifications import (
     SubjectRole,
     SubjectSubmission,
 )
-from domain.people import PersonRecord
+from domain.people import SCHOOL_AUTHORITY_KINDS, PersonRecord
 from domain.personal import reveal
 from hub.access import HUB_OWNER
 from hub.audit.trail import AuditTrail
@@ -39,6 +47,7 @@ from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import Workflow
 from hub.registry import Caller, Registry
+from hub.relationships import accept_involvement
 from hub.store import HubStore
 from hub.timescales import Timescales
 from hub.work_index import WorkIndex
@@ -118,14 +127,18 @@ class DomesticAbuse:
                 return None, {**outcome, "reason": NotIssued.NO_EDUCATION_OFFICER.value}
         else:
             recipient = Recipient.SCHOOL
-            urn = subject.school_urn or person.school_at(notification.received_at)
+            authority = self._school_authority
+            urn = notice_school(subject.school_urn, authority(notification.source_agency),
+                                person.school_at(notification.received_at, authority))
             if urn is None:
                 return None, {**outcome, "reason": NotIssued.NO_KNOWN_SCHOOL.value}
             school = self._registry.school_by_urn(urn)
             if school is None:
                 return None, {**outcome, "reason": NotIssued.SCHOOL_NOT_REGISTERED.value}
             agency_id = school["id"]
-        words = submission.details.child_words
+        words, withheld = self._words_for_school(submission, subject)
+        if withheld is not None:
+            outcome["words_withheld"] = withheld.value
         notice = EncompassNotice.issue(
             uuid4(), notification.id, person.id, recipient, agency_id, urn,
             due_at=self.timescales.schools.for_school(urn).next_day_start(
@@ -135,6 +148,25 @@ class DomesticAbuse:
             welfare_check=submission.details.welfare_check,
             child_words=words if (subject.spoken_to or only_child) else None)
         return notice, {**outcome, "notice_id": notice.id}
+
+    def _school_authority(self, agency: str) -> bool:
+        return self._registry.kind_of(agency) in SCHOOL_AUTHORITY_KINDS
+
+    @staticmethod
+    def _words_for_school(submission: NotificationSubmission, subject: SubjectSubmission
+                          ) -> tuple[str | None, WordsWithheld | None]:
+        """The words the police wrote for the school, unless they name someone else in the
+        incident or where it happened: then none, and the DART is told why."""
+        words = submission.details.words_for_school
+        if not words:
+            return None, None
+        own = {subject.given_name.casefold(), subject.family_name.casefold()}
+        others = [part for s in submission.subjects if s is not subject
+                  for part in (s.given_name, s.family_name) if part.casefold() not in own]
+        postcodes = [s.postcode for s in submission.subjects if s.postcode]
+        withheld = check_words_for_school(words, others, submission.details.location,
+                                          postcodes)
+        return (None, withheld) if withheld is not None else (words, None)
 
     # The DART ----------------------------------------------------------------------------
 
@@ -179,7 +211,9 @@ class DomesticAbuse:
             "triage_due": case.triage_due.isoformat(), "overdue": case.triage_overdue(now),
             "encompass": [{"child_id": str(o["child_id"]),
                            "notice_id": str(o["notice_id"]) if o["notice_id"] else None,
-                           "not_issued": o["reason"]} for o in case.encompass],
+                           "not_issued": o["reason"],
+                           "words_withheld": o.get("words_withheld")}
+                          for o in case.encompass],
             "triage": None if triage is None else {
                 **{k: reveal(triage[k]) for k in ("by", "yes_count", "dash_level", "level",
                                                   "judgement_reason", "actions",
@@ -235,6 +269,9 @@ class DomesticAbuse:
                 to_save += created
             found.record_triage(grading, final, threshold_met, rationale, caller.as_actor(),
                                 at, marac.id if marac else None, mash)
+            # The DART has taken the incident up: its sender is involved with those named.
+            to_save += accept_involvement(self._store, [*found.child_ids, *found.victim_ids],
+                                          incident.id, caller.as_actor(), at, loaded=to_save)
             self._store.save(*to_save)
             return found
 
@@ -268,7 +305,8 @@ class DomesticAbuse:
             details=DetailsSubmission(summary=rationale))
         referral = Notification.receive(uuid4(), submission, caller.agency_id,
                                         f"user:{caller.user_id}", case.child_ids, at,
-                                        linked_to=incident.id)
+                                        linked_to=incident.id,
+                                        content_class=DataClass.DA_RISK.value)
         for child in children:
             child.link_notification(
                 notification_id=referral.id, notification_type=NotificationType.REFERRAL.value,

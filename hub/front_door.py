@@ -51,6 +51,7 @@ from hub.capabilities import parse_enum, require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller, Registry
+from hub.relationships import Relationships, accept_involvement
 from hub.store import HubStore
 from hub.timescales import Timescales
 from hub.work_index import WorkIndex
@@ -67,8 +68,10 @@ class FrontDoor:
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
                  work: WorkIndex,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 relationships: Relationships | None = None) -> None:
         self._store = store
+        self._relationships = relationships
         self._registry = registry
         self._decisions = decisions
         self._capabilities = capabilities
@@ -153,6 +156,10 @@ class FrontDoor:
                 "enquiry_ids": [str(e) for e in c.decision["enquiry_ids"]],
                 "assessment_completed_at": (c.assessment["at"].isoformat()
                                             if c.assessment else None)},
+            # A school naming itself as the child's school, unlike the roll or the police:
+            # the MASH settles it on the roll (PUT /v1/children/{id}/school).
+            "school_claims": (self._relationships.claims(c.child_ids, c.notification_id, now)
+                              if self._relationships is not None else []),
         }
 
     def _earliest(self, c: MashContact) -> datetime:
@@ -317,7 +324,9 @@ class FrontDoor:
     def acknowledge(self, caller: Caller, contact: UUID) -> dict[str, Any]:
         def change(c: MashContact, at: datetime) -> list[Aggregate]:
             c.acknowledge(caller.as_actor(), at)
-            return []
+            # The MASH has taken the contact up: its sender is involved with the children.
+            return [*accept_involvement(self._store, c.child_ids, c.notification_id,
+                                        caller.as_actor(), at)]
 
         return self._change(caller, contact, "acknowledge-contact", change,
                             lambda c: {"late": c.acknowledged is not None
@@ -378,8 +387,10 @@ class FrontDoor:
                 if chosen is Outcome.ASSESSMENT else None)
             c.decide(need, chosen, rationale, feedback, signs_of_safety, assessment_due,
                      enquiries, records[0].level, caller.as_actor(), at)
-            changed = [r for r in records
-                       if r.set_level(need, rationale, c.id, caller.as_actor(), at)]
+            changed: list[Aggregate] = [
+                r for r in records if r.set_level(need, rationale, c.id, caller.as_actor(), at)]
+            changed += accept_involvement(self._store, c.child_ids, c.notification_id,
+                                          caller.as_actor(), at)
             keys = [KeyIndex(key=f"enquiry:{e}", target=ledger.child_id)
                     for e, ledger in zip(enquiries, ledgers, strict=True)]
             return [*changed, *ledgers, *keys]

@@ -37,6 +37,7 @@ from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
 from hub.errors import NotFound
 from hub.registry import Caller
+from hub.relationships import accept_involvement
 from hub.store import HubStore
 from hub.timescales import Timescales
 from hub.work_index import WorkIndex
@@ -276,7 +277,12 @@ class MissingChildren:
             current = self._store.find(record.id, MissingRecord) or record
             current.record_interview(episode_id, chosen, when, caller.as_actor(),
                                      independent, reason)
-            self._store.save(current)
+            # The missing team has taken the episode up: its reporters are involved.
+            accepted: list[PersonRecord] = []
+            for report in current.episode(episode_id)["reports"]:
+                accepted += accept_involvement(self._store, [current.child_id], report,
+                                               caller.as_actor(), now, loaded=accepted)
+            self._store.save(current, *accepted)
             return current
 
         saved = self._store.write(attempt)

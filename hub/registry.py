@@ -59,6 +59,7 @@ class Registry:
         self._store = store
         self._membership = membership
         self._register = EventSourcedLog(store.events, AGENCY_REGISTER_ID, AgencyListed)
+        self._kinds: dict[str, str] = {}
 
     def register_agency(self, agency_id: str, kind: str, name: str,
                         urn: str | None = None) -> dict[str, Any]:
@@ -90,6 +91,16 @@ class Registry:
             raise NotFound(f"agency '{agency_id}' is not registered")
         return {"id": agency.agency_id, "kind": agency.kind, "name": agency.name,
                 "urn": agency.urn}
+
+    def kind_of(self, agency_id: str) -> str | None:
+        """The agency's kind (None if not registered); kinds never change, so kept once read."""
+        kind = self._kinds.get(agency_id)
+        if kind is None:
+            agency = self._store.find(agency_record_id(agency_id), Agency)
+            if agency is None:
+                return None
+            kind = self._kinds[agency_id] = agency.kind
+        return kind
 
     def agencies(self) -> list[dict[str, Any]]:
         return [self.agency(listed.agency_id) for listed in self._register.get()]

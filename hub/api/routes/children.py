@@ -33,3 +33,17 @@ def erase_child(child_id: UUID, body: ErasureIn, caller: CurrentUser,
 def read_chronology(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """Newest first; items the caller may not know of are absent (audited)."""
     return hub.disclosure.chronology(ctx, child_id)
+
+
+class SchoolIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    urn: str | None = Field(description="the school's URN on the local authority's roll, or "
+                                        "null for none", max_length=6)
+
+
+@router.put("/{child_id}/school")
+def record_school(child_id: UUID, body: SchoolIn, caller: CurrentUser,
+                  hub: HubDep) -> dict[str, Any]:
+    """The child's school from the local authority's roll (the MASH; audited). It settles a
+    school's claim to the child; a school's own concern never makes a child its pupil."""
+    return hub.relationships.record_school(caller, child_id, body.urn)
