@@ -25,6 +25,7 @@ class DataClass(StrEnum):
     MISSING_EPISODE = "missing-episode"
     ENCOMPASS_NOTICE = "encompass-notice"
     CP_FLAG = "cp-flag"  # on a child protection plan or looked after: the fact, never the plan
+    KNOWN_TO = "known-to"  # which agencies know the child: itself a disclosure about them
     SENSITIVE_LOCATION = "sensitive-location"
 
 
@@ -166,10 +167,21 @@ class AccessDecision:
         return self.visibility is not Visibility.NONE
 
 
+def content_class(n: Notification) -> DataClass | None:
+    """The class of a record's free text when it was copied from a record of another class
+    (the DART's triage rationale in its referral to the MASH stays da-risk): classes follow
+    content, so a basis for the new record's class does not open the copied text."""
+    value = n.details.get("content_class")
+    return DataClass(value) if value else None
+
+
 def field_classes(n: Notification) -> tuple[DataClass, list[DataClass]]:
     """The record's main data class, and every class its fields belong to."""
     main = DATA_CLASS_OF_NOTIFICATION[NotificationType(n.notification_type)]
     classes = [main, DataClass.IDENTITY]
+    copied = content_class(n)
+    if copied is not None:
+        classes.append(copied)
     if n.details.get("dash") is not None:
         classes.append(DataClass.DA_RISK)
     if n.details.get("location") is not None and n.details.get("location_sensitive"):

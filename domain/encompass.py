@@ -9,6 +9,7 @@ happened, so nothing that reads a notice can pass those on. A home-educated chil
 goes to the local authority's education officer instead of a school.
 """
 
+import re
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -43,6 +44,59 @@ class NotIssued(StrEnum):
 
 def in_age_range(date_of_birth: date, on: date) -> bool:
     return YOUNGEST <= age_on(date_of_birth, on) <= OLDEST
+
+
+def notice_school(named: str | None, named_by_authority: bool, known: str | None) -> str | None:
+    """Where a child's notice goes: the school the incident names when an authoritative
+    sender (the police) named it, otherwise the school known from the roll or the police; a
+    school's own claim to a pupil never redirects a notice."""
+    return named if named is not None and named_by_authority else known
+
+
+class WordsWithheld(StrEnum):
+    """Why the words written for the school were kept back (the DART is told)."""
+
+    NAMES_ANOTHER_SUBJECT = "names-another-subject"
+    NAMES_THE_LOCATION = "names-the-location"
+
+
+# Words of an address that say nothing of where on their own.
+_ADDRESS_WORDS = frozenset({
+    "road", "street", "close", "avenue", "lane", "drive", "way", "court", "crescent", "place",
+    "grove", "gardens", "terrace", "walk", "square", "view", "hill", "park", "flat", "house",
+    "the", "and", "of", "at", "in", "on", "rd", "st", "ave", "ln", "dr", "ct",
+})
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def _words(text: str) -> list[str]:
+    return [w.casefold() for w in _WORD.findall(text)]
+
+
+def check_words_for_school(words: str, other_names: list[str], location: str | None,
+                           postcodes: list[str]) -> WordsWithheld | None:
+    """Whether text written for a school names another person of the incident (any of their
+    names, as a whole word) or where it happened (the postcode, a house number with a
+    street name, or any distinctive word of the address). None when it may go."""
+    said = _words(words)
+    said_set = set(said)
+    for name in other_names:
+        if any(part in said_set for part in _words(name) if len(part) > 1):
+            return WordsWithheld.NAMES_ANOTHER_SUBJECT
+    compact = "".join(said)
+    for postcode in postcodes:
+        if postcode and "".join(_words(postcode)) in compact:
+            return WordsWithheld.NAMES_THE_LOCATION
+    if location:
+        place = [w for w in _words(location) if w not in _ADDRESS_WORDS]
+        distinctive = [w for w in place if not w.isdigit() and len(w) > 2]
+        numbers = [w for w in place if w.isdigit()]
+        if any(w in said_set for w in distinctive):
+            return WordsWithheld.NAMES_THE_LOCATION
+        if numbers and any(n in said_set for n in numbers) and any(
+                w in said_set for w in _words(location) if w in _ADDRESS_WORDS):
+            return WordsWithheld.NAMES_THE_LOCATION
+    return None
 
 
 class EncompassNotice(Aggregate):

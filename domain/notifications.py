@@ -127,6 +127,9 @@ class DetailsSubmission:
     summary: str | None = None
     location: str | None = None
     child_words: str | None = None
+    # Text entered for the school (the Encompass notice's child's words): its own field, so
+    # what the police record holds never reaches a school by being copied.
+    words_for_school: str | None = None
     welfare_check: bool | None = None
     dash: DashAssessment | None = None
     # The location must be protected (a refuge, a reporting neighbour's address).
@@ -346,6 +349,7 @@ class Notification(Aggregate):
         person_ids: list[UUID],
         received_at: datetime,
         linked_to: UUID | None = None,
+        content_class: str | None = None,
     ) -> "Notification":
         """Record a validated submission whose subjects are linked to ``person_ids``."""
         subjects: list[dict[str, Any]] = []
@@ -371,7 +375,7 @@ class Notification(Aggregate):
                       "answers": list(d.dash.answers) if d.dash.answers else None}
                      if d.dash else None),
         }
-        for name in ("summary", "location", "child_words"):
+        for name in ("summary", "location", "child_words", "words_for_school"):
             text = getattr(d, name)
             details[name] = Personal(holder, name, text) if text is not None else None
         if d.episode is not None:
@@ -382,6 +386,8 @@ class Notification(Aggregate):
             details["indicators"] = list(d.indicators)
         if linked_to is not None:  # a referral made from another record (a DA incident)
             details["linked_to"] = linked_to
+        if content_class is not None:  # its text was copied from a record of that class
+            details["content_class"] = content_class
         return cls(
             id=id,
             notification_type=submission.type.value,

@@ -242,8 +242,9 @@ class ChildProtection:
         return {
             "flagged": bool(plans or care),
             "child_id": str(child_id) if child_id and (plans or care) else None,
+            # CP-IS shares that a plan exists and its dates, never its category of abuse.
             "plans": [{"type": "unborn" if p["unborn"] else "child-protection",
-                       "category": p["category"], "started_at": p["started_at"].isoformat(),
+                       "started_at": p["started_at"].isoformat(),
                        "ended_at": p["ended_at"].isoformat() if p["ended_at"] else None}
                       for p in plans],
             "looked_after": [{"started_at": p["started_at"].isoformat(),

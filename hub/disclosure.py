@@ -19,6 +19,7 @@ from domain.access import (
     DataClass,
     Purpose,
     Visibility,
+    content_class,
     field_classes,
 )
 from domain.audit import AuditKind
@@ -30,6 +31,7 @@ from domain.personal import reveal, reveal_fields
 from hub.access import HUB_OWNER, AccessResolver, Judgement, Reader
 from hub.audit.trail import AuditTrail, Notice
 from hub.errors import NotEntitled, NotFound
+from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.sharing import BreakGlassRegister
 from hub.store import HubStore
@@ -53,12 +55,18 @@ class ReadContext:
 
 @dataclass(frozen=True)
 class JudgedRecord:
-    """A notification read in the context of one child, with each field class decided."""
+    """A notification read in the context of one child, with each field class decided.
+
+    ``fields`` are decided on the context child's bases; ``identities`` decide each subject's
+    identity inside the record on that subject's own bases (a basis for one child never opens
+    a brother's name or NHS number).
+    """
 
     notification: Notification
     child_id: UUID
     fields: dict[DataClass, Judgement]
     main: DataClass
+    identities: dict[UUID, Judgement]
 
     @property
     def visibility(self) -> Visibility:
@@ -68,11 +76,37 @@ class JudgedRecord:
         judgement = self.fields.get(data_class)
         return judgement is not None and judgement.decision.visibility is Visibility.FULL
 
-    def audit_record(self) -> dict[str, Any]:
-        return {"record": str(self.notification.id), "record_type": "notification",
-                "owner": self.notification.source_agency, "child": str(self.child_id),
+    def shows_identity(self, person_id: UUID) -> bool:
+        judgement = self.identities.get(person_id)
+        return (self.visibility is Visibility.FULL and judgement is not None
+                and judgement.decision.visibility is Visibility.FULL)
+
+    def judgements(self) -> list[Judgement]:
+        return [*self.fields.values(), *self.identities.values()]
+
+    def people_shown(self) -> list[UUID]:
+        """The context child (if anything shows) and every subject whose identity shows."""
+        shown = [self.child_id] if self.visibility is not Visibility.NONE else []
+        return shown + [p for p in self.identities
+                        if p != self.child_id and self.shows_identity(p)]
+
+    def audit_records(self) -> list[dict[str, Any]]:
+        """One record for the context child, and one per other subject, each under its own
+        person, so that who-saw lists the read for every person it named."""
+        n = self.notification
+        own = self.identities.get(self.child_id)
+        main = {"record": str(n.id), "record_type": "notification",
+                "owner": n.source_agency, "child": str(self.child_id),
                 "visibility": self.visibility.value,
-                "fields": [j.as_record() for j in self.fields.values()]}
+                "fields": [j.as_record() for j in self.fields.values()]
+                + ([own.as_record()] if own is not None else [])}
+        others = [{"record": str(n.id), "record_type": "notification",
+                   "owner": n.source_agency, "child": str(person),
+                   "visibility": (Visibility.FULL if self.shows_identity(person)
+                                  else Visibility.NONE).value,
+                   "fields": [judgement.as_record()]}
+                  for person, judgement in self.identities.items() if person != self.child_id]
+        return [main, *others]
 
 
 class Disclosure:
@@ -84,7 +118,8 @@ class Disclosure:
         self._decisions = decisions
         self._capabilities = capabilities
         self._audit = audit
-        self._resolver = AccessResolver(store, decisions)
+        self._resolver = AccessResolver(store, decisions, registry)
+        self._purposes = PurposeBinding(store, capabilities, audit)
         self._clock = clock
 
     # Queries -------------------------------------------------------------------------
@@ -94,11 +129,12 @@ class Disclosure:
         if notification is None:
             raise NotFound("no such notification")
         at = self._clock()
-        self._check_break_glass(ctx)
+        children = notification.child_ids
+        case = self._admit(ctx, children, at, "read-notification")
         candidates = [self._judge_record(ctx, notification, child_id, at)
-                      for child_id in notification.child_ids]
+                      for child_id in children]
         best = max(candidates, key=lambda j: VISIBILITY_RANK[j.visibility])
-        self._record(ctx, "read-notification", [best.child_id], [best], at)
+        self._record(ctx, "read-notification", [best], at, case=case)
         if best.visibility is Visibility.NONE:
             raise NotEntitled("you are not entitled to see this notification")
         return self._notification_view(best)
@@ -106,22 +142,28 @@ class Disclosure:
     def child(self, ctx: ReadContext, child_id: UUID) -> dict[str, Any]:
         person = self._store.child(child_id)
         at = self._clock()
-        self._check_break_glass(ctx)
+        case = self._admit(ctx, [person.id], at, "read-child")
         identity = self._judge_identity(ctx, person, at)
-        self._record(ctx, "read-child", [person.id], [], at, identity=identity,
-                     records=[self._identity_record(person, identity)],
-                     disclosed=identity.decision.visibility is Visibility.FULL)
-        if identity.decision.visibility is not Visibility.FULL:
+        known_to = self._judge(ctx, person, self._resolver.ledger(person.id), HUB_OWNER,
+                               DataClass.KNOWN_TO, False, at)
+        shown = identity.decision.visibility is Visibility.FULL
+        self._record(ctx, "read-child", [], at, identity=identity, case=case,
+                     records=[self._identity_record(person, identity, known_to)],
+                     disclosed=shown)
+        if not shown:
             raise NotEntitled("you are not entitled to see this child's identity record")
-        return {"id": str(person.id), "kind": person.kind,
+        view = {"id": str(person.id), "kind": person.kind,
                 **reveal_fields(dict(sorted(person.identity.items()))),
-                "known_to": list(person.known_to), "erased": person.erased}
+                "erased": person.erased}
+        if known_to.decision.visibility is Visibility.FULL:
+            view["known_to"] = list(person.known_to)
+        return view
 
     def chronology(self, ctx: ReadContext, child_id: UUID) -> dict[str, Any]:
         """The child's multi-agency chronology, newest first, holding only what may be known."""
         person = self._store.child(child_id)
         at = self._clock()
-        self._check_break_glass(ctx)
+        case = self._admit(ctx, [person.id], at, "read-chronology")
         identity = self._judge_identity(ctx, person, at)
         judged = []
         for link in person.notifications:
@@ -129,15 +171,31 @@ class Disclosure:
             if notification is not None and notification.received_at <= at:
                 judged.append(self._judge_record(ctx, notification, person.id, at))
         visible = [j for j in judged if j.visibility is not Visibility.NONE]
-        records = [self._identity_record(person, identity)] + [j.audit_record() for j in judged]
-        self._record(ctx, "read-chronology", [person.id], judged, at, identity=identity,
-                     records=records)
+        records = [self._identity_record(person, identity)] + [
+            record for j in judged for record in j.audit_records()]
+        self._record(ctx, "read-chronology", judged, at, identity=identity, records=records,
+                     case=case)
         if not visible and identity.decision.visibility is Visibility.NONE:
             raise NotEntitled("you are not entitled to see this child's chronology")
         visible.sort(key=lambda j: (j.notification.occurred_at, str(j.notification.id)),
                      reverse=True)
         return {"child_id": str(person.id),
                 "items": [self._notification_view(j) for j in visible]}
+
+    # Before a read: the emergency claim, and the case a purpose implies --------------------
+
+    def _admit(self, ctx: ReadContext, people: list[UUID], at: datetime,
+               action: str) -> dict[str, str] | None:
+        c = ctx.caller
+        if ctx.break_glass_reason is not None and not self._capabilities.allows(
+                c.agency_kind, c.role, "break-glass"):
+            self._audit.record(kind=AuditKind.DENIAL, action=action, actor=c.as_actor(),
+                               purpose=ctx.purpose.value, case_ref=ctx.case_ref,
+                               child_ids=people, details={"at": at.isoformat(),
+                                                          "break_glass_claimed": True,
+                                                          "outcome": "may not break glass"})
+            raise NotEntitled("your role may not open records in an emergency (break-glass)")
+        return self._purposes.check(c, ctx.purpose, ctx.case_ref, people, at, action)
 
     # Decisions -----------------------------------------------------------------------
 
@@ -147,9 +205,18 @@ class Disclosure:
         ledger = self._resolver.ledger(child_id)
         main, classes = field_classes(n)
         restricted = n.restricted_at(at)
-        fields = {c: self._judge(ctx, child, ledger, n.source_agency, c, restricted, at)
-                  for c in classes}
-        return JudgedRecord(n, child_id, fields, main)
+        fields: dict[DataClass, Judgement] = {
+            c: self._judge(ctx, child, ledger, n.source_agency, c, restricted, at)
+            for c in classes if c is not DataClass.IDENTITY}
+        identities: dict[UUID, Judgement] = {}
+        for person_id in dict.fromkeys(n.person_ids):
+            person = child if person_id == child_id else self._store.find(person_id,
+                                                                          PersonRecord)
+            if person is not None:
+                identities[person_id] = self._judge(
+                    ctx, person, ledger if person is child else self._resolver.ledger(
+                        person_id), n.source_agency, DataClass.IDENTITY, restricted, at)
+        return JudgedRecord(n, child_id, fields, main, identities)
 
     def _judge_identity(self, ctx: ReadContext, person: PersonRecord, at: datetime) -> Judgement:
         return self._judge(ctx, person, self._resolver.ledger(person.id), HUB_OWNER,
@@ -160,18 +227,11 @@ class Disclosure:
         return self._resolver.judge(ctx.reader, ctx.purpose, child, ledger, owner, data_class,
                                     restricted, at, break_glass=ctx.break_glass_reason is not None)
 
-    def _check_break_glass(self, ctx: ReadContext) -> None:
-        c = ctx.caller
-        if ctx.break_glass_reason is not None and not self._capabilities.allows(
-                c.agency_kind, c.role, "break-glass"):
-            raise NotEntitled("your role may not open records in an emergency (break-glass)")
-
-    def _record(self, ctx: ReadContext, action: str, child_ids: list[UUID],
-                judged: list[JudgedRecord], at: datetime, identity: Judgement | None = None,
-                records: list[dict[str, Any]] | None = None,
-                disclosed: bool | None = None) -> None:
+    def _record(self, ctx: ReadContext, action: str, judged: list[JudgedRecord], at: datetime,
+                identity: Judgement | None = None, records: list[dict[str, Any]] | None = None,
+                disclosed: bool | None = None, case: dict[str, str] | None = None) -> None:
         """Write the audit entry (and owners' notices) for this read, before it is answered."""
-        judgements = [j for r in judged for j in r.fields.values()]
+        judgements = [j for r in judged for j in r.judgements()]
         if identity is not None:
             judgements.append(identity)
         shown = [r for r in judged if r.visibility is not Visibility.NONE]
@@ -179,17 +239,23 @@ class Disclosure:
             bool(shown) or (identity is not None and identity.decision.allowed))
         glass = [j for j in judgements
                  if j.decision.allowed and j.decision.basis is Basis.BREAK_GLASS]
+        records = records if records is not None else [
+            record for r in judged for record in r.audit_records()]
+        people = list(dict.fromkeys(
+            [UUID(r["child"]) for r in records if r["visibility"] != Visibility.NONE.value]
+            or [UUID(r["child"]) for r in records[:1]]))
         details: dict[str, Any] = {"at": at.isoformat(),
                                    "break_glass_claimed": ctx.break_glass_reason is not None}
+        if case is not None:
+            details["case"] = case
         if glass and allowed:
-            details["break_glass"] = str(self._save_break_glass(ctx, child_ids, shown, at))
+            details["break_glass"] = str(self._save_break_glass(ctx, people, shown, at))
         self._audit.record(
             kind=AuditKind.DISCLOSURE if allowed else AuditKind.DENIAL,
             action=action, actor=ctx.caller.as_actor(), purpose=ctx.purpose.value,
-            case_ref=ctx.case_ref, child_ids=child_ids,
-            records=records if records is not None else [r.audit_record() for r in judged],
+            case_ref=ctx.case_ref, child_ids=people, records=records,
             policy_version=self._decisions.version_at(at).text.version,
-            details=details, notices=self._notices(ctx, shown, bool(glass)),
+            details=details, notices=self._notices(ctx, records, bool(glass)) if allowed else [],
         )
 
     def _save_break_glass(self, ctx: ReadContext, child_ids: list[UUID],
@@ -203,31 +269,33 @@ class Disclosure:
         return access.id
 
     @staticmethod
-    def _notices(ctx: ReadContext, disclosed: list[JudgedRecord],
+    def _notices(ctx: ReadContext, records: list[dict[str, Any]],
                  break_glass: bool) -> list[Notice]:
-        """One notice per agency whose records another agency has just read."""
-        by_owner: dict[str, list[dict[str, Any]]] = {}
-        for r in disclosed:
-            owner = r.notification.source_agency
-            if owner in (ctx.caller.agency_id, HUB_OWNER):
+        """One notice per agency and person whose records another agency has just read."""
+        grouped: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        for r in records:
+            owner = r["owner"]
+            if owner in (ctx.caller.agency_id, HUB_OWNER) or r["visibility"] == "none":
                 continue
-            shown = [c.value for c, j in r.fields.items() if j.decision.allowed]
-            by_owner.setdefault(owner, []).append({
-                "record": str(r.notification.id), "data_classes": shown,
-                "visibility": r.visibility.value,
-                "basis": r.fields[r.main].decision.basis.value,
-            })
+            shown = [f["data_class"] for f in r["fields"] if f["visibility"] != "none"]
+            basis = next((f["basis"] for f in r["fields"] if f["visibility"] != "none"),
+                         "none")
+            grouped.setdefault((owner, r["child"]), []).append({
+                "record": r["record"], "data_classes": shown, "visibility": r["visibility"],
+                "basis": basis})
         return [Notice(owner, {"reader_agency": ctx.caller.agency_id,
                                "reader_role": ctx.caller.role, "purpose": ctx.purpose.value,
-                               "child_id": disclosed[0].child_id, "records": records,
+                               "child_id": UUID(person), "records": shown,
                                "break_glass": break_glass})
-                for owner, records in sorted(by_owner.items())]
+                for (owner, person), shown in sorted(grouped.items())]
 
     @staticmethod
-    def _identity_record(person: PersonRecord, identity: Judgement) -> dict[str, Any]:
+    def _identity_record(person: PersonRecord, identity: Judgement,
+                         known_to: Judgement | None = None) -> dict[str, Any]:
+        fields = [identity.as_record()] + ([known_to.as_record()] if known_to else [])
         return {"record": str(person.id), "record_type": "person", "owner": HUB_OWNER,
                 "child": str(person.id), "visibility": identity.decision.visibility.value,
-                "fields": [identity.as_record()]}
+                "fields": fields}
 
     # Views ---------------------------------------------------------------------------
 
@@ -240,20 +308,22 @@ class Disclosure:
         if r.visibility is Visibility.SUMMARY:
             view["contact"] = self._contact(n.source_agency)
             return view
-        show_identity = r.shows(DataClass.IDENTITY)
         subjects = []
         for s in n.subjects:
             subject: dict[str, Any] = {"role": s["role"]}
-            if show_identity:
+            if r.shows_identity(s["person_id"]):
                 subject["person_id"] = str(s["person_id"])
                 subject.update(reveal_fields(s["identity"]))
-            subject.update({"school_urn": s["school_urn"], "present": s["present"],
-                            "spoken_to": s["spoken_to"], "pregnant": s["pregnant"]})
+                subject["school_urn"] = s["school_urn"]
+            subject.update({"present": s["present"], "spoken_to": s["spoken_to"],
+                            "pregnant": s["pregnant"]})
             subjects.append(subject)
         d = n.details
-        details: dict[str, Any] = {"summary": reveal(d.get("summary")),
-                                   "child_words": reveal(d.get("child_words")),
-                                   "welfare_check": d.get("welfare_check")}
+        details: dict[str, Any] = {"welfare_check": d.get("welfare_check")}
+        copied = content_class(n)
+        if copied is None or r.shows(copied):
+            details.update(summary=reveal(d.get("summary")),
+                           child_words=reveal(d.get("child_words")))
         if d.get("dash") is not None and r.shows(DataClass.DA_RISK):
             details["dash"] = d["dash"]
         location_class = (DataClass.SENSITIVE_LOCATION if d.get("location_sensitive")

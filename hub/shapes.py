@@ -62,6 +62,8 @@ class DetailsIn(_Strict):
     summary: str | None = None
     location: str | None = None
     child_words: str | None = None
+    # What the child said, as written for the school's Operation Encompass notice.
+    words_for_school: str | None = Field(default=None, max_length=2000)
     welfare_check: bool | None = None
     dash: DashIn | None = None
     location_sensitive: bool | None = None
@@ -87,6 +89,7 @@ class NotificationIn(_Strict):
             subjects=tuple(SubjectSubmission(**s.model_dump()) for s in self.subjects),
             details=DetailsSubmission(
                 summary=d.summary, location=d.location, child_words=d.child_words,
+                words_for_school=d.words_for_school,
                 welfare_check=d.welfare_check, location_sensitive=d.location_sensitive,
                 dash=(DashAssessment(d.dash.yes_count,
                                      tuple(d.dash.answers) if d.dash.answers is not None else None)

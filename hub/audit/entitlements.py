@@ -44,7 +44,7 @@ class Entitlements:
         self._registry = registry
         self._decisions = decisions
         self._audit = audit
-        self._resolver = AccessResolver(store, decisions)
+        self._resolver = AccessResolver(store, decisions, registry)
 
     def _judge(self, reader: Reader, purpose: Purpose, child: PersonRecord, owner: str,
                data_class: DataClass, restricted: bool, at: datetime,
@@ -113,7 +113,10 @@ class Entitlements:
             yield Mismatch(index, "*", "*", f"policy {entry.policy_version}",
                            f"policy {in_force}")
         for record in entry.records:
-            child = self._store.child(UUID(record["child"]))
+            child = self._store.find(UUID(record["child"]), PersonRecord)
+            if child is None:
+                yield Mismatch(index, record["record"], "*", "a person", "nothing")
+                continue
             restricted = False
             if record["record_type"] == "notification":
                 n = self._store.find(UUID(record["record"]), Notification)

@@ -21,13 +21,16 @@ def disclosures(audit: AuditTrail, child_id: UUID | None = None, owner: str | No
         if (since is not None and entry.timestamp < since) or (
                 until is not None and entry.timestamp >= until):
             continue
-        yield from _rows(entry, owner)
+        yield from _rows(entry, owner, child_id)
 
 
-def _rows(entry: AuditEntryRecorded, owner: str | None) -> Iterator[dict[str, Any]]:
+def _rows(entry: AuditEntryRecorded, owner: str | None,
+          child_id: UUID | None) -> Iterator[dict[str, Any]]:
     for record in entry.records:
         if record["visibility"] == "none" or (owner is not None and record["owner"] != owner):
             continue
+        if child_id is not None and record["child"] != str(child_id):
+            continue  # the same read named other people too: listed under each of them
         shown = [f for f in record["fields"] if f["visibility"] != "none"]
         yield {
             "audit_index": entry.originator_version - 1,

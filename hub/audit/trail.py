@@ -86,7 +86,7 @@ class AuditTrail:
                         policy_version=policy_version, details=details or {},
                     )
                     stored = self._store.mapper.to_stored_event(entry)
-                    feed = [self._notice_event(n, size, entry.timestamp) for n in notices or []]
+                    feed = self._notice_events(notices or [], size, entry.timestamp)
                     self._store.recorder.insert_events([stored, *feed])
                 except IntegrityError:
                     self._forget_tails()  # another process appended: re-read the tails
@@ -107,17 +107,24 @@ class AuditTrail:
                 return size
         raise AuditUnavailable("the audit trail is too busy to be written; try again")
 
-    def _notice_event(self, notice: Notice, audit_index: int, at: datetime) -> StoredEvent:
-        agency_feed = feed_id(notice.agency)
-        if notice.agency not in self._feed_sizes:
-            last = self._last(agency_feed)
-            self._feed_sizes[notice.agency] = last.originator_version if last else 0
-        event = AccessNotified(
-            originator_id=agency_feed,
-            originator_version=self._feed_sizes[notice.agency] + 1,
-            timestamp=at, audit_index=audit_index, **notice.fields,
-        )
-        return self._store.mapper.to_stored_event(event)
+    def _notice_events(self, notices: list[Notice], audit_index: int,
+                       at: datetime) -> list[StoredEvent]:
+        """The feed entries for one audit entry; an agency told twice gets two positions."""
+        events = []
+        pending: dict[str, int] = {}
+        for notice in notices:
+            agency_feed = feed_id(notice.agency)
+            if notice.agency not in self._feed_sizes:
+                last = self._last(agency_feed)
+                self._feed_sizes[notice.agency] = last.originator_version if last else 0
+            pending[notice.agency] = pending.get(notice.agency, 0) + 1
+            event = AccessNotified(
+                originator_id=agency_feed,
+                originator_version=self._feed_sizes[notice.agency] + pending[notice.agency],
+                timestamp=at, audit_index=audit_index, **notice.fields,
+            )
+            events.append(self._store.mapper.to_stored_event(event))
+        return events
 
     def _read_tail(self) -> tuple[int, str]:
         if self._tail is None:
