@@ -4,8 +4,11 @@ import pytest
 
 from domain.access import Purpose
 from domain.audit import AuditEntryRecorded
+from domain.missing import MissingRecord, record_id
+from domain.notifications import Notification
 from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
+from hub.domestic_abuse import case_id
 from hub.errors import NotEntitled
 from tests.support import child, notification, seed, submit
 
@@ -34,7 +37,11 @@ def test_mash_reads_the_chronology_in_full_and_it_is_audited(hub: Hub) -> None:
         ("disclosure", "read-chronology", "triage", "MASH-7")
     assert entry.actor["agency"] == "city-mash"
     assert entry.actor["role"] == "mash-worker"
-    assert entry.child_ids == receipt.child_ids
+    # The child first, then every other subject whose identity the response showed.
+    notification_ = hub.store.find(receipt.id, Notification)
+    assert notification_ is not None
+    assert entry.child_ids == list(dict.fromkeys(notification_.person_ids))
+    assert entry.child_ids[0] == receipt.child_ids[0]
     visible = {r["record"]: r["visibility"] for r in entry.records}
     assert visible[str(receipt.id)] == "full"
     fields = [f for r in entry.records for f in r["fields"]]
@@ -94,8 +101,15 @@ def test_a_chronology_holds_only_what_the_caller_may_know_newest_first(hub: Hub)
     assert records[str(police.id)] == "none"
     assert records[str(school.id)] == "full"
 
-    # The police sent something about the child, so they are involved: they see that the
+    # Sending alone makes the police the owner of what they sent, nothing more.
+    police_view = hub.disclosure.chronology(ctx(hub, tokens["notts-police"]), child_id)
+    assert [i["id"] for i in police_view["items"]] == [str(police.id)]
+    # Once the DART takes the incident up, the police are involved: they see that the
     # school and health hold records, and whom to call, but not what the records say.
+    hub.domestic_abuse.triage(hub.registry.authenticate(tokens["city-dart"]),
+                              case_id(police.id), yes_count=None, answers=None, level=None,
+                              judgement_reason=None, actions=[], threshold_met=False,
+                              rationale="Standard risk; school informed.")
     police_view = hub.disclosure.chronology(ctx(hub, tokens["notts-police"]), child_id)
     by_id = {i["id"]: i for i in police_view["items"]}
     assert by_id[str(police.id)]["visibility"] == "full"
@@ -110,10 +124,21 @@ def test_the_identity_record_is_for_the_front_door_dart_and_missing_team(hub: Hu
     receipt = submit(hub, "notts-police", notification(
         subjects=[child(nhs_number="9434765919", postcode="NG5 1AB")]))
     record = hub.disclosure.child(ctx(hub, tokens["city-dart"]), receipt.child_ids[0])
-    assert hub.disclosure.child(ctx(hub, tokens["missing-team"], Purpose.MISSING),
-                                receipt.child_ids[0])["given_name"] == "Amy"
     assert (record["given_name"], record["nhs_number"], record["known_to"]) == \
         ("Amy", "9434765919", ["notts-police"])
+    # The missing team reads for a missing episode, which it names.
+    with pytest.raises(NotEntitled, match="needs X-Case-Ref"):
+        hub.disclosure.child(ctx(hub, tokens["missing-team"], Purpose.MISSING),
+                             receipt.child_ids[0])
+    submit(hub, "notts-police", notification(
+        "M-1", "missing", subjects=[child(nhs_number="9434765919", postcode="NG5 1AB")]))
+    record_ = hub.store.find(record_id(receipt.child_ids[0]), MissingRecord)
+    assert record_ is not None
+    episode = str(record_.episodes[0]["id"])
+    missing = hub.disclosure.child(ctx(hub, tokens["missing-team"], Purpose.MISSING, episode),
+                                   receipt.child_ids[0])
+    assert missing["given_name"] == "Amy"
+    assert "known_to" not in missing  # which agencies know the child is a class of its own
     for agency in ("notts-police", "riverside-primary", "city-health", "info-governance"):
         with pytest.raises(NotEntitled):
             hub.disclosure.child(ctx(hub, tokens[agency]), receipt.child_ids[0])

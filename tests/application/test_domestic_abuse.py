@@ -39,7 +39,8 @@ def incident(ref: str = "NTP-1", subjects: list[dict[str, Any]] | None = None,
     return notification(ref, subjects=subjects, occurred_at=occurred_at,
                         summary="free text from the sending agency",
                         location="12 Refuge Road", dash={"yes_count": yes},
-                        welfare_check=True, child_words="I hid upstairs")
+                        welfare_check=True, child_words="I hid upstairs",
+                        words_for_school="I hid upstairs")
 
 
 def school(caller: Caller) -> ReadContext:

@@ -159,10 +159,11 @@ def test_a_strategy_discussion_entitles_its_partners(hub: Hub, people: dict[str,
     child_id = health.child_ids[0]
     hub.front_door.rate(people["city-mash"], cid, "red", None)
 
-    def police_sees() -> dict[str, str]:
+    def police_sees(case: str | None = None) -> dict[str, str]:
         try:
-            view = hub.disclosure.chronology(ctx(people["notts-police"], Purpose.S47),
-                                             child_id)
+            view = hub.disclosure.chronology(
+                ReadContext(people["notts-police"], Purpose.STRATEGY_DISCUSSION, case),
+                child_id)
         except NotEntitled:
             return {}
         return {i["type"]: i["visibility"] for i in view["items"]}
@@ -183,10 +184,11 @@ def test_a_strategy_discussion_entitles_its_partners(hub: Hub, people: dict[str,
         feedback=FEEDBACK, signs_of_safety=None, participants=["city-health", "notts-police"])
     [enquiry] = decided["decision"]["enquiry_ids"]
     clock.advance(minutes=1)
-    assert police_sees()["health_concern"] == "full"  # statutory: the discussion is open
+    assert police_sees()  == {}  # the purpose names its discussion
+    assert police_sees(enquiry)["health_concern"] == "full"  # statutory: it is open
     hub.sharing.close_enquiry(worker, UUID(enquiry), "s47 enquiry: initial conference")
     clock.advance(minutes=1)
-    assert police_sees().get("health_concern") != "full"
+    assert police_sees(enquiry).get("health_concern") != "full"
     events = {v["event_type"]: v for _, _, v in relayed(hub)}
     assert events["enquiry.opened"]["child_id"] == str(child_id)
     assert events["enquiry.opened"]["participants"] == ["city-health", "city-mash",

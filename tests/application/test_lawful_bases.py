@@ -10,6 +10,7 @@ import pytest
 from domain.access import Purpose
 from domain.audit import AuditKind
 from domain.errors import RuleViolation
+from domain.front_door import contact_id
 from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled
@@ -34,10 +35,10 @@ def health_record(hub: Hub, clock: Clock) -> tuple[Any, Any]:
     return receipt, receipt.child_ids[0]
 
 
-def visibility(hub: Hub, caller: Caller, child_id: Any, purpose: Purpose = Purpose.S47,
-               glass: str | None = None) -> dict[str, str]:
+def visibility(hub: Hub, caller: Caller, child_id: Any, purpose: Purpose = Purpose.REFERRAL,
+               glass: str | None = None, case: str | None = None) -> dict[str, str]:
     try:
-        view = hub.disclosure.chronology(ReadContext(caller, purpose, None, glass), child_id)
+        view = hub.disclosure.chronology(ReadContext(caller, purpose, case, glass), child_id)
     except NotEntitled:
         return {}
     return {item["type"]: item["visibility"] for item in view["items"]}
@@ -46,7 +47,7 @@ def visibility(hub: Hub, caller: Caller, child_id: Any, purpose: Purpose = Purpo
 def scope(agencies: list[str], classes: list[str] | None = None,
           purposes: list[str] | None = None) -> dict[str, list[str]]:
     return {"data_classes": classes or ["health"], "agencies": agencies,
-            "purposes": purposes or ["s47"]}
+            "purposes": purposes or ["referral"]}
 
 
 def test_consent_opens_what_it_names_and_withdrawal_closes_it(
@@ -113,14 +114,19 @@ def test_a_refusal_is_overridden_only_by_an_authorised_role(
 def test_a_decision_not_to_share_is_recorded_and_holds(hub: Hub, clock: Clock,
                                                        people: dict[str, Caller]) -> None:
     _, child_id = health_record(hub, clock)
-    submit(hub, "notts-police", notification("P-1", subjects=[child(postcode="NG5 1AB")],
-                                             occurred_at="2026-11-01T12:00:00Z"))
+    concern = submit(hub, "notts-police", notification(
+        "P-1", "police_concern", subjects=[child(postcode="NG5 1AB")],
+        occurred_at="2026-11-01T12:00:00Z"))
     clock.advance(minutes=1)
     police = people["notts-police"]
+    assert "health_concern" not in visibility(hub, police, child_id)  # sending is not enough
+    hub.front_door.acknowledge(people["city-mash"], contact_id(concern.id))
+    clock.advance(minutes=1)
     assert visibility(hub, police, child_id)["health_concern"] == "summary"  # involved
     hub.sharing.record_decision(
         people["city-health"], child_id, share=False, recipient_agency="notts-police",
-        data_classes=["health"], purposes=["s47", "triage"], legal_basis="dpa-2018-sch1-para18",
+        data_classes=["health"], purposes=["referral", "triage"],
+        legal_basis="dpa-2018-sch1-para18",
         consent_not_relied=None, rationale="Not proportionate: no link to the incident.",
         valid_from=None, valid_until=clock.now + timedelta(days=90))
     clock.advance(minutes=1)
@@ -136,12 +142,14 @@ def test_an_open_enquiry_entitles_its_partners_until_it_closes(
     enquiry = hub.sharing.open_enquiry(people["city-mash/social-worker"], child_id,
                                        "s47-enquiry", ["notts-police", "city-health"])
     clock.advance(minutes=1)
-    assert visibility(hub, police, child_id, Purpose.S47) == {"health_concern": "full"}
+    case = enquiry["id"]
+    assert visibility(hub, police, child_id, Purpose.S47, case=case) == {"health_concern": "full"}
+    assert visibility(hub, police, child_id, Purpose.S47) == {}  # s47 names its enquiry
     assert visibility(hub, police, child_id, Purpose.TRIAGE) == {}
-    assert visibility(hub, people["derbys-police"], child_id) == {}
+    assert visibility(hub, people["derbys-police"], child_id, Purpose.S47, case=case) == {}
     hub.sharing.close_enquiry(people["city-mash/social-worker"], UUID(enquiry["id"]), "ICPC")
     clock.advance(minutes=1)
-    assert visibility(hub, police, child_id, Purpose.S47) == {}
+    assert visibility(hub, police, child_id, Purpose.S47, case=case) == {}
 
 
 def test_a_restricted_record_is_a_summary_unless_a_decision_names_the_reader(
@@ -177,7 +185,8 @@ def test_sensitive_locations_never_leave_without_a_named_role(
     assert mash["visibility"] == "full"
     assert "location" not in mash["details"]
     assert mash["details"]["dash"] == {"yes_count": 16, "answers": None}
-    own = hub.disclosure.notification(ReadContext(people["notts-police"], Purpose.S47, None),
+    own = hub.disclosure.notification(ReadContext(people["notts-police"], Purpose.REFERRAL,
+                                                  None),
                                       receipt.id)
     assert own["details"]["location"] == "Refuge address"
 

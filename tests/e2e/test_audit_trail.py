@@ -38,7 +38,8 @@ def test_export_verify_tamper_rotate_and_who_saw(running_hub: RunningHub,
     # the policy coming into force, 12 reads, the export itself
     assert "intact: 14 entries" in ok.stdout
     fhir = (bundle / "fhir" / "AuditEvent.ndjson").read_text().splitlines()
-    assert len(fhir) == 24
+    # per read: the child's identity, the incident, and each adult named in it (under them)
+    assert len(fhir) == 48
     assert "Amy" not in "".join(fhir)
 
     # Someone edits entry 5 in the exported bundle: named, exit 1.

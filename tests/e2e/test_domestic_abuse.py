@@ -31,7 +31,8 @@ def incident() -> dict[str, Any]:
             {"role": "perpetrator", "given_name": "Lee", "family_name": PERPETRATOR,
              "date_of_birth": "1988-07-30"}],
         "details": {"summary": SUMMARY, "location": LOCATION, "dash": {"yes_count": 15},
-                    "welfare_check": True, "child_words": "I hid upstairs"},
+                    "welfare_check": True, "child_words": "I hid upstairs",
+                    "words_for_school": "I hid upstairs"},
     }
 
 

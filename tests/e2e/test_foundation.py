@@ -66,7 +66,9 @@ def test_police_notify_mash_reads_other_force_refused_resend_stored_once(
         assert [(e.kind, e.actor["agency"], e.purpose) for e in entries] == [
             ("disclosure", "city-mash", "triage"), ("denial", "derbys-police", "triage")]
         assert entries[0].case_ref == "MASH-2026-17"
-        assert entries[0].child_ids == [entries[1].child_ids[0]]
+        assert entries[0].child_ids[0] == entries[1].child_ids[0]  # the child, first
+        assert len(entries[0].child_ids) == 3  # and the two adults the MASH saw named
+        assert len(entries[1].child_ids) == 1  # the refusal showed no one
         assert str(entries[0].child_ids[0]) == child_id
         notifications = [n for n in store.store.recorder.select_notifications(start=1, limit=1000)
                          if n.topic.endswith("Notification.Received")]

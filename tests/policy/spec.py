@@ -17,12 +17,38 @@ OPERATIONAL = {
     ("mash", "social-worker"), ("mash", "team-manager"), ("missing", "missing-worker"),
     ("missing", "team-manager"),
 }
+UNSCHEDULED_CARE = ("health", "unscheduled-care-clinician")
 EVERY_PAIR = sorted(OPERATIONAL | {("auditor", "auditor"), ("admin", "admin"),
-                                   ("police", "admin"), ("school", "admin")})
-# The purpose each role usually reads for; the table is drawn at that purpose.
-PURPOSE_OF = {"police": Purpose.S47, "health": Purpose.S47, "school": Purpose.ENCOMPASS,
-              "dart": Purpose.TRIAGE, "mash": Purpose.TRIAGE, "missing": Purpose.MISSING,
-              "auditor": Purpose.AUDIT, "admin": Purpose.AUDIT}
+                                   ("police", "admin"), ("school", "admin"), UNSCHEDULED_CARE,
+                                   ("auditor", "information-governance")})
+# The purposes each role usually reads for; the table is drawn at each of them. Police and
+# health read for a referral, and for an s47 enquiry they take part in.
+PURPOSE_OF = {"police": Purpose.REFERRAL, "health": Purpose.REFERRAL,
+              "school": Purpose.ENCOMPASS, "dart": Purpose.TRIAGE, "mash": Purpose.TRIAGE,
+              "missing": Purpose.MISSING, "auditor": Purpose.AUDIT, "admin": Purpose.AUDIT}
+PURPOSES_OF = {"police": (Purpose.REFERRAL, Purpose.S47),
+               "health": (Purpose.REFERRAL, Purpose.S47)}
+
+
+def purposes_of(pair: tuple[str, str]) -> tuple[Purpose, ...]:
+    if pair == UNSCHEDULED_CARE:
+        return (Purpose.UNSCHEDULED_CARE,)
+    return PURPOSES_OF.get(pair[0], (PURPOSE_OF[pair[0]],))
+
+
+# Who recorded a basis, seen from the reader of the owner's record: the owner itself, the
+# statutory lead (children's social care, being neither), the reader's own agency, or anyone
+# else. Only some of them count: a reader's own word never widens its own access.
+RECORDERS = ("owner", "statutory-lead", "reader", "other")
+COUNTS = {Basis.CONSENT: {"owner", "statutory-lead"}, Basis.SHARING_DECISION: {"owner"},
+          Basis.STATUTORY: {"statutory-lead"}}
+RECORDED_BASES = tuple(COUNTS)
+# Kinds with a role that records consent and sharing decisions, and the one that opens
+# statutory enquiries.
+RECORDING_KINDS = {"police", "health", "school", "dart", "mash", "missing"}
+ENQUIRY_KIND = "mash"
+# Purposes that need a case: an s47 purpose needs an open enquiry naming the reader.
+ENQUIRY_PURPOSES = {Purpose.S47}
 FRONT_DOOR_PURPOSES = {Purpose.TRIAGE, Purpose.ASSESSMENT, Purpose.STRATEGY_DISCUSSION,
                        Purpose.S47, Purpose.REFERRAL}
 BREAK_GLASS_ROLES = {("police", "police-officer"), ("health", "health-practitioner"),
@@ -35,6 +61,12 @@ def expected(kind: str, role: str, relation: Relation, dclass: DataClass, purpos
              basis: Basis, restriction: Restriction) -> Visibility:
     """What this reader may see of a field of this class, with this basis (and none)."""
     pair = (kind, role)
+    if pair == UNSCHEDULED_CARE:
+        # CP-IS: the child protection flag, and only the flag, and only in unscheduled care.
+        # The role is for the look-up alone: not even its own agency's records otherwise.
+        return (Visibility.FULL if dclass is DataClass.CP_FLAG
+                and purpose is Purpose.UNSCHEDULED_CARE and restriction is Restriction.NONE
+                else Visibility.NONE)
     if pair not in OPERATIONAL:
         return Visibility.NONE  # auditors and administrators read no child's records
     if relation is Relation.OWNER:
@@ -51,7 +83,8 @@ def expected(kind: str, role: str, relation: Relation, dclass: DataClass, purpos
             grants.append(Visibility.SUMMARY)
     if kind == "dart" and not sensitive:
         if purpose in (Purpose.TRIAGE, Purpose.MARAC) and unrestricted:
-            core = dclass in (DataClass.POLICE_INCIDENT, DataClass.DA_RISK, DataClass.IDENTITY)
+            core = dclass in (DataClass.POLICE_INCIDENT, DataClass.DA_RISK, DataClass.IDENTITY,
+                              DataClass.KNOWN_TO)
             grants.append(Visibility.FULL if core else Visibility.SUMMARY)
         if restriction is Restriction.RESTRICTED:
             grants.append(Visibility.SUMMARY)
@@ -66,11 +99,6 @@ def expected(kind: str, role: str, relation: Relation, dclass: DataClass, purpos
     knows_pupil = dclass is DataClass.IDENTITY or (dclass is DataClass.ENCOMPASS_NOTICE
                                                    and purpose is Purpose.ENCOMPASS)
     if relation is Relation.PUPIL and kind == "school" and unrestricted and knows_pupil:
-        grants.append(Visibility.FULL)
-
-    # CP-IS: unscheduled care sees the child protection flag, and only the flag.
-    if (pair == ("health", "health-practitioner") and dclass is DataClass.CP_FLAG
-            and purpose is Purpose.UNSCHEDULED_CARE and basis is Basis.NONE and unrestricted):
         grants.append(Visibility.FULL)
 
     # Lawful bases.
@@ -103,7 +131,15 @@ def expected(kind: str, role: str, relation: Relation, dclass: DataClass, purpos
     return max(grants, key=RANK.__getitem__)
 
 
-def reachable(kind: str, relation: Relation, basis: Basis, restriction: Restriction) -> str:
+def effective(basis: Basis, recorded_by: str) -> Basis:
+    """The basis as the decision sees it: one recorded by the wrong party is no basis."""
+    if basis in COUNTS and recorded_by not in COUNTS[basis]:
+        return Basis.NONE
+    return basis
+
+
+def reachable(kind: str, relation: Relation, basis: Basis, restriction: Restriction,
+              recorded_by: str = "-", purpose: Purpose | None = None) -> str:
     """Why a combination cannot arise in the hub, or "" if it can."""
     if relation is Relation.OWNER and restriction is not Restriction.NONE:
         return "an agency's own records are never restricted from it"
@@ -113,29 +149,46 @@ def reachable(kind: str, relation: Relation, basis: Basis, restriction: Restrict
         return "the latest consent record is either given or refused"
     if basis is Basis.SHARING_DECISION and restriction is Restriction.NOT_SHARED:
         return "the owner's latest decision either shares or does not"
+    if relation is Relation.OWNER and recorded_by == "owner":
+        return "the reader owns the record: owner and reader are one agency (see reader)"
+    if recorded_by == "reader" and kind not in RECORDING_KINDS:
+        return "the reader's agency has no role that records a basis"
+    if basis is Basis.STATUTORY and recorded_by != "statutory-lead" and (
+            recorded_by != "reader" or kind != ENQUIRY_KIND):
+        return "only children's social care opens an enquiry (counted as statutory-lead, or "\
+               "as reader when it reads)"
+    if purpose in ENQUIRY_PURPOSES and not (basis is Basis.STATUTORY
+                                            and recorded_by in ("statutory-lead", "reader")):
+        return "an s47 purpose needs an open enquiry naming the reader, which is the basis"
     return ""
 
 
-HEADER = ["kind", "role", "relation", "data_class", "purpose", "basis", "restriction",
-          "expected", "unreachable_because"]
+HEADER = ["kind", "role", "relation", "data_class", "purpose", "basis", "recorded_by",
+          "restriction", "expected", "unreachable_because"]
+
+
+def bases_and_recorders() -> list[tuple[Basis, str]]:
+    return [(b, r) for b in Basis for r in (RECORDERS if b in COUNTS else ("-",))]
 
 
 def rows() -> list[list[str]]:
     table = []
-    for (kind, role), relation, dclass, basis, restriction in itertools.product(
-            EVERY_PAIR, Relation, DataClass, Basis, Restriction):
-        purpose = PURPOSE_OF[kind]
-        table.append([kind, role, relation.value, dclass.value, purpose.value, basis.value,
-                      restriction.value,
-                      expected(kind, role, relation, dclass, purpose, basis, restriction).value,
-                      reachable(kind, relation, basis, restriction)])
+    for (kind, role), relation, dclass, (basis, recorder), restriction in itertools.product(
+            EVERY_PAIR, Relation, DataClass, bases_and_recorders(), Restriction):
+        for purpose in purposes_of((kind, role)):
+            seen = expected(kind, role, relation, dclass, purpose, effective(basis, recorder),
+                            restriction)
+            table.append([kind, role, relation.value, dclass.value, purpose.value, basis.value,
+                          recorder, restriction.value, seen.value,
+                          reachable(kind, relation, basis, restriction, recorder, purpose)])
     return table
 
 
 def render() -> str:
     out = io.StringIO()
-    out.write("# Who sees what: every role x relation x data class x basis x restriction, at the\n"
-              "# role's usual purpose. Generated from tests/policy/spec.py "
+    out.write("# Who sees what: every role x relation x data class x basis x who recorded the "
+              "basis x restriction,\n# at the role's usual purposes. Generated from "
+              "tests/policy/spec.py "
               "(python -m tests.policy.spec);\n# the tests assert every row at the decision point "
               "and, where the hub can build it, through the HTTP API.\n")
     writer = csv.writer(out, lineterminator="\n")
