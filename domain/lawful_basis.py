@@ -335,14 +335,20 @@ class SharingLedger(Aggregate):
         self._open_enquiry(enquiry_id, kind.value, sorted(set(participants)), at, by)
 
     class EnquiryClosed(Aggregate.Event):
-        class_version = 1
+        """Version 2 holds the outcome sealed for the child; version 1 held it in clear."""
+
+        class_version = 2
         enquiry_id: UUID
-        outcome: str
+        outcome: Personal | str
         closed_at: datetime
         closed_by: dict[str, str]
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Same fields: only new outcomes are sealed (an upcaster has no key to seal)."""
+
     @event(EnquiryClosed)
-    def _close_enquiry(self, enquiry_id: UUID, outcome: str, closed_at: datetime,
+    def _close_enquiry(self, enquiry_id: UUID, outcome: Personal | str, closed_at: datetime,
                        closed_by: dict[str, str]) -> None:
         enquiry = self._enquiry(enquiry_id)
         enquiry["closed_at"] = closed_at
@@ -352,7 +358,8 @@ class SharingLedger(Aggregate):
                       by: dict[str, str]) -> None:
         if self._enquiry(enquiry_id)["closed_at"] is not None:
             raise RuleViolation("this enquiry is already closed")
-        self._close_enquiry(enquiry_id, outcome, at, by)
+        self._close_enquiry(enquiry_id, Personal(self.child_id, "enquiry_outcome", outcome),
+                            at, by)
 
     def _enquiry(self, enquiry_id: UUID) -> dict[str, Any]:
         for enquiry in self.enquiries:

@@ -308,14 +308,21 @@ class Notification(Aggregate):
         self.restrictions: list[dict[str, Any]] = []
 
     class RestrictionChanged(Aggregate.Event):
-        class_version = 1
+        """Version 2 holds the reason sealed for the record's first child (erasing the child
+        erases it); version 1 held it in clear and is read as it was written."""
+
+        class_version = 2
         restricted: bool
-        reason: str
+        reason: Personal | str
         changed_at: datetime
         changed_by: dict[str, str]
 
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Same fields: only new reasons are sealed (an upcaster has no key to seal)."""
+
     @event(RestrictionChanged)
-    def _change_restriction(self, restricted: bool, reason: str, changed_at: datetime,
+    def _change_restriction(self, restricted: bool, reason: Personal | str, changed_at: datetime,
                             changed_by: dict[str, str]) -> None:
         self.restrictions.append({"restricted": restricted, "reason": reason,
                                   "changed_at": changed_at, "changed_by": changed_by})
@@ -330,7 +337,9 @@ class Notification(Aggregate):
         if self.restricted_at(at) == restricted:
             raise RuleViolation("the record is already " +
                                 ("restricted" if restricted else "unrestricted"))
-        self._change_restriction(restricted, reason.strip()[:500], at, by)
+        holder = (self.child_ids or self.person_ids)[0]
+        self._change_restriction(restricted, Personal(holder, "restriction_reason",
+                                                      reason.strip()[:500]), at, by)
 
     def restricted_at(self, at: datetime) -> bool:
         state = False
