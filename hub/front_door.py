@@ -50,6 +50,7 @@ from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
+from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.relationships import Relationships, accept_involvement
 from hub.store import HubStore
@@ -72,6 +73,7 @@ class FrontDoor:
                  relationships: Relationships | None = None) -> None:
         self._store = store
         self._relationships = relationships
+        self._purposes = PurposeBinding(store, capabilities, audit)
         self._registry = registry
         self._decisions = decisions
         self._capabilities = capabilities
@@ -241,6 +243,8 @@ class FrontDoor:
                                details={"contact": str(c.id), "outcome": "not asked"})
             raise NotEntitled("only the MASH and partners asked for research see a contact")
         at = self._clock()
+        self._purposes.check(caller, ctx.purpose, ctx.case_ref, c.child_ids, at,
+                             "read-mash-contact")
         version = self._decisions.version_at(at).text.version
         shown, records = [], []
         for item in c.research:
