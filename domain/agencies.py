@@ -11,6 +11,16 @@ from domain.identifiers import normalise_name, normalise_urn
 
 _AGENCY_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 
+# Agency ids the hub writes for itself: ``hub`` owns person records and signs its own rules
+# (hub/access.py HUB_OWNER, hub/front_door.py HUB_RULE); ``cli`` and ``schools`` are labels
+# in the indicators (an actor without an agency, every school counted together); ``system``
+# is kept back for the hub's own processes. An agency registered under one of these would be
+# taken for the hub. Every id starting ``hub-`` is kept back too, for names the hub may give
+# itself later, except ``hub-admin``, the demo's administration agency (already in stores).
+RESERVED_AGENCY_IDS = frozenset({"hub", "cli", "schools", "system"})
+RESERVED_AGENCY_PREFIX = "hub-"
+RESERVED_PREFIX_ALLOWED = frozenset({"hub-admin"})
+
 
 class AgencyKind(StrEnum):
     POLICE = "police"
@@ -47,6 +57,13 @@ def normalise_agency_id(raw: str) -> str:
     return agency_id
 
 
+def is_reserved_agency_id(agency_id: str) -> bool:
+    """The hub uses this id for itself: no agency may be registered under it."""
+    return agency_id in RESERVED_AGENCY_IDS or (
+        agency_id.startswith(RESERVED_AGENCY_PREFIX)
+        and agency_id not in RESERVED_PREFIX_ALLOWED)
+
+
 class Agency(Aggregate):
     """A registered agency: a police force, a health trust, a school, the DART, the MASH..."""
 
@@ -76,8 +93,11 @@ class Agency(Aggregate):
             raise InvalidContent("urn", "is required for a school")
         if kind is not AgencyKind.SCHOOL and urn is not None:
             raise InvalidContent("urn", "is only for schools")
+        agency_id = normalise_agency_id(agency_id)
+        if is_reserved_agency_id(agency_id):
+            raise InvalidContent("id", "is reserved for the hub's own use")
         return cls(
-            agency_id=normalise_agency_id(agency_id),
+            agency_id=agency_id,
             kind=kind.value,
             name=normalise_name(name, "name"),
             urn=normalise_urn(urn, "urn") if urn is not None else None,
