@@ -18,6 +18,7 @@ from uuid import UUID
 from adapters.keys import KeyFiles, KeyMissing
 from adapters.store import StoreUrlError
 from domain.errors import DomainError
+from domain.people import ErasureReason, HoldReason
 from hub.audit.checkpoints import PublicKeyError
 from hub.errors import HubError
 from hub.settings import Settings, SettingsError
@@ -76,7 +77,9 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("hold", "place a legal hold"), ("release", "release a legal hold")):
         held = retention_cmd.add_parser(name, help=text)
         held.add_argument("--child", required=True, type=_uuid)
-        held.add_argument("--reason", required=True)
+        held.add_argument("--reason-code", required=True, choices=[r.value for r in HoldReason])
+        held.add_argument("--reason", help="free text, sealed under the child's key (required "
+                                           "with 'other')")
 
     sar = commands.add_parser("sar", help="subject access: assemble a pack, or record a "
                                           "redaction with its exemption and reason")
@@ -90,7 +93,11 @@ def _parser() -> argparse.ArgumentParser:
 
     erase = commands.add_parser("erase", help="crypto-shred a child's personal data")
     erase.add_argument("--child", required=True, type=_uuid)
-    erase.add_argument("--reason", required=True, help="the lawful ground, 10-500 characters")
+    erase.add_argument("--reason-code", required=True, choices=[r.value for r in ErasureReason],
+                       help="the lawful ground")
+    erase.add_argument("--reason", help="free text, up to 500 characters, sealed under the "
+                                        "child's key and destroyed with it (required with "
+                                        "'other')")
 
     audit = commands.add_parser("audit", help="the audit trail, for auditors")
     audit_cmd = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -512,7 +519,8 @@ def run(argv: Sequence[str]) -> int:
                 print(f"{len(report['due'])} due, {report['erased']} erased, {report['held']} "
                       f"held{' (dry run: nothing erased)' if args.dry_run else ''}")
             else:
-                hub.retention.hold(operator(), args.child, args.action == "hold", args.reason)
+                hub.retention.hold(operator(), args.child, args.action == "hold",
+                                   args.reason_code, args.reason)
                 print(f"legal hold {'placed on' if args.action == 'hold' else 'released from'} "
                       f"{args.child}")
         elif args.command == "sar":
@@ -537,7 +545,7 @@ def run(argv: Sequence[str]) -> int:
         elif args.command == "erase":
             from hub.audit.operations import operator
 
-            done = hub.erasure.erase(operator(), args.child, args.reason)
+            done = hub.erasure.erase(operator(), args.child, args.reason_code, args.reason)
             print(f"erased child {done['child_id']} at {done['erased_at']}: its keys are "
                   "destroyed; the audit trail still verifies")
         elif args.command == "policy":
@@ -550,7 +558,7 @@ def run(argv: Sequence[str]) -> int:
             users, children = seed_demo(hub)
             print("demo users (agency, role, name, token):")
             for demo in users:
-                print(f"  {demo.agency:18} {demo.role:20} {demo.name:18} {demo.token}")
+                print(f"  {demo.agency:18} {demo.role:24} {demo.name:18} {demo.token}")
             print("demo children (ids): " + " ".join(children))
             print("API docs: http://127.0.0.1:8000/docs")
     finally:

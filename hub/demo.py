@@ -47,6 +47,7 @@ USERS = [
     ("hillview-academy", "dsl", "Mr Dev Patel"),
     ("missing-team", "missing-worker", "Jordan Fox"),
     ("info-governance", "auditor", "Ruth Evans"),
+    ("info-governance", "information-governance", "Dana Whitfield"),
     ("hub-admin", "admin", "Hub Admin"),
 ]
 
