@@ -137,7 +137,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         capabilities=capabilities,
         entitlements=Entitlements(store, registry, decisions, audit),
         checkpoints=checkpoints,
-        auditor=AuditorService(audit, checkpoints, capabilities),
+        auditor=AuditorService(audit, checkpoints, capabilities, registry),
         erasure=erasure,
         retention=Retention(store, erasure, audit, capabilities,
                             load_schedule(settings.retention_file), clock),
