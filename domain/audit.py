@@ -33,6 +33,7 @@ class AuditKind(StrEnum):
     DISAGREEMENT = "disagreement"  # an inter-agency disagreement raised, escalated, resolved
     ALLOCATION = "allocation"  # a worker allocated to a child, or a level of need changed
     CHILD_PROTECTION = "child-protection"  # a conference, core group, plan end, care status
+    STAFF = "staff"  # a person's access disabled or their token replaced (reason codes only)
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,30 @@ class PersonKind(StrEnum):
     ADULT = "adult"
 
 
+class ErasureReason(StrEnum):
+    """Why a person's data was erased: kept in clear (the free text is sealed)."""
+
+    RETENTION_EXPIRED = "retention-expired"
+    SUBJECT_REQUEST = "subject-request"
+    COURT_ORDER = "court-order"
+    RECORDED_IN_ERROR = "recorded-in-error"
+    OTHER = "other"
+
+
+class HoldReason(StrEnum):
+    """Why a legal hold was placed (or released): kept in clear (the free text is sealed)."""
+
+    LITIGATION = "litigation"
+    INQUIRY = "inquiry"
+    COMPLAINT = "complaint"
+    SUBJECT_ACCESS = "subject-access"
+    OTHER = "other"
+
+
+class LegalHoldInPlace(RuleViolation):
+    """Erasure refused: the person's records are under a legal hold."""
+
+
 class PersonRecord(Aggregate):
     """What the hub knows of one person's identity, and which notifications name them."""
 
@@ -139,45 +163,83 @@ class PersonRecord(Aggregate):
                 if n["notification_type"] == notification_type and n["role"] == role]
 
     class Erased(Aggregate.Event):
-        """The person's data keys were destroyed: their personal data is unreadable."""
+        """The person's data keys were destroyed: their personal data is unreadable.
 
-        class_version = 1
-        reason: str
+        v2: a reason code in clear and the free text sealed under the person's own key (which
+        the erasure destroys with everything else). v1 held the reason in clear: it reads as
+        code ``other`` with no text (an upcaster cannot encrypt it, so it is left out of the
+        record rather than shown)."""
+
+        class_version = 2
+        reason_code: str
+        reason: Personal | None
         erased_by: dict[str, str]
         erased_at: datetime
 
-    @event(Erased)
-    def _erase(self, reason: str, erased_by: dict[str, str], erased_at: datetime) -> None:
-        self.erasure = {"reason": reason, "erased_by": erased_by, "erased_at": erased_at}
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.pop("reason", None)
+            state["reason_code"] = ErasureReason.OTHER.value
+            state["reason"] = None
 
-    def record_erasure(self, reason: str, by: dict[str, str], at: datetime) -> None:
+    @event(Erased)
+    def _erase(self, reason_code: str, reason: Personal | None, erased_by: dict[str, str],
+               erased_at: datetime) -> None:
+        self.erasure = {"reason_code": reason_code, "reason": reason, "erased_by": erased_by,
+                        "erased_at": erased_at}
+
+    def record_erasure(self, code: "ErasureReason", reason: str | None, by: dict[str, str],
+                       at: datetime) -> None:
+        """Record an erasure; never while a legal hold is in place."""
         if self.erased:
             raise RuleViolation("this person's data has already been erased")
-        reason = " ".join(reason.split())
-        if not 10 <= len(reason) <= 500:
-            raise InvalidContent("reason", "give the reason in 10 to 500 characters")
-        self._erase(reason, by, at)
+        if self.held:
+            raise LegalHoldInPlace("a legal hold is in place: release it before erasing")
+        self._erase(code.value, self._sealed_reason("erasure_reason", code, reason), by, at)
+
+    def _sealed_reason(self, field: str, code: StrEnum, reason: str | None) -> Personal | None:
+        """The optional free text of a reason, sealed under this person's key ("other" needs
+        it)."""
+        text = " ".join(reason.split()) if reason is not None else ""
+        if len(text) > 500:
+            raise InvalidContent("reason", "give the reason in at most 500 characters")
+        if not text and code.value == "other":
+            raise InvalidContent("reason", "is required when the reason code is 'other'")
+        return Personal(self.id, field, text) if text else None
 
     class HoldChanged(Aggregate.Event):
-        """A legal hold placed on (or released from) the person's records."""
+        """A legal hold placed on (or released from) the person's records.
 
-        class_version = 1
+        v2: a reason code in clear and the free text sealed under the person's key. v1 held
+        the reason in clear: it reads as code ``other`` with no text."""
+
+        class_version = 2
         held: bool
-        reason: str
+        reason_code: str
+        reason: Personal | None
         changed_by: dict[str, str]
         changed_at: datetime
 
-    @event(HoldChanged)
-    def _change_hold(self, held: bool, reason: str, changed_by: dict[str, str],
-                     changed_at: datetime) -> None:
-        self.hold = {"reason": reason, "by": changed_by, "since": changed_at} if held else None
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.pop("reason", None)
+            state["reason_code"] = HoldReason.OTHER.value
+            state["reason"] = None
 
-    def place_hold(self, held: bool, reason: str, by: dict[str, str], at: datetime) -> None:
+    @event(HoldChanged)
+    def _change_hold(self, held: bool, reason_code: str, reason: Personal | None,
+                     changed_by: dict[str, str], changed_at: datetime) -> None:
+        self.hold = ({"reason_code": reason_code, "reason": reason, "by": changed_by,
+                      "since": changed_at} if held else None)
+
+    def place_hold(self, held: bool, code: "HoldReason", reason: str | None,
+                   by: dict[str, str], at: datetime) -> None:
+        if self.erased:
+            raise RuleViolation("this person's data has already been erased")
         if held == self.held:
             raise RuleViolation("a legal hold is " + ("already" if held else "not") + " in place")
-        if not reason.strip():
-            raise InvalidContent("reason", "is required")
-        self._change_hold(held, reason.strip()[:500], by, at)
+        self._change_hold(held, code.value, self._sealed_reason("hold_reason", code, reason),
+                          by, at)
 
     @property
     def held(self) -> bool:

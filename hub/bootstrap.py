@@ -3,7 +3,7 @@
 import base64
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from eventsourcing.domain import Aggregate
 
@@ -99,7 +99,9 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     policies = PolicyStore(store, audit, clock)
     decisions = _access_policy(policies, settings)
     capabilities = CapabilityPolicy(packaged_policy("capability"))
-    registry = Registry(store, MembershipPolicy(packaged_policy("membership")))
+    registry = Registry(store, MembershipPolicy(packaged_policy("membership")), clock,
+                        timedelta(days=settings.token_days), settings.is_production,
+                        _legacy_demo_hashes(keys), audit)
     checkpoints = Checkpoints(store, audit, SigningKeys(keys, settings.audit_origin), clock)
     erasure = Erasure(store, cipher, audit, capabilities, clock)
     timescales = load_timescales(settings.timescales_file)
@@ -138,9 +140,10 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         capabilities=capabilities,
         entitlements=Entitlements(store, registry, decisions, audit),
         checkpoints=checkpoints,
-        auditor=AuditorService(audit, checkpoints, capabilities),
+        auditor=AuditorService(audit, checkpoints, capabilities, registry),
         erasure=erasure,
-        retention=Retention(store, erasure, audit, load_schedule(settings.retention_file), clock),
+        retention=Retention(store, erasure, audit, capabilities,
+                            load_schedule(settings.retention_file), clock),
         subject_access=SubjectAccess(store, audit, clock),
         domestic_abuse=domestic_abuse,
         missing=missing,
@@ -150,6 +153,28 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         child_protection=child_protection,
         relationships=relationships,
     )
+
+
+def _legacy_demo_hashes(keys: KeyFiles) -> frozenset[str]:
+    """The hashes of the demo's tokens, where this HUB_HOME holds the demo key (so that users
+    seeded by a demo from before demo users were marked are still known as demo users)."""
+    if not keys.path("demo").exists():
+        return frozenset()
+    from hub.demo import demo_token_hashes
+
+    return demo_token_hashes(keys.secret("demo"))
+
+
+def refuse_demo_users(hub: Hub, command: str) -> None:
+    """In production, refuse to run while any demo user can still sign in."""
+    if not hub.settings.is_production:
+        return
+    count = len(hub.registry.demo_users())
+    if count:
+        raise SettingsError(
+            f"hub {command}: refused in production: {count} active demo "
+            f"user{'s' if count != 1 else ''} in the store; disable them with "
+            "'hub users disable --demo'")
 
 
 def master_keys(keys: KeyFiles) -> tuple[LocalMasterKey, tuple[LocalMasterKey, ...]]:

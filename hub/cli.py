@@ -17,7 +17,9 @@ from uuid import UUID
 
 from adapters.keys import KeyFiles, KeyMissing
 from adapters.store import StoreUrlError
+from domain.agencies import StaffChangeReason
 from domain.errors import DomainError
+from domain.people import ErasureReason, HoldReason
 from hub.audit.checkpoints import PublicKeyError
 from hub.errors import HubError
 from hub.settings import Settings, SettingsError
@@ -60,12 +62,26 @@ def _parser() -> argparse.ArgumentParser:
     add_agency.add_argument("--name", required=True)
     add_agency.add_argument("--urn")
 
-    users = commands.add_parser("users", help="register people")
+    users = commands.add_parser("users", help="register, list and disable people; tokens")
     users_cmd = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
     add_user = users_cmd.add_parser("add", help="register a person; prints their token last")
     add_user.add_argument("--agency", required=True)
     add_user.add_argument("--role", required=True)
     add_user.add_argument("--name", required=True)
+    list_users = users_cmd.add_parser("list", help="everyone registered (never a token)")
+    list_users.add_argument("--agency", help="only this agency's people")
+    list_users.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    staff_reasons = [r.value for r in StaffChangeReason]
+    disable = users_cmd.add_parser("disable", help="withdraw a person's access at once")
+    who = disable.add_mutually_exclusive_group(required=True)
+    who.add_argument("--user", type=_uuid, help="the person's user id")
+    who.add_argument("--demo", action="store_true", help="every active demo user")
+    disable.add_argument("--reason-code", choices=staff_reasons,
+                         help="why (required with --user; 'other' by default with --demo)")
+    rotate = users_cmd.add_parser("rotate", help="a new token, printed last; the old one "
+                                                 "stops working at once")
+    rotate.add_argument("--user", type=_uuid, required=True)
+    rotate.add_argument("--reason-code", choices=staff_reasons, default="other")
 
     commands.add_parser("demo", help="seed demo agencies, users and data; print tokens")
 
@@ -76,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     for name, text in (("hold", "place a legal hold"), ("release", "release a legal hold")):
         held = retention_cmd.add_parser(name, help=text)
         held.add_argument("--child", required=True, type=_uuid)
-        held.add_argument("--reason", required=True)
+        held.add_argument("--reason-code", required=True, choices=[r.value for r in HoldReason])
+        held.add_argument("--reason", help="free text, sealed under the child's key (required "
+                                           "with 'other')")
 
     sar = commands.add_parser("sar", help="subject access: assemble a pack, or record a "
                                           "redaction with its exemption and reason")
@@ -90,7 +108,11 @@ def _parser() -> argparse.ArgumentParser:
 
     erase = commands.add_parser("erase", help="crypto-shred a child's personal data")
     erase.add_argument("--child", required=True, type=_uuid)
-    erase.add_argument("--reason", required=True, help="the lawful ground, 10-500 characters")
+    erase.add_argument("--reason-code", required=True, choices=[r.value for r in ErasureReason],
+                       help="the lawful ground")
+    erase.add_argument("--reason", help="free text, up to 500 characters, sealed under the "
+                                        "child's key and destroyed with it (required with "
+                                        "'other')")
 
     audit = commands.add_parser("audit", help="the audit trail, for auditors")
     audit_cmd = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -323,6 +345,50 @@ def _audit(hub: "Hub", args: argparse.Namespace) -> int:
     return 1 if mismatches else 0
 
 
+def _users(hub: "Hub", args: argparse.Namespace) -> int:
+    from hub.audit.operations import operator
+
+    if args.action == "add":
+        user, token = hub.registry.register_user(args.agency, args.role, args.name)
+        print(f"registered {user['role']} at {user['agency']}: user id {user['id']}; "
+              f"token expires {user['token_expires_at']}")
+        print(token)
+    elif args.action == "list":
+        users = hub.registry.users(args.agency)
+        if args.json:
+            for user in users:
+                print(json.dumps(user))
+            return 0
+        print(f"{'user id':36} {'agency':20} {'role':26} {'active':8} {'token expires':25} "
+              "name")
+        for u in users:
+            state = ("demo " if u["demo"] else "") + ("yes" if u["active"] else "no")
+            print(f"{u['id']:36} {u['agency']:20} {u['role']:26} {state:8} "
+                  f"{u['token_expires_at'] or '-':25} {u['name'] or '-'}")
+        print(f"{len(users)} users, {sum(u['active'] for u in users)} active")
+    elif args.action == "disable":
+        if args.demo:
+            reason = StaffChangeReason(args.reason_code or "other")
+            demo = hub.registry.demo_users()
+            for user in demo:
+                hub.registry.disable(operator(), UUID(user["id"]), reason)
+            print(f"disabled {len(demo)} demo users")
+        else:
+            if args.reason_code is None:
+                raise UsageError("hub users disable: --user needs --reason-code")
+            user = hub.registry.disable(operator(), args.user,
+                                        StaffChangeReason(args.reason_code))
+            print(f"disabled user {user['id']} ({user['role']} at {user['agency']}); their "
+                  "token no longer works")
+    else:
+        user, token = hub.registry.rotate(operator(), args.user,
+                                          StaffChangeReason(args.reason_code))
+        print(f"new token for user {user['id']} ({user['role']} at {user['agency']}), "
+              f"expires {user['token_expires_at']}; the old one no longer works")
+        print(token)
+    return 0
+
+
 def _policy(hub: "Hub", args: argparse.Namespace) -> int:
     if args.action == "history":
         for version in hub.policies.history():
@@ -445,17 +511,24 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from hub.api.app import create_app
-    from hub.bootstrap import bootstrap
+    from hub.bootstrap import bootstrap, refuse_demo_users
 
+    hub = bootstrap(settings)
+    try:
+        refuse_demo_users(hub, "serve")
+    except SettingsError:
+        hub.close()
+        raise
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     print(f"hub: serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
     # uvicorn's access log prints raw paths, which hold record ids; hub.access logs templates.
     options = {"host": args.host, "port": args.port, "log_level": "info", "access_log": False}
     if args.workers > 1:
+        hub.close()  # each worker bootstraps its own
         uvicorn.run("hub.api.app:app_from_environment", factory=True, workers=args.workers,
                     **options)
     else:
-        uvicorn.run(create_app(bootstrap(settings)), **options)
+        uvicorn.run(create_app(hub), **options)
     return 0
 
 
@@ -476,7 +549,7 @@ def run(argv: Sequence[str]) -> int:
 
         return operations.verify_bundle(settings, args.export, args.public_key)
 
-    from hub.bootstrap import bootstrap
+    from hub.bootstrap import bootstrap, refuse_demo_users
 
     hub = bootstrap(settings)
     try:
@@ -484,9 +557,7 @@ def run(argv: Sequence[str]) -> int:
             agency = hub.registry.register_agency(args.agency_id, args.kind, args.name, args.urn)
             print(f"registered agency {agency['id']} ({agency['kind']})")
         elif args.command == "users":
-            user, token = hub.registry.register_user(args.agency, args.role, args.name)
-            print(f"registered {user['role']} at {user['agency']}: user id {user['id']}")
-            print(token)
+            return _users(hub, args)
         elif args.command == "keys" and args.action == "rotate-master":
             from hub.bootstrap import rotate_master
 
@@ -500,6 +571,7 @@ def run(argv: Sequence[str]) -> int:
         elif args.command == "audit":
             return _audit(hub, args)
         elif args.command in ("ingest", "relay"):
+            refuse_demo_users(hub, args.command)
             return _stream(hub, settings, args)
         elif args.command == "retention":
             from hub.audit.operations import operator
@@ -512,7 +584,8 @@ def run(argv: Sequence[str]) -> int:
                 print(f"{len(report['due'])} due, {report['erased']} erased, {report['held']} "
                       f"held{' (dry run: nothing erased)' if args.dry_run else ''}")
             else:
-                hub.retention.hold(operator(), args.child, args.action == "hold", args.reason)
+                hub.retention.hold(operator(), args.child, args.action == "hold",
+                                   args.reason_code, args.reason)
                 print(f"legal hold {'placed on' if args.action == 'hold' else 'released from'} "
                       f"{args.child}")
         elif args.command == "sar":
@@ -537,7 +610,7 @@ def run(argv: Sequence[str]) -> int:
         elif args.command == "erase":
             from hub.audit.operations import operator
 
-            done = hub.erasure.erase(operator(), args.child, args.reason)
+            done = hub.erasure.erase(operator(), args.child, args.reason_code, args.reason)
             print(f"erased child {done['child_id']} at {done['erased_at']}: its keys are "
                   "destroyed; the audit trail still verifies")
         elif args.command == "policy":
@@ -550,7 +623,8 @@ def run(argv: Sequence[str]) -> int:
             users, children = seed_demo(hub)
             print("demo users (agency, role, name, token):")
             for demo in users:
-                print(f"  {demo.agency:18} {demo.role:20} {demo.name:18} {demo.token}")
+                print(f"  {demo.agency:18} {demo.role:24} {demo.name:18} "
+                      f"{demo.token if demo.active else '(disabled)'}")
             print("demo children (ids): " + " ".join(children))
             print("API docs: http://127.0.0.1:8000/docs")
     finally:

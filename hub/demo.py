@@ -1,7 +1,9 @@
 """A small, realistic demo data set for development: agencies, people and notifications.
 
 Demo tokens are derived from a development-only key in ``HUB_HOME``, so running the demo
-again prints the same working tokens without the hub ever storing a token in clear.
+again prints the same working tokens without the hub ever storing a token in clear (an
+expired one is issued again). Demo users are marked as such: production refuses to run while
+one is active, and refuses their tokens.
 """
 
 import hashlib
@@ -10,6 +12,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from domain.agencies import StaffChangeReason
 from domain.notifications import (
     DashAssessment,
     DetailsSubmission,
@@ -20,7 +23,7 @@ from domain.notifications import (
 )
 from hub.bootstrap import Hub
 from hub.errors import Conflict
-from hub.registry import BEARER_PREFIX
+from hub.registry import DEMO_TOKEN_PREFIX, token_hash
 from hub.settings import SettingsError
 
 AGENCIES = [
@@ -47,6 +50,7 @@ USERS = [
     ("hillview-academy", "dsl", "Mr Dev Patel"),
     ("missing-team", "missing-worker", "Jordan Fox"),
     ("info-governance", "auditor", "Ruth Evans"),
+    ("info-governance", "information-governance", "Dana Whitfield"),
     ("hub-admin", "admin", "Hub Admin"),
 ]
 
@@ -57,11 +61,17 @@ class DemoUser:
     role: str
     name: str
     token: str
+    active: bool = True
 
 
 def demo_token(secret: bytes, agency: str, role: str) -> str:
     mac = hmac.new(secret, f"{agency}/{role}".encode(), hashlib.sha256).hexdigest()
-    return f"{BEARER_PREFIX}demo_{mac[:40]}"
+    return f"{DEMO_TOKEN_PREFIX}{mac[:40]}"
+
+
+def demo_token_hashes(secret: bytes) -> frozenset[str]:
+    """The hashes of every demo user's token under this demo key."""
+    return frozenset(token_hash(demo_token(secret, agency, role)) for agency, role, _ in USERS)
 
 
 def _notifications(now: datetime) -> list[tuple[str, NotificationSubmission]]:
@@ -107,11 +117,17 @@ def seed_demo(hub: Hub, now: datetime | None = None) -> tuple[list[DemoUser], li
             hub.registry.register_agency(agency_id, kind, name, urn)
     secret = hub.keys.secret("demo")
     users = []
+    now_ = hub.registry.now()
     for agency, role, name in USERS:
         token = demo_token(secret, agency, role)
-        if hub.registry.user_for_token(token) is None:
-            hub.registry.register_user(agency, role, name, token=token)
-        users.append(DemoUser(agency, role, name, token))
+        user = hub.registry.user_for_token(token)
+        if user is None:
+            user, _ = hub.registry.register_user(agency, role, name, token=token, demo=True)
+        else:  # seeded before: marked as demo, and working again if its token ran out
+            hub.registry.mark_demo(user["id"])
+            if user["active"] and datetime.fromisoformat(user["token_expires_at"]) <= now_:
+                user = hub.registry.renew(user["id"], token, StaffChangeReason.EXPIRED)
+        users.append(DemoUser(agency, role, name, token, user["active"]))
     children: list[str] = []
     for agency, submission in _notifications(now or datetime.now(UTC)):
         for child_id in hub.intake.submit(agency, "demo", submission).child_ids:

@@ -2,7 +2,9 @@
 
 The events stay (the chronology, the reports and the audit trail still work on what is not
 personal, and the audit trail still verifies); every personal value sealed under the person's
-key becomes unreadable, in the store and in every backup of it.
+key becomes unreadable, in the store and in every backup of it. That includes the erasure's
+own free-text reason, sealed under the very key it destroys; its reason code stays in clear.
+Nothing is erased while a legal hold is in place, however the erasure is asked for.
 """
 
 from collections.abc import Callable
@@ -11,9 +13,10 @@ from typing import Any
 from uuid import UUID
 
 from domain.audit import AuditKind
-from domain.people import PersonRecord
+from domain.errors import RuleViolation
+from domain.people import ErasureReason, LegalHoldInPlace
 from hub.audit.trail import AuditTrail
-from hub.errors import NotEntitled
+from hub.capabilities import parse_enum, require_capability
 from hub.personal_data import PersonalCipher
 from hub.registry import Caller
 from hub.store import HubStore
@@ -30,29 +33,51 @@ class Erasure:
         self._capabilities = capabilities
         self._clock = clock
 
-    def erase_by(self, caller: Caller, child_id: UUID, reason: str) -> dict[str, Any]:
-        """Erasure requested over HTTP, by a role allowed to erase."""
-        if not self._capabilities.allows(caller.agency_kind, caller.role, "erase-child"):
-            self._audit.record(kind=AuditKind.DENIAL, action="erase-child",
-                               actor=caller.as_actor(), child_ids=[child_id])
-            raise NotEntitled("your role may not erase a child's data")
-        return self.erase(caller.as_actor(), child_id, reason)
+    def erase_by(self, caller: Caller, child_id: UUID, reason_code: str,
+                 reason: str | None = None) -> dict[str, Any]:
+        """Erasure requested over HTTP, by information governance."""
+        require_capability(self._capabilities, self._audit, caller, "erase-child",
+                           "erase-child", [child_id])
+        return self.erase(caller.as_actor(), child_id, reason_code, reason)
 
-    def erase(self, actor: dict[str, str], child_id: UUID, reason: str) -> dict[str, Any]:
-        person = self._store.child(child_id)
+    def erase(self, actor: dict[str, str], child_id: UUID, reason_code: str,
+              reason: str | None = None, details: dict[str, Any] | None = None,
+              ) -> dict[str, Any]:
+        """Erase a child's personal data; refused (and the refusal audited) under a legal hold.
+
+        The erasure is recorded first (so a hold placed meanwhile makes it fail, never follow
+        it), then audited, then the keys are destroyed. If that was interrupted, asking again
+        finishes it.
+        """
+        code: ErasureReason = parse_enum(ErasureReason, reason_code, "reason_code")
         at = self._clock()
-        person.record_erasure(reason, actor, at)  # checks the reason before anything is lost
+
+        def attempt() -> bool:
+            person = self._store.child(child_id)
+            if person.erased:
+                return False
+            person.record_erasure(code, reason, actor, at)  # checks before anything is lost
+            self._store.save(person)
+            return True
+
+        try:
+            recorded = self._store.write(attempt)
+        except LegalHoldInPlace:
+            self._audit.record(kind=AuditKind.DENIAL, action="erase-child", actor=actor,
+                               child_ids=[child_id],
+                               details={"capability": "erase-child", "outcome": "legal-hold",
+                                        "reason_code": code.value})
+            raise
+        if not recorded:
+            if self._cipher.keys.get(child_id) is None:
+                raise RuleViolation("this person's data has already been erased")
+            erasure: dict[str, Any] = self._store.child(child_id).erasure
+            code, at = ErasureReason(erasure["reason_code"]), erasure["erased_at"]
         self._audit.record(kind=AuditKind.ERASURE, action="erase-child", actor=actor,
-                           child_ids=[child_id], details={"at": at.isoformat()})
+                           child_ids=[child_id],
+                           details={"at": at.isoformat(), "reason_code": code.value,
+                                    **(details or {})})
         destroyed = self._cipher.keys.destroy(child_id)
         self._cipher.forget(child_id)
-
-        def attempt() -> None:
-            fresh = self._store.find(child_id, PersonRecord)
-            if fresh is not None and not fresh.erased:
-                fresh.record_erasure(reason, actor, at)
-                self._store.save(fresh)
-
-        self._store.write(attempt)
         return {"child_id": str(child_id), "erased_at": at.isoformat(),
-                "keys_destroyed": destroyed}
+                "reason_code": code.value, "keys_destroyed": destroyed}

@@ -1,22 +1,44 @@
-"""Agencies and the people who use the hub for them: registration and sign-in by token."""
+"""Agencies and the people who use the hub for them: registration and sign-in by token.
+
+Signing in reads the person from the store on every request (never from an aggregate cache),
+so a token disabled or replaced by any hub process stops working at the next request.
+"""
 
 import hashlib
 import secrets
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.application import EventSourcedLog
+from eventsourcing.application import EventSourcedLog, project_aggregate
 from eventsourcing.domain import DomainEvent
+from eventsourcing.persistence import PersistenceError
+from eventsourcing.utils import get_topic
 
-from domain.agencies import Agency, AgencyKind, StaffMember, StaffRole, agency_record_id
+from domain.agencies import (
+    Agency,
+    AgencyKind,
+    StaffChangeReason,
+    StaffMember,
+    StaffRole,
+    agency_record_id,
+)
+from domain.audit import AuditKind
 from domain.errors import InvalidContent
 from domain.indexes import KeyIndex
-from hub.errors import Conflict, NotAuthenticated, NotFound
+from domain.personal import Personal
+from hub.audit.trail import AuditTrail
+from hub.errors import Conflict, NotAuthenticated, NotFound, StoreUnavailable
 from hub.store import HubStore
 from policies.decision_point import MembershipPolicy
 
 BEARER_PREFIX = "hub_"
+# Demo tokens (hub/demo.py) start with this; production refuses them whoever holds them.
+DEMO_TOKEN_PREFIX = BEARER_PREFIX + "demo_"
+DEFAULT_TOKEN_LIFETIME = timedelta(days=90)
+STAFF_REGISTERED = get_topic(StaffMember.Registered)
 
 
 AGENCY_REGISTER_ID = uuid5(NAMESPACE_URL, "/hub/agency-register")
@@ -36,7 +58,14 @@ def token_hash(token: str) -> str:
 
 
 def new_token() -> str:
-    return BEARER_PREFIX + secrets.token_urlsafe(32)
+    while True:
+        token = BEARER_PREFIX + secrets.token_urlsafe(32)
+        if not token.startswith(DEMO_TOKEN_PREFIX):  # never mistaken for a demo token
+            return token
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -55,11 +84,23 @@ class Caller:
 
 
 class Registry:
-    def __init__(self, store: HubStore, membership: MembershipPolicy) -> None:
+    def __init__(self, store: HubStore, membership: MembershipPolicy,
+                 clock: Callable[[], datetime] = _now,
+                 token_lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+                 production: bool = False,
+                 legacy_demo_hashes: frozenset[str] = frozenset(),
+                 audit: AuditTrail | None = None) -> None:
         self._store = store
+        self._audit = audit
         self._membership = membership
         self._register = EventSourcedLog(store.events, AGENCY_REGISTER_ID, AgencyListed)
         self._kinds: dict[str, str] = {}
+        self._clock = clock
+        self.token_lifetime = token_lifetime
+        self._production = production
+        # Hashes of the demo's tokens, where this HUB_HOME holds the demo key: users seeded
+        # by a demo from before demo users were marked are demo users all the same.
+        self._legacy_demo_hashes = legacy_demo_hashes
 
     def register_agency(self, agency_id: str, kind: str, name: str,
                         urn: str | None = None) -> dict[str, Any]:
@@ -114,7 +155,8 @@ class Registry:
         return self.agency(agency.agency_id) if agency else None
 
     def register_user(self, agency_id: str, role: str, name: str,
-                      token: str | None = None) -> tuple[dict[str, Any], str]:
+                      token: str | None = None, demo: bool = False,
+                      lifetime: timedelta | None = None) -> tuple[dict[str, Any], str]:
         """Register a person; return them and their bearer token (shown only this once)."""
         agency = self.agency(agency_id)
         try:
@@ -126,7 +168,9 @@ class Registry:
             raise InvalidContent("role", f"a {agency['kind']} agency cannot hold this role")
         token = token or new_token()
         digest = token_hash(token)
-        member = StaffMember.register(agency["id"], staff_role, name, digest)
+        issued = self._clock()
+        member = StaffMember.register(agency["id"], staff_role, name, digest, issued,
+                                      issued + (lifetime or self.token_lifetime), demo)
 
         def attempt() -> None:
             if self._store.lookup(f"token:{digest}") is not None:
@@ -134,22 +178,140 @@ class Registry:
             self._store.save(member, KeyIndex(key=f"token:{digest}", target=member.id))
 
         self._store.write(attempt)
-        user = {"id": str(member.id), "agency": member.agency_id, "role": member.role,
-                "name": member.name}
-        return user, token
+        return self._describe(member), token
+
+    def _describe(self, member: StaffMember) -> dict[str, Any]:
+        """A person as listed: never their token, nor its hash."""
+        expiry = member.token_expiry(self.token_lifetime)
+        return {"id": str(member.id), "agency": member.agency_id, "role": member.role,
+                "name": _plain(member.name), "active": member.active,
+                "demo": self.is_demo(member),
+                "token_expires_at": expiry.isoformat() if expiry else None,
+                "disabled_reason": (member.disabled or {}).get("reason_code")}
+
+    def _current(self, user_id: UUID) -> StaffMember | None:
+        """The person as the store has them now: read from their events every time, never
+        from an aggregate cache, so a change made by another process counts at once."""
+        try:
+            member: StaffMember | None = project_aggregate(None, self._store.events.get(user_id))
+        except PersistenceError as error:
+            raise StoreUnavailable("the event store did not answer") from error
+        return member if isinstance(member, StaffMember) else None
+
+    def _member_for_token(self, token: str) -> StaffMember | None:
+        user_id = self._store.lookup(f"token:{token_hash(token)}")
+        return self._current(user_id) if user_id else None
 
     def user_for_token(self, token: str) -> dict[str, Any] | None:
         """The person a token belongs to (for re-printing demo users), or None."""
-        user_id = self._store.lookup(f"token:{token_hash(token)}")
-        member = self._store.find(user_id, StaffMember) if user_id else None
-        if member is None:
-            return None
-        return {"id": str(member.id), "agency": member.agency_id, "role": member.role,
-                "name": member.name}
+        member = self._member_for_token(token)
+        return None if member is None else self._describe(member)
+
+    def now(self) -> datetime:
+        return self._clock()
+
+    def mark_demo(self, user_id: UUID | str) -> None:
+        """Mark a person as a demo user (once)."""
+        def attempt() -> None:
+            member = self._current(UUID(str(user_id)))
+            if member is None:
+                raise NotFound("no such user")
+            if not member.demo:
+                member.mark_demo()
+                self._store.save(member)
+
+        self._store.write(attempt)
+
+    def is_demo(self, member: StaffMember) -> bool:
+        return member.demo or member.token_hash in self._legacy_demo_hashes
+
+    def users(self, agency_id: str | None = None) -> list[dict[str, Any]]:
+        """Everyone registered (active or not), in the order they were registered."""
+        if agency_id is not None:
+            self.agency(agency_id)  # NotFound for an unknown agency
+        found = []
+        for row in self._store.recorder.select_notifications(
+                start=1, limit=10**9, topics=[STAFF_REGISTERED]):
+            member = self._current(UUID(str(row.originator_id)))
+            if member is not None and agency_id in (None, member.agency_id):
+                found.append(self._describe(member))
+        return found
+
+    def demo_users(self) -> list[dict[str, Any]]:
+        """The active demo users (production refuses to run while there is one)."""
+        return [u for u in self.users() if u["demo"] and u["active"]]
+
+    def disable(self, actor: dict[str, str], user_id: UUID,
+                reason: StaffChangeReason) -> dict[str, Any]:
+        """Withdraw a person's access at once (their token stops working everywhere)."""
+        at = self._clock()
+
+        def attempt() -> StaffMember:
+            member = self._current(user_id)
+            if member is None:
+                raise NotFound("no such user")
+            member.disable(reason, actor, at)
+            self._store.save(member)
+            return member
+
+        user = self._describe(self._store.write(attempt))
+        self._record("disable-user", actor, user, reason)
+        return user
+
+    def rotate(self, actor: dict[str, str], user_id: UUID,
+               reason: StaffChangeReason) -> tuple[dict[str, Any], str]:
+        """A new token for the person (shown only this once); the old one stops at once."""
+        token = new_token()
+        user = self.renew(user_id, token, reason)
+        self._record("rotate-token", actor, user, reason)
+        return user, token
+
+    def _record(self, action: str, actor: dict[str, str], user: dict[str, Any],
+                reason: StaffChangeReason) -> None:
+        """An audit entry for a change to a person's access: ids and codes, never a name."""
+        if self._audit is not None:
+            self._audit.record(kind=AuditKind.STAFF, action=action, actor=actor,
+                               details={"user_id": user["id"], "agency": user["agency"],
+                                        "role": user["role"], "reason_code": reason.value})
+
+    def renew(self, user_id: UUID | str, token: str,
+              reason: StaffChangeReason | None) -> dict[str, Any]:
+        """Issue ``token`` to the person with a full lifetime from now (a demo user's token
+        is the same one again)."""
+        digest = token_hash(token)
+        at = self._clock()
+
+        def attempt() -> StaffMember:
+            member = self._current(UUID(str(user_id)))
+            if member is None:
+                raise NotFound("no such user")
+            claim = self._store.lookup(f"token:{digest}")
+            if claim is not None and claim != member.id:
+                raise Conflict("this token is already in use")
+            member.issue_token(digest, at, at + self.token_lifetime, reason)
+            index = [] if claim is not None else [KeyIndex(key=f"token:{digest}",
+                                                            target=member.id)]
+            self._store.save(member, *index)
+            return member
+
+        return self._describe(self._store.write(attempt))
+
+    def names(self, user_ids: Iterable[str]) -> dict[str, str | None]:
+        """Each person's name (for auditors): None where it cannot be read."""
+        found: dict[str, str | None] = {}
+        for raw in user_ids:
+            if raw in found:
+                continue
+            try:
+                member = self._current(UUID(raw))
+            except ValueError:
+                member = None
+            found[raw] = _plain(member.name) if member is not None else None
+        return found
 
     def member(self, user_id: UUID) -> Caller:
         """A registered, active person, as they would act (NotFound otherwise)."""
-        member = self._store.find(user_id, StaffMember)
+        member = self._current(user_id)
         if member is None or not member.active:
             raise NotFound("no such active user")
         agency = self.agency(member.agency_id)
@@ -158,9 +320,20 @@ class Registry:
     def authenticate(self, token: str | None) -> Caller:
         if not token:
             raise NotAuthenticated("a bearer token is required")
-        user_id = self._store.lookup(f"token:{token_hash(token)}")
-        member = self._store.find(user_id, StaffMember) if user_id else None
-        if member is None or not member.active:
+        member = self._member_for_token(token)
+        if member is None or member.token_hash != token_hash(token):
+            # Unknown, or replaced by a newer token.
             raise NotAuthenticated("the bearer token is not recognised")
+        if not member.active:
+            raise NotAuthenticated("the bearer token has been revoked")
+        if self._production and (self.is_demo(member) or token.startswith(DEMO_TOKEN_PREFIX)):
+            raise NotAuthenticated("demo tokens are refused in production")
+        expiry = member.token_expiry(self.token_lifetime)
+        if expiry is None or self._clock() >= expiry:
+            raise NotAuthenticated("the bearer token has expired; ask for a new one")
         agency = self.agency(member.agency_id)
         return Caller(member.id, member.agency_id, agency["kind"], member.role, agency["urn"])
+
+
+def _plain(name: Personal | str) -> str | None:
+    return name.value if isinstance(name, Personal) else name

@@ -11,11 +11,14 @@ from uuid import UUID
 from domain.access import DATA_CLASS_OF_NOTIFICATION, DataClass
 from domain.audit import AuditKind
 from domain.notifications import NotificationType
-from domain.people import PersonRecord
+from domain.people import ErasureReason, HoldReason, LegalHoldInPlace, PersonRecord
 from domain.retention import RetentionRule, check_floors, due_date, parse_schedule
 from hub.audit.trail import AuditTrail
+from hub.capabilities import parse_enum, require_capability
 from hub.erasure import Erasure
+from hub.registry import Caller
 from hub.store import HubStore
+from policies.decision_point import CapabilityPolicy
 
 PERSON_REGISTERED = "domain.people:PersonRecord.Registered"
 
@@ -45,9 +48,10 @@ class Due:
 
 class Retention:
     def __init__(self, store: HubStore, erasure: Erasure, audit: AuditTrail,
-                 schedule: dict[DataClass, RetentionRule],
+                 capabilities: CapabilityPolicy, schedule: dict[DataClass, RetentionRule],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
+        self._capabilities = capabilities
         self._audit = audit
         self._erasure = erasure
         self._schedule = schedule
@@ -74,33 +78,51 @@ class Retention:
         day, data_class = found
         return Due(person.id, day, self._schedule[data_class], person.held)
 
-    def hold(self, actor: dict[str, str], child_id: UUID, held: bool, reason: str) -> None:
-        """Place (or release) a legal hold: a held child's data is never erased by schedule."""
+    def hold_by(self, caller: Caller, child_id: UUID, held: bool, reason_code: str,
+                reason: str | None = None) -> dict[str, Any]:
+        """A legal hold placed or released over HTTP, by information governance."""
+        require_capability(self._capabilities, self._audit, caller, "legal-hold",
+                           "place-hold" if held else "release-hold", [child_id])
+        return self.hold(caller.as_actor(), child_id, held, reason_code, reason)
+
+    def hold(self, actor: dict[str, str], child_id: UUID, held: bool, reason_code: str,
+             reason: str | None = None) -> dict[str, Any]:
+        """Place (or release) a legal hold: a held child's data is never erased, by schedule
+        or on request. The reason code is kept in clear; any free text is sealed under the
+        child's key, and the audit entry carries the code only."""
+        code: HoldReason = parse_enum(HoldReason, reason_code, "reason_code")
         at = self._clock()
 
         def attempt() -> None:
             person = self._store.child(child_id)
-            person.place_hold(held, reason, actor, at)
+            person.place_hold(held, code, reason, actor, at)
             self._store.save(person)
 
         self._store.write(attempt)
         self._audit.record(kind=AuditKind.LEGAL_HOLD,
                            action="place-hold" if held else "release-hold", actor=actor,
-                           child_ids=[child_id], details={"at": at.isoformat()})
+                           child_ids=[child_id],
+                           details={"at": at.isoformat(), "reason_code": code.value})
+        return {"child_id": str(child_id), "held": held, "reason_code": code.value,
+                "at": at.isoformat()}
 
     def run(self, dry_run: bool) -> dict[str, Any]:
         today = self._clock().date()
         due = [d for p in self.children() if (d := self.assess(p)) and d.due <= today]
         erased = []
         if not dry_run:
-            for item in due:
+            for index, item in enumerate(due):
                 if item.held:
                     continue
-                rule = item.rule
-                self._erasure.erase(
-                    {"retention": "hub retention run"}, item.child_id,
-                    f"retention schedule: {rule.data_class.value} kept {rule.years} years "
-                    f"after {rule.anchor.value.replace('_', ' ')}, due {item.due.isoformat()}")
+                try:
+                    self._erasure.erase(
+                        {"retention": "hub retention run"}, item.child_id,
+                        ErasureReason.RETENTION_EXPIRED.value,
+                        # The rule's data class only: a due date can give away a birthday.
+                        details={"rule": item.rule.data_class.value})
+                except LegalHoldInPlace:  # held since it was assessed: kept, and audited
+                    due[index] = Due(item.child_id, item.due, item.rule, True)
+                    continue
                 erased.append(item)
         return {"today": today.isoformat(), "dry_run": dry_run,
                 "due": [{"child_id": str(d.child_id), "due": d.due.isoformat(),

@@ -117,6 +117,8 @@ class Settings:
     child_population: int | None = None
     # Whom unscheduled care calls, per local authority (TOML like policies/contacts.toml).
     contacts_file: Path | None = None
+    # How long a bearer token works after it is issued (HUB_TOKEN_DAYS).
+    token_days: int = 90
 
     def kafka_client(self) -> dict[str, object]:
         """Everything a kafka-python client needs to reach the brokers."""
@@ -153,7 +155,20 @@ class Settings:
             child_population=_population(env.get("HUB_CHILD_POPULATION")),
             contacts_file=(Path(env["HUB_CONTACTS_FILE"]) if env.get("HUB_CONTACTS_FILE")
                            else None),
+            token_days=_token_days(env.get("HUB_TOKEN_DAYS")),
         )
+
+
+def _token_days(raw: str | None) -> int:
+    if not raw:
+        return Settings.token_days
+    try:
+        days = int(raw)
+    except ValueError:
+        days = 0
+    if not 1 <= days <= 3660:
+        raise SettingsError("HUB_TOKEN_DAYS must be a whole number of days from 1 to 3660")
+    return days
 
 
 def _population(raw: str | None) -> int | None:

@@ -425,6 +425,7 @@ class SimulatedClock:
         return self.now
 
 
+SYNTHETIC_TOKEN_LIFETIME = timedelta(days=3660 + 366)
 AGENCIES = [("police", "police", "Police (synthetic)"),
             ("health", "health", "Health (synthetic)"),
             ("dart", "dart", "Domestic Abuse Referral Team (synthetic)"),
@@ -481,7 +482,9 @@ class Simulation:
             self.hub.registry.register_agency(agency_id, kind, name, urn)
 
     def _user(self, agency: str, role: str) -> Caller:
-        _, token = self.hub.registry.register_user(agency, role, f"Synthetic {role}")
+        # Synthetic people in a store of their own: their tokens outlast the longest run.
+        _, token = self.hub.registry.register_user(agency, role, f"Synthetic {role}",
+                                                   lifetime=SYNTHETIC_TOKEN_LIFETIME)
         self.tokens.setdefault(agency, token)  # the agency's sender, for the HTTP path
         return self.hub.registry.authenticate(token)
 

@@ -14,6 +14,7 @@ from hub.audit.bundle import BundleError, read_bundle, write_bundle
 from hub.audit.checkpoints import LogMismatch, SigningKeys, trusted_verifier
 from hub.audit.fhir import privacy_disclosure
 from hub.audit.history import disclosures
+from hub.audit.service import with_names
 from hub.audit.verify import Report, verify_log
 from hub.bootstrap import Hub
 from hub.settings import Settings
@@ -86,16 +87,18 @@ def who_saw(hub: Hub, args: argparse.Namespace) -> int:
                      child_ids=[args.child] if args.child else [],
                      details={"owner": args.agency})
     rows = list(disclosures(hub.audit, child_id=args.child, owner=args.agency))
+    with_names(hub.registry, rows)  # the command is the auditor's, on the hub's host
     if args.json:
         for row in rows:
             print(json.dumps(row))
         return 0
-    print(f"{'when':32} {'reader':32} {'purpose':20} {'record owner':18} {'shown':8} "
-          f"data classes; grounds")
+    print(f"{'when':32} {'reader':32} {'name':24} {'purpose':20} {'record owner':18} "
+          f"{'shown':8} data classes; grounds")
     for r in rows:
         reader = f"{r['reader']['agency']}/{r['reader']['role']}"
         flag = " BREAK-GLASS" if r["break_glass"] else ""
-        print(f"{r['at']:32} {reader:32} {r['purpose'] or '':20} {r['owner']:18} "
+        print(f"{r['at']:32} {reader:32} {r['reader']['name'] or '-':24} "
+              f"{r['purpose'] or '':20} {r['owner']:18} "
               f"{r['visibility']:8} {','.join(r['data_classes'])}; "
               f"{','.join(r['grounds'])}{flag}")
     print(f"{len(rows)} disclosures")

@@ -2,6 +2,8 @@
 
 Only people with the read-audit capability (auditors) may read the trail, and every such
 read is itself an audit entry. An agency may read the disclosure history of its own records.
+Auditors see who read, by name (looked up in the registry as they ask: the trail itself holds
+user ids only); an agency sees the reading agency and role.
 """
 
 import base64
@@ -15,7 +17,7 @@ from hub.audit.checkpoints import Checkpoints
 from hub.audit.history import disclosures
 from hub.audit.trail import AuditTrail, audit_leaf_hash
 from hub.errors import InvalidInput, NotEntitled, NotFound
-from hub.registry import Caller
+from hub.registry import Caller, Registry
 from policies.decision_point import CapabilityPolicy
 
 MAX_ENTRIES = 1000
@@ -27,10 +29,11 @@ def b64(data: bytes) -> str:
 
 class AuditorService:
     def __init__(self, audit: AuditTrail, checkpoints: Checkpoints,
-                 capabilities: CapabilityPolicy) -> None:
+                 capabilities: CapabilityPolicy, registry: Registry) -> None:
         self._audit = audit
         self._checkpoints = checkpoints
         self._capabilities = capabilities
+        self._registry = registry
 
     def _auditor(self, caller: Caller, action: str, details: dict[str, Any]) -> None:
         allowed = self._capabilities.allows(caller.agency_kind, caller.role, "read-audit")
@@ -87,4 +90,17 @@ class AuditorService:
                            actor=caller.as_actor(), child_ids=[child_id] if child_id else [],
                            details={"owner": owner})
         rows = list(disclosures(self._audit, child_id, owner, since, until))
+        if is_auditor:
+            with_names(self._registry, rows)
+        else:
+            for row in rows:
+                row["reader"] = {"agency": row["reader"]["agency"],
+                                 "role": row["reader"]["role"]}
         return {"items": rows, "count": len(rows)}
+
+
+def with_names(registry: Registry, rows: list[dict[str, Any]]) -> None:
+    """Add each reader's name (for auditors), looked up now: the trail holds user ids."""
+    names = registry.names(row["reader"]["user_id"] for row in rows)
+    for row in rows:
+        row["reader"]["name"] = names[row["reader"]["user_id"]]

@@ -82,10 +82,12 @@ def test_an_erased_child_is_unreadable_and_everything_else_still_works(
 
     with pytest.raises(InvalidContent):
         hub.erasure.erase({"cli_user": "ig"}, erased.child_ids[0], "no")
-    hub.erasure.erase({"cli_user": "ig"}, erased.child_ids[0],
+    with pytest.raises(InvalidContent):  # "other" needs the reason in words
+        hub.erasure.erase({"cli_user": "ig"}, erased.child_ids[0], "other")
+    hub.erasure.erase({"cli_user": "ig"}, erased.child_ids[0], "subject-request",
                       "Erasure agreed by the information governance board, ref IG-2026-14")
     with pytest.raises(RuleViolation):
-        hub.erasure.erase({"cli_user": "ig"}, erased.child_ids[0], "Asked twice by mistake")
+        hub.erasure.erase({"cli_user": "ig"}, erased.child_ids[0], "recorded-in-error")
 
     [after] = [i for i in hub.disclosure.chronology(mash, erased.child_ids[0])["items"]
                if i["id"] == str(erased.id)]

@@ -24,7 +24,7 @@ def test_due_children_are_erased_unless_held(hub: Hub, clock: Clock) -> None:
         occurred_at="2026-10-01T09:00:00Z"))
     police = submit(hub, "notts-police", notification(
         "P-1", subjects=[child("Cat", "Kept", "2009-03-01")], occurred_at="2026-10-01T09:00:00Z"))
-    hub.retention.hold({"cli_user": "ig"}, held.child_ids[0], True, "litigation pending")
+    hub.retention.hold({"cli_user": "ig"}, held.child_ids[0], True, "litigation")
 
     assert hub.retention.run(dry_run=True)["due"] == []
     clock.now = datetime(2034, 7, 1, tzinfo=UTC)  # both education records are past 25 years

@@ -15,9 +15,11 @@ DEMO_PERSONAL = ["Amy", "Hart", "Kyle", "Moss", "Kerr", "2016-04-02", "2011-09-1
 def test_logs_and_metrics_hold_no_personal_data(running_hub: RunningHub) -> None:
     hub = running_hub
     demo = hub.cli("demo").stdout
-    tokens = dict(re.findall(r"^\s+(\S+)\s+\S+\s+.*?(hub_demo_\w+)$", demo, re.MULTILINE))
-    mash, police = tokens["city-mash"], tokens["notts-police"]
-    auditor, other_force = tokens["info-governance"], tokens["derbys-police"]
+    tokens = {f"{agency}/{role}": token for agency, role, token in re.findall(
+        r"^\s+(\S+)\s+(\S+)\s+.*?(hub_demo_\w+)$", demo, re.MULTILINE)}
+    mash, police = tokens["city-mash/mash-worker"], tokens["notts-police/police-officer"]
+    auditor, other_force = tokens["info-governance/auditor"], tokens[
+        "derbys-police/police-officer"]
 
     def get(path: str, token: str, **headers: str) -> httpx2.Response:
         return httpx2.get(hub.url + path, headers={"Authorization": f"Bearer {token}",
@@ -49,7 +51,7 @@ def test_logs_and_metrics_hold_no_personal_data(running_hub: RunningHub) -> None
                **{"X-Purpose": "triage"}).status_code == 403
     assert get(f"/v1/children/{child_id}", mash, **{"X-Purpose": "triage"}).status_code == 200
     assert get("/v1/audit/checkpoint", auditor).status_code == 200
-    hub.cli("erase", "--child", child_id, "--reason", "Test erasure of a demo child record")
+    hub.cli("erase", "--child", child_id, "--reason-code", "recorded-in-error")
     metrics = httpx2.get(hub.url + "/metrics").text
     log = hub.log.read_text()
     assert "/v1/children/{child_id}/chronology" in log  # requests are logged, as templates

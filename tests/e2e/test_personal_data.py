@@ -37,12 +37,13 @@ def test_subject_access_retention_erasure(running_hub: RunningHub, tmp_path: Pat
     assert hub.cli("sar", "--child", child_id, expect=2).stderr.count("\n") == 1
 
     assert "0 due" in hub.cli("retention", "run", "--dry-run").stdout
-    hub.cli("erase", "--child", child_id, "--reason", "Court order to erase, ref C-2026-88")
+    hub.cli("erase", "--child", child_id, "--reason-code", "court-order", "--reason",
+            "Court order to erase, ref C-2026-88")
     time.sleep(KEY_CACHE_SECONDS)  # the server is another process: it trusts keys this long
     after = httpx2.get(chronology, headers=reader).json()["items"][0]
     assert after["details"]["summary"] is None
     assert after["subjects"][0]["given_name"] is None
     assert after["type"] == "domestic_abuse_incident"
     assert "intact" in hub.cli("audit", "verify").stdout
-    assert "erase-child" not in hub.cli("erase", "--child", child_id, "--reason",
-                                        "Asked again by mistake", expect=2).stdout
+    assert "erase-child" not in hub.cli("erase", "--child", child_id, "--reason-code",
+                                        "recorded-in-error", expect=2).stdout

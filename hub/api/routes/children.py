@@ -19,14 +19,35 @@ def read_child(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
 
 class ErasureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason: str = Field(max_length=500)
+    reason_code: str = Field(max_length=40, description="retention-expired, subject-request, "
+                             "court-order, recorded-in-error or other")
+    reason: str | None = Field(None, max_length=500, description="free text, sealed under "
+                               "the child's key and destroyed with it (required with other)")
 
 
 @router.post("/{child_id}/erasure")
 def erase_child(child_id: UUID, body: ErasureIn, caller: CurrentUser,
                 hub: HubDep) -> dict[str, Any]:
-    """Crypto-shred the child's personal data (information governance only; audited)."""
-    return hub.erasure.erase_by(caller, child_id, body.reason)
+    """Crypto-shred the child's personal data (information governance only; audited).
+    Refused (409, audited) while a legal hold is in place."""
+    return hub.erasure.erase_by(caller, child_id, body.reason_code, body.reason)
+
+
+class LegalHoldIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    held: bool = Field(description="true places a hold, false releases it")
+    reason_code: str = Field(max_length=40, description="litigation, inquiry, complaint, "
+                             "subject-access or other")
+    reason: str | None = Field(None, max_length=500, description="free text, sealed under "
+                               "the child's key (required with other)")
+
+
+@router.post("/{child_id}/legal-hold")
+def legal_hold(child_id: UUID, body: LegalHoldIn, caller: CurrentUser,
+               hub: HubDep) -> dict[str, Any]:
+    """Place or release a legal hold: while held, nothing of the child is erased, by schedule
+    or on request (information governance only; audited)."""
+    return hub.retention.hold_by(caller, child_id, body.held, body.reason_code, body.reason)
 
 
 @router.get("/{child_id}/chronology")
