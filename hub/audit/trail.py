@@ -86,7 +86,7 @@ class AuditTrail:
                         policy_version=policy_version, details=details or {},
                     )
                     stored = self._store.mapper.to_stored_event(entry)
-                    feed = [self._notice_event(n, size, entry.timestamp) for n in notices or []]
+                    feed = self._notice_events(notices or [], size, entry.timestamp)
                     self._store.recorder.insert_events([stored, *feed])
                 except IntegrityError:
                     self._forget_tails()  # another process appended: re-read the tails
@@ -107,14 +107,27 @@ class AuditTrail:
                 return size
         raise AuditUnavailable("the audit trail is too busy to be written; try again")
 
-    def _notice_event(self, notice: Notice, audit_index: int, at: datetime) -> StoredEvent:
+    def _notice_events(self, notices: list[Notice], audit_index: int,
+                       at: datetime) -> list[StoredEvent]:
+        """The feed events of one entry: an agency may be told of several children at once,
+        each notice taking the next position in its feed."""
+        earlier: dict[str, int] = {}
+        events = []
+        for notice in notices:
+            events.append(self._notice_event(notice, audit_index, at,
+                                             earlier.get(notice.agency, 0)))
+            earlier[notice.agency] = earlier.get(notice.agency, 0) + 1
+        return events
+
+    def _notice_event(self, notice: Notice, audit_index: int, at: datetime,
+                      earlier: int) -> StoredEvent:
         agency_feed = feed_id(notice.agency)
         if notice.agency not in self._feed_sizes:
             last = self._last(agency_feed)
             self._feed_sizes[notice.agency] = last.originator_version if last else 0
         event = AccessNotified(
             originator_id=agency_feed,
-            originator_version=self._feed_sizes[notice.agency] + 1,
+            originator_version=self._feed_sizes[notice.agency] + earlier + 1,
             timestamp=at, audit_index=audit_index, **notice.fields,
         )
         return self._store.mapper.to_stored_event(event)
