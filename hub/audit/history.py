@@ -12,7 +12,10 @@ from hub.audit.trail import AuditTrail
 def disclosures(audit: AuditTrail, child_id: UUID | None = None, owner: str | None = None,
                 since: datetime | None = None,
                 until: datetime | None = None) -> Iterator[dict[str, Any]]:
-    """Each record shown in each disclosure, filtered by child, owning agency and period."""
+    """Each record shown in each disclosure, filtered by child, owning agency and period.
+
+    Filtered by child, only the records about that child: an entry for a queue names every
+    child in it, and who saw one child's record is not to list the others'."""
     for entry in audit.entries():
         if entry.kind != "disclosure" or not entry.records:
             continue
@@ -21,12 +24,15 @@ def disclosures(audit: AuditTrail, child_id: UUID | None = None, owner: str | No
         if (since is not None and entry.timestamp < since) or (
                 until is not None and entry.timestamp >= until):
             continue
-        yield from _rows(entry, owner)
+        yield from _rows(entry, owner, child_id)
 
 
-def _rows(entry: AuditEntryRecorded, owner: str | None) -> Iterator[dict[str, Any]]:
+def _rows(entry: AuditEntryRecorded, owner: str | None,
+          child_id: UUID | None) -> Iterator[dict[str, Any]]:
     for record in entry.records:
         if record["visibility"] == "none" or (owner is not None and record["owner"] != owner):
+            continue
+        if child_id is not None and record["child"] != str(child_id):
             continue
         shown = [f for f in record["fields"] if f["visibility"] != "none"]
         yield {

@@ -78,13 +78,15 @@ class Api:
                             and row["child_id"] == str(person) and row["owner"] == owner
                             and row["reader"]["agency"] == reader)
 
-            api_rows = [r for r in self.get(
-                "info-governance", f"/v1/audit/disclosures?child_id={person}")["items"]
-                if mine(r)]
-            assert api_rows, f"GET /v1/audit/disclosures does not list {action} for {person}"
-            who_saw = [r for r in disclosures(self.hub.audit, child_id=UUID(str(person)))
-                       if mine(r)]
+            listed = self.get("info-governance",
+                              f"/v1/audit/disclosures?child_id={person}")["items"]
+            assert [r for r in listed if mine(r)], (
+                f"GET /v1/audit/disclosures does not list {action} for {person}")
+            rows = list(disclosures(self.hub.audit, child_id=UUID(str(person))))
+            who_saw = [r for r in rows if mine(r)]
             assert who_saw, f"who-saw does not list {action} for {person}"
+            assert {r["child_id"] for r in [*listed, *rows]} == {str(person)}, (
+                "who saw one child lists another's records")
             event = privacy_disclosure(who_saw[0], self.hub.checkpoints.origin)
             assert {e["what"]["identifier"]["value"] for e in event["entity"]} == {
                 str(person), str(record)}
