@@ -23,7 +23,8 @@ from domain.errors import InvalidContent
 from domain.identifiers import normalise_nhs_number
 from domain.people import PersonRecord
 from hub.access import HUB_OWNER
-from hub.audit.trail import AuditTrail, Notice
+from hub.audit.shown import Shown, disclose
+from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
@@ -153,16 +154,24 @@ class ChildProtection:
                                                               self._when(at, now),
                                                               caller.as_actor()))
 
+    @staticmethod
+    def owners(record: ProtectionRecord) -> list[str]:
+        """Whose record it is: the local authorities that recorded its conferences and periods
+        in care (the hub's, if none has yet)."""
+        return record.responsible_authorities or [HUB_OWNER]
+
     def record(self, caller: Caller, person_id: UUID) -> dict[str, Any]:
-        """Social care's own view of the record: plans, conferences, clocks."""
+        """Social care's own view of the record: plans, conferences, clocks (audited as the
+        recording local authority's social-care record, in full)."""
         require_capability(self._capabilities, self._audit, caller, "record-child-protection",
                            "read-child-protection", [person_id])
         record = self._store.find(protection_id(person_id), ProtectionRecord)
         if record is None:
             raise NotFound("no child protection record for this person")
-        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-child-protection",
-                           actor=caller.as_actor(), purpose=Purpose.ASSESSMENT.value,
-                           child_ids=[person_id])
+        disclose(self._audit, caller, "read-child-protection", [
+            Shown(record.id, "protection-record", owner, person_id, (DataClass.SOCIAL_CARE,),
+                  "local-authority-safeguarding-duty", "capability:record-child-protection")
+            for owner in self.owners(record)], purpose=Purpose.ASSESSMENT.value)
         return self._view(record, self._clock())
 
     @staticmethod
@@ -193,7 +202,7 @@ class ChildProtection:
         records = [r for i, in_force in list(self.work.plans.items()) if in_force
                    if (r := self._store.find(i, ProtectionRecord)) is not None]
         return [{"person_id": str(r.person_id), "clock": o["clock"],
-                 "due": o["due"].isoformat(),
+                 "record": r.id, "owners": self.owners(r), "due": o["due"].isoformat(),
                  "overdue_hours": round((now - o["due"]).total_seconds() / 3600, 1)}
                 for r in records for o in r.overdue(now)]
 
@@ -213,28 +222,16 @@ class ChildProtection:
         plans, care = record.cp_is_flag(at) if record is not None else ([], [])
         authorities = record.responsible_authorities if record is not None else []
         version = self._decisions.version_at(at).text.version
-        fields = [{"data_class": DataClass.CP_FLAG.value, "relation": Relation.NONE.value,
-                   "restriction": "none", "bases_held": [], "basis": decision.basis.value,
-                   "ground": decision.ground, "rule": decision.rule,
-                   "visibility": decision.visibility.value}]
-        records = ([{"record": str(record.id), "record_type": "cp-flag",
-                     "owner": authorities[0] if authorities else HUB_OWNER,
-                     "child": str(child_id), "visibility": decision.visibility.value,
-                     "fields": fields}] if record is not None and child_id is not None else [])
         allowed = decision.visibility is Visibility.FULL
-        notices = [Notice(agency, {
-            "reader_agency": caller.agency_id, "reader_role": caller.role,
-            "purpose": ctx.purpose.value, "child_id": child_id,
-            "records": [{"record": str(record.id), "data_classes": [DataClass.CP_FLAG.value],
-                         "visibility": decision.visibility.value, "basis": "cp-is"}],
-            "break_glass": False}) for agency in authorities] if (
-            allowed and record is not None and child_id is not None) else []
-        self._audit.record(
-            kind=AuditKind.DISCLOSURE if allowed else AuditKind.DENIAL, action="cp-is-lookup",
-            actor=caller.as_actor(), purpose=ctx.purpose.value, case_ref=ctx.case_ref,
-            child_ids=[child_id] if child_id else [], records=records, policy_version=version,
+        # The flag is each responsible local authority's record; each sees the look-up.
+        disclose(self._audit, caller, "cp-is-lookup", [
+            Shown(record.id, "cp-flag", owner, child_id, (DataClass.CP_FLAG,), decision.ground,
+                  decision.rule, decision.visibility.value, Relation.NONE.value,
+                  decision.basis.value)
+            for owner in self.owners(record)] if record is not None and child_id is not None
+            else [], purpose=ctx.purpose.value, case_ref=ctx.case_ref, policy_version=version,
             details={"found": record is not None, "flagged": bool(plans or care)},
-            notices=notices)
+            about=[child_id] if child_id else [], denied=not allowed)
         if not allowed:
             raise NotEntitled("the CP-IS flag is for unscheduled care (purpose "
                               "'unscheduled-care')")

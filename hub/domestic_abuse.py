@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from domain.access import AccessQuestion, DataClass, Purpose, Relation
+from domain.access import AccessQuestion, DataClass, Purpose, Relation, Visibility
 from domain.audit import AuditKind
 from domain.dart import DartCase, RiskLevel, TriageAction, dash_yes_count, enters_dart_queue, grade
 from domain.encompass import (
@@ -40,6 +40,7 @@ from domain.notifications import (
 from domain.people import SCHOOL_AUTHORITY_KINDS, PersonRecord
 from domain.personal import reveal
 from hub.access import HUB_OWNER
+from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum as _enum
 from hub.capabilities import require_capability
@@ -168,6 +169,26 @@ class DomesticAbuse:
                                           postcodes)
         return (None, withheld) if withheld is not None else (words, None)
 
+    # What a read shows -------------------------------------------------------------------
+
+    def _police(self, incident: UUID | None) -> str:
+        """The police agency that sent the incident: the owner of its DART case (whose content
+        is the incident's) and of its Encompass notices."""
+        source = self.work.source(incident) if incident is not None else None
+        return source.agency if source is not None else HUB_OWNER
+
+    def _case_shown(self, case: DartCase, visibility: Visibility,
+                    capability: str) -> list[Shown]:
+        """A DART case as a view shows it, about each child and adult victim it lists: the
+        police's record (police-incident; da-risk too once triaged)."""
+        classes = (DataClass.POLICE_INCIDENT,
+                   *((DataClass.DA_RISK,) if case.triage is not None else ()))
+        owner = self._police(case.notification_id)
+        return [Shown(case.id, "dart-case", owner, person, classes,
+                      "dart-safeguarding-function", f"capability:{capability}",
+                      visibility.value)
+                for person in dict.fromkeys([*case.child_ids, *case.victim_ids])]
+
     # The DART ----------------------------------------------------------------------------
 
     def _case(self, case: UUID) -> DartCase:
@@ -177,26 +198,27 @@ class DomesticAbuse:
         return found
 
     def queue(self, caller: Caller, include_triaged: bool = False) -> dict[str, Any]:
-        """The DART's cases, the oldest deadline first: ids, times and states only."""
+        """The DART's cases, the oldest deadline first: ids, times and states only (audited as
+        a summary of each case), and for a triaged case its triage (audited as full)."""
         self.require(caller, "read-dart-queue", "read-dart-queue")
         self.work.catch_up()
         now = self._clock()
         states = sorted((c for c in self.work.cases.values()
                          if include_triaged or not c.triaged), key=lambda c: (c.due, str(c.id)))
         cases = [self._case(c.id) for c in states]
-        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-dart-queue",
-                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
-                           child_ids=sorted({c for case in cases for c in case.child_ids}),
-                           details={"dart_cases": [str(c.id) for c in cases]})
+        disclose(self._audit, caller, "read-dart-queue", [
+            s for c in cases for s in self._case_shown(
+                c, Visibility.SUMMARY if c.triage is None else Visibility.FULL,
+                "read-dart-queue")],
+            purpose=Purpose.TRIAGE.value, details={"dart_cases": [str(c.id) for c in cases]})
         return {"items": [self._case_view(c, now) for c in cases]}
 
     def case(self, caller: Caller, case: UUID) -> dict[str, Any]:
         self.require(caller, "read-dart-queue", "read-dart-case")
         found = self._case(case)
-        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-dart-case",
-                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
-                           child_ids=found.child_ids,
-                           details={"dart_case": str(found.id)})
+        disclose(self._audit, caller, "read-dart-case",
+                 self._case_shown(found, Visibility.FULL, "read-dart-queue"),
+                 purpose=Purpose.TRIAGE.value, details={"dart_case": str(found.id)})
         return self._case_view(found, self._clock())
 
     @staticmethod
@@ -284,6 +306,10 @@ class DomesticAbuse:
                                     "actions": outcome.get("actions"),
                                     "marac_referral": str(outcome.get("marac_referral")),
                                     "mash_referral": str(outcome.get("mash_referral"))})
+        # The answer is the whole case, as read-dart-case shows it.
+        disclose(self._audit, caller, "dart-triage",
+                 self._case_shown(triaged, Visibility.FULL, "dart-triage"),
+                 purpose=Purpose.TRIAGE.value, details={"dart_case": str(triaged.id)})
         return self._case_view(triaged, at)
 
     def _mash_referral(self, caller: Caller, case: DartCase, incident: Notification,
@@ -319,14 +345,19 @@ class DomesticAbuse:
         return referral.id, [referral, *children, index, *follow_on]
 
     def marac_referrals(self, caller: Caller) -> dict[str, Any]:
+        """MARAC referrals, newest first: each the referring DART's record (da-risk), about
+        each child and adult victim it lists."""
         self.require(caller, "read-marac-referrals", "read-marac-referrals")
         self.work.catch_up()
         referrals = [r for i in reversed(self.work.referrals)
                      if (r := self._store.find(i, MaracReferral)) is not None]
-        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-marac-referrals",
-                           actor=caller.as_actor(), purpose=Purpose.MARAC.value,
-                           child_ids=sorted({c for r in referrals for c in r.child_ids}),
-                           details={"marac_referrals": [str(r.id) for r in referrals]})
+        disclose(self._audit, caller, "read-marac-referrals", [
+            Shown(r.id, "marac-referral", r.referred_by.get("agency", HUB_OWNER), person,
+                  (DataClass.DA_RISK,), "dart-safeguarding-function",
+                  "capability:read-marac-referrals")
+            for r in referrals for person in dict.fromkeys([*r.child_ids, *r.victim_ids])],
+            purpose=Purpose.MARAC.value,
+            details={"marac_referrals": [str(r.id) for r in referrals]})
         return {"items": [{
             "id": str(r.id), "incident_id": str(r.incident_id), "case_id": str(r.case_id),
             "victim_ids": [str(v) for v in r.victim_ids],
@@ -335,7 +366,9 @@ class DomesticAbuse:
             for r in referrals]}
 
     def breaches(self, caller: Caller) -> dict[str, Any]:
-        """Everything past its deadline and not done, the oldest deadline first."""
+        """Everything past its deadline and not done, the oldest deadline first: a summary of
+        each DART case (the police's record) and Encompass notice (the police's too), from the
+        work index, naming each child."""
         self.require(caller, "read-breaches", "read-breaches")
         self.work.catch_up()
         now = self._clock()
@@ -348,10 +381,21 @@ class DomesticAbuse:
                         "received_at": state.received_at.isoformat()}
                        for state in list(self.work.cases.values())
                        for child, reason in state.not_sent]
-        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-breaches",
-                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
-                           details={"dart_cases": [str(c.id) for c in triage],
-                                    "encompass_notices": [str(n.id) for n in notices]})
+        summary, rule = Visibility.SUMMARY.value, "capability:read-breaches"
+        shown = [Shown(c.id, "dart-case", self._police(c.notification_id), child,
+                       (DataClass.POLICE_INCIDENT,), "dart-safeguarding-function", rule,
+                       summary) for c in triage for child in c.child_ids]
+        shown += [Shown(n.id, "encompass-notice", self._police(n.notification_id), n.child_id,
+                        (DataClass.ENCOMPASS_NOTICE,), "dart-safeguarding-function", rule,
+                        summary) for n in notices if n.child_id is not None]
+        shown += [Shown(state.id, "dart-case", self._police(state.notification_id), child,
+                        (DataClass.POLICE_INCIDENT,), "dart-safeguarding-function", rule,
+                        summary) for state in list(self.work.cases.values())
+                  for child, _ in state.not_sent]
+        disclose(self._audit, caller, "read-breaches", list(dict.fromkeys(shown)),
+                 purpose=Purpose.TRIAGE.value,
+                 details={"dart_cases": [str(c.id) for c in triage],
+                          "encompass_notices": [str(n.id) for n in notices]})
         return {"at": now.isoformat(), "triage": [
             {"case_id": str(c.id), "due": c.due.isoformat(),
              "overdue_hours": round((now - c.due).total_seconds() / 3600, 1)} for c in triage],
@@ -384,22 +428,14 @@ class DomesticAbuse:
                        and not (unacknowledged_only and n.acknowledged)),
                       key=lambda n: (n.due, str(n.id)), reverse=True)
         notices = [n for s in mine if (n := self._store.find(s.id, EncompassNotice))]
-        record: dict[str, Any] = {
-            "record_type": "encompass-notice", "owner": HUB_OWNER,
-            "visibility": decision.visibility.value,
-            "fields": [{"data_class": DataClass.ENCOMPASS_NOTICE.value,
-                        "relation": Relation.PUPIL.value, "restriction": "none",
-                        "bases_held": [], "basis": decision.basis.value,
-                        "ground": decision.ground, "rule": decision.rule,
-                        "visibility": decision.visibility.value}]}
-        self._audit.record(
-            kind=AuditKind.DISCLOSURE if decision.allowed else AuditKind.DENIAL,
-            action="read-encompass-inbox", actor=caller.as_actor(),
-            purpose=ctx.purpose.value, case_ref=ctx.case_ref,
-            child_ids=[n.child_id for n in notices],
-            records=[{**record, "record": str(n.id), "child": str(n.child_id)}
-                     for n in notices],
-            policy_version=self._decisions.version_at(at).text.version)
+        # A notice is the incident's police agency's record: they see the school read it.
+        disclose(self._audit, caller, "read-encompass-inbox", [
+            Shown(n.id, "encompass-notice", self._police(n.notification_id), n.child_id,
+                  (DataClass.ENCOMPASS_NOTICE,), decision.ground, decision.rule,
+                  decision.visibility.value, Relation.PUPIL.value, decision.basis.value)
+            for n in notices], purpose=ctx.purpose.value, case_ref=ctx.case_ref,
+            policy_version=self._decisions.version_at(at).text.version,
+            denied=not decision.allowed)
         if not decision.allowed:
             raise NotEntitled("reading Operation Encompass notices needs the purpose "
                               "'encompass'")

@@ -14,6 +14,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from domain.access import (
+    DATA_CLASS_OF_NOTIFICATION,
     RESEARCH_CLASS,
     AccessQuestion,
     DataClass,
@@ -42,10 +43,11 @@ from domain.front_door import (
 )
 from domain.indexes import KeyIndex
 from domain.lawful_basis import EnquiryKind, SharingLedger, check_participants, ledger_id
-from domain.notifications import Notification, NotificationSubmission
+from domain.notifications import Notification, NotificationSubmission, NotificationType
 from domain.people import PersonRecord
 from domain.personal import reveal
 from hub.access import HUB_OWNER
+from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
 from hub.disclosure import ReadContext
@@ -118,6 +120,27 @@ class FrontDoor:
                          received)
         return [contact]
 
+    # What a read shows ----------------------------------------------------------------------
+
+    def _contact_shown(self, c: MashContact, visibility: Visibility, ground: str,
+                       capability: str) -> list[Shown]:
+        """A contact as a view shows it, about each of its children: the referring agency's
+        record (the source notification's sender), of that notification's main data class."""
+        source = self.work.source(c.notification_id)
+        data_class = (DATA_CLASS_OF_NOTIFICATION[NotificationType(source.notification_type)]
+                      if source is not None else DataClass.SOCIAL_CARE)
+        return [Shown(c.id, "mash-contact", c.referrer, child, (data_class,), ground,
+                      f"capability:{capability}", visibility.value)
+                for child in dict.fromkeys(c.child_ids)]
+
+    @staticmethod
+    def _disagreement_shown(d: Disagreement, visibility: Visibility,
+                            capability: str) -> Shown:
+        """A disagreement is the raising agency's record (about a social-care decision)."""
+        return Shown(d.id, "disagreement", d.raised_by.get("agency", HUB_OWNER), d.child_id,
+                     (DataClass.SOCIAL_CARE,), "inter-agency-disagreement",
+                     f"capability:{capability}", visibility.value)
+
     # Reading -------------------------------------------------------------------------------
 
     def _contact(self, contact: UUID) -> MashContact:
@@ -181,19 +204,24 @@ class FrontDoor:
         self.require(caller, "read-mash-queue", "read-mash-queue")
         now = self._clock()
         contacts = sorted(self._undecided(), key=lambda c: (self._earliest(c), str(c.id)))
-        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-mash-queue",
-                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
-                           child_ids=sorted({i for c in contacts for i in c.child_ids}),
-                           details={"contacts": [str(c.id) for c in contacts]})
+        disclose(self._audit, caller, "read-mash-queue", [
+            s for c in contacts for s in self._contact_shown(
+                c, Visibility.SUMMARY, "local-authority-safeguarding-duty", "read-mash-queue")],
+            purpose=Purpose.TRIAGE.value, details={"contacts": [str(c.id) for c in contacts]})
         return {"at": now.isoformat(), "items": [self._summary(c, now) for c in contacts]}
 
     def breaches(self, caller: Caller) -> dict[str, Any]:
         """Clocks that have run out with the work not done: acknowledgement, decision, RAG,
-        partners' research, and disagreement stages; the oldest deadline first."""
+        partners' research, and disagreement stages; the oldest deadline first. Each is
+        audited as a summary of its record: the contact (the referrer's), the protection record
+        (its local authority's), the disagreement (the raising agency's)."""
         self.require(caller, "read-mash-queue", "read-mash-breaches")
         now = self._clock()
         items: list[dict[str, Any]] = []
+        shown: list[Shown] = []
+        summary, duty = Visibility.SUMMARY, "local-authority-safeguarding-duty"
         for c in self._in_state("open", "assessing"):
+            listed = len(items)
             for name, due in c.deadlines().items():
                 if now > due:
                     items.append({"contact_id": str(c.id), "clock": name,
@@ -208,12 +236,19 @@ class FrontDoor:
                                   "child_ids": [str(i) for i in c.child_ids],
                                   "overdue_hours": round((now - asked).total_seconds() / 3600,
                                                          1)})
+            if len(items) > listed:
+                shown += self._contact_shown(c, summary, duty, "read-mash-queue")
         for late in self.protection_overdue(now):
             items.append({"person_id": late["person_id"], "clock": late["clock"],
                           "due": late["due"], "child_ids": [late["person_id"]],
                           "overdue_hours": late["overdue_hours"]})
+            shown += [Shown(late["record"], "protection-record", owner,
+                            UUID(late["person_id"]), (DataClass.SOCIAL_CARE,), duty,
+                            "capability:read-mash-queue", summary.value)
+                      for owner in late["owners"] or [HUB_OWNER]]
         for d in self._open_disagreements():
             if d.overdue(now):
+                shown.append(self._disagreement_shown(d, summary, "read-mash-queue"))
                 items.append({"disagreement_id": str(d.id), "contact_id": str(d.contact_id),
                               "clock": f"disagreement:{d.stage['stage']}",
                               "due": d.stage["due"].isoformat(),
@@ -221,17 +256,18 @@ class FrontDoor:
                               "overdue_hours": round(
                                   (now - d.stage["due"]).total_seconds() / 3600, 1)})
         items.sort(key=lambda i: (i["due"], i.get("contact_id", "")))
-        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-mash-breaches",
-                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
-                           child_ids=sorted({UUID(c) for i in items for c in i["child_ids"]}),
-                           details={"contacts": sorted({i["contact_id"] for i in items
-                                                        if "contact_id" in i})})
+        disclose(self._audit, caller, "read-mash-breaches", list(dict.fromkeys(shown)),
+                 purpose=Purpose.TRIAGE.value,
+                 details={"contacts": sorted({i["contact_id"] for i in items
+                                              if "contact_id" in i})})
         return {"at": now.isoformat(), "items": items}
 
     def contact(self, ctx: ReadContext, contact: UUID) -> dict[str, Any]:
         """One contact: MASH staff see the whole of it; a partner asked for research sees the
         contact's clocks and the research its own policy entitles it to; each piece of
-        research shown or withheld is audited."""
+        research shown or withheld is audited (the research is its agency's record), and so is
+        the contact itself (the referrer's record): in full to the MASH, in summary to a
+        partner."""
         caller = ctx.caller
         self.require(caller, "read-mash-contact", "read-mash-contact")
         c = self._contact(contact)
@@ -246,7 +282,10 @@ class FrontDoor:
         self._purposes.check(caller, ctx.purpose, ctx.case_ref, c.child_ids, at,
                              "read-mash-contact")
         version = self._decisions.version_at(at).text.version
-        shown, records = [], []
+        shown, records = [], self._contact_shown(
+            c, Visibility.FULL if is_mash else Visibility.SUMMARY,
+            "local-authority-safeguarding-duty" if is_mash else "research-request",
+            "read-mash-contact")
         for item in c.research:
             own = item["agency"] == caller.agency_id
             data_class = research_class(item["agency_kind"])
@@ -254,14 +293,10 @@ class FrontDoor:
             decision = self._decisions.decide(AccessQuestion(
                 caller.agency_kind, caller.role, relation, data_class, ctx.purpose), at)
             full = decision.visibility is Visibility.FULL
-            records.append({
-                "record": str(item["id"]), "record_type": "mash-research",
-                "owner": item["agency"], "child": str(c.holder),
-                "visibility": decision.visibility.value,
-                "fields": [{"data_class": data_class.value, "relation": relation.value,
-                            "restriction": "none", "bases_held": [],
-                            "basis": decision.basis.value, "ground": decision.ground,
-                            "rule": decision.rule, "visibility": decision.visibility.value}]})
+            records.append(Shown(item["id"], "mash-research", item["agency"], c.holder,
+                                 (data_class,), decision.ground, decision.rule,
+                                 decision.visibility.value, relation.value,
+                                 decision.basis.value))
             if decision.visibility is not Visibility.NONE:
                 shown.append({"id": str(item["id"]), "agency": item["agency"],
                               "at": item["at"].isoformat(), "late": c.research_late(item),
@@ -283,10 +318,9 @@ class FrontDoor:
                     **detail["decision"], "rationale": reveal(d["rationale"]),
                     "feedback": reveal(d["feedback"]),
                     "signs_of_safety": reveal(d["signs_of_safety"])}
-        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-mash-contact",
-                           actor=caller.as_actor(), purpose=ctx.purpose.value,
-                           case_ref=ctx.case_ref, child_ids=c.child_ids, records=records,
-                           details={"contact": str(c.id)}, policy_version=version)
+        disclose(self._audit, caller, "read-mash-contact", records, purpose=ctx.purpose.value,
+                 case_ref=ctx.case_ref, details={"contact": str(c.id)},
+                 policy_version=version)
         detail["research"]["items"] = shown
         return detail
 
@@ -432,20 +466,15 @@ class FrontDoor:
                        if c.referrer == caller.agency_id and c.decision is not None),
                       key=lambda c: c.decision["at"] if c.decision else c.received_at,
                       reverse=True)
-        records = [{"record": str(c.id), "record_type": "mash-feedback",
-                    "owner": (c.decision or {}).get("by", {}).get("agency", HUB_OWNER),
-                    "child": str(c.holder), "visibility": Visibility.FULL.value,
-                    "fields": [{"data_class": DataClass.SOCIAL_CARE.value,
-                                "relation": Relation.OWNER.value, "restriction": "none",
-                                "bases_held": [], "basis": "none",
-                                "ground": "feedback-to-referrer",
-                                "rule": "Working Together 2018: the referrer is told the "
-                                        "outcome", "visibility": Visibility.FULL.value}]}
-                   for c in mine]
-        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-referral-feedback",
-                           actor=caller.as_actor(), purpose=Purpose.REFERRAL.value,
-                           child_ids=sorted({i for c in mine for i in c.child_ids}),
-                           records=records)
+        # The decision and feedback are the deciding MASH's record, about each child.
+        disclose(self._audit, caller, "read-referral-feedback", [
+            Shown(c.id, "mash-feedback",
+                  (c.decision or {}).get("by", {}).get("agency", HUB_OWNER), child,
+                  (DataClass.SOCIAL_CARE,), "feedback-to-referrer",
+                  "Working Together 2018: the referrer is told the outcome",
+                  relation=Relation.OWNER.value)
+            for c in mine for child in dict.fromkeys(c.child_ids)],
+            purpose=Purpose.REFERRAL.value)
         items = []
         for c in mine:
             d = c.decision or {}
@@ -601,16 +630,17 @@ class FrontDoor:
             lambda d, at: d.resolve(resolution, caller.as_actor(), at))
 
     def disagreements(self, caller: Caller) -> dict[str, Any]:
-        """Unresolved disagreements the caller's agency raised or is party to."""
+        """Unresolved disagreements the caller's agency raised or is party to (each the
+        raising agency's record, shown in full)."""
         self.require(caller, "raise-disagreement", "read-disagreements")
         now = self._clock()
         mine = sorted((d for d in self._open_disagreements()
                        if caller.agency_id in (d.raised_by["agency"], d.with_agency)),
                       key=lambda d: (d.stage["due"], str(d.id)))
-        self._audit.record(kind=AuditKind.DISCLOSURE, action="read-disagreements",
-                           actor=caller.as_actor(), purpose=Purpose.REFERRAL.value,
-                           child_ids=sorted({d.child_id for d in mine}),
-                           details={"disagreements": [str(d.id) for d in mine]})
+        disclose(self._audit, caller, "read-disagreements",
+                 [self._disagreement_shown(d, Visibility.FULL, "raise-disagreement")
+                  for d in mine], purpose=Purpose.REFERRAL.value,
+                 details={"disagreements": [str(d.id) for d in mine]})
         return {"items": [self._disagreement_view(d, now) for d in mine]}
 
     def escalate_overdue(self) -> int:

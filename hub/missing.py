@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate
 
-from domain.access import Purpose
+from domain.access import DataClass, Purpose, Visibility
 from domain.audit import AuditKind
 from domain.errors import DomainError, InvalidContent
 from domain.front_door import Allocation, allocation_id
@@ -33,6 +33,8 @@ from domain.notifications import (
 )
 from domain.people import PersonRecord
 from domain.personal import reveal
+from hub.access import HUB_OWNER
+from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
 from hub.errors import NotFound
@@ -160,12 +162,19 @@ class MissingChildren:
                 found.append((record, record.episode(episode_id)))
         return found
 
-    def _disclose(self, caller: Caller, action: str, shown: list[tuple[MissingRecord,
-                                                                       dict[str, Any]]]) -> None:
-        self._audit.record(kind=AuditKind.DISCLOSURE, action=action, actor=caller.as_actor(),
-                           purpose=Purpose.MISSING.value,
-                           child_ids=sorted({r.child_id for r, _ in shown}),
-                           details={"missing_episodes": [str(e["id"]) for _, e in shown]})
+    def _disclose(self, caller: Caller, action: str,
+                  shown: list[tuple[MissingRecord, dict[str, Any]]], *,
+                  ground: str = "missing-children-function",
+                  rule: str = "capability:read-missing-queue",
+                  reports: list[Shown] | None = None, about: list[UUID] | None = None) -> None:
+        """Audit a read of whole episodes (every view shows an episode in full): each is the
+        reporting agency's record (missing-episode), about its child."""
+        episodes = [Shown(e["id"], "missing-episode", e["reported_by"] or HUB_OWNER,
+                          r.child_id, (DataClass.MISSING_EPISODE,), ground, rule)
+                    for r, e in shown]
+        disclose(self._audit, caller, action, [*episodes, *(reports or [])],
+                 purpose=Purpose.MISSING.value, about=about or [],
+                 details={"missing_episodes": [str(e["id"]) for _, e in shown]})
 
     def queue(self, caller: Caller) -> dict[str, Any]:
         """Children missing now (longest first), and interviews due (the oldest deadline
@@ -178,19 +187,28 @@ class MissingChildren:
         interviews = sorted((a for a in active if a[1]["end"] is not None),
                             key=lambda a: (a[1]["interview_due"],
                                            not MissingRecord.priority(a[1]), str(a[1]["id"])))
-        self._disclose(caller, "read-missing-queue", missing + interviews)
+        unreconciled = self._unreconciled()
+        self._disclose(caller, "read-missing-queue", missing + interviews, reports=[
+            self._report_shown(r.child_id, u["report"]) for r, u in unreconciled])
         return {"at": now.isoformat(),
                 "missing": [self._view(r, e, now) for r, e in missing],
                 "interviews": [self._view(r, e, now) for r, e in interviews],
-                "to_reconcile": self._unreconciled()}
+                "to_reconcile": [{"child_id": str(r.child_id), "report": str(u["report"]),
+                                  "type": u["type"], "reason": u["reason"],
+                                  "at": u["at"].isoformat()} for r, u in unreconciled]}
 
-    def _unreconciled(self) -> list[dict[str, Any]]:
+    def _unreconciled(self) -> list[tuple[MissingRecord, dict[str, Any]]]:
         """Reports that contradicted a child's record, for the team to put right by hand."""
         records = [r for i in sorted(self.work.unreconciled, key=str)
                    if (r := self._store.find(i, MissingRecord)) is not None]
-        return [{"child_id": str(r.child_id), "report": str(u["report"]), "type": u["type"],
-                 "reason": u["reason"], "at": u["at"].isoformat()}
-                for r in records for u in r.to_reconcile]
+        return [(r, u) for r in records for u in r.to_reconcile]
+
+    def _report_shown(self, child_id: UUID, report: UUID) -> Shown:
+        """A report listed to reconcile: its id, type and time, the sending agency's record."""
+        source = self.work.source(report)
+        return Shown(report, "missing-report", source.agency if source else HUB_OWNER,
+                     child_id, (DataClass.MISSING_EPISODE,), "missing-children-function",
+                     "capability:read-missing-queue", Visibility.SUMMARY.value)
 
     def reconcile(self, caller: Caller, child_id: UUID, report: UUID,
                   note: str) -> dict[str, Any]:
@@ -240,7 +258,7 @@ class MissingChildren:
         record = self._store.find(record_id(child_id), MissingRecord)
         episodes = list(reversed(record.episodes)) if record is not None else []
         shown = [(record, e) for e in episodes] if record is not None else []
-        self._disclose(caller, "read-missing-history", shown)
+        self._disclose(caller, "read-missing-history", shown, about=[child_id])
         now = self._clock()
         return {"child_id": str(child_id),
                 "episodes": [self._view(r, e, now) for r, e in shown]}
@@ -253,7 +271,8 @@ class MissingChildren:
                        and (self._allocated(r.child_id) or {}).get("user_id")
                        == str(caller.user_id)),  # still theirs
                       key=lambda a: a[1]["start"], reverse=True)
-        self._disclose(caller, "read-allocated-worker-alerts", mine)
+        self._disclose(caller, "read-allocated-worker-alerts", mine, ground="allocated-worker",
+                       rule="allocation:allocated-worker")
         return {"items": [self._view(r, e, now) for r, e in mine]}
 
     # The return home interview --------------------------------------------------------------

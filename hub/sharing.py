@@ -33,6 +33,8 @@ from domain.lawful_basis import (
 )
 from domain.notifications import Notification
 from domain.personal import reveal
+from hub.access import HUB_OWNER
+from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum as _enum
 from hub.capabilities import require_capability
@@ -278,14 +280,26 @@ class Sharing:
     # Break-glass review ----------------------------------------------------------------
 
     def break_glass_accesses(self, caller: Caller, unreviewed_only: bool) -> list[dict[str, Any]]:
+        """Emergency accesses for review: each names its child and carries the reader's free-text
+        reason, so the list is audited as a disclosure of each access."""
         self.require(caller, "review-break-glass", "list-break-glass")
-        views = []
+        accesses = []
         for access_id in self._register.access_ids():
             access = self._store.find(access_id, BreakGlassAccess)
             if access is None or (unreviewed_only and access.review is not None):
                 continue
-            views.append(self._break_glass_view(access))
-        return views
+            accesses.append(access)
+        self._disclose_accesses(caller, "list-break-glass", accesses)
+        return [self._break_glass_view(a) for a in accesses]
+
+    def _disclose_accesses(self, caller: Caller, action: str,
+                           accesses: list[BreakGlassAccess]) -> None:
+        """An emergency access is the record of the agency that broke the glass (its reason),
+        about the child (identity): that agency sees that its access was reviewed."""
+        disclose(self._audit, caller, action, [
+            Shown(a.id, "break-glass-access", a.actor.get("agency", HUB_OWNER), a.child_id,
+                  (DataClass.IDENTITY,), "break-glass-review", "capability:review-break-glass")
+            for a in accesses], purpose=Purpose.AUDIT.value)
 
     def review_break_glass(self, caller: Caller, access_id: UUID, outcome: str,
                            notes: str) -> dict[str, Any]:
@@ -305,6 +319,7 @@ class Sharing:
         self._audit.record(kind=AuditKind.BREAK_GLASS_REVIEW, action="review-break-glass",
                            actor=caller.as_actor(), child_ids=[access.child_id],
                            details={"break_glass": str(access_id), "outcome": outcome})
+        self._disclose_accesses(caller, "review-break-glass", [access])  # the answer echoes it
         return self._break_glass_view(access)
 
     @staticmethod

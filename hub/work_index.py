@@ -4,6 +4,10 @@ model of the log, kept in memory.
 It follows the store's log (only the topics it needs) from where it last read, on every
 query, so every process sees what any process has stored; the aggregates stay the truth and
 are loaded for anything shown. It holds ids, deadlines and states, never personal data.
+
+It also remembers, once looked up, which agency sent a notification and of what type (facts
+that never change), so that a queue can name the owner of each record it shows without
+loading the incident again on every read.
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +24,7 @@ from domain.encompass import EncompassNotice, NotIssued
 from domain.front_door import MashContact
 from domain.marac import MaracReferral
 from domain.missing import InterviewStep, MissingRecord
+from domain.notifications import Notification
 from hub.store import HubStore
 
 _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
@@ -39,6 +44,8 @@ class CaseState:
     received_at: datetime
     due: datetime
     triaged: bool = False
+    notification_id: UUID | None = None  # the incident
+    child_ids: list[UUID] = field(default_factory=list)
     # (child id, reason) for each child whose Encompass notice could not be sent
     not_sent: list[tuple[UUID, str]] = field(default_factory=list)
 
@@ -51,6 +58,8 @@ class NoticeState:
     due: datetime
     acknowledged: bool = False
     escalated: bool = False
+    notification_id: UUID | None = None  # the incident
+    child_id: UUID | None = None
 
 
 @dataclass
@@ -66,6 +75,14 @@ class EpisodeState:
         return self.open or (self.interview_due is not None and not self.settled)
 
 
+@dataclass(frozen=True)
+class Source:
+    """Who sent a notification, and what type it is."""
+
+    agency: str
+    notification_type: str
+
+
 @dataclass
 class WorkIndex:
     store: HubStore
@@ -79,6 +96,19 @@ class WorkIndex:
     unreconciled: set[UUID] = field(default_factory=set)  # missing records with a conflict
     position: int = 0
     _lock: Lock = field(default_factory=Lock)
+    _sources: dict[UUID, Source] = field(default_factory=dict)
+
+    def source(self, notification_id: UUID) -> Source | None:
+        """The sender and type of a notification (loaded once, then remembered), or None if
+        it is not held."""
+        known = self._sources.get(notification_id)
+        if known is None:
+            n = self.store.find(notification_id, Notification)
+            if n is None:
+                return None
+            known = self._sources[notification_id] = Source(n.source_agency,
+                                                            n.notification_type)
+        return known
 
     def catch_up(self, batch: int = 1000) -> None:
         with self._lock:
@@ -96,12 +126,14 @@ class WorkIndex:
             self.cases[e.originator_id] = CaseState(
                 e.originator_id, e.received_at, e.triage_due,
                 not_sent=[(o["child_id"], o["reason"]) for o in e.encompass
-                          if o["reason"] not in (None, NotIssued.OUT_OF_AGE_RANGE.value)])
+                          if o["reason"] not in (None, NotIssued.OUT_OF_AGE_RANGE.value)],
+                notification_id=e.notification_id, child_ids=list(e.child_ids))
         elif isinstance(e, DartCase.Triaged) and e.originator_id in self.cases:
             self.cases[e.originator_id].triaged = True
         elif isinstance(e, EncompassNotice.Issued):
-            self.notices[e.originator_id] = NoticeState(e.originator_id, e.recipient_agency,
-                                                        e.school_urn, e.due_at)
+            self.notices[e.originator_id] = NoticeState(
+                e.originator_id, e.recipient_agency, e.school_urn, e.due_at,
+                notification_id=e.notification_id, child_id=e.child_id)
         elif isinstance(e, EncompassNotice.Acknowledged) and e.originator_id in self.notices:
             self.notices[e.originator_id].acknowledged = True
         elif isinstance(e, EncompassNotice.Escalated) and e.originator_id in self.notices:

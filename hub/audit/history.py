@@ -12,7 +12,10 @@ from hub.audit.trail import AuditTrail
 def disclosures(audit: AuditTrail, child_id: UUID | None = None, owner: str | None = None,
                 since: datetime | None = None,
                 until: datetime | None = None) -> Iterator[dict[str, Any]]:
-    """Each record shown in each disclosure, filtered by child, owning agency and period."""
+    """Each record shown in each disclosure, filtered by child, owning agency and period.
+
+    Filtered by child, only the records about that child: an entry for a queue names every
+    child in it, and who saw one child's record is not to list the others'."""
     for entry in audit.entries():
         if entry.kind != "disclosure" or not entry.records:
             continue

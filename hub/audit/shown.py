@@ -4,7 +4,13 @@ A read that is not a chronology (a queue, a case, an episode, a protection recor
 break-glass accesses) still tells the reader something about each child in it. Each such
 thing is a ``Shown``: one record of one owner about one person, at a visibility, on a ground.
 ``disclose`` writes the entry (naming every person and record) and, in the same write, tells
-each owning agency other than the reader's own that its record was read.
+each owning agency other than the reader's own (and other than the hub, which owns nothing an
+agency must be told of) that its record was read.
+
+Every entry is of kind "disclosure" (or "denial" for a refused read, which tells no owner), so
+``hub audit who-saw``, ``GET /v1/audit/disclosures`` and the FHIR export list each record in it.
+The rule of a ``Shown`` ("capability:<name>" for a role's own work) is never re-decided by
+``hub audit replay``, which re-makes only the access policy's decisions (READ_ACTIONS).
 """
 
 from collections.abc import Iterable
@@ -14,6 +20,7 @@ from uuid import UUID
 
 from domain.access import DataClass, Visibility
 from domain.audit import AuditKind
+from hub.access import HUB_OWNER
 from hub.audit.trail import AuditTrail, Notice
 from hub.registry import Caller
 
@@ -31,12 +38,14 @@ class Shown:
     rule: str  # what decided it: "capability:<name>" for a role's own work
     visibility: str = Visibility.FULL.value
     relation: str = "none"
+    basis: str = "none"  # the lawful basis relied on, where the access policy decided it
 
     def as_record(self) -> dict[str, Any]:
         return {"record": str(self.record), "record_type": self.record_type,
                 "owner": self.owner, "child": str(self.person), "visibility": self.visibility,
                 "fields": [{"data_class": c.value, "relation": self.relation,
-                            "restriction": "none", "bases_held": ["none"], "basis": "none",
+                            "restriction": "none", "bases_held": [self.basis],
+                            "basis": self.basis,
                             "ground": self.ground, "visibility": self.visibility,
                             "rule": self.rule} for c in self.data_classes]}
 
@@ -46,12 +55,12 @@ def owner_notices(caller: Caller, purpose: str | None, shown: Iterable[Shown],
     """One notice per (owning agency, person) for records another agency has just read."""
     grouped: dict[tuple[str, UUID], list[dict[str, Any]]] = {}
     for s in shown:
-        if s.owner == caller.agency_id or s.visibility == Visibility.NONE.value:
+        if s.owner in (caller.agency_id, HUB_OWNER) or s.visibility == Visibility.NONE.value:
             continue
         grouped.setdefault((s.owner, s.person), []).append({
             "record": str(s.record), "record_type": s.record_type,
             "data_classes": [c.value for c in s.data_classes], "visibility": s.visibility,
-            "basis": "none"})
+            "basis": s.basis})
     return [Notice(owner, {"reader_agency": caller.agency_id, "reader_role": caller.role,
                            "purpose": purpose, "child_id": person, "records": records,
                            "break_glass": break_glass})
@@ -61,10 +70,17 @@ def owner_notices(caller: Caller, purpose: str | None, shown: Iterable[Shown],
 
 def disclose(audit: AuditTrail, caller: Caller, action: str, shown: list[Shown], *,
              purpose: str | None, case_ref: str | None = None,
-             details: dict[str, Any] | None = None, policy_version: str = "") -> int:
-    """Audit a read that shows ``shown`` (durably, before the answer leaves)."""
-    people = list(dict.fromkeys(s.person for s in shown))
-    return audit.record(kind=AuditKind.DISCLOSURE, action=action, actor=caller.as_actor(),
-                        purpose=purpose, case_ref=case_ref, child_ids=people,
+             details: dict[str, Any] | None = None, policy_version: str = "",
+             about: Iterable[UUID] = (), denied: bool = False) -> int:
+    """Audit a read that shows ``shown`` (durably, before the answer leaves).
+
+    ``about`` names people the answer is about although no record of theirs is shown (a child
+    with no missing episodes, say). A ``denied`` read is a "denial" and tells no owner.
+    """
+    people = list(dict.fromkeys([*(s.person for s in shown), *about]))
+    return audit.record(kind=AuditKind.DENIAL if denied else AuditKind.DISCLOSURE,
+                        action=action, actor=caller.as_actor(), purpose=purpose,
+                        case_ref=case_ref, child_ids=people,
                         records=[s.as_record() for s in shown], policy_version=policy_version,
-                        details=details, notices=owner_notices(caller, purpose, shown))
+                        details=details,
+                        notices=[] if denied else owner_notices(caller, purpose, shown))
