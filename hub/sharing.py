@@ -14,7 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 
-from domain.access import DataClass, Purpose
+from domain.access import DataClass, Purpose, Visibility
 from domain.audit import AuditKind
 from domain.break_glass import BreakGlassAccess, ReviewOutcome
 from domain.errors import InvalidContent
@@ -337,7 +337,17 @@ class Sharing:
     # The owning agency's feed ----------------------------------------------------------
 
     def access_feed(self, caller: Caller, after: int, limit: int) -> dict[str, Any]:
+        """Reads of the caller's agency's records by others. The feed names children, so
+        reading it is itself audited (the agency's own records, about each child)."""
         events = self._audit.feed(caller.agency_id, after, min(max(limit, 1), 500))
+        shown = [Shown(UUID(r["record"]), "access-notification", caller.agency_id, e.child_id,
+                       tuple(DataClass(c) for c in r.get("data_classes", []))
+                       or (DataClass.IDENTITY,), "own-record", "capability:access-feed",
+                       Visibility.SUMMARY.value, "owner")
+                 for e in events for r in e.records]
+        if shown:
+            disclose(self._audit, caller, "read-access-feed", shown, purpose=None,
+                     details={"after": after})
         return {"agency": caller.agency_id, "items": [
             {"position": e.originator_version, "at": e.timestamp.isoformat(),
              "audit_index": e.audit_index, "reader_agency": e.reader_agency,

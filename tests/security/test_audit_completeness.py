@@ -34,7 +34,7 @@ MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NHS = "9434765919"
 STAFF = (("city-mash", "team-manager"), ("city-mash", "social-worker"),
          ("county-mash", "team-manager"), ("county-mash", "social-worker"),
-         ("city-ae", "health-practitioner"))
+         ("city-ae", "unscheduled-care-clinician"))
 
 
 @dataclass
@@ -358,7 +358,7 @@ def test_a_protection_record_names_its_child_and_every_authority(api: Api) -> No
 def test_a_cp_is_lookup_is_listed_for_every_responsible_authority(api: Api) -> None:
     child_id = on_a_plan(api)
     since = api.hub.audit.size()
-    assert api.post("city-ae/health-practitioner", "/v1/cp-is/lookups", {"nhs_number": NHS},
+    assert api.post("city-ae/unscheduled-care-clinician", "/v1/cp-is/lookups", {"nhs_number": NHS},
                     "unscheduled-care")["flagged"] is True
     for authority in ("city-mash", "county-mash"):
         api.assert_listed(since, "cp-is-lookup", protection_id(child_id), [child_id],

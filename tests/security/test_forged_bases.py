@@ -222,3 +222,14 @@ def test_12_words_for_the_school_that_name_someone_or_somewhere_are_withheld(
     words = {n["child_words"] for n in world.call(
         "GET", "/v1/schools/100001/encompass", "riverside", "encompass").json()["items"]}
     assert words == {None, "I was scared"}
+
+
+def test_9_reading_the_access_feed_is_itself_listed(world: World) -> None:
+    child_id = world.send("police", incident("NTP-11"))["child_ids"][0]
+    world.chronology("mash", child_id, "triage")
+    feed = world.call("GET", "/v1/access-notifications", "police")
+    people = [i["child_id"] for i in feed.json()["items"]]
+    assert child_id in people
+    assert len(people) == 3  # the child and the two adults the MASH saw named
+    reads = [r for r in world.who_saw(child_id) if r["reader"]["agency"] == "notts-police"]
+    assert {r["record_type"] for r in reads} == {"access-notification"}
