@@ -98,9 +98,11 @@ class ChildProtection:
             return record
 
         record = self._store.write(attempt)
-        self._audit.record(kind=AuditKind.CHILD_PROTECTION, action=action,
-                           actor=caller.as_actor(), child_ids=[person_id],
-                           details={"agency": caller.agency_id})
+        disclose(self._audit, caller, action, [
+            Shown(record.id, "protection-record", owner, person_id, (DataClass.SOCIAL_CARE,),
+                  "local-authority-safeguarding-duty", "capability:record-child-protection")
+            for owner in self.owners(record)], purpose=None,
+            kind=AuditKind.CHILD_PROTECTION, details={"agency": caller.agency_id})
         return self._view(record, at)
 
     @staticmethod

@@ -341,10 +341,13 @@ class FrontDoor:
             return current
 
         saved = self._store.write(attempt)
-        self._audit.record(kind=AuditKind.FRONT_DOOR, action=capability,
-                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
-                           child_ids=saved.child_ids,
-                           details={"contact": str(saved.id), **details(saved)})
+        # The answer is the contact's summary: listed under each child like a queue read.
+        disclose(self._audit, caller, capability,
+                 self._contact_shown(saved, Visibility.SUMMARY, "local-authority-safeguarding-"
+                                     "duty" if caller.agency_kind == AgencyKind.MASH.value
+                                     else "research-request", capability),
+                 purpose=Purpose.TRIAGE.value, kind=AuditKind.FRONT_DOOR,
+                 details={"contact": str(saved.id), **details(saved)})
         return self._summary(saved, at)
 
     def rate(self, caller: Caller, contact: UUID, rag: str,
@@ -590,9 +593,10 @@ class FrontDoor:
         d = Disagreement.raise_(uuid4(), c.id, c.holder, caller.as_actor(),
                                 c.decision["by"]["agency"], reason, at, due)
         self._store.write(lambda: self._store.save(d))
-        self._audit.record(kind=AuditKind.DISAGREEMENT, action="raise-disagreement",
-                           actor=caller.as_actor(), child_ids=[c.holder],
-                           details={"disagreement": str(d.id), "contact": str(c.id)})
+        disclose(self._audit, caller, "raise-disagreement",
+                 [self._disagreement_shown(d, Visibility.FULL, "raise-disagreement")],
+                 purpose=None, kind=AuditKind.DISAGREEMENT,
+                 details={"disagreement": str(d.id), "contact": str(c.id)})
         return self._disagreement_view(d, at)
 
     def _act_on_disagreement(self, caller: Caller, disagreement: UUID, action: str,
@@ -608,9 +612,10 @@ class FrontDoor:
             return current
 
         d = self._store.write(attempt)
-        self._audit.record(kind=AuditKind.DISAGREEMENT, action=action, actor=caller.as_actor(),
-                           child_ids=[d.child_id],
-                           details={"disagreement": str(d.id), "stage": d.stage["stage"]})
+        disclose(self._audit, caller, action,
+                 [self._disagreement_shown(d, Visibility.FULL, "raise-disagreement")],
+                 purpose=None, kind=AuditKind.DISAGREEMENT,
+                 details={"disagreement": str(d.id), "stage": d.stage["stage"]})
         return self._disagreement_view(d, at)
 
     def escalate_disagreement(self, caller: Caller, disagreement: UUID,

@@ -305,9 +305,12 @@ class MissingChildren:
             return current
 
         saved = self._store.write(attempt)
-        self._audit.record(kind=AuditKind.MISSING, action="record-return-interview",
-                           actor=caller.as_actor(), purpose=Purpose.MISSING.value,
-                           child_ids=[saved.child_id],
-                           details={"episode": str(episode_id), "step": chosen.value})
-        return self._view(saved, saved.episode(episode_id), now)
+        episode = saved.episode(episode_id)
+        disclose(self._audit, caller, "record-return-interview", [
+            Shown(episode_id, "missing-episode", episode["reported_by"] or HUB_OWNER,
+                  saved.child_id, (DataClass.MISSING_EPISODE,), "missing-children-function",
+                  "capability:record-return-interview")],
+            purpose=Purpose.MISSING.value, kind=AuditKind.MISSING,
+            details={"episode": str(episode_id), "step": chosen.value})
+        return self._view(saved, episode, now)
 

@@ -17,7 +17,8 @@ def disclosures(audit: AuditTrail, child_id: UUID | None = None, owner: str | No
     Filtered by child, only the records about that child: an entry for a queue names every
     child in it, and who saw one child's record is not to list the others'."""
     for entry in audit.entries():
-        if entry.kind != "disclosure" or not entry.records:
+        # A read (a disclosure) or a change whose answer showed records; never a refusal.
+        if entry.kind in ("denial", "audit-access") or not entry.records:
             continue
         if child_id is not None and child_id not in entry.child_ids:
             continue

@@ -71,14 +71,17 @@ def owner_notices(caller: Caller, purpose: str | None, shown: Iterable[Shown],
 def disclose(audit: AuditTrail, caller: Caller, action: str, shown: list[Shown], *,
              purpose: str | None, case_ref: str | None = None,
              details: dict[str, Any] | None = None, policy_version: str = "",
-             about: Iterable[UUID] = (), denied: bool = False) -> int:
+             about: Iterable[UUID] = (), denied: bool = False,
+             kind: AuditKind = AuditKind.DISCLOSURE) -> int:
     """Audit a read that shows ``shown`` (durably, before the answer leaves).
 
     ``about`` names people the answer is about although no record of theirs is shown (a child
-    with no missing episodes, say). A ``denied`` read is a "denial" and tells no owner.
+    with no missing episodes, say). A ``denied`` read is a "denial" and tells no owner. A
+    change whose answer shows a record (a rated contact, a recorded interview) is audited as
+    its own ``kind``, with the records it shows, and listed by who-saw like a read.
     """
     people = list(dict.fromkeys([*(s.person for s in shown), *about]))
-    return audit.record(kind=AuditKind.DENIAL if denied else AuditKind.DISCLOSURE,
+    return audit.record(kind=AuditKind.DENIAL if denied else kind,
                         action=action, actor=caller.as_actor(), purpose=purpose,
                         case_ref=case_ref, child_ids=people,
                         records=[s.as_record() for s in shown], policy_version=policy_version,

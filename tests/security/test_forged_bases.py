@@ -233,3 +233,20 @@ def test_9_reading_the_access_feed_is_itself_listed(world: World) -> None:
     assert len(people) == 3  # the child and the two adults the MASH saw named
     reads = [r for r in world.who_saw(child_id) if r["reader"]["agency"] == "notts-police"]
     assert {r["record_type"] for r in reads} == {"access-notification"}
+
+
+def test_9_a_change_whose_answer_shows_a_record_is_listed_like_a_read(world: World) -> None:
+    sent = world.send("riverside", concern("school_concern", "S-9", amy()))
+    child_id = sent["child_ids"][0]
+    contact = next(i for i in world.call("GET", "/v1/mash/queue", "mash").json()["items"]
+                   if i["notification_id"] == sent["id"])
+    rated = world.call("POST", f"/v1/mash/contacts/{contact['id']}/rating", "mash",
+                       json={"rag": "amber", "rationale": "Needs a look today."})
+    assert rated.status_code == 200, rated.text
+    listed = {r["audit_index"] for r in world.who_saw(child_id)
+              if r["record"] == contact["id"]}
+    actions = {e.action for e in world.hub.audit.entries()
+               if e.originator_version - 1 in listed}
+    assert "rate-contact" in actions
+    feed = world.call("GET", "/v1/access-notifications", "riverside").json()["items"]
+    assert any(r["record"] == contact["id"] for i in feed for r in i["records"])
