@@ -7,10 +7,20 @@ Error messages name the field, never the value sent.
 
 import json
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
+from domain.errors import InvalidContent
 from domain.notifications import (
     DashAssessment,
     DetailsSubmission,
@@ -20,10 +30,43 @@ from domain.notifications import (
     SubjectRole,
     SubjectSubmission,
 )
+from domain.plausibility import check_day, check_instant
 from hub.errors import InvalidInput, MalformedInput
 
 MAX_SUBJECTS = 50
 MAX_TEXT = 20_000
+
+
+def _iso_text(value: Any) -> Any:
+    """Dates and times come as ISO 8601 text: a number is not taken for a Unix time."""
+    if isinstance(value, bool | int | float):
+        raise PydanticCustomError("iso_text", "must be an ISO 8601 string")
+    return value
+
+
+def _plausible_instant(value: datetime) -> datetime:
+    try:
+        check_instant(value, "")
+    except InvalidContent as error:
+        raise PydanticCustomError("implausible_time", error.rule) from None
+    return value
+
+
+def _plausible_day(value: date) -> date:
+    try:
+        check_day(value, "")
+    except InvalidContent as error:
+        raise PydanticCustomError("implausible_date", error.rule) from None
+    return value
+
+
+# Every date and time in a request, body or query, is one of these: ISO 8601 text; a time
+# carries a time zone; both fall between 1900 and 2200 (domain.plausibility), so that no value
+# can overflow the calendar when it is compared or converted. Whether a past event is in the
+# future, or before a date of birth, is the domain's rule for that field.
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text),
+                    AfterValidator(_plausible_instant)]
+Day = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_plausible_day)]
 
 
 class _Strict(BaseModel):
@@ -34,7 +77,7 @@ class SubjectIn(_Strict):
     role: SubjectRole
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     nhs_number: str | None = Field(default=None, max_length=20)
     upn: str | None = Field(default=None, max_length=20)
     school_urn: str | None = Field(default=None, max_length=10)
@@ -53,8 +96,8 @@ class DashIn(_Strict):
 
 class EpisodeIn(_Strict):
     type: Literal["missing", "away"] | None = None
-    left_at: datetime | None = None
-    last_seen_at: datetime | None = None
+    left_at: Instant | None = None
+    last_seen_at: Instant | None = None
     ended: Literal["found", "returned"] | None = None
 
 
@@ -74,7 +117,7 @@ class NotificationIn(_Strict):
 
     type: NotificationType
     source_ref: str = Field(max_length=64)
-    occurred_at: datetime
+    occurred_at: Instant
     subjects: list[SubjectIn] = Field(max_length=MAX_SUBJECTS)
     details: DetailsIn = Field(default_factory=DetailsIn)
 

@@ -1,12 +1,12 @@
 """For auditors: the signed checkpoint, entries, RFC 9162 proofs and disclosure history."""
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
 from hub.api.deps import CurrentUser, HubDep
+from hub.shapes import Instant
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -39,7 +39,7 @@ def consistency_proof(caller: CurrentUser, hub: HubDep, first: int = Query(ge=1)
 @router.get("/disclosures")
 def disclosure_history(caller: CurrentUser, hub: HubDep, child_id: UUID | None = None,
                        agency: str | None = None,
-                       from_: Annotated[datetime | None, Query(alias="from")] = None,
-                       to: datetime | None = None) -> dict[str, Any]:
+                       from_: Annotated[Instant | None, Query(alias="from")] = None,
+                       to: Instant | None = None) -> dict[str, Any]:
     """Who saw what, when and why: for auditors, and for an agency about its own records."""
     return hub.auditor.disclosures(caller, child_id, agency, from_, to)

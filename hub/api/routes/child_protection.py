@@ -1,6 +1,5 @@
 """Child protection plans and looked-after status; the CP-IS look-up for unscheduled care."""
 
-from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -8,13 +7,14 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import CurrentUser, HubDep, Reading
+from hub.shapes import Instant
 
 router = APIRouter(tags=["child protection"])
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    at: datetime | None = Field(default=None, description="when it happened; omitted: now")
+    at: Instant | None = Field(default=None, description="when it happened; omitted: now")
     unborn: bool = Field(default=False, description="an unborn child's plan, held on the "
                          "pregnant woman's record (the id is hers)")
 
@@ -40,7 +40,7 @@ class EndIn(_In):
 class LookedAfterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     looked_after: bool
-    at: datetime | None = None
+    at: Instant | None = None
 
 
 class LookupIn(BaseModel):

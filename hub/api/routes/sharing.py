@@ -1,6 +1,5 @@
 """Lawful bases: consents, sharing decisions, statutory enquiries; restriction; review."""
 
-from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
@@ -8,6 +7,7 @@ from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from hub.api.deps import CurrentUser, HubDep
+from hub.shapes import Instant
 
 router = APIRouter(tags=["lawful bases"])
 
@@ -26,8 +26,8 @@ class ConsentIn(_Body):
     status: Literal["given", "refused"]
     given_by: Literal["parent", "child"]
     scope: ScopeIn
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
 
 
 class SharingDecisionIn(_Body):
@@ -39,8 +39,8 @@ class SharingDecisionIn(_Body):
     legal_basis: str = Field(max_length=40)
     consent_not_relied: str | None = Field(default=None, max_length=40)
     rationale: str = Field(max_length=5000)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
 
 
 class EnquiryIn(_Body):
