@@ -161,7 +161,7 @@ def describe(error: ValidationError) -> str:
 def parse_json(raw: bytes) -> Any:
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except ValueError:  # not UTF-8, not JSON, or a number too long to read
         raise MalformedInput("the body is not valid JSON") from None
     except RecursionError:
         raise MalformedInput("the body nests too deeply") from None

@@ -11,6 +11,10 @@ from hub.disclosure import ReadContext
 from hub.errors import MalformedInput, NotAuthenticated
 from hub.registry import Caller
 
+# Every integer in a query or a path fits the store's signed 64-bit integers (and the hub's
+# own sizes and positions, which are far smaller): larger ones are a 400, never an overflow.
+INT64_MAX = 2**63 - 1
+
 
 def get_hub(request: Request) -> Hub:
     hub: Hub = request.app.state.hub

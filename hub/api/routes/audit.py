@@ -5,7 +5,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from hub.api.deps import CurrentUser, HubDep
+from hub.api.deps import INT64_MAX, CurrentUser, HubDep
 from hub.shapes import Instant
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
@@ -18,21 +18,21 @@ def checkpoint(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
 
 
 @router.get("/entries")
-def entries(caller: CurrentUser, hub: HubDep, start: int = Query(0, ge=0),
-            end: int | None = Query(None, ge=0)) -> dict[str, Any]:
+def entries(caller: CurrentUser, hub: HubDep, start: int = Query(0, ge=0, le=INT64_MAX),
+            end: int | None = Query(None, ge=0, le=INT64_MAX)) -> dict[str, Any]:
     """Entries [start, end): their exact stored bytes (base64), leaf hashes, and content."""
     return hub.auditor.entries(caller, start, end)
 
 
 @router.get("/proofs/inclusion")
-def inclusion_proof(caller: CurrentUser, hub: HubDep, index: int = Query(ge=0),
-                    size: int = Query(ge=1)) -> dict[str, Any]:
+def inclusion_proof(caller: CurrentUser, hub: HubDep, index: int = Query(ge=0, le=INT64_MAX),
+                    size: int = Query(ge=1, le=INT64_MAX)) -> dict[str, Any]:
     return hub.auditor.inclusion(caller, index, size)
 
 
 @router.get("/proofs/consistency")
-def consistency_proof(caller: CurrentUser, hub: HubDep, first: int = Query(ge=1),
-                      second: int = Query(ge=1)) -> dict[str, Any]:
+def consistency_proof(caller: CurrentUser, hub: HubDep, first: int = Query(ge=1, le=INT64_MAX),
+                      second: int = Query(ge=1, le=INT64_MAX)) -> dict[str, Any]:
     return hub.auditor.consistency(caller, first, second)
 
 

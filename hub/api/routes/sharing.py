@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from hub.api.deps import CurrentUser, HubDep
+from hub.api.deps import INT64_MAX, CurrentUser, HubDep
 from hub.shapes import Instant
 
 router = APIRouter(tags=["lawful bases"])
@@ -109,7 +109,7 @@ def restrict_notification(notification_id: UUID, body: RestrictionIn, caller: Cu
 
 @router.get("/v1/access-notifications")
 def access_notifications(caller: CurrentUser, hub: HubDep,
-                         after: int = Query(0, ge=0),
+                         after: int = Query(0, ge=0, le=INT64_MAX),
                          limit: int = Query(100, ge=1, le=500)) -> dict[str, Any]:
     """Your agency's feed: every time another agency read one of your records."""
     return hub.sharing.access_feed(caller, after, limit)
