@@ -16,6 +16,8 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
+    StrictInt,
     ValidationError,
 )
 from pydantic_core import PydanticCustomError
@@ -70,6 +72,10 @@ Day = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_plausible_day)
 
 
 class _Strict(BaseModel):
+    """Unknown fields are refused; booleans and integers are typed as StrictBool and StrictInt
+    (a string or a number is not a boolean, nor a boolean or a string an integer; pydantic
+    never takes a number for a string)."""
+
     model_config = ConfigDict(extra="forbid", strict=False, str_max_length=MAX_TEXT)
 
 
@@ -82,16 +88,16 @@ class SubjectIn(_Strict):
     upn: str | None = Field(default=None, max_length=20)
     school_urn: str | None = Field(default=None, max_length=10)
     postcode: str | None = Field(default=None, max_length=10)
-    present: bool | None = None
-    spoken_to: bool | None = None
-    pregnant: bool | None = None
+    present: StrictBool | None = None
+    spoken_to: StrictBool | None = None
+    pregnant: StrictBool | None = None
     # Electively home educated: an Operation Encompass notice goes to the local authority.
-    home_educated: bool | None = None
+    home_educated: StrictBool | None = None
 
 
 class DashIn(_Strict):
-    yes_count: int
-    answers: list[bool] | None = None
+    yes_count: StrictInt
+    answers: list[StrictBool] | None = None
 
 
 class EpisodeIn(_Strict):
@@ -105,9 +111,9 @@ class DetailsIn(_Strict):
     summary: str | None = None
     location: str | None = None
     child_words: str | None = None
-    welfare_check: bool | None = None
+    welfare_check: StrictBool | None = None
     dash: DashIn | None = None
-    location_sensitive: bool | None = None
+    location_sensitive: StrictBool | None = None
     episode: EpisodeIn | None = None
     indicators: list[str] = Field(default_factory=list, max_length=20)
 

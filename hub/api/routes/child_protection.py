@@ -4,7 +4,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hub.api.deps import CurrentUser, HubDep, Reading
 from hub.shapes import Instant
@@ -15,21 +15,21 @@ router = APIRouter(tags=["child protection"])
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
     at: Instant | None = Field(default=None, description="when it happened; omitted: now")
-    unborn: bool = Field(default=False, description="an unborn child's plan, held on the "
-                         "pregnant woman's record (the id is hers)")
+    unborn: StrictBool = Field(default=False, description="an unborn child's plan, held on "
+                               "the pregnant woman's record (the id is hers)")
 
 
 Categories = Literal["neglect", "physical", "sexual", "emotional", "multiple"]
 
 
 class InitialIn(_In):
-    plan: bool
+    plan: StrictBool
     category: Categories | None = None
     enquiry_id: UUID | None = Field(default=None, description="the s47 enquiry it follows")
 
 
 class ReviewIn(_In):
-    plan_continues: bool
+    plan_continues: StrictBool
     category: Categories | None = Field(default=None, description="a changed category")
 
 
@@ -39,7 +39,7 @@ class EndIn(_In):
 
 class LookedAfterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    looked_after: bool
+    looked_after: StrictBool
     at: Instant | None = None
 
 

@@ -4,7 +4,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hub.api.deps import INT64_MAX, CurrentUser, HubDep
 from hub.shapes import Instant
@@ -32,7 +32,7 @@ class ConsentIn(_Body):
 
 class SharingDecisionIn(_Body):
     child_id: UUID
-    share: bool
+    share: StrictBool
     recipient_agency: str = Field(max_length=64)
     data_classes: list[str] = Field(min_length=1, max_length=20)
     purposes: list[str] = Field(min_length=1, max_length=20)
@@ -53,7 +53,7 @@ class OutcomeIn(_Body):
 
 
 class RestrictionIn(_Body):
-    restricted: bool
+    restricted: StrictBool
     reason: str = Field(max_length=500)
 
 
