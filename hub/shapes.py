@@ -6,6 +6,7 @@ Error messages name the field, never the value sent.
 """
 
 import json
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -164,9 +165,35 @@ def describe(error: ValidationError) -> str:
     return f"{where}: {message}"
 
 
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: a repeated key is refused, never settled
+    by the last (or first) copy winning, which two readers of one body could each do."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _RepeatedKey(key)
+        obj[key] = value
+    return obj
+
+
+_FIELD_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
+
+
 def parse_json(raw: bytes) -> Any:
+    """The JSON value of a body or a record; MalformedInput if it is not valid JSON, nests
+    too deeply, or repeats a key in an object."""
     try:
-        return json.loads(raw)
+        return json.loads(raw, object_pairs_hook=_unique_keys)
+    except _RepeatedKey as error:
+        # Name the key if it looks like a field name; any other text may be personal data.
+        key = f"'{error.key}'" if _FIELD_NAME_RE.fullmatch(error.key) else "a key"
+        raise MalformedInput(f"the body repeats {key} in one object") from None
     except ValueError:  # not UTF-8, not JSON, or a number too long to read
         raise MalformedInput("the body is not valid JSON") from None
     except RecursionError:

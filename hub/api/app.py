@@ -5,10 +5,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 
+from hub.api.deps import unique_json_keys
 from hub.api.errors import install_error_handlers
 from hub.api.middleware import BodyLimit, RequestMetrics
 from hub.api.routes import (
@@ -80,6 +81,8 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
         description="Lawful, audited sharing of what agencies know about children at risk. "
                     "Every request needs `Authorization: Bearer TOKEN`; every read of "
                     "personal data needs `X-Purpose`.",
+        # A body that repeats a key is refused before any route sees it.
+        dependencies=[Depends(unique_json_keys)],
     )
     app.state.hub = hub
     app.state.metrics = CollectorRegistry()
