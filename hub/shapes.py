@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from domain.errors import InvalidContent
+from domain.identifiers import normalise_urn
 from domain.notifications import (
     DashAssessment,
     DetailsSubmission,
@@ -70,6 +71,17 @@ def _plausible_day(value: date) -> date:
 Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text),
                     AfterValidator(_plausible_instant)]
 Day = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_plausible_day)]
+
+
+def _school_urn(value: str) -> str:
+    try:
+        return normalise_urn(value, "")
+    except InvalidContent as error:
+        raise PydanticCustomError("school_urn", error.rule) from None
+
+
+# A school's URN in a path: six digits, checked before anything (an audit entry) records it.
+SchoolUrn = Annotated[str, AfterValidator(_school_urn)]
 
 
 class _Strict(BaseModel):

@@ -38,7 +38,9 @@ def consistency_proof(caller: CurrentUser, hub: HubDep, first: int = Query(ge=1,
 
 @router.get("/disclosures")
 def disclosure_history(caller: CurrentUser, hub: HubDep, child_id: UUID | None = None,
-                       agency: str | None = None,
+                       agency: Annotated[str | None, Query(
+                           pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
+                           description="an agency id")] = None,
                        from_: Annotated[Instant | None, Query(alias="from")] = None,
                        to: Instant | None = None) -> dict[str, Any]:
     """Who saw what, when and why: for auditors, and for an agency about its own records."""

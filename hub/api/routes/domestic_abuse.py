@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from hub.api.deps import CurrentUser, HubDep, Reading
+from hub.shapes import SchoolUrn
 
 router = APIRouter(tags=["domestic abuse"])
 
@@ -65,7 +66,7 @@ def breaches(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
 
 
 @router.get("/v1/schools/{urn}/encompass")
-def school_inbox(urn: str, ctx: Reading, hub: HubDep,
+def school_inbox(urn: SchoolUrn, ctx: Reading, hub: HubDep,
                  unacknowledged: bool = Query(default=False)) -> dict[str, Any]:
     """The school's Operation Encompass notices (its own pupils only; each read audited)."""
     return hub.domestic_abuse.inbox(ctx, urn, unacknowledged)
