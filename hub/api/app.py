@@ -97,8 +97,10 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(child_protection.router)
     app.include_router(audit.router)
     app.include_router(health.router)
-    app.add_middleware(RequestMetrics, registry=app.state.metrics)
+    # The last added is the outer: metrics and the access log see every answer, the body
+    # limit's 413 included.
     app.add_middleware(BodyLimit, limit=hub.settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, registry=app.state.metrics)
     _with_body_schemas(app)
     return app
 

@@ -6,13 +6,19 @@ import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("hub.access")
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """A streamed body passed the limit while it was read. An HTTP error (413), so that the
+    routes answer it as such, through the hub's error handler, and the metrics and the access
+    log record a 413 (FastAPI turns any other exception from reading a body into a 400)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(413, message)
 
 
 async def _send_json(send: Send, status: int, code: str, message: str) -> None:
@@ -52,7 +58,7 @@ class BodyLimit:
             if event["type"] == "http.request":
                 received += len(event.get("body", b""))
                 if received > self.limit:
-                    raise _TooLarge
+                    raise _TooLarge(message)
             return event
 
         async def tracking_send(event: Message) -> None:
