@@ -8,10 +8,11 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
+from starlette.types import ASGIApp
 
 from hub.api.deps import unique_json_keys
 from hub.api.errors import install_error_handlers
-from hub.api.middleware import BodyLimit, RequestMetrics
+from hub.api.middleware import BodyLimit, RequestMetrics, SecurityHeaders
 from hub.api.routes import (
     audit,
     child_protection,
@@ -47,6 +48,13 @@ def _with_body_schemas(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+class _HubApi(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        """Security headers outside everything, Starlette's own error middleware included, so
+        that an unexpected 500 carries them too."""
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -74,7 +82,7 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
                 if worker.is_alive():
                     worker.join(timeout=10)
 
-    app = FastAPI(
+    app = _HubApi(
         lifespan=lifespan,
         title="Safeguarding information-sharing hub",
         version="0.1.0",
@@ -98,7 +106,7 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(health.router)
     # The last added is the outer: metrics and the access log see every answer, the body
-    # limit's 413 included.
+    # limit's 413 included (SecurityHeaders wraps them all, in _HubApi).
     app.add_middleware(BodyLimit, limit=hub.settings.max_body_bytes)
     app.add_middleware(RequestMetrics, registry=app.state.metrics)
     _with_body_schemas(app)

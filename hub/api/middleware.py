@@ -1,4 +1,5 @@
-"""ASGI middleware: a ceiling on request bodies, and request metrics by route template."""
+"""ASGI middleware: security headers on every response, request metrics by route template,
+and a ceiling on request bodies (outermost first, as ``create_app`` stacks them)."""
 
 import json
 import logging
@@ -6,10 +7,20 @@ import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("hub.access")
+
+# On every response, errors and refusals included: nothing the hub answers may be kept by a
+# browser or a proxy's cache, sniffed into another type, framed, or named in a Referer.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
 
 
 class _TooLarge(HTTPException):
@@ -72,6 +83,27 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await _send_json(send, 413, "payload_too_large", message)
+
+
+class SecurityHeaders:
+    """Adds ``SECURITY_HEADERS`` to every HTTP response, whoever answered it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(event: Message) -> None:
+            if event["type"] == "http.response.start":
+                headers = MutableHeaders(scope=event)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(event)
+
+        await self.app(scope, receive, with_headers)
 
 
 class RequestMetrics:
