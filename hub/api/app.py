@@ -94,6 +94,8 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     )
     app.state.hub = hub
     app.state.metrics = CollectorRegistry()
+    # Refuses to start in production without HUB_METRICS_TOKEN.
+    app.state.metrics_token = hub.settings.resolved_metrics_token()
     install_error_handlers(app)
     app.include_router(notifications.router)
     app.include_router(children.router)
