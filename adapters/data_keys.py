@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
+from adapters.keys import private_file
+
 MasterLoader = Callable[[], tuple["MasterKey", tuple["MasterKey", ...]]]
 
 
@@ -212,7 +214,7 @@ class SQLiteDataKeys(DataKeyStore):
         self.path = path
         self._local = threading.local()  # one connection per thread, kept open
         self._opened: list[sqlite3.Connection] = []
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(path)  # 0600, as its rollback journal then is
         self._run("CREATE TABLE IF NOT EXISTS data_keys (holder TEXT PRIMARY KEY, "
                   "version INTEGER NOT NULL, master_id TEXT NOT NULL, wrapped BLOB)")
 

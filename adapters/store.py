@@ -13,20 +13,23 @@ The result is the environment that configures an eventsourcing application.
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from adapters.keys import private_file
+
 
 class StoreUrlError(ValueError):
     """``HUB_STORE_URL`` is not one of the accepted forms."""
 
 
 def store_environment(url: str) -> dict[str, str]:
-    """The eventsourcing settings for a store URL; SQLite's folder is created if missing."""
+    """The eventsourcing settings for a store URL; SQLite's file (0600, and so are its -wal
+    and -shm) and folder (0700) are created if missing."""
     if url == "memory://":
         return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if url.startswith("sqlite:///"):
         path, _, query = url[len("sqlite:///"):].partition("?")
         if not path or path.startswith(":memory:"):
             raise StoreUrlError("HUB_STORE_URL: sqlite needs a file path (use memory:// instead)")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(Path(path))
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,

@@ -11,7 +11,14 @@ from enum import StrEnum
 from domain.errors import InvalidContent
 from domain.notifications import Notification, NotificationType
 
-_CASE_REF_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/:-]{0,63}$")
+# A case reference is an identifier, never a name or a note: it is kept in the audit trail,
+# which cannot be erased. Either a UUID, or a local reference: 1-4 capital letters, an
+# optional - or /, 1-12 digits, and optionally - or / and 1-6 more digits; what comes before
+# the first - or / is letters only ("MASH-2026/000123", "CP/12345" and "CP12345", never
+# "S47-000987").
+_CASE_REF_RE = re.compile(r"[A-Z]{1,4}(?:[0-9]{1,12}|[-/][0-9]{1,12}(?:[-/][0-9]{1,6})?)",
+                          re.ASCII)
+_CASE_UUID_RE = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", re.ASCII)
 
 
 class DataClass(StrEnum):
@@ -129,11 +136,19 @@ def parse_break_glass(raw: str | None) -> str | None:
 
 
 def parse_case_ref(raw: str | None) -> str | None:
+    """The case a read is for, as it will be audited: a UUID (in lower case), or a local
+    reference such as MASH-2026/000123; anything else is refused."""
     if raw is None or not raw.strip():
         return None
-    if not _CASE_REF_RE.fullmatch(raw.strip()):
-        raise InvalidContent("X-Case-Ref", "must be 1-64 letters, digits or . _ / : -")
-    return raw.strip()
+    ref = raw.strip()
+    if _CASE_UUID_RE.fullmatch(ref):
+        return ref.lower()
+    if not _CASE_REF_RE.fullmatch(ref):
+        raise InvalidContent("X-Case-Ref", "must be a UUID, or 1-4 capital letters then - or / "
+                                           "and 1-12 digits (and optionally - or / and 1-6 "
+                                           "more), or 1-12 digits straight after the letters: "
+                                           "MASH-2026/000123, CP/12345, CP12345")
+    return ref
 
 
 VISIBILITY_RANK = {Visibility.NONE: 0, Visibility.SUMMARY: 1, Visibility.FULL: 2}

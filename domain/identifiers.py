@@ -2,19 +2,34 @@
 
 Each ``normalise_*`` function returns the canonical form or raises ``InvalidContent``;
 the error names the field and the rule, never the value.
+
+Every value is first brought to Unicode NFKC, so that full-width and other compatibility
+forms of digits and letters (U+FF10-FF19, U+FF21-FF3A) become the ASCII they stand for: an
+identifier has one spelling only, since a second spelling would split a person's record or
+miss a CP-IS flag. Whatever is still not ASCII afterwards (Arabic-Indic or Devanagari digits,
+Cyrillic letters) is refused wherever the identifier is ASCII by definition.
 """
 
 import re
+import unicodedata
 from datetime import date
 
 from domain.errors import InvalidContent
 
 _NHS_WEIGHTS = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 _UPN_CHECK_LETTERS = "ABCDEFGHJKLMNPQRTUVWXYZ"
-_UPN_RE = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
-_URN_RE = re.compile(r"^\d{6}$")
+# ASCII only: without it \d also matches every other script's decimal digits.
+_NHS_RE = re.compile(r"^[0-9]{10}$")
+_UPN_RE = re.compile(r"^[A-Z][0-9]{11}[0-9A-Z]$")
+_URN_RE = re.compile(r"^[0-9]{6}$")
 # The UK postcode shape: outward code (area, district) and inward code (sector, unit).
-_POSTCODE_RE = re.compile(r"^([A-Z]{1,2}\d[A-Z\d]?) ?(\d[A-Z]{2})$")
+_POSTCODE_RE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")
+
+
+def nfkc(raw: str) -> str:
+    """The Unicode NFKC form: compatibility characters (full-width digits and letters,
+    ligatures, non-breaking spaces) replaced by the characters they stand for."""
+    return unicodedata.normalize("NFKC", raw)
 
 
 def nhs_check_digit(first_nine: str) -> int | None:
@@ -30,8 +45,8 @@ def nhs_check_digit(first_nine: str) -> int | None:
 
 def normalise_nhs_number(raw: str, field: str = "nhs_number") -> str:
     """Ten digits with a valid modulus 11 check digit; spaces and hyphens are ignored."""
-    digits = re.sub(r"[\s-]", "", raw)
-    if not re.fullmatch(r"\d{10}", digits):
+    digits = re.sub(r"[\s-]", "", nfkc(raw))
+    if not _NHS_RE.fullmatch(digits):
         raise InvalidContent(field, "must be 10 digits")
     if nhs_check_digit(digits[:9]) != int(digits[9]):
         raise InvalidContent(field, "fails the NHS number check digit")
@@ -53,7 +68,7 @@ def upn_check_letter(body: str) -> str:
 
 def normalise_upn(raw: str, field: str = "upn") -> str:
     """A unique pupil number: a check letter, 11 digits and a digit or letter."""
-    upn = raw.strip().upper()
+    upn = nfkc(raw).strip().upper()
     if not _UPN_RE.fullmatch(upn) or (upn[-1].isalpha() and upn[-1] not in _UPN_CHECK_LETTERS):
         raise InvalidContent(field, "must be a check letter followed by 12 characters")
     if upn_check_letter(upn[1:]) != upn[0]:
@@ -63,7 +78,7 @@ def normalise_upn(raw: str, field: str = "upn") -> str:
 
 def normalise_urn(raw: str, field: str = "school_urn") -> str:
     """A school's unique reference number: six digits."""
-    urn = raw.strip()
+    urn = nfkc(raw).strip()
     if not _URN_RE.fullmatch(urn):
         raise InvalidContent(field, "must be a 6-digit school URN")
     return urn
@@ -71,15 +86,17 @@ def normalise_urn(raw: str, field: str = "school_urn") -> str:
 
 def normalise_postcode(raw: str, field: str = "postcode") -> str:
     """A UK postcode in capitals with one space before the inward code."""
-    match = _POSTCODE_RE.fullmatch(re.sub(r"\s+", " ", raw.strip().upper()))
+    match = _POSTCODE_RE.fullmatch(re.sub(r"\s+", " ", nfkc(raw).strip().upper()))
     if match is None:
         raise InvalidContent(field, "must be a UK postcode")
     return f"{match.group(1)} {match.group(2)}"
 
 
 def normalise_name(raw: str, field: str) -> str:
-    """A person's name with surrounding and repeated spaces removed."""
-    name = " ".join(raw.split())
+    """A person's name in NFKC, with surrounding and repeated spaces (of any kind) removed.
+
+    Names may be in any script; NFKC only gives each one a single spelling."""
+    name = " ".join(nfkc(raw).split())
     if not name:
         raise InvalidContent(field, "must not be empty")
     if len(name) > 100:

@@ -6,7 +6,7 @@ its shape (types, unknown fields) is checked by the caller before it gets this f
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -24,6 +24,7 @@ from domain.identifiers import (
     normalise_urn,
 )
 from domain.personal import Personal
+from domain.plausibility import check_born_by, check_date_of_birth, check_past
 
 # How far ahead of the hub's clock a sender's clock may run before a time is "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
@@ -155,8 +156,9 @@ def validate_subject(subject: SubjectSubmission, index: int, occurred_at: dateti
     """Apply the identifier and age rules to one subject; return it in canonical form."""
     where = f"subjects[{index}]"
     dob = subject.date_of_birth
-    if dob is not None and dob > today:
-        raise InvalidContent(f"{where}.date_of_birth", "must not be in the future")
+    if dob is not None:
+        check_date_of_birth(dob, f"{where}.date_of_birth", today)
+        check_born_by(occurred_at.date(), "occurred_at", dob, f"{where}.date_of_birth")
     if subject.is_child:
         if dob is None:
             raise InvalidContent(f"{where}.date_of_birth", "is required for a child")
@@ -192,10 +194,7 @@ def validate_submission(submission: NotificationSubmission,
     """Apply the domain's rules; return the submission with identifiers in canonical form."""
     if not _SOURCE_REF_RE.fullmatch(submission.source_ref):
         raise InvalidContent("source_ref", "must be 1-64 letters, digits or . _ / : -")
-    if submission.occurred_at.tzinfo is None:
-        raise InvalidContent("occurred_at", "must carry a time zone")
-    if submission.occurred_at > now + CLOCK_SKEW:
-        raise InvalidContent("occurred_at", "must not be in the future")
+    occurred_at = check_past(submission.occurred_at, "occurred_at", now, CLOCK_SKEW)
     if not submission.subjects:
         raise InvalidContent("subjects", "at least one subject is required")
     if not any(s.is_child for s in submission.subjects):
@@ -214,6 +213,14 @@ def validate_submission(submission: NotificationSubmission,
         for i, s in enumerate(submission.subjects)
     )
     episode = _validate_episode(submission.type, submission.details.episode, now)
+    if episode is not None and submission.details.episode is not None:
+        for name in ("left_at", "last_seen_at"):
+            sent: datetime | None = getattr(submission.details.episode, name)
+            for index, subject in enumerate(subjects):
+                if sent is not None and subject.date_of_birth is not None:
+                    # The day as the sender wrote it, as for occurred_at.
+                    check_born_by(sent.date(), f"details.episode.{name}",
+                                  subject.date_of_birth, f"subjects[{index}].date_of_birth")
     indicators: tuple[str, ...] = ()
     if submission.details.indicators:
         if submission.type.value not in CONTACT_TYPES:
@@ -225,7 +232,7 @@ def validate_submission(submission: NotificationSubmission,
     return NotificationSubmission(
         type=submission.type,
         source_ref=submission.source_ref,
-        occurred_at=submission.occurred_at.astimezone(UTC),
+        occurred_at=occurred_at,
         subjects=subjects,
         details=replace(submission.details, episode=episode, indicators=indicators),
     )
@@ -247,11 +254,7 @@ def _validate_episode(kind: "NotificationType", report: EpisodeReport | None,
     for name in ("left_at", "last_seen_at"):
         value = getattr(report, name)
         if value is not None:
-            if value.tzinfo is None:
-                raise InvalidContent(f"details.episode.{name}", "must carry a time zone")
-            if value > now + CLOCK_SKEW:
-                raise InvalidContent(f"details.episode.{name}", "must not be in the future")
-            value = value.astimezone(UTC)
+            value = check_past(value, f"details.episode.{name}", now, CLOCK_SKEW)
         times[name] = value
     if kind.value == "missing":
         if report.ended is not None:

@@ -14,7 +14,7 @@ from adapters.data_keys import (
     PostgresDataKeys,
     SQLiteDataKeys,
 )
-from adapters.keys import KeyFiles
+from adapters.keys import KeyFiles, private_dir
 from adapters.store import postgres_location, store_environment
 from domain.notifications import Notification, NotificationSubmission
 from domain.people import PersonRecord
@@ -90,6 +90,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     """The hub, wired. ``clock`` is the hub's one source of "now" (tests move it)."""
     if settings.is_production and settings.store_url == "memory://":
         raise SettingsError("HUB_STORE_URL=memory:// keeps nothing; not allowed in production")
+    private_dir(settings.home)  # the owner's only (0700), if the hub creates it
     keys = KeyFiles(settings.home, may_generate=not settings.is_production)
     link_secret = keys.secret("link")
     keys.secret("audit-signing")  # present before anything is served

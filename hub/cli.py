@@ -50,9 +50,11 @@ def _parser() -> argparse.ArgumentParser:
     ingest = commands.add_parser("ingest", help="consume agencies' Kafka topics into the store")
     ingest.add_argument("--source", action="append", required=True, metavar="TOPIC=AGENCY_ID",
                         help="an inbound topic and the agency whose producers write it")
-    ingest.add_argument("--metrics-port", type=int, help="serve Prometheus metrics here")
+    metrics_help = ("serve Prometheus metrics on 127.0.0.1:PORT, to a scraper with the "
+                    "metrics token (HUB_METRICS_TOKEN)")
+    ingest.add_argument("--metrics-port", type=int, help=metrics_help)
     relay = commands.add_parser("relay", help="publish the hub's outbound events to Kafka")
-    relay.add_argument("--metrics-port", type=int, help="serve Prometheus metrics here")
+    relay.add_argument("--metrics-port", type=int, help=metrics_help)
 
     agencies = commands.add_parser("agencies", help="register agencies")
     agencies_cmd = agencies.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -440,10 +442,11 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     """``hub ingest`` and ``hub relay``: run until SIGTERM or SIGINT, then stop cleanly."""
     import signal
 
-    from prometheus_client import start_http_server
+    from adapters.metrics_http import serve_metrics
 
     try:
         client = settings.kafka_client()
+        metrics_token = settings.resolved_metrics_token() if args.metrics_port else None
     except SettingsError as error:
         raise UsageError(f"hub {args.command}: {error}") from None
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
@@ -465,9 +468,8 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
         from adapters.kafka_relay import Relay
 
         worker = Relay(hub, client, idempotent=settings.kafka_idempotent)
-    if args.metrics_port:
-        start_http_server(args.metrics_port, addr="127.0.0.1",
-                          registry=worker.metrics.registry)
+    if args.metrics_port and metrics_token is not None:
+        serve_metrics(args.metrics_port, worker.metrics.registry, metrics_token)
     stop = SignalStop(worker.stop, grace_seconds=STOP_GRACE_SECONDS + 10)
 
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -520,7 +522,13 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         hub.close()
         raise
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Before any worker starts: production refuses to serve without HUB_METRICS_TOKEN, and in
+    # development every worker reads the one token made here.
+    settings.resolved_metrics_token()
     print(f"hub: serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
+    if settings.metrics_token is None and not settings.is_production:
+        print(f"hub: /metrics takes the bearer token in {settings.home / 'metrics.token'} "
+              "(set HUB_METRICS_TOKEN to choose it)", file=sys.stderr)
     # uvicorn's access log prints raw paths, which hold record ids; hub.access logs templates.
     options = {"host": args.host, "port": args.port, "log_level": "info", "access_log": False}
     if args.workers > 1:

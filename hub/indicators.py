@@ -34,6 +34,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
+from adapters.keys import private_dir
 from domain.audit import AuditEntryRecorded
 from domain.break_glass import BreakGlassAccess
 from domain.child_protection import ProtectionRecord
@@ -145,7 +146,7 @@ class Indicators:
     def _save(self) -> None:
         if self._path is None:
             return
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(self._path.parent)
         fd, temporary = tempfile.mkstemp(dir=self._path.parent, prefix=".indicators-")
         with os.fdopen(fd, "w") as out:
             json.dump(self.state.as_data(), out)

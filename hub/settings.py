@@ -1,10 +1,14 @@
 """The hub's settings, read once from the environment (see CONTRACT.md)."""
 
+import hmac
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+
+from adapters.keys import private_text
 
 
 class SettingsError(ValueError):
@@ -13,6 +17,8 @@ class SettingsError(ValueError):
 
 KAFKA_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 KAFKA_SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+# A metrics token shorter than this is too easily guessed (secrets.token_urlsafe(32) is 43).
+MIN_METRICS_TOKEN = 32
 
 
 @dataclass(frozen=True)
@@ -119,6 +125,9 @@ class Settings:
     contacts_file: Path | None = None
     # How long a bearer token works after it is issued (HUB_TOKEN_DAYS).
     token_days: int = 90
+    # The bearer token that Prometheus shows to read /metrics (and the metrics of hub ingest
+    # and hub relay); unset: see resolved_metrics_token().
+    metrics_token: str | None = field(default=None, repr=False)
 
     def kafka_client(self) -> dict[str, object]:
         """Everything a kafka-python client needs to reach the brokers."""
@@ -130,6 +139,17 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.environment is Environment.PRODUCTION
+
+    def resolved_metrics_token(self) -> str:
+        """The bearer token a metrics scraper must show: HUB_METRICS_TOKEN. In development,
+        when it is unset, one is made once into HUB_HOME/metrics.token (0600) and read from
+        there; production refuses to serve metrics without it."""
+        if self.metrics_token:
+            return self.metrics_token
+        if self.is_production:
+            raise SettingsError("production needs HUB_METRICS_TOKEN: the bearer token "
+                                "Prometheus shows to read the metrics")
+        return private_text(self.home / "metrics.token", lambda: secrets.token_urlsafe(32))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> "Settings":
@@ -156,6 +176,7 @@ class Settings:
             contacts_file=(Path(env["HUB_CONTACTS_FILE"]) if env.get("HUB_CONTACTS_FILE")
                            else None),
             token_days=_token_days(env.get("HUB_TOKEN_DAYS")),
+            metrics_token=_metrics_token(env.get("HUB_METRICS_TOKEN")),
         )
 
 
@@ -169,6 +190,25 @@ def _token_days(raw: str | None) -> int:
     if not 1 <= days <= 3660:
         raise SettingsError("HUB_TOKEN_DAYS must be a whole number of days from 1 to 3660")
     return days
+
+
+def _metrics_token(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    token = raw.strip()
+    if len(token) < MIN_METRICS_TOKEN or not token.isascii() or not token.isprintable() \
+            or " " in token:
+        raise SettingsError(f"HUB_METRICS_TOKEN must be at least {MIN_METRICS_TOKEN} printable "
+                            "ASCII characters without spaces (openssl rand -hex 32)")
+    return token
+
+
+def bearer_matches(authorization: str | None, token: str) -> bool:
+    """Whether an Authorization header is 'Bearer TOKEN' for this token, compared in constant
+    time (the metrics endpoints' gate)."""
+    scheme, _, given = (authorization or "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode("utf-8", "surrogateescape"), token.encode())
 
 
 def _population(raw: str | None) -> int | None:

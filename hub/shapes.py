@@ -6,11 +6,25 @@ Error messages name the field, never the value sent.
 """
 
 import json
+import re
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationError,
+)
+from pydantic_core import PydanticCustomError
 
+from domain.errors import InvalidContent
+from domain.identifiers import normalise_urn
 from domain.notifications import (
     DashAssessment,
     DetailsSubmission,
@@ -20,13 +34,61 @@ from domain.notifications import (
     SubjectRole,
     SubjectSubmission,
 )
+from domain.plausibility import check_day, check_instant
 from hub.errors import InvalidInput, MalformedInput
 
 MAX_SUBJECTS = 50
 MAX_TEXT = 20_000
 
 
+def _iso_text(value: Any) -> Any:
+    """Dates and times come as ISO 8601 text: a number is not taken for a Unix time."""
+    if isinstance(value, bool | int | float):
+        raise PydanticCustomError("iso_text", "must be an ISO 8601 string")
+    return value
+
+
+def _plausible_instant(value: datetime) -> datetime:
+    try:
+        check_instant(value, "")
+    except InvalidContent as error:
+        raise PydanticCustomError("implausible_time", error.rule) from None
+    return value
+
+
+def _plausible_day(value: date) -> date:
+    try:
+        check_day(value, "")
+    except InvalidContent as error:
+        raise PydanticCustomError("implausible_date", error.rule) from None
+    return value
+
+
+# Every date and time in a request, body or query, is one of these: ISO 8601 text; a time
+# carries a time zone; both fall between 1900 and 2200 (domain.plausibility), so that no value
+# can overflow the calendar when it is compared or converted. Whether a past event is in the
+# future, or before a date of birth, is the domain's rule for that field.
+Instant = Annotated[AwareDatetime, BeforeValidator(_iso_text),
+                    AfterValidator(_plausible_instant)]
+Day = Annotated[date, BeforeValidator(_iso_text), AfterValidator(_plausible_day)]
+
+
+def _school_urn(value: str) -> str:
+    try:
+        return normalise_urn(value, "")
+    except InvalidContent as error:
+        raise PydanticCustomError("school_urn", error.rule) from None
+
+
+# A school's URN in a path: six digits, checked before anything (an audit entry) records it.
+SchoolUrn = Annotated[str, AfterValidator(_school_urn)]
+
+
 class _Strict(BaseModel):
+    """Unknown fields are refused; booleans and integers are typed as StrictBool and StrictInt
+    (a string or a number is not a boolean, nor a boolean or a string an integer; pydantic
+    never takes a number for a string)."""
+
     model_config = ConfigDict(extra="forbid", strict=False, str_max_length=MAX_TEXT)
 
 
@@ -34,27 +96,27 @@ class SubjectIn(_Strict):
     role: SubjectRole
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)
-    date_of_birth: date | None = None
+    date_of_birth: Day | None = None
     nhs_number: str | None = Field(default=None, max_length=20)
     upn: str | None = Field(default=None, max_length=20)
     school_urn: str | None = Field(default=None, max_length=10)
     postcode: str | None = Field(default=None, max_length=10)
-    present: bool | None = None
-    spoken_to: bool | None = None
-    pregnant: bool | None = None
+    present: StrictBool | None = None
+    spoken_to: StrictBool | None = None
+    pregnant: StrictBool | None = None
     # Electively home educated: an Operation Encompass notice goes to the local authority.
-    home_educated: bool | None = None
+    home_educated: StrictBool | None = None
 
 
 class DashIn(_Strict):
-    yes_count: int
-    answers: list[bool] | None = None
+    yes_count: StrictInt
+    answers: list[StrictBool] | None = None
 
 
 class EpisodeIn(_Strict):
     type: Literal["missing", "away"] | None = None
-    left_at: datetime | None = None
-    last_seen_at: datetime | None = None
+    left_at: Instant | None = None
+    last_seen_at: Instant | None = None
     ended: Literal["found", "returned"] | None = None
 
 
@@ -64,9 +126,9 @@ class DetailsIn(_Strict):
     child_words: str | None = None
     # What the child said, as written for the school's Operation Encompass notice.
     words_for_school: str | None = Field(default=None, max_length=2000)
-    welfare_check: bool | None = None
+    welfare_check: StrictBool | None = None
     dash: DashIn | None = None
-    location_sensitive: bool | None = None
+    location_sensitive: StrictBool | None = None
     episode: EpisodeIn | None = None
     indicators: list[str] = Field(default_factory=list, max_length=20)
 
@@ -76,7 +138,7 @@ class NotificationIn(_Strict):
 
     type: NotificationType
     source_ref: str = Field(max_length=64)
-    occurred_at: datetime
+    occurred_at: Instant
     subjects: list[SubjectIn] = Field(max_length=MAX_SUBJECTS)
     details: DetailsIn = Field(default_factory=DetailsIn)
 
@@ -118,10 +180,36 @@ def describe(error: ValidationError) -> str:
     return f"{where}: {message}"
 
 
+class _RepeatedKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are all different: a repeated key is refused, never settled
+    by the last (or first) copy winning, which two readers of one body could each do."""
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise _RepeatedKey(key)
+        obj[key] = value
+    return obj
+
+
+_FIELD_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
+
+
 def parse_json(raw: bytes) -> Any:
+    """The JSON value of a body or a record; MalformedInput if it is not valid JSON, nests
+    too deeply, or repeats a key in an object."""
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        return json.loads(raw, object_pairs_hook=_unique_keys)
+    except _RepeatedKey as error:
+        # Name the key if it looks like a field name; any other text may be personal data.
+        key = f"'{error.key}'" if _FIELD_NAME_RE.fullmatch(error.key) else "a key"
+        raise MalformedInput(f"the body repeats {key} in one object") from None
+    except ValueError:  # not UTF-8, not JSON, or a number too long to read
         raise MalformedInput("the body is not valid JSON") from None
     except RecursionError:
         raise MalformedInput("the body nests too deeply") from None

@@ -28,6 +28,7 @@ from time import sleep
 from typing import Any
 from uuid import UUID
 
+from adapters.keys import private_file
 from domain.child_protection import ProtectionRecord, protection_id
 from domain.encompass import EncompassNotice
 from domain.errors import DomainError
@@ -159,8 +160,7 @@ def simulated_timescales(profile: Profile, base: Path | None, out: Path) -> Path
             else files("policies").joinpath("timescales.toml").read_text())
     data = tomllib.loads(text)
     data.setdefault("school_days", {}).update(profile.school_days)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(_toml(data))
+    private_file(out).write_text(_toml(data))
     load_timescales(out)  # refuses bad term dates with the reason, before anything is stored
     return out
 

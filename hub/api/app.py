@@ -5,12 +5,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
+from starlette.types import ASGIApp
 
+from hub.api.deps import unique_json_keys
 from hub.api.errors import install_error_handlers
-from hub.api.middleware import BodyLimit, RequestMetrics
+from hub.api.middleware import BodyLimit, RequestMetrics, SecurityHeaders
 from hub.api.routes import (
     audit,
     child_protection,
@@ -46,6 +48,13 @@ def _with_body_schemas(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+class _HubApi(FastAPI):
+    def build_middleware_stack(self) -> ASGIApp:
+        """Security headers outside everything, Starlette's own error middleware included, so
+        that an unexpected 500 carries them too."""
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -73,16 +82,20 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
                 if worker.is_alive():
                     worker.join(timeout=10)
 
-    app = FastAPI(
+    app = _HubApi(
         lifespan=lifespan,
         title="Safeguarding information-sharing hub",
         version="0.1.0",
         description="Lawful, audited sharing of what agencies know about children at risk. "
                     "Every request needs `Authorization: Bearer TOKEN`; every read of "
                     "personal data needs `X-Purpose`.",
+        # A body that repeats a key is refused before any route sees it.
+        dependencies=[Depends(unique_json_keys)],
     )
     app.state.hub = hub
     app.state.metrics = CollectorRegistry()
+    # Refuses to start in production without HUB_METRICS_TOKEN.
+    app.state.metrics_token = hub.settings.resolved_metrics_token()
     install_error_handlers(app)
     app.include_router(notifications.router)
     app.include_router(children.router)
@@ -94,8 +107,10 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(child_protection.router)
     app.include_router(audit.router)
     app.include_router(health.router)
-    app.add_middleware(RequestMetrics, registry=app.state.metrics)
+    # The last added is the outer: metrics and the access log see every answer, the body
+    # limit's 413 included (SecurityHeaders wraps them all, in _HubApi).
     app.add_middleware(BodyLimit, limit=hub.settings.max_body_bytes)
+    app.add_middleware(RequestMetrics, registry=app.state.metrics)
     _with_body_schemas(app)
     return app
 

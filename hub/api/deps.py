@@ -10,6 +10,11 @@ from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.errors import MalformedInput, NotAuthenticated
 from hub.registry import Caller
+from hub.shapes import parse_json
+
+# Every integer in a query or a path fits the store's signed 64-bit integers (and the hub's
+# own sizes and positions, which are far smaller): larger ones are a 400, never an overflow.
+INT64_MAX = 2**63 - 1
 
 
 def get_hub(request: Request) -> Hub:
@@ -51,3 +56,13 @@ def read_context(
 
 
 Reading = Annotated[ReadContext, Depends(read_context)]
+
+
+async def unique_json_keys(request: Request) -> None:
+    """Refuse (400) a JSON body that repeats a key in an object, for every route that takes a
+    body model; the notification route parses its body itself, with the same rule."""
+    if getattr(request.scope.get("route"), "body_field", None) is None:
+        return
+    raw = await request.body()  # already read (and cached) by FastAPI for the body model
+    if raw.strip():
+        parse_json(raw)

@@ -1,4 +1,5 @@
-"""ASGI middleware: a ceiling on request bodies, and request metrics by route template."""
+"""ASGI middleware: security headers on every response, request metrics by route template,
+and a ceiling on request bodies (outermost first, as ``create_app`` stacks them)."""
 
 import json
 import logging
@@ -6,13 +7,29 @@ import time
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("hub.access")
 
+# On every response, errors and refusals included: nothing the hub answers may be kept by a
+# browser or a proxy's cache, sniffed into another type, framed, or named in a Referer.
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
 
-class _TooLarge(Exception):
-    pass
+
+class _TooLarge(HTTPException):
+    """A streamed body passed the limit while it was read. An HTTP error (413), so that the
+    routes answer it as such, through the hub's error handler, and the metrics and the access
+    log record a 413 (FastAPI turns any other exception from reading a body into a 400)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(413, message)
 
 
 async def _send_json(send: Send, status: int, code: str, message: str) -> None:
@@ -52,7 +69,7 @@ class BodyLimit:
             if event["type"] == "http.request":
                 received += len(event.get("body", b""))
                 if received > self.limit:
-                    raise _TooLarge
+                    raise _TooLarge(message)
             return event
 
         async def tracking_send(event: Message) -> None:
@@ -66,6 +83,27 @@ class BodyLimit:
         except _TooLarge:
             if not started:
                 await _send_json(send, 413, "payload_too_large", message)
+
+
+class SecurityHeaders:
+    """Adds ``SECURITY_HEADERS`` to every HTTP response, whoever answered it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(event: Message) -> None:
+            if event["type"] == "http.response.start":
+                headers = MutableHeaders(scope=event)
+                for name, value in SECURITY_HEADERS.items():
+                    headers[name] = value
+            await send(event)
+
+        await self.app(scope, receive, with_headers)
 
 
 class RequestMetrics:

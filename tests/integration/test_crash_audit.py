@@ -50,7 +50,7 @@ def test_every_answered_read_survives_a_kill(tmp_path: Path) -> None:
         n = 0
         with httpx2.Client(timeout=5) as client:
             while not stop.is_set() and n < 2000:
-                ref = f"W{worker}-{n}"
+                ref = f"W-{worker}/{n}"
                 n += 1
                 try:
                     response = client.get(

@@ -150,13 +150,14 @@ def test_unknown_ids_and_routes_are_404_and_malformed_ids_400(
 
 
 def test_operations_endpoints(api: tuple[TestClient, Hub, dict[str, str]]) -> None:
-    client, _, tokens = api
+    client, hub, tokens = api
     assert client.get("/healthz").json() == {"status": "ok"}
     assert client.get("/readyz").json()["status"] == "ready"
     schema = client.get("/openapi.json").json()
     assert "/v1/children/{child_id}/chronology" in schema["paths"]
     assert "NotificationIn" in schema["components"]["schemas"]
     client.post("/v1/notifications", content=with_field(), headers=as_police(tokens))
-    metrics = client.get("/metrics").text
+    scraper = {"Authorization": f"Bearer {hub.settings.resolved_metrics_token()}"}
+    metrics = client.get("/metrics", headers=scraper).text
     assert 'route="/v1/notifications"' in metrics
     assert "Amy" not in metrics

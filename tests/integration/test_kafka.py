@@ -55,6 +55,8 @@ def poison() -> list[tuple[bytes, str]]:
     return [(b"{not json", "JSON"), (json.dumps([1, 2]).encode(), "object"),
             (json.dumps({**good(9998), "type": "burglary"}).encode(), "type"),
             (json.dumps(bad_nhs).encode(), "nhs_number"),
+            (json.dumps(good(9997)).replace('"type": ', '"type": "found", "type": ', 1)
+             .encode(), "repeats"),
             (b" " * 1_200_000, "larger")]
 
 

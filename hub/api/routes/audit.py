@@ -1,12 +1,12 @@
 """For auditors: the signed checkpoint, entries, RFC 9162 proofs and disclosure history."""
 
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from hub.api.deps import CurrentUser, HubDep
+from hub.api.deps import INT64_MAX, CurrentUser, HubDep
+from hub.shapes import Instant
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
@@ -18,28 +18,30 @@ def checkpoint(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
 
 
 @router.get("/entries")
-def entries(caller: CurrentUser, hub: HubDep, start: int = Query(0, ge=0),
-            end: int | None = Query(None, ge=0)) -> dict[str, Any]:
+def entries(caller: CurrentUser, hub: HubDep, start: int = Query(0, ge=0, le=INT64_MAX),
+            end: int | None = Query(None, ge=0, le=INT64_MAX)) -> dict[str, Any]:
     """Entries [start, end): their exact stored bytes (base64), leaf hashes, and content."""
     return hub.auditor.entries(caller, start, end)
 
 
 @router.get("/proofs/inclusion")
-def inclusion_proof(caller: CurrentUser, hub: HubDep, index: int = Query(ge=0),
-                    size: int = Query(ge=1)) -> dict[str, Any]:
+def inclusion_proof(caller: CurrentUser, hub: HubDep, index: int = Query(ge=0, le=INT64_MAX),
+                    size: int = Query(ge=1, le=INT64_MAX)) -> dict[str, Any]:
     return hub.auditor.inclusion(caller, index, size)
 
 
 @router.get("/proofs/consistency")
-def consistency_proof(caller: CurrentUser, hub: HubDep, first: int = Query(ge=1),
-                      second: int = Query(ge=1)) -> dict[str, Any]:
+def consistency_proof(caller: CurrentUser, hub: HubDep, first: int = Query(ge=1, le=INT64_MAX),
+                      second: int = Query(ge=1, le=INT64_MAX)) -> dict[str, Any]:
     return hub.auditor.consistency(caller, first, second)
 
 
 @router.get("/disclosures")
 def disclosure_history(caller: CurrentUser, hub: HubDep, child_id: UUID | None = None,
-                       agency: str | None = None,
-                       from_: Annotated[datetime | None, Query(alias="from")] = None,
-                       to: datetime | None = None) -> dict[str, Any]:
+                       agency: Annotated[str | None, Query(
+                           pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
+                           description="an agency id")] = None,
+                       from_: Annotated[Instant | None, Query(alias="from")] = None,
+                       to: Instant | None = None) -> dict[str, Any]:
     """Who saw what, when and why: for auditors, and for an agency about its own records."""
     return hub.auditor.disclosures(caller, child_id, agency, from_, to)

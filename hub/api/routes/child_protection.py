@@ -1,35 +1,35 @@
 """Child protection plans and looked-after status; the CP-IS look-up for unscheduled care."""
 
-from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hub.api.deps import CurrentUser, HubDep, Reading
+from hub.shapes import Instant
 
 router = APIRouter(tags=["child protection"])
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    at: datetime | None = Field(default=None, description="when it happened; omitted: now")
-    unborn: bool = Field(default=False, description="an unborn child's plan, held on the "
-                         "pregnant woman's record (the id is hers)")
+    at: Instant | None = Field(default=None, description="when it happened; omitted: now")
+    unborn: StrictBool = Field(default=False, description="an unborn child's plan, held on "
+                               "the pregnant woman's record (the id is hers)")
 
 
 Categories = Literal["neglect", "physical", "sexual", "emotional", "multiple"]
 
 
 class InitialIn(_In):
-    plan: bool
+    plan: StrictBool
     category: Categories | None = None
     enquiry_id: UUID | None = Field(default=None, description="the s47 enquiry it follows")
 
 
 class ReviewIn(_In):
-    plan_continues: bool
+    plan_continues: StrictBool
     category: Categories | None = Field(default=None, description="a changed category")
 
 
@@ -39,8 +39,8 @@ class EndIn(_In):
 
 class LookedAfterIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    looked_after: bool
-    at: datetime | None = None
+    looked_after: StrictBool
+    at: Instant | None = None
 
 
 class LookupIn(BaseModel):

@@ -4,17 +4,18 @@ from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt
 
 from hub.api.deps import CurrentUser, HubDep, Reading
+from hub.shapes import SchoolUrn
 
 router = APIRouter(tags=["domestic abuse"])
 
 
 class DashIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    yes_count: int | None = Field(default=None, ge=0, le=24)
-    answers: list[bool] | None = Field(default=None, min_length=24, max_length=24)
+    yes_count: StrictInt | None = Field(default=None, ge=0, le=24)
+    answers: list[StrictBool] | None = Field(default=None, min_length=24, max_length=24)
 
 
 class TriageIn(BaseModel):
@@ -24,8 +25,8 @@ class TriageIn(BaseModel):
                               "DASH level by professional judgement (never lower it)")
     judgement_reason: str | None = Field(default=None, max_length=1000)
     actions: list[str] = Field(min_length=1, max_length=8)
-    threshold_met: bool = Field(description="meets the social care threshold: refer to the "
-                                "MASH front door")
+    threshold_met: StrictBool = Field(description="meets the social care threshold: refer to "
+                                      "the MASH front door")
     rationale: str = Field(max_length=4000)
 
 
@@ -65,7 +66,7 @@ def breaches(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
 
 
 @router.get("/v1/schools/{urn}/encompass")
-def school_inbox(urn: str, ctx: Reading, hub: HubDep,
+def school_inbox(urn: SchoolUrn, ctx: Reading, hub: HubDep,
                  unacknowledged: bool = Query(default=False)) -> dict[str, Any]:
     """The school's Operation Encompass notices (its own pupils only; each read audited)."""
     return hub.domestic_abuse.inbox(ctx, urn, unacknowledged)

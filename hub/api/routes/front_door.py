@@ -5,7 +5,7 @@ from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from domain.front_door import SignsOfSafety
 from hub.api.deps import CurrentUser, HubDep, Reading
@@ -35,7 +35,7 @@ class SignsOfSafetyIn(_In):
     worries: str = Field(max_length=4000)
     working_well: str = Field(max_length=4000)
     needs_to_happen: str = Field(max_length=4000)
-    scale: int = Field(ge=0, le=10)
+    scale: StrictInt = Field(ge=0, le=10)
 
 
 class DecisionIn(_In):

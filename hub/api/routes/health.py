@@ -1,12 +1,13 @@
 """Liveness, readiness and metrics for operators; no personal data here."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from hub.api.deps import HubDep
-from hub.errors import StoreUnavailable
+from hub.errors import NotAuthenticated, StoreUnavailable
+from hub.settings import bearer_matches
 
 router = APIRouter(tags=["operations"])
 
@@ -27,6 +28,17 @@ def readyz(hub: HubDep) -> dict[str, Any]:
     return {"status": "ready", "audit_entries": size}
 
 
-@router.get("/metrics")
+def metrics_scraper(
+    request: Request,
+    authorization: Annotated[str | None, Header(description="Bearer METRICS_TOKEN")] = None,
+) -> None:
+    """Only a scraper with the metrics token (HUB_METRICS_TOKEN) reads the metrics."""
+    if not bearer_matches(authorization, request.app.state.metrics_token):
+        raise NotAuthenticated("the metrics need 'Authorization: Bearer' with the metrics "
+                               "token (HUB_METRICS_TOKEN)")
+
+
+@router.get("/metrics", dependencies=[Depends(metrics_scraper)])
 def metrics(request: Request) -> Response:
+    """Prometheus metrics, by route template; for a scraper with the metrics token."""
     return Response(generate_latest(request.app.state.metrics), media_type=CONTENT_TYPE_LATEST)

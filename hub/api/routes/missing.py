@@ -1,13 +1,13 @@
 """The missing-children team: children missing now, return home interviews and breaches."""
 
-from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from hub.api.deps import CurrentUser, HubDep, Reading
+from hub.shapes import Instant
 
 router = APIRouter(tags=["missing children"])
 
@@ -15,9 +15,9 @@ router = APIRouter(tags=["missing children"])
 class InterviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     step: Literal["offered", "accepted", "declined", "held", "not-held"]
-    at: datetime | None = Field(default=None, description="when it happened; omitted: now")
-    independent: bool | None = Field(default=None, description="held: the interviewer is "
-                                     "independent of the child's care (required)")
+    at: Instant | None = Field(default=None, description="when it happened; omitted: now")
+    independent: StrictBool | None = Field(default=None, description="held: the interviewer "
+                                           "is independent of the child's care (required)")
     reason: str | None = Field(default=None, max_length=1000,
                                description="not-held: why no interview will be held")
 

@@ -1,6 +1,5 @@
 """The safeguarding indicators, for the MASH, the teams' managers and auditors."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
@@ -9,14 +8,15 @@ from domain.audit import AuditKind
 from hub.api.deps import CurrentUser, HubDep
 from hub.capabilities import require_capability
 from hub.errors import InvalidInput
+from hub.shapes import Day
 
 router = APIRouter(tags=["reports"])
 
 
 @router.get("/v1/reports/indicators")
 def indicators(caller: CurrentUser, hub: HubDep,
-               first: Annotated[date | None, Query(alias="from")] = None,
-               last: Annotated[date | None, Query(alias="to")] = None) -> dict[str, Any]:
+               first: Annotated[Day | None, Query(alias="from")] = None,
+               last: Annotated[Day | None, Query(alias="to")] = None) -> dict[str, Any]:
     """Counts and rates for the days from `from` to `to` (inclusive; default: everything),
     from the indicator projection; no personal data."""
     require_capability(hub.capabilities, hub.audit, caller, "read-indicators",

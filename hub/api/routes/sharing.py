@@ -1,13 +1,13 @@
 """Lawful bases: consents, sharing decisions, statutory enquiries; restriction; review."""
 
-from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from hub.api.deps import CurrentUser, HubDep
+from hub.api.deps import INT64_MAX, CurrentUser, HubDep
+from hub.shapes import Instant
 
 router = APIRouter(tags=["lawful bases"])
 
@@ -26,21 +26,21 @@ class ConsentIn(_Body):
     status: Literal["given", "refused"]
     given_by: Literal["parent", "child"]
     scope: ScopeIn
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
 
 
 class SharingDecisionIn(_Body):
     child_id: UUID
-    share: bool
+    share: StrictBool
     recipient_agency: str = Field(max_length=64)
     data_classes: list[str] = Field(min_length=1, max_length=20)
     purposes: list[str] = Field(min_length=1, max_length=20)
     legal_basis: str = Field(max_length=40)
     consent_not_relied: str | None = Field(default=None, max_length=40)
     rationale: str = Field(max_length=5000)
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
+    valid_from: Instant | None = None
+    valid_until: Instant | None = None
 
 
 class EnquiryIn(_Body):
@@ -53,7 +53,7 @@ class OutcomeIn(_Body):
 
 
 class RestrictionIn(_Body):
-    restricted: bool
+    restricted: StrictBool
     reason: str = Field(max_length=500)
 
 
@@ -109,7 +109,7 @@ def restrict_notification(notification_id: UUID, body: RestrictionIn, caller: Cu
 
 @router.get("/v1/access-notifications")
 def access_notifications(caller: CurrentUser, hub: HubDep,
-                         after: int = Query(0, ge=0),
+                         after: int = Query(0, ge=0, le=INT64_MAX),
                          limit: int = Query(100, ge=1, le=500)) -> dict[str, Any]:
     """Your agency's feed: every time another agency read one of your records."""
     return hub.sharing.access_feed(caller, after, limit)
