@@ -136,6 +136,9 @@ def build(world: World, pair: tuple[str, str], relation: Relation, basis: Basis,
     cid = receipt.child_ids[0]
     case = None
     if purpose is Purpose.MISSING:
+        if relation is Relation.OWNER:  # an episode only the reader reported is not its case
+            submit(hub, SOURCE, notification(f"T-{next(world.refs)}", "missing",
+                                             subjects=[dict(subject)]))
         missing = hub.store.find(record_id(cid), MissingRecord)
         assert missing is not None
         case = str(missing.episodes[-1]["id"])

@@ -38,6 +38,8 @@ def flagged(api: tuple[TestClient, Hub, dict[str, str]]) -> tuple[str, dict[str,
     plan = client.post(f"/v1/protection/{child_id}/initial-conference", headers=bearer(social),
                        json={"plan": True, "category": "neglect"})
     assert plan.status_code == 200, plan.text
+    _, tokens["city-ae"] = hub.registry.register_user("city-health",
+                                                      "unscheduled-care-clinician", "A&E")
     return child_id, tokens
 
 
@@ -47,7 +49,7 @@ def bearer(token: str, **headers: str) -> dict[str, str]:
 
 def lookup(client: TestClient, tokens: dict[str, str], number: str) -> httpx2.Response:
     return client.post("/v1/cp-is/lookups", json={"nhs_number": number},
-                       headers=bearer(tokens["city-health"], **{"X-Purpose": "unscheduled-care"}))
+                       headers=bearer(tokens["city-ae"], **{"X-Purpose": "unscheduled-care"}))
 
 
 def test_cp_is_finds_the_flagged_child_by_full_width_digits(

@@ -17,6 +17,9 @@ from hub.settings import Environment, Settings
 STARTED: list[Any] = []
 
 
+METRICS_TOKEN = "m" * 40  # production refuses to serve metrics without one
+
+
 @pytest.fixture
 def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
            capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
@@ -37,6 +40,7 @@ def seeded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     import uvicorn
     monkeypatch.setattr(uvicorn, "run", lambda *a, **k: STARTED.append(a))
     monkeypatch.setenv("HUB_ENV", "production")
+    monkeypatch.setenv("HUB_METRICS_TOKEN", METRICS_TOKEN)
     return tokens
 
 
@@ -63,7 +67,8 @@ def test_serving_starts_once_the_demo_users_are_disabled(
 
 def test_production_refuses_a_demo_token(seeded: dict[str, str], tmp_path: Path) -> None:
     hub = bootstrap(Settings(store_url=f"sqlite:///{tmp_path}/hub.sqlite3",
-                             home=tmp_path / "home", environment=Environment.PRODUCTION))
+                             home=tmp_path / "home", environment=Environment.PRODUCTION,
+                             metrics_token=METRICS_TOKEN))
     with TestClient(create_app(hub, checkpointer=False)) as client:
         for token in (seeded["city-mash/mash-worker"], seeded["info-governance/auditor"]):
             refused = client.get("/v1/access-notifications",
