@@ -10,6 +10,7 @@ goes to the local authority's education officer instead of a school.
 """
 
 import re
+import unicodedata
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -46,10 +47,14 @@ def in_age_range(date_of_birth: date, on: date) -> bool:
     return YOUNGEST <= age_on(date_of_birth, on) <= OLDEST
 
 
-def notice_school(named: str | None, named_by_authority: bool, known: str | None) -> str | None:
-    """Where a child's notice goes: the school the incident names when an authoritative
-    sender (the police) named it, otherwise the school known from the roll or the police; a
-    school's own claim to a pupil never redirects a notice."""
+def notice_school(named: str | None, named_by_authority: bool, known: str | None,
+                  on_roll: bool) -> str | None:
+    """Where a child's notice goes: the school on the local authority's roll; with none, the
+    school the incident names when an authoritative sender (the police) named it, otherwise
+    the school known from the police. A school's own claim to a pupil never redirects a
+    notice, and nor does a naming that differs from the roll (the MASH settles it)."""
+    if on_roll:
+        return known
     return named if named is not None and named_by_authority else known
 
 
@@ -67,34 +72,51 @@ _ADDRESS_WORDS = frozenset({
     "the", "and", "of", "at", "in", "on", "rd", "st", "ave", "ln", "dr", "ct",
 })
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# Long enough that finding it inside run-together text is not chance.
+_RUN_TOGETHER = 4
+
+
+def _plain(text: str) -> str:
+    """Text as it reads: compatibility forms folded (full-width letters), accents and
+    invisible characters dropped, case folded."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    kept = "".join(ch for ch in decomposed
+                   if unicodedata.category(ch) not in ("Mn", "Me", "Cf"))
+    return kept.casefold()
 
 
 def _words(text: str) -> list[str]:
-    return [w.casefold() for w in _WORD.findall(text)]
+    return _WORD.findall(_plain(text))
+
+
+def _said(words: list[str], part: str, joined: str) -> bool:
+    """A name or place word said as a word, or run together or spelled out (R.i.c.k)."""
+    return part in words or (len(part) >= _RUN_TOGETHER and part in joined)
 
 
 def check_words_for_school(words: str, other_names: list[str], location: str | None,
                            postcodes: list[str]) -> WordsWithheld | None:
-    """Whether text written for a school names another person of the incident (any of their
-    names, as a whole word) or where it happened (the postcode, a house number with a
-    street name, or any distinctive word of the address). None when it may go."""
+    """Whether text written for a school names another person of the incident or where it
+    happened (the postcode, a house number with a street, or any distinctive word of the
+    address), however it is spelled: in other widths, with accents or invisible characters,
+    spaced out or run together. None when it may go. It errs on the side of keeping words
+    back: the DART is told and can pass them on by hand."""
     said = _words(words)
-    said_set = set(said)
+    joined = "".join(said)
     for name in other_names:
-        if any(part in said_set for part in _words(name) if len(part) > 1):
+        if any(_said(said, part, joined) for part in _words(name) if len(part) > 1):
             return WordsWithheld.NAMES_ANOTHER_SUBJECT
-    compact = "".join(said)
     for postcode in postcodes:
-        if postcode and "".join(_words(postcode)) in compact:
+        if postcode and "".join(_words(postcode)) in joined:
             return WordsWithheld.NAMES_THE_LOCATION
     if location:
         place = [w for w in _words(location) if w not in _ADDRESS_WORDS]
         distinctive = [w for w in place if not w.isdigit() and len(w) > 2]
         numbers = [w for w in place if w.isdigit()]
-        if any(w in said_set for w in distinctive):
+        if any(_said(said, w, joined) for w in distinctive):
             return WordsWithheld.NAMES_THE_LOCATION
-        if numbers and any(n in said_set for n in numbers) and any(
-                w in said_set for w in _words(location) if w in _ADDRESS_WORDS):
+        if numbers and any(n in said for n in numbers) and any(
+                w in said for w in _words(location) if w in _ADDRESS_WORDS):
             return WordsWithheld.NAMES_THE_LOCATION
     return None
 

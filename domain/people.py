@@ -20,6 +20,10 @@ from domain.personal import Personal
 # something about them.
 INVOLVEMENT_WINDOW = timedelta(days=365)
 
+# Identifiers that name one person only, and the fields a record's identity rests on.
+IDENTIFIER_FIELDS = ("nhs_number", "upn")
+CORE_FIELDS = ("given_name", "family_name", "date_of_birth")
+
 # Whose word about a child's school is taken without confirmation: the police (who name the
 # school in an incident), beside the local authority's roll (``SchoolRecorded``).
 SCHOOL_AUTHORITY_KINDS = frozenset({"police"})
@@ -93,6 +97,29 @@ class PersonRecord(Aggregate):
         self.link_hashes.extend(link_hashes)
         if added_by not in self.known_to:
             self.known_to.append(added_by)
+
+    def conflicts_with(self, identity: dict[str, str]) -> bool:
+        """The subject carries an identifier (an NHS number, a UPN) that differs from the one
+        this record holds: whatever else matches, it is someone else."""
+        for name in IDENTIFIER_FIELDS:
+            held = self.identity.get(name)
+            given = identity.get(name)
+            if held is not None and held.value is not None and given is not None \
+                    and held.value != given:
+                return True
+        return False
+
+    def agrees_with(self, identity: dict[str, str]) -> bool:
+        """The subject's names and date of birth are this record's own (where both say):
+        only then may what the sender adds (a postcode, a name-and-birth key) join it, so a
+        sender cannot plant another child's details on a record it matched by identifier."""
+        for name in CORE_FIELDS:
+            held = self.identity.get(name)
+            given = identity.get(name)
+            if held is not None and held.value is not None and given is not None \
+                    and held.value.casefold() != given.casefold():
+                return False
+        return True
 
     def add_identifiers(
         self, identity: dict[str, str], link_hashes: list[str], added_by: str
@@ -346,31 +373,35 @@ class PersonRecord(Aggregate):
         self._roll = value
 
     def school_at(self, at: datetime, authoritative: Callable[[str], bool]) -> str | None:
-        """The child's school at ``at``: the latest of the roll and what an authoritative
-        sender (``authoritative(agency)``, e.g. the police) named. A school naming itself in
-        its own concern is a claim (``school_claims``), never the answer."""
-        latest: tuple[datetime, str | None] | None = None
-        for n in self.notifications:
-            if (n["received_at"] <= at and n["school_urn"] is not None
-                    and authoritative(n["agency"])
-                    and (latest is None or n["received_at"] >= latest[0])):
-                latest = (n["received_at"], n["school_urn"])
-        for entry in self.roll:
-            if entry["recorded_at"] <= at and (latest is None
-                                               or entry["recorded_at"] >= latest[0]):
-                latest = (entry["recorded_at"], entry["urn"])
-        return latest[1] if latest is not None else None
+        """The child's school at ``at``: the latest entry on the local authority's roll; with
+        none, the first school an authoritative sender (``authoritative(agency)``: the police)
+        named. A later, different naming (by a school about itself, or by another force) is a
+        claim (``school_claims``) for the MASH to settle on the roll: no sender can move a
+        child to another school, or cut its school off, by naming one."""
+        rolled = [e for e in self.roll if e["recorded_at"] <= at]
+        if rolled:
+            urn: str | None = max(rolled, key=lambda e: e["recorded_at"])["urn"]
+            return urn
+        first = min((n for n in self.notifications
+                     if n["received_at"] <= at and n["school_urn"] is not None
+                     and authoritative(n["agency"])),
+                    key=lambda n: n["received_at"], default=None)
+        named: str | None = first["school_urn"] if first is not None else None
+        return named
+
+    def on_roll(self, at: datetime) -> bool:
+        return any(e["recorded_at"] <= at for e in self.roll)
 
     def school_claims(self, at: datetime,
                       authoritative: Callable[[str], bool]) -> list[dict[str, Any]]:
-        """Schools named by senders that are not authoritative, that differ from the school
-        known at the time and that no later roll entry has settled: for the MASH to reconcile."""
+        """Schools named by any sender that differ from the school known when it was named,
+        and that no later roll entry has settled: for the MASH to reconcile."""
         settled = max((e["recorded_at"] for e in self.roll if e["recorded_at"] <= at),
                       default=None)
         claims = []
         for n in self.notifications:
             urn = n["school_urn"]
-            if (urn is None or authoritative(n["agency"]) or n["received_at"] > at
+            if (urn is None or n["received_at"] > at
                     or (settled is not None and n["received_at"] <= settled)):
                 continue
             if self.school_at(n["received_at"], authoritative) != urn:

@@ -29,6 +29,7 @@ from hub.capabilities import parse_enum, require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import LinkHasher
+from hub.purposes import PurposeBinding
 from hub.registry import Caller
 from hub.settings import SettingsError
 from hub.store import HubStore
@@ -219,6 +220,9 @@ class ChildProtection:
         decision = self._decisions.decide(AccessQuestion(
             caller.agency_kind, caller.role, Relation.NONE, DataClass.CP_FLAG, ctx.purpose), at)
         child_id = self._store.lookup(f"link:{self._hash(f'nhs:{number}')}")
+        PurposeBinding(self._store, self._capabilities, self._audit).check(
+            caller, ctx.purpose, ctx.case_ref, [child_id] if child_id else [], at,
+            "cp-is-lookup", ctx.break_glass_reason is not None)
         record = (self._store.find(protection_id(child_id), ProtectionRecord)
                   if child_id is not None else None)
         plans, care = record.cp_is_flag(at) if record is not None else ([], [])

@@ -29,8 +29,10 @@ from domain.notifications import Notification
 from domain.people import PersonRecord
 from domain.personal import reveal, reveal_fields
 from hub.access import HUB_OWNER, AccessResolver, Judgement, Reader
+from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail, Notice
 from hub.errors import NotEntitled, NotFound
+from hub.intake import Receipt
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.sharing import BreakGlassRegister
@@ -182,20 +184,25 @@ class Disclosure:
         return {"child_id": str(person.id),
                 "items": [self._notification_view(j) for j in visible]}
 
+    def receipt(self, caller: Caller, receipt: Receipt) -> dict[str, object]:
+        """The answer to a sender: the notification's id and its children's ids. Naming a
+        child the hub already held tells the sender the hub knows them (a probe with an NHS
+        number learns it), so that answer is audited under each such child first."""
+        if receipt.known_before:
+            disclose(self._audit, caller, "notification-receipt", [
+                Shown(child, "person", HUB_OWNER, child, (DataClass.IDENTITY,),
+                      "receipt-to-sender", "rule:a sender learns which record its "
+                      "notification joined", Visibility.SUMMARY.value)
+                for child in receipt.known_before],
+                purpose=None, details={"notification": str(receipt.id)})
+        return receipt.as_dict()
+
     # Before a read: the emergency claim, and the case a purpose implies --------------------
 
     def _admit(self, ctx: ReadContext, people: list[UUID], at: datetime,
                action: str) -> dict[str, str] | None:
-        c = ctx.caller
-        if ctx.break_glass_reason is not None and not self._capabilities.allows(
-                c.agency_kind, c.role, "break-glass"):
-            self._audit.record(kind=AuditKind.DENIAL, action=action, actor=c.as_actor(),
-                               purpose=ctx.purpose.value, case_ref=ctx.case_ref,
-                               child_ids=people, details={"at": at.isoformat(),
-                                                          "break_glass_claimed": True,
-                                                          "outcome": "may not break glass"})
-            raise NotEntitled("your role may not open records in an emergency (break-glass)")
-        return self._purposes.check(c, ctx.purpose, ctx.case_ref, people, at, action)
+        return self._purposes.check(ctx.caller, ctx.purpose, ctx.case_ref, people, at, action,
+                                    break_glass=ctx.break_glass_reason is not None)
 
     # Decisions -----------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ from hub.capabilities import require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import Workflow
+from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.relationships import accept_involvement
 from hub.store import HubStore
@@ -130,7 +131,8 @@ class DomesticAbuse:
             recipient = Recipient.SCHOOL
             authority = self._school_authority
             urn = notice_school(subject.school_urn, authority(notification.source_agency),
-                                person.school_at(notification.received_at, authority))
+                                person.school_at(notification.received_at, authority),
+                                person.on_roll(notification.received_at))
             if urn is None:
                 return None, {**outcome, "reason": NotIssued.NO_KNOWN_SCHOOL.value}
             school = self._registry.school_by_urn(urn)
@@ -420,6 +422,9 @@ class DomesticAbuse:
             raise NotEntitled("a school reads its own Encompass inbox only")
         self.work.catch_up()
         at = self._clock()
+        PurposeBinding(self._store, self._capabilities, self._audit).check(
+            caller, ctx.purpose, ctx.case_ref, [], at, "read-encompass-inbox",
+            ctx.break_glass_reason is not None)
         decision = self._decisions.decide(AccessQuestion(
             caller.agency_kind, caller.role, Relation.PUPIL, DataClass.ENCOMPASS_NOTICE,
             ctx.purpose), at)

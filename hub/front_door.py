@@ -280,7 +280,7 @@ class FrontDoor:
             raise NotEntitled("only the MASH and partners asked for research see a contact")
         at = self._clock()
         self._purposes.check(caller, ctx.purpose, ctx.case_ref, c.child_ids, at,
-                             "read-mash-contact")
+                             "read-mash-contact", ctx.break_glass_reason is not None)
         version = self._decisions.version_at(at).text.version
         shown, records = [], self._contact_shown(
             c, Visibility.FULL if is_mash else Visibility.SUMMARY,
@@ -293,10 +293,11 @@ class FrontDoor:
             decision = self._decisions.decide(AccessQuestion(
                 caller.agency_kind, caller.role, relation, data_class, ctx.purpose), at)
             full = decision.visibility is Visibility.FULL
-            records.append(Shown(item["id"], "mash-research", item["agency"], c.holder,
-                                 (data_class,), decision.ground, decision.rule,
-                                 decision.visibility.value, relation.value,
-                                 decision.basis.value))
+            # Research about a contact is about each of its children: listed under each.
+            records += [Shown(item["id"], "mash-research", item["agency"], child,
+                              (data_class,), decision.ground, decision.rule,
+                              decision.visibility.value, relation.value, decision.basis.value)
+                        for child in dict.fromkeys(c.child_ids)]
             if decision.visibility is not Visibility.NONE:
                 shown.append({"id": str(item["id"]), "agency": item["agency"],
                               "at": item["at"].isoformat(), "late": c.research_late(item),
@@ -304,8 +305,14 @@ class FrontDoor:
                               "content": reveal(item["content"]) if full else None})
         detail = self._summary(c, at)
         if not is_mash:  # a partner sees the clocks and the research, not the MASH's view
-            for kept_back in ("indicators", "re_referral_of", "decision", "linked_to"):
+            for kept_back in ("indicators", "re_referral", "re_referral_of", "decision",
+                              "linked_to", "referrer", "school_claims"):
                 detail.pop(kept_back, None)
+            # Which other agencies were asked, or answered, would tell it who knows the child
+            # (the known-to class): a partner sees its own part only.
+            mine = caller.agency_id
+            detail["research"] = {key: [a for a in detail["research"][key] if a == mine]
+                                  for key in ("asked", "received_from", "outstanding")}
         if is_mash:
             rating = c.rating
             detail["rag"] = detail["rag"] and {

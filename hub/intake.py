@@ -22,7 +22,7 @@ from domain.notifications import (
     SubjectSubmission,
     validate_submission,
 )
-from domain.people import PersonKind, PersonRecord
+from domain.people import IDENTIFIER_FIELDS, PersonKind, PersonRecord
 from hub.errors import InvalidInput
 from hub.store import HubStore
 
@@ -35,6 +35,9 @@ class Receipt:
     id: UUID
     child_ids: list[UUID]
     created: bool
+    # Children of the answer whose records existed before it: naming them tells the sender
+    # that the hub already held them, so an answer over HTTP is audited under them.
+    known_before: tuple[UUID, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         return {"id": str(self.id), "child_ids": [str(c) for c in self.child_ids]}
@@ -85,7 +88,8 @@ class NotificationIntake:
             if existing is not None:
                 if tracking is not None:
                     self._store.save_tracked([], tracking)
-                return Receipt(existing.id, existing.child_ids, created=False)
+                return Receipt(existing.id, existing.child_ids, created=False,
+                               known_before=tuple(existing.child_ids))
 
         notification_id = uuid4()
         to_save: list[PersonRecord | Notification | KeyIndex] = []
@@ -94,6 +98,10 @@ class NotificationIntake:
             person, claims = self._link(subject, agency_id, already=people)
             people.append(person)
             to_save.extend(claims)
+        known_before = tuple(dict.fromkeys(
+            p.id for p, s in zip(people, submission.subjects, strict=True)
+            if s.is_child and not any(isinstance(e, PersonRecord.Registered)
+                                      for e in p.pending_events)))
         received_at = self._clock()
         notification = Notification.receive(
             notification_id, submission, agency_id, submitted_by, [p.id for p in people],
@@ -112,16 +120,22 @@ class NotificationIntake:
         self._store.save_tracked(
             [notification, *unique_people, *to_save, *follow_on,
              KeyIndex(key=source_key, target=notification_id)], tracking)
-        return Receipt(notification_id, notification.child_ids, created=True)
+        return Receipt(notification_id, notification.child_ids, created=True,
+                       known_before=known_before)
 
     def _link(self, subject: SubjectSubmission, agency_id: str,
               already: list[PersonRecord]) -> tuple[PersonRecord, list[KeyIndex]]:
         """The person record this subject belongs to, and the new link keys to claim.
 
         A subject matches an existing record on an exact identifier, or on name, date of
-        birth and postcode together; the strongest key that matches wins.
+        birth and postcode together; the strongest key that matches wins, unless the subject
+        carries an identifier that differs from the record's (then it is someone else). A
+        record matched by identifier takes the sender's other details (a name-and-birth key,
+        a postcode) only when the names and date of birth agree with its own.
         """
-        hashes = [self._hash(k) for k in subject.link_keys()]
+        keys = subject.link_keys()
+        hashes = [self._hash(k) for k in keys]
+        identity = subject.identity()
         kind = PersonKind.CHILD if subject.is_child else PersonKind.ADULT
         person: PersonRecord | None = None
         for digest in hashes:
@@ -129,14 +143,20 @@ class NotificationIntake:
             if match is None:
                 target = self._store.lookup(f"link:{digest}")
                 match = self._store.find(target, PersonRecord) if target else None
-            if match is not None and match.kind == kind.value:
+            if (match is not None and match.kind == kind.value
+                    and not match.conflicts_with(identity)):
                 person = match
                 break
         unclaimed = [h for h in hashes if self._store.lookup(f"link:{h}") is None
                      and not any(h in p.link_hashes for p in already)]
         if person is None:
-            person = PersonRecord.register(uuid4(), kind, subject.identity(), unclaimed,
+            person = PersonRecord.register(uuid4(), kind, identity, unclaimed,
                                            registered_by=agency_id)
+        elif person.agrees_with(identity):
+            person.add_identifiers(identity, unclaimed, added_by=agency_id)
         else:
-            person.add_identifiers(subject.identity(), unclaimed, added_by=agency_id)
+            identifiers = {self._hash(k) for k in keys if not k.startswith("demographic:")}
+            unclaimed = [h for h in unclaimed if h in identifiers]
+            person.add_identifiers({k: v for k, v in identity.items()
+                                    if k in IDENTIFIER_FIELDS}, unclaimed, added_by=agency_id)
         return person, [KeyIndex(key=f"link:{h}", target=person.id) for h in unclaimed]

@@ -37,7 +37,7 @@ from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
-from hub.errors import NotFound
+from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller
 from hub.relationships import accept_involvement
 from hub.store import HubStore
@@ -166,14 +166,15 @@ class MissingChildren:
                   shown: list[tuple[MissingRecord, dict[str, Any]]], *,
                   ground: str = "missing-children-function",
                   rule: str = "capability:read-missing-queue",
-                  reports: list[Shown] | None = None, about: list[UUID] | None = None) -> None:
+                  reports: list[Shown] | None = None, about: list[UUID] | None = None,
+                  purpose: Purpose = Purpose.MISSING, case_ref: str | None = None) -> None:
         """Audit a read of whole episodes (every view shows an episode in full): each is the
         reporting agency's record (missing-episode), about its child."""
         episodes = [Shown(e["id"], "missing-episode", e["reported_by"] or HUB_OWNER,
                           r.child_id, (DataClass.MISSING_EPISODE,), ground, rule)
                     for r, e in shown]
         disclose(self._audit, caller, action, [*episodes, *(reports or [])],
-                 purpose=Purpose.MISSING.value, about=about or [],
+                 purpose=purpose.value, case_ref=case_ref, about=about or [],
                  details={"missing_episodes": [str(e["id"]) for _, e in shown]})
 
     def queue(self, caller: Caller) -> dict[str, Any]:
@@ -245,25 +246,40 @@ class MissingChildren:
              "overdue_hours": round((now - e["interview_due"]).total_seconds() / 3600, 1)}
             for r, e in late]}
 
-    def episode(self, caller: Caller, episode_id: UUID) -> dict[str, Any]:
+    def _for_missing(self, caller: Caller, purpose: Purpose, case_ref: str | None,
+                     action: str, people: list[UUID]) -> None:
+        """The team's reads of episodes are for the purpose 'missing' (a refusal audited)."""
+        if purpose is not Purpose.MISSING:
+            self._audit.record(kind=AuditKind.DENIAL, action=action, actor=caller.as_actor(),
+                               purpose=purpose.value, case_ref=case_ref, child_ids=people,
+                               details={"outcome": "purpose other than missing"})
+            raise NotEntitled("missing episodes are read for the purpose 'missing'")
+
+    def episode(self, caller: Caller, episode_id: UUID, purpose: Purpose = Purpose.MISSING,
+                case_ref: str | None = None) -> dict[str, Any]:
         self.require(caller, "read-missing-queue", "read-missing-episode")
         record = self._record_of(episode_id)
+        self._for_missing(caller, purpose, case_ref, "read-missing-episode", [record.child_id])
         episode = record.episode(episode_id)
-        self._disclose(caller, "read-missing-episode", [(record, episode)])
+        self._disclose(caller, "read-missing-episode", [(record, episode)], purpose=purpose,
+                       case_ref=case_ref)
         return self._view(record, episode, self._clock())
 
-    def history(self, caller: Caller, child_id: UUID) -> dict[str, Any]:
+    def history(self, caller: Caller, child_id: UUID, purpose: Purpose = Purpose.MISSING,
+                case_ref: str | None = None) -> dict[str, Any]:
         """A child's episodes, newest first."""
         self.require(caller, "read-missing-queue", "read-missing-history", [child_id])
+        self._for_missing(caller, purpose, case_ref, "read-missing-history", [child_id])
         record = self._store.find(record_id(child_id), MissingRecord)
         episodes = list(reversed(record.episodes)) if record is not None else []
         shown = [(record, e) for e in episodes] if record is not None else []
-        self._disclose(caller, "read-missing-history", shown, about=[child_id])
+        self._disclose(caller, "read-missing-history", shown, about=[child_id],
+                       purpose=purpose, case_ref=case_ref)
         now = self._clock()
         return {"child_id": str(child_id),
                 "episodes": [self._view(r, e, now) for r, e in shown]}
 
-    def alerts(self, caller: Caller) -> dict[str, Any]:
+    def alerts(self, caller: Caller, purpose: Purpose = Purpose.MISSING) -> dict[str, Any]:
         """Episodes of the children allocated to the caller, newest first, while active."""
         now = self._clock()
         mine = sorted(((r, e) for r, e in self._active()
@@ -272,7 +288,7 @@ class MissingChildren:
                        == str(caller.user_id)),  # still theirs
                       key=lambda a: a[1]["start"], reverse=True)
         self._disclose(caller, "read-allocated-worker-alerts", mine, ground="allocated-worker",
-                       rule="allocation:allocated-worker")
+                       rule="allocation:allocated-worker", purpose=purpose)
         return {"items": [self._view(r, e, now) for r, e in mine]}
 
     # The return home interview --------------------------------------------------------------

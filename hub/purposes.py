@@ -40,9 +40,17 @@ class PurposeBinding:
         self._audit = audit
 
     def check(self, caller: Caller, purpose: Purpose, case_ref: str | None, people: list[UUID],
-              at: datetime, action: str) -> dict[str, str] | None:
+              at: datetime, action: str, break_glass: bool = False) -> dict[str, str] | None:
         """The case the read rests on ({"kind", "id"}), None for a purpose that needs none;
-        NotEntitled (audited) when the purpose needs a case or a role the reader lacks."""
+        NotEntitled (audited) when the reader claims an emergency its role may not claim, or
+        when the purpose needs a case or a role the reader lacks."""
+        if break_glass and not self._capabilities.allows(caller.agency_kind, caller.role,
+                                                         "break-glass"):
+            self._audit.record(kind=AuditKind.DENIAL, action=action, actor=caller.as_actor(),
+                               purpose=purpose.value, case_ref=case_ref, child_ids=people,
+                               details={"at": at.isoformat(), "break_glass_claimed": True,
+                                        "outcome": "may not break glass"})
+            raise NotEntitled("your role may not open records in an emergency (break-glass)")
         capability = ROLE_BOUND_PURPOSES.get(purpose)
         if capability is not None:
             if not self._capabilities.allows(caller.agency_kind, caller.role, capability):
@@ -101,10 +109,15 @@ class PurposeBinding:
         referral = self._store.find(case_id, MaracReferral)
         if referral is None:
             return None
+        referrer = referral.referred_by.get("agency", "")
+        # The referring DART made the case alone: it is not the DART's case to widen its own
+        # reading with (its triage purpose serves its work); the MARAC's meeting, naming the
+        # agencies round its table, is what a marac purpose rests on.
         return WorkCase(CaseKind.MARAC_REFERRAL, case_id,
                         frozenset([*referral.child_ids, *referral.victim_ids]),
-                        frozenset({referral.referred_by.get("agency", "")}), frozenset(),
-                        referral.referred_at, referral.referred_at + MARAC_CASE_WINDOW)
+                        frozenset({referrer}), frozenset(),
+                        referral.referred_at, referral.referred_at + MARAC_CASE_WINDOW,
+                        reported_by=frozenset({referrer}))
 
     def _episode(self, case_id: UUID, people: list[UUID]) -> WorkCase | None:
         for person in people:

@@ -113,7 +113,7 @@ class Registry:
 
         def attempt() -> None:
             if self._store.find(agency.id, Agency) is not None:
-                raise Conflict(f"agency '{agency.agency_id}' is already registered")
+                raise Conflict("an agency with this id is already registered")
             claims = []
             if agency.urn is not None:
                 urn_key = f"school-urn:{agency.urn}"
@@ -129,7 +129,7 @@ class Registry:
     def agency(self, agency_id: str) -> dict[str, Any]:
         agency = self._store.find(agency_record_id(agency_id), Agency)
         if agency is None:
-            raise NotFound(f"agency '{agency_id}' is not registered")
+            raise NotFound("no agency with that id is registered")  # never echo the id
         return {"id": agency.agency_id, "kind": agency.kind, "name": agency.name,
                 "urn": agency.urn}
 

@@ -262,6 +262,12 @@ class Sharing:
         if notification is None:
             raise NotFound("no such notification")
         self.require(caller, "restrict-record", "restrict-record", notification.child_ids)
+        if notification.source_agency != caller.agency_id:
+            self._audit.record(kind=AuditKind.DENIAL, action="restrict-record",
+                               actor=caller.as_actor(), child_ids=notification.child_ids,
+                               details={"record": str(notification_id),
+                                        "outcome": "not the owning agency"})
+            raise NotEntitled("only the agency that sent a record may restrict it")
         at = self._clock()
 
         def attempt() -> None:

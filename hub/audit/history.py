@@ -8,6 +8,9 @@ from uuid import UUID
 from domain.audit import AuditEntryRecorded
 from hub.audit.trail import AuditTrail
 
+# Reads by which an agency looks at who read its own records (its feed, its history).
+OWN_OVERSIGHT = ("read-access-feed", "audit-disclosures")
+
 
 def disclosures(audit: AuditTrail, child_id: UUID | None = None, owner: str | None = None,
                 since: datetime | None = None,
@@ -22,6 +25,9 @@ def disclosures(audit: AuditTrail, child_id: UUID | None = None, owner: str | No
             continue
         if child_id is not None and child_id not in entry.child_ids:
             continue
+        if (owner is not None and entry.action in OWN_OVERSIGHT
+                and entry.actor.get("agency") == owner):
+            continue  # an agency's own look at who saw its records is not its records' history
         if (since is not None and entry.timestamp < since) or (
                 until is not None and entry.timestamp >= until):
             continue

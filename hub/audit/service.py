@@ -12,9 +12,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from domain.access import DataClass, Visibility
 from domain.audit import AuditKind
 from hub.audit.checkpoints import Checkpoints
 from hub.audit.history import disclosures
+from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail, audit_leaf_hash
 from hub.errors import InvalidInput, NotEntitled, NotFound
 from hub.registry import Caller, Registry
@@ -86,10 +88,20 @@ class AuditorService:
         owner = agency if is_auditor else caller.agency_id
         if not is_auditor and agency not in (None, caller.agency_id):
             raise NotEntitled("an agency may read the disclosure history of its own records")
-        self._audit.record(kind=AuditKind.AUDIT_ACCESS, action="audit-disclosures",
-                           actor=caller.as_actor(), child_ids=[child_id] if child_id else [],
-                           details={"owner": owner})
         rows = list(disclosures(self._audit, child_id, owner, since, until))
+        named = list(dict.fromkeys([*([child_id] if child_id else []),
+                                    *(UUID(r["child_id"]) for r in rows)]))
+        if is_auditor:  # oversight: an audit access naming every child in the answer
+            self._audit.record(kind=AuditKind.AUDIT_ACCESS, action="audit-disclosures",
+                               actor=caller.as_actor(), child_ids=named,
+                               details={"owner": owner})
+        else:  # an agency reading who saw its own records: listed under each child named
+            disclose(self._audit, caller, "audit-disclosures", [
+                Shown(UUID(r["record"]), r["record_type"], caller.agency_id,
+                      UUID(r["child_id"]), tuple(DataClass(c) for c in r["data_classes"])
+                      or (DataClass.IDENTITY,), "own-record", "capability:own-history",
+                      Visibility.SUMMARY.value, "owner") for r in rows],
+                purpose=None, about=[child_id] if child_id else [], details={"owner": owner})
         if is_auditor:
             with_names(self._registry, rows)
         else:

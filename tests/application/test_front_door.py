@@ -72,7 +72,9 @@ def test_a_school_concern_from_rating_to_feedback(hub: Hub, people: dict[str, Ca
     # The police see their own research, not health's (health has not answered yet anyway).
     police_view = hub.front_door.contact(ctx(people["notts-police"]), cid)
     assert [r["agency"] for r in police_view["research"]["items"]] == ["notts-police"]
-    assert police_view["research"]["outstanding"] == ["city-health"]
+    # ... and nothing of who else was asked (that would say who knows the child).
+    assert police_view["research"]["asked"] == ["notts-police"]
+    assert police_view["research"]["outstanding"] == []
     # The MASH sees the research in full, and the read is audited record by record.
     full = hub.front_door.contact(ctx(mash), cid)
     [research] = full["research"]["items"]

@@ -157,7 +157,7 @@ def test_a_restricted_record_is_a_summary_unless_a_decision_names_the_reader(
     receipt, child_id = health_record(hub, clock)
     mash = people["city-mash"]
     assert visibility(hub, mash, child_id, Purpose.TRIAGE) == {"health_concern": "full"}
-    with pytest.raises(RuleViolation):
+    with pytest.raises(NotEntitled, match="only the agency"):
         hub.sharing.restrict(people["notts-police"], receipt.id, True, "not theirs")
     hub.sharing.restrict(people["city-health"], receipt.id, True, "clinical sensitivity")
     clock.advance(minutes=1)

@@ -160,7 +160,7 @@ NOBODY = "00000000-0000-0000-0000-000000000001"
     (("users", "disable", "--user", NOBODY, "--reason-code", "left-agency"), "no such user"),
     (("users", "disable", "--reason-code", "left-agency"), "--user --demo"),
     (("users", "rotate", "--user", NOBODY), "no such user"),
-    (("users", "list", "--agency", "no-such-agency"), "not registered"),
+    (("users", "list", "--agency", "no-such-agency"), "no agency with that id"),
 ])
 def test_bad_input_exits_2_with_one_line(served: Served, capsys: pytest.CaptureFixture[str],
                                          args: tuple[str, ...], says: str) -> None:

@@ -36,13 +36,13 @@ def missing_breaches(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
 
 @router.get("/v1/missing/episodes/{episode_id}")
 def missing_episode(episode_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
-    return hub.missing.episode(ctx.caller, episode_id)
+    return hub.missing.episode(ctx.caller, episode_id, ctx.purpose, ctx.case_ref)
 
 
 @router.get("/v1/children/{child_id}/missing-episodes")
 def missing_history(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """The child's episodes, newest first, with the rules that fired on each."""
-    return hub.missing.history(ctx.caller, child_id)
+    return hub.missing.history(ctx.caller, child_id, ctx.purpose, ctx.case_ref)
 
 
 @router.post("/v1/missing/episodes/{episode_id}/interview")
@@ -69,4 +69,4 @@ def reconcile(body: ReconciledIn, caller: CurrentUser, hub: HubDep) -> dict[str,
 @router.get("/v1/me/alerts")
 def my_alerts(ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """Missing episodes of the children allocated to the caller, while work remains."""
-    return hub.missing.alerts(ctx.caller)
+    return hub.missing.alerts(ctx.caller, ctx.purpose)

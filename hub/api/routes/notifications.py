@@ -36,7 +36,7 @@ async def submit_notification(request: Request, caller: CurrentUser, hub: HubDep
     )
     if not receipt.created:
         response.status_code = status.HTTP_200_OK
-    return receipt.as_dict()
+    return await run_in_threadpool(hub.disclosure.receipt, caller, receipt)
 
 
 @router.get("/{notification_id}")
