@@ -46,6 +46,7 @@ USERS = [
     ("city-mash", "team-manager", "Tom Okafor"),
     ("city-dart", "dart-worker", "Helen Marsh"),
     ("city-health", "health-practitioner", "Nurse Kim Lowe"),
+    ("city-health", "unscheduled-care-clinician", "Dr Ade Cole"),  # A&E: the CP-IS look-up
     ("riverside-primary", "dsl", "Mrs Clare Hughes"),
     ("hillview-academy", "dsl", "Mr Dev Patel"),
     ("missing-team", "missing-worker", "Jordan Fox"),
