@@ -10,8 +10,13 @@ store reports itself unavailable (default 10 s on SQLite, 5 s on PostgreSQL).
 The result is the environment that configures an eventsourcing application.
 """
 
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
+
+import psycopg
+from psycopg import sql
 
 from adapters.keys import private_file
 
@@ -80,3 +85,44 @@ def postgres_location(url: str) -> tuple[str, str] | None:
     if env["POSTGRES_PASSWORD"]:
         conninfo += f" password={env['POSTGRES_PASSWORD']}"
     return conninfo, env.get("POSTGRES_SCHEMA", "public")
+
+
+NOTIFICATION_TOPIC = "domain.notifications:Notification.Received"
+# eventsourcing names the events table after the application ("hub") on PostgreSQL, and
+# "stored_events" on SQLite.
+POSTGRES_EVENTS_TABLE = "hub_events"
+
+
+def holds_notifications(url: str) -> bool:
+    """Whether the store at ``url`` already holds a notification, read without writing
+    anything (no file, table, key or policy is created): ``hub simulate`` asks first."""
+    if url == "memory://":
+        return False
+    if url.startswith("sqlite:///"):
+        path = Path(url[len("sqlite:///"):].partition("?")[0])
+        if not path.exists():
+            return False
+        # Without a write-ahead log beside it the file is whole: open it immutable, so not
+        # even the -wal and -shm files are made; with one, read through it.
+        wal = path.with_name(path.name + "-wal").exists()
+        mode = "mode=ro" if wal else "mode=ro&immutable=1"
+        with closing(sqlite3.connect(f"file:{path}?{mode}", uri=True)) as db:
+            if not db.execute("SELECT 1 FROM sqlite_master WHERE name='stored_events'"
+                              ).fetchone():
+                return False
+            return db.execute("SELECT 1 FROM stored_events WHERE topic = ? LIMIT 1",
+                              (NOTIFICATION_TOPIC,)).fetchone() is not None
+    location = postgres_location(url)
+    if location is None:
+        raise StoreUrlError("HUB_STORE_URL must be memory://, sqlite:///PATH or postgresql://")
+    conninfo, schema = location
+    with psycopg.connect(conninfo, connect_timeout=5) as db:
+        table = db.execute("SELECT to_regclass(%s)",
+                           (f"{schema}.{POSTGRES_EVENTS_TABLE}",)).fetchone()
+        if table is None or table[0] is None:
+            return False
+        found = db.execute(
+            sql.SQL("SELECT 1 FROM {}.{} WHERE topic = %s LIMIT 1").format(
+                sql.Identifier(schema), sql.Identifier(POSTGRES_EVENTS_TABLE)),
+            (NOTIFICATION_TOPIC,)).fetchone()
+        return found is not None

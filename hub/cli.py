@@ -11,12 +11,13 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
 from adapters.keys import KeyFiles, KeyMissing
-from adapters.store import StoreUrlError
+from adapters.store import StoreUrlError, holds_notifications
 from domain.agencies import StaffChangeReason
 from domain.errors import DomainError
 from domain.people import ErasureReason, HoldReason
@@ -40,12 +41,17 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="hub", description="The safeguarding information-sharing hub.")
+    parser.add_argument("--version", action="version", version=f"hub {_version()}",
+                        help="print the hub's version and exit")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     serve = commands.add_parser("serve", help="run the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="the address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=8000,
+                       help="the port to listen on (default 8000)")
+    serve.add_argument("--workers", type=_workers, default=1,
+                       help="worker processes (default 1; more need PostgreSQL or SQLite WAL)")
 
     ingest = commands.add_parser("ingest", help="consume agencies' Kafka topics into the store")
     ingest.add_argument("--source", action="append", required=True, metavar="TOPIC=AGENCY_ID",
@@ -59,17 +65,21 @@ def _parser() -> argparse.ArgumentParser:
     agencies = commands.add_parser("agencies", help="register agencies")
     agencies_cmd = agencies.add_subparsers(dest="action", required=True, parser_class=_Parser)
     add_agency = agencies_cmd.add_parser("add", help="register an agency")
-    add_agency.add_argument("--id", required=True, dest="agency_id")
-    add_agency.add_argument("--kind", required=True)
-    add_agency.add_argument("--name", required=True)
-    add_agency.add_argument("--urn")
+    add_agency.add_argument("--id", required=True, dest="agency_id",
+                            help="the agency's id: 2-63 lower-case letters, digits, hyphens")
+    add_agency.add_argument("--kind", required=True, help="police, health, school, dart, "
+                            "mash, missing, auditor or admin")
+    add_agency.add_argument("--name", required=True, help="the agency's name")
+    add_agency.add_argument("--urn", help="a school's 6-digit URN (schools only)")
 
     users = commands.add_parser("users", help="register, list and disable people; tokens")
     users_cmd = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
     add_user = users_cmd.add_parser("add", help="register a person; prints their token last")
-    add_user.add_argument("--agency", required=True)
-    add_user.add_argument("--role", required=True)
-    add_user.add_argument("--name", required=True)
+    add_user.add_argument("--agency", required=True, help="the agency's id")
+    add_user.add_argument("--role", required=True,
+                          help="a role the agency's kind may hold (policies/membership)")
+    add_user.add_argument("--name", required=True,
+                          help="the person's name (sealed in the store)")
     list_users = users_cmd.add_parser("list", help="everyone registered (never a token)")
     list_users.add_argument("--agency", help="only this agency's people")
     list_users.add_argument("--json", action="store_true", help="JSON lines instead of a table")
@@ -82,8 +92,9 @@ def _parser() -> argparse.ArgumentParser:
                          help="why (required with --user; 'other' by default with --demo)")
     rotate = users_cmd.add_parser("rotate", help="a new token, printed last; the old one "
                                                  "stops working at once")
-    rotate.add_argument("--user", type=_uuid, required=True)
-    rotate.add_argument("--reason-code", choices=staff_reasons, default="other")
+    rotate.add_argument("--user", type=_uuid, required=True, help="the person's user id")
+    rotate.add_argument("--reason-code", choices=staff_reasons, default="other",
+                        help="why (default other)")
 
     commands.add_parser("demo", help="seed demo agencies, users and data; print tokens")
 
@@ -93,23 +104,25 @@ def _parser() -> argparse.ArgumentParser:
     run_retention.add_argument("--dry-run", action="store_true", help="report, erase nothing")
     for name, text in (("hold", "place a legal hold"), ("release", "release a legal hold")):
         held = retention_cmd.add_parser(name, help=text)
-        held.add_argument("--child", required=True, type=_uuid)
-        held.add_argument("--reason-code", required=True, choices=[r.value for r in HoldReason])
+        held.add_argument("--child", required=True, type=_uuid, help="the child's id")
+        held.add_argument("--reason-code", required=True, choices=[r.value for r in HoldReason],
+                          help="why")
         held.add_argument("--reason", help="free text, sealed under the child's key (required "
                                            "with 'other')")
 
     sar = commands.add_parser("sar", help="subject access: assemble a pack, or record a "
                                           "redaction with its exemption and reason")
-    sar.add_argument("--child", required=True, type=_uuid)
+    sar.add_argument("--child", required=True, type=_uuid, help="the child's id")
     sar.add_argument("--out", metavar="DIR", help="write the pack here")
-    sar.add_argument("--requested-by", default="parent", choices=["child", "parent",
+    sar.add_argument("--requested-by", default="parent", help="who asked (default parent)",
+                     choices=["child", "parent",
                                                                   "representative"])
     sar.add_argument("--redact", metavar="RECORD:PATH:EXEMPTION",
                      help="record a redaction instead (e.g. ID:details.summary:serious-harm)")
     sar.add_argument("--reason", help="why (required with --redact)")
 
     erase = commands.add_parser("erase", help="crypto-shred a child's personal data")
-    erase.add_argument("--child", required=True, type=_uuid)
+    erase.add_argument("--child", required=True, type=_uuid, help="the child's id")
     erase.add_argument("--reason-code", required=True, choices=[r.value for r in ErasureReason],
                        help="the lawful ground")
     erase.add_argument("--reason", help="free text, up to 500 characters, sealed under the "
@@ -120,8 +133,9 @@ def _parser() -> argparse.ArgumentParser:
     audit_cmd = audit.add_subparsers(dest="action", required=True, parser_class=_Parser)
     could_see = audit_cmd.add_parser(
         "could-see", help="who was entitled to see what about a child at an instant")
-    could_see.add_argument("--child", required=True, type=_uuid)
-    could_see.add_argument("--at", required=True, type=_instant)
+    could_see.add_argument("--child", required=True, type=_uuid, help="the child's id")
+    could_see.add_argument("--at", required=True, type=_instant,
+                           help="the instant, ISO 8601 with a time zone")
     could_see.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     audit_cmd.add_parser("replay", help="re-decide every audited read; exit 1 on a mismatch")
     verify = audit_cmd.add_parser(
@@ -131,11 +145,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="the trusted verifier key (or a file holding it); default: this "
                              "hub's own key in HUB_HOME")
     export = audit_cmd.add_parser("export", help="write entries, checkpoints and the key")
-    export.add_argument("--out", required=True, metavar="DIR")
+    export.add_argument("--out", required=True, metavar="DIR",
+                        help="a new or empty folder for the bundle")
     who_saw = audit_cmd.add_parser("who-saw", help="every disclosure about a child")
-    who_saw.add_argument("--child", type=_uuid)
+    who_saw.add_argument("--child", type=_uuid, help="only disclosures about this child")
     who_saw.add_argument("--agency", help="only disclosures of this agency's records")
-    who_saw.add_argument("--json", action="store_true")
+    who_saw.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     audit_cmd.add_parser("checkpoint", help="sign a checkpoint of the trail now")
 
     policy = commands.add_parser("policy", help="the access policy in force, as versions")
@@ -143,16 +158,18 @@ def _parser() -> argparse.ArgumentParser:
     publish = policy_cmd.add_parser("publish", help="publish a new access policy version")
     publish.add_argument("--model", required=True, help="Casbin model file")
     publish.add_argument("--policy", required=True, help="Casbin policy file")
-    publish.add_argument("--author", required=True)
-    publish.add_argument("--reason", required=True)
+    publish.add_argument("--author", required=True, help="who publishes it (kept)")
+    publish.add_argument("--reason", required=True, help="why it changes (kept)")
     policy_cmd.add_parser("history", help="every version, when, by whom and why")
 
     simulate = commands.add_parser(
         "simulate", help="play a synthetic area's workload through the hub (a fresh store)")
     simulate.add_argument("--profile", default="nottingham",
                           help="a packaged profile name, or a profile file (TOML)")
-    simulate.add_argument("--days", type=_positive_days, required=True)
-    simulate.add_argument("--seed", type=int, default=1)
+    simulate.add_argument("--days", type=_positive_days, required=True,
+                          help="simulated days to play")
+    simulate.add_argument("--seed", type=int, default=1,
+                          help="the random seed (same seed, same area; default 1)")
     simulate.add_argument("--via", choices=("app", "http", "kafka"), default="app",
                           help="how notifications arrive: the application's intake, the HTTP "
                           "API, or Kafka and hub ingest (HUB_KAFKA_BOOTSTRAP)")
@@ -210,6 +227,12 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("hub simulate: refused in production (synthetic data only goes into "
                          "a store of its own)")
     profile = load_profile(args.profile)
+    # Refused before anything is written: no calendar, key, policy or table is made.
+    if holds_notifications(settings.store_url):
+        raise UsageError("hub simulate: the store already holds notifications; simulate "
+                         "into a fresh store (HUB_STORE_URL, HUB_HOME)")
+    if args.via == "kafka":
+        settings.kafka_client()  # HUB_KAFKA_BOOTSTRAP and its security settings, checked now
     if profile.school_days and settings.timescales_file is None:
         calendar = simulated_timescales(profile, None,
                                         settings.home / "timescales-simulated.toml")
@@ -223,7 +246,7 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
         received = get_topic(Notification.Received)
         if hub.store.recorder.select_notifications(start=1, limit=1, topics=[received]):
             raise UsageError("hub simulate: the store already holds notifications; simulate "
-                             "into a fresh store (HUB_STORE_URL, HUB_HOME)")
+                             "into a fresh store (HUB_STORE_URL, HUB_HOME)")  # a race
         started = time.monotonic()
 
         def progress(day: int, days: int, tally: Tally) -> None:
@@ -275,7 +298,7 @@ def _day(raw: str) -> date:
 
 
 def _report(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
-    from hub.report import render_text, write_report
+    from hub.report import ChartsUnavailable, render_text, write_report
 
     if args.first and args.last and args.first > args.last:
         raise UsageError("hub report: --from must not be after --to")
@@ -294,15 +317,39 @@ def _report(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     elif hub.indicators.catch_up(progress=progress):
         print(file=sys.stderr)
     result = hub.indicators.report(args.first, args.last, children)
+    result["by_week"] = hub.indicators.by_week(args.first, args.last)
     print(render_text(result), end="")
     if args.out:
         try:
             written = write_report(result, args.out)
+        except ChartsUnavailable as error:
+            raise UsageError(f"hub report --out: {error}") from None
         except OSError as error:
             raise UsageError(f"hub report: cannot write to {args.out} "
                              f"({error.strerror})") from None
         print(f"written to {args.out}: " + ", ".join(p.name for p in written), file=sys.stderr)
     return 0
+
+
+def _version() -> str:
+    try:
+        return metadata.version("safeguarding-hub")
+    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
+def _bounded(raw: str, low: int, high: int, what: str) -> int:
+    if not raw.isascii() or not raw.isdigit() or not low <= int(raw) <= high:
+        raise argparse.ArgumentTypeError(f"must be {what} from {low} to {high}")
+    return int(raw)
+
+
+def _port(raw: str) -> int:
+    return _bounded(raw, 1, 65535, "a port")
+
+
+def _workers(raw: str) -> int:
+    return _bounded(raw, 1, 64, "a number of workers")
 
 
 def _uuid(raw: str) -> UUID:
@@ -633,8 +680,10 @@ def run(argv: Sequence[str]) -> int:
             for demo in users:
                 print(f"  {demo.agency:18} {demo.role:24} {demo.name:18} "
                       f"{demo.token if demo.active else '(disabled)'}")
-            print("demo children (ids): " + " ".join(children))
-            print("API docs: http://127.0.0.1:8000/docs")
+            print("demo children (id: what was sent about them; never a name):")
+            for demo_child in children:
+                print("  " + demo_child.describe())
+            print("API docs: /docs on the host and port `hub serve` listens on")
     finally:
         hub.close()
     return 0

@@ -106,10 +106,22 @@ def _notifications(now: datetime) -> list[tuple[str, NotificationSubmission]]:
     ]
 
 
-def seed_demo(hub: Hub, now: datetime | None = None) -> tuple[list[DemoUser], list[str]]:
+@dataclass(frozen=True)
+class DemoChild:
+    """A demo child by id, and the part it plays: what was sent about it, by whom (never a
+    name: the ids and roles are what `make run` prints)."""
+
+    id: str
+    parts: tuple[str, ...]
+
+    def describe(self) -> str:
+        return f"{self.id}: " + "; ".join(self.parts)
+
+
+def seed_demo(hub: Hub, now: datetime | None = None) -> tuple[list[DemoUser], list[DemoChild]]:
     """Register the demo agencies, users and data (again, harmlessly).
 
-    Returns the users and the ids of the demo children (ids only: nothing personal is printed).
+    Returns the users and the demo children (ids and parts only: nothing personal).
     """
     if hub.settings.is_production:
         raise SettingsError("demo data is refused when HUB_ENV=production")
@@ -129,10 +141,14 @@ def seed_demo(hub: Hub, now: datetime | None = None) -> tuple[list[DemoUser], li
             if user["active"] and datetime.fromisoformat(user["token_expires_at"]) <= now_:
                 user = hub.registry.renew(user["id"], token, StaffChangeReason.EXPIRED)
         users.append(DemoUser(agency, role, name, token, user["active"]))
-    children: list[str] = []
+    parts: dict[str, list[str]] = {}
     for agency, submission in _notifications(now or datetime.now(UTC)):
-        for child_id in hub.intake.submit(agency, "demo", submission).child_ids:
-            if str(child_id) not in children:
-                children.append(str(child_id))
-    return users, children
+        schools = [s.school_urn for s in submission.subjects if s.is_child]
+        for child_id, urn in zip(hub.intake.submit(agency, "demo", submission).child_ids,
+                                 schools, strict=False):
+            part = f"{submission.type.value.replace('_', ' ')} from {agency}"
+            if urn is not None and submission.type is NotificationType.DOMESTIC_ABUSE_INCIDENT:
+                part += f" (an Encompass notice to school {urn})"
+            parts.setdefault(str(child_id), []).append(part)
+    return users, [DemoChild(child, tuple(p)) for child, p in parts.items()]
 

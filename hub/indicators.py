@@ -18,7 +18,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -228,6 +228,32 @@ class Indicators:
         span = ((date.fromisoformat(hi) - date.fromisoformat(lo)).days + 1
                 if lo is not None and hi is not None else 0)
         return _indicators(total, lo, hi, span, children, position)
+
+
+    def by_week(self, first: date | None, last: date | None) -> list[dict[str, Any]]:
+        """Figures over time: for each week (Monday to Sunday) that meets the period, the
+        volumes and the timeliness rates of that week's days alone."""
+        period = self.report(first, last, None)["period"]
+        if period["from"] is None:
+            return []
+        lo, hi = date.fromisoformat(period["from"]), date.fromisoformat(period["to"])
+        weeks = []
+        monday = lo - timedelta(days=lo.weekday())
+        while monday <= hi:
+            start, end = max(monday, lo), min(monday + timedelta(days=6), hi)
+            r = self.report(start, end, None)
+            f, d, m = r["front_door"], r["domestic_abuse"], r["missing"]
+            weeks.append({
+                "week": monday.isoformat(), "from": start.isoformat(), "to": end.isoformat(),
+                "contacts": f["contacts"], "da_incidents": d["incidents"],
+                "missing_episodes": m["episodes"],
+                "decided_within_1_working_day": f["decided_within_1_working_day"],
+                "dart_triaged_in_time": d["triaged_in_time"],
+                "encompass_acknowledged_in_time":
+                    d["encompass"]["acknowledged_before_the_school_day"],
+                "return_interviews_within_72_hours": m["return_interviews_within_72_hours"]})
+            monday += timedelta(days=7)
+        return weeks
 
 
 def _rate(count: int, of: int) -> dict[str, Any]:

@@ -84,22 +84,39 @@ def render_text(r: dict[str, Any]) -> str:
         *(f"    {kind:30} {_counts(purposes)}"
           for kind, purposes in a["by_agency_kind_and_purpose"].items()),
     ]
+    weeks = r.get("by_week") or []
+    if weeks:
+        lines += ["", "By week (volumes; done in time, where anything fell due)",
+                  "  week        contacts  DA  missing  decided 1 day  triaged  Encompass"]
+        lines += [f"  {w['week']}  {w['contacts']:8,} {w['da_incidents']:3,} "
+                  f"{w['missing_episodes']:8,}  {_short(w['decided_within_1_working_day']):>13}"
+                  f"  {_short(w['dart_triaged_in_time']):>7}"
+                  f"  {_short(w['encompass_acknowledged_in_time']):>9}" for w in weeks]
     return "\n".join(lines) + "\n"
 
 
-def _charts(r: dict[str, Any]) -> dict[str, tuple[str, dict[str, float], str]]:
+def _short(rate: dict[str, Any]) -> str:
+    return "no data" if rate["rate"] is None else f"{rate['rate'] * 100:.0f}%"
+
+
+Chart = tuple[str, dict[str, float | None], str]
+
+
+def share(rate: dict[str, Any]) -> float | None:
+    """A rate as a percentage; None when nothing fell due (shown as "no data", never 0%)."""
+    return None if rate["rate"] is None else round(rate["rate"] * 100, 1)
+
+
+def _charts(r: dict[str, Any]) -> dict[str, Chart]:
     """name -> (title, values, unit)."""
     f, d, m = r["front_door"], r["domestic_abuse"], r["missing"]
-
-    def share(rate: dict[str, Any]) -> float:
-        return round((rate["rate"] or 0) * 100, 1)
-
     return {
         "timeliness": ("Done in time (%)", {
             "RAG red": share(f["rag"]["red"]), "RAG amber": share(f["rag"]["amber"]),
             "RAG green": share(f["rag"]["green"]),
             "Decided, 1 day": share(f["decided_within_1_working_day"]),
             "Assessed, 45 days": share(f["assessments_within_45_working_days"]),
+            "DART triage": share(d["triaged_in_time"]),
             "Encompass": share(d["encompass"]["acknowledged_before_the_school_day"]),
             "Interview, 72 h": share(m["return_interviews_within_72_hours"]),
             "CP review": share(r["child_protection"]["reviews_on_time"])}, "%"),
@@ -112,10 +129,17 @@ def _charts(r: dict[str, Any]) -> dict[str, tuple[str, dict[str, float], str]]:
     }
 
 
+class ChartsUnavailable(Exception):
+    """matplotlib (the optional 'report' extra) is not installed."""
+
+
 def write_report(r: dict[str, Any], out: Path) -> list[Path]:
     """indicators.json, indicators.txt, a PNG per chart and index.html (charts inline)."""
-    import matplotlib
-
+    try:
+        import matplotlib
+    except ImportError:
+        raise ChartsUnavailable("charts need matplotlib: install the report extra "
+                                "(pip install 'safeguarding-hub[report]')") from None
     matplotlib.use("Agg")
     from matplotlib import pyplot
 
@@ -125,12 +149,14 @@ def write_report(r: dict[str, Any], out: Path) -> list[Path]:
     text = render_text(r)
     written[1].write_text(text)
     images = []
-    for name, (title, values, unit) in _charts(r).items():
+    charts: list[tuple[str, Any]] = list(_charts(r).items())
+    for name, (title, values, unit) in charts:
         figure, axes = pyplot.subplots(figsize=(7, 3.2), dpi=100)
         labels = list(values) or ["(none)"]
-        numbers = list(values.values()) or [0]
+        numbers = [0 if v is None else v for v in values.values()] or [0]
         bars = axes.barh(labels, numbers, color="#2f6690")
-        axes.bar_label(bars, fmt="%g", padding=3)
+        axes.bar_label(bars, labels=["no data" if v is None else f"{v:g}"
+                                     for v in values.values()] or ["no data"], padding=3)
         axes.set_title(title)
         axes.set_xlabel(unit)
         axes.invert_yaxis()
@@ -142,6 +168,12 @@ def write_report(r: dict[str, Any], out: Path) -> list[Path]:
         pyplot.close(figure)
         written.append(path)
         images.append((title, base64.b64encode(path.read_bytes()).decode()))
+    if r.get("by_week"):
+        path = out / "weekly.png"
+        _weekly_chart(pyplot, r["by_week"], path)
+        written.append(path)
+        images.append(("Done in time, by week (%)",
+                       base64.b64encode(path.read_bytes()).decode()))
     period = r["period"]
     page = "".join([
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
@@ -157,3 +189,27 @@ def write_report(r: dict[str, Any], out: Path) -> list[Path]:
     page_path.write_text(page)
     written.append(page_path)
     return written
+
+
+WEEKLY_RATES = {"decided_within_1_working_day": "MASH decided, 1 day",
+                "dart_triaged_in_time": "DART triage",
+                "encompass_acknowledged_in_time": "Encompass",
+                "return_interviews_within_72_hours": "Interview, 72 h"}
+
+
+def _weekly_chart(pyplot: Any, weeks: list[dict[str, Any]], path: Path) -> None:
+    """Timeliness over time: a line per measure; a week where nothing fell due is a gap."""
+    figure, axes = pyplot.subplots(figsize=(7, 3.2), dpi=100)
+    labels = [w["week"] for w in weeks]
+    for key, name in WEEKLY_RATES.items():
+        values = [share(w[key]) for w in weeks]
+        axes.plot(labels, [float("nan") if v is None else v for v in values], marker="o",
+                  label=name)
+    axes.set_ylim(0, 105)
+    axes.set_ylabel("%")
+    axes.set_title("Done in time, by week (gaps: nothing fell due)")
+    axes.tick_params(axis="x", labelrotation=45, labelsize=7)
+    axes.legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path, metadata={"Software": None})
+    pyplot.close(figure)

@@ -1,4 +1,4 @@
-"""The hub's settings, read once from the environment (see CONTRACT.md)."""
+"""The hub's settings, read once from the environment (docs/interface.md lists them)."""
 
 import hmac
 import os
@@ -159,14 +159,16 @@ class Settings:
             environment = Environment(raw_env)
         except ValueError:
             raise SettingsError("HUB_ENV must be 'dev' or 'production'") from None
+        home = Path(env.get("HUB_HOME") or "var")
         return cls(
-            store_url=env.get("HUB_STORE_URL", cls.store_url),
-            home=Path(env.get("HUB_HOME", "var")),
+            # A fresh HUB_HOME is a fresh hub: the default store lives inside it.
+            store_url=env.get("HUB_STORE_URL") or default_store_url(home),
+            home=home,
             kafka_bootstrap=env.get("HUB_KAFKA_BOOTSTRAP") or None,
             kafka_security=KafkaSecurity.from_env(env, environment is Environment.PRODUCTION),
             environment=environment,
             audit_origin=env.get("HUB_AUDIT_ORIGIN", cls.audit_origin),
-            kafka_session_timeout_ms=int(env.get("HUB_KAFKA_SESSION_TIMEOUT_MS", "10000")),
+            kafka_session_timeout_ms=_session_timeout(env.get("HUB_KAFKA_SESSION_TIMEOUT_MS")),
             kafka_idempotent=env.get("HUB_KAFKA_IDEMPOTENT", "true").lower() != "false",
             retention_file=Path(env["HUB_RETENTION_FILE"]) if env.get("HUB_RETENTION_FILE")
             else None,
@@ -178,6 +180,20 @@ class Settings:
             token_days=_token_days(env.get("HUB_TOKEN_DAYS")),
             metrics_token=_metrics_token(env.get("HUB_METRICS_TOKEN")),
         )
+
+
+def _session_timeout(raw: str | None) -> int:
+    if not raw:
+        return 10_000
+    if not raw.isdigit() or not 1_000 <= int(raw) <= 3_600_000:
+        raise SettingsError("HUB_KAFKA_SESSION_TIMEOUT_MS must be milliseconds, from 1000 to "
+                            "3600000")
+    return int(raw)
+
+
+def default_store_url(home: Path) -> str:
+    """The embedded store, inside HUB_HOME."""
+    return f"sqlite:///{home / 'hub.sqlite3'}"
 
 
 def _token_days(raw: str | None) -> int:

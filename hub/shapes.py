@@ -1,4 +1,4 @@
-"""The wire shape of a notification (CONTRACT.md), shared by HTTP and Kafka.
+"""The wire shape of a notification (docs/interface.md), shared by HTTP and Kafka.
 
 ``parse_notification`` turns raw bytes into a ``NotificationSubmission`` or raises
 MalformedInput (not JSON) / InvalidInput (wrong shape). The domain's rules run afterwards.

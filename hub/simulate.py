@@ -363,7 +363,7 @@ class HttpPath:
         self._thread.join(timeout=30)
 
 
-# Which inbound topic carries which simulated agency's notifications (CONTRACT.md). Schools
+# Which inbound topic carries which simulated agency's notifications (docs/interface.md). Schools
 # write to one shared topic, which names no single school, so their concerns stay on the
 # application path.
 KAFKA_TOPICS = {"police": "police.notifications.v1", "health": "health.concerns.v1"}

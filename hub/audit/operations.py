@@ -17,6 +17,7 @@ from hub.audit.history import disclosures
 from hub.audit.service import with_names
 from hub.audit.verify import Report, verify_log
 from hub.bootstrap import Hub
+from hub.errors import InvalidInput
 from hub.settings import Settings
 
 
@@ -45,6 +46,8 @@ def verify_live(hub: Hub, public_key: str | None) -> int:
 
 def verify_bundle(settings: Settings, folder: str, public_key: str | None) -> int:
     """Offline: nothing in the bundle is trusted but what the given key verifies."""
+    if not Path(folder).is_dir():  # bad input (exit 2), not a failed check
+        raise InvalidInput("audit verify --export: no such folder")
     try:
         bundle = read_bundle(folder)
     except BundleError as error:

@@ -100,6 +100,15 @@ def test_a_week_counted(hub: Hub, people: dict[str, Caller], clock: Clock) -> No
     assert access["by_agency_and_purpose"]["city-dart"] == {"triage": 2}
     assert access["by_agency_and_purpose"]["missing-team"] == {"missing": 1}
 
+    # By week: one week here (Monday 23 to Friday 27), the same as the whole.
+    [one] = hub.indicators.by_week(None, None)
+    assert (one["week"], one["from"], one["to"]) == ("2026-11-23", "2026-11-23", "2026-11-27")
+    assert (one["contacts"], one["da_incidents"], one["missing_episodes"]) == (2, 1, 1)
+    assert one["dart_triaged_in_time"] == da["triaged_in_time"]
+    two = hub.indicators.by_week(date(2026, 11, 20), date(2026, 11, 24))
+    assert [w["week"] for w in two] == ["2026-11-16", "2026-11-23"]
+    assert two[0]["decided_within_1_working_day"]["rate"] is None  # nothing fell due
+
     # Wednesday on: the first contact (Monday) is outside the period.
     later = hub.indicators.report(date(2026, 11, 25), None, 63_900)
     assert later["front_door"]["contacts"] == 1

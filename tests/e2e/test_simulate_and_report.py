@@ -31,9 +31,10 @@ def test_simulate_then_report(running_hub: RunningHub, tmp_path: Path) -> None:
     assert indicators["front_door"]["contacts"] > 0
     assert indicators["children"] == 63900
     assert {p.name for p in out.glob("*.png")} == {"timeliness.png", "outcomes.png",
-                                                   "risk.png", "marac.png", "missing.png"}
+                                                   "risk.png", "marac.png", "missing.png",
+                                                   "weekly.png"}
     page = (out / "index.html").read_text()
-    assert page.count("data:image/png;base64,") == 5
+    assert page.count("data:image/png;base64,") == 6
     for written in ("indicators.txt", "indicators.json", "index.html"):
         text = (out / written).read_text()
         assert not re.search(r"\b999\d{7}\b", text)  # no synthetic NHS number

@@ -13,6 +13,11 @@ def test_defaults_match_the_contract() -> None:
     settings = Settings.from_env({})
     assert settings.store_url == "sqlite:///var/hub.sqlite3"
     assert settings.home == Path("var")
+    # The default store lives in HUB_HOME: a fresh HUB_HOME is a fresh hub.
+    fresh = Settings.from_env({"HUB_HOME": "/tmp/elsewhere"})
+    assert fresh.store_url == "sqlite:////tmp/elsewhere/hub.sqlite3"
+    with pytest.raises(SettingsError, match="HUB_KAFKA_SESSION_TIMEOUT_MS"):
+        Settings.from_env({"HUB_KAFKA_SESSION_TIMEOUT_MS": "soon"})
     assert settings.kafka_bootstrap is None
     assert not settings.is_production
     with pytest.raises(SettingsError, match="HUB_KAFKA_BOOTSTRAP"):

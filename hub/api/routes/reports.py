@@ -24,6 +24,7 @@ def indicators(caller: CurrentUser, hub: HubDep,
     if first is not None and last is not None and first > last:
         raise InvalidInput("from: must not be after to")
     report = hub.indicators.report(first, last, hub.settings.child_population)
+    report["by_week"] = hub.indicators.by_week(first, last)
     hub.audit.record(kind=AuditKind.AUDIT_ACCESS, action="read-indicators",
                      actor=caller.as_actor(),
                      details={"from": report["period"]["from"], "to": report["period"]["to"]})

@@ -1,0 +1,58 @@
+"""The report says "no data" where nothing fell due, never 0%, and gives figures by week."""
+
+from typing import Any
+
+from hub.report import render_text, share
+
+
+def rate(count: int, of: int) -> dict[str, Any]:
+    return {"count": count, "of": of, "rate": round(count / of, 4) if of else None}
+
+
+def test_a_rate_with_nothing_due_is_no_data_not_zero() -> None:
+    assert share(rate(0, 0)) is None
+    assert share(rate(0, 4)) == 0.0
+    assert share(rate(3, 4)) == 75.0
+
+
+def test_weeks_are_listed_with_no_data_where_nothing_fell_due() -> None:
+    empty = {"period": {"from": None, "to": None, "days": 0}}
+    week = {"week": "2026-11-23", "contacts": 4, "da_incidents": 2, "missing_episodes": 0,
+            "decided_within_1_working_day": rate(3, 4), "dart_triaged_in_time": rate(0, 0),
+            "encompass_acknowledged_in_time": rate(1, 2),
+            "return_interviews_within_72_hours": rate(0, 0)}
+    text = render_text(_report(empty, [week]))
+    line = next(line for line in text.splitlines() if line.strip().startswith("2026-11-23"))
+    assert "75%" in line
+    assert "no data" in line
+    assert "50%" in line
+
+
+def _report(base: dict[str, Any], weeks: list[dict[str, Any]]) -> dict[str, Any]:
+    none = rate(0, 0)
+    return {**base, "by_week": weeks,
+            "front_door": {"contacts": 0, "by_kind": {}, "per_10000_children": None,
+                           "per_10000_children_a_year": None,
+                           "re_referrals_within_12_months": none,
+                           "rag": {"red": none, "amber": none, "green": none},
+                           "acknowledged_within_1_working_day": none,
+                           "decided_within_1_working_day": none,
+                           "assessments_within_45_working_days": none, "outcomes": {},
+                           "levels_of_need": {}, "strategy_discussions": 0,
+                           "s47_enquiries": 0},
+            "domestic_abuse": {"incidents": 0, "triaged_in_time": none, "by_dash_level": {},
+                               "marac_referrals": 0, "marac_by_rule": {},
+                               "encompass": {"issued": 0,
+                                             "acknowledged_before_the_school_day": none,
+                                             "not_sent": {}}},
+            "missing": {"episodes": 0, "by_type": {}, "home_within_24_hours": none,
+                        "return_interviews_within_72_hours": none,
+                        "strategy_meeting_flags": 0},
+            "child_protection": {"plans_started": 0, "second_or_subsequent_plans": none,
+                                 "on_a_plan_at_the_end": 0,
+                                 "on_a_plan_per_10000_children": None,
+                                 "ended_plans_lasting_over_2_years": none,
+                                 "reviews_on_time": none},
+            "sharing": {"decisions_to_share": {}, "decisions_not_to_share": {}, "consent": {}},
+            "access": {"disclosures": 0, "refusals": 0, "break_glass": 0,
+                       "by_agency_kind_and_purpose": {}}}
