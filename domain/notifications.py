@@ -6,7 +6,7 @@ its shape (types, unknown fields) is checked by the caller before it gets this f
 
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
@@ -24,6 +24,7 @@ from domain.identifiers import (
     normalise_urn,
 )
 from domain.personal import Personal
+from domain.timescales import in_utc
 
 # How far ahead of the hub's clock a sender's clock may run before a time is "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
@@ -196,6 +197,7 @@ def validate_submission(submission: NotificationSubmission,
         raise InvalidContent("occurred_at", "must carry a time zone")
     if submission.occurred_at > now + CLOCK_SKEW:
         raise InvalidContent("occurred_at", "must not be in the future")
+    occurred_at = in_utc(submission.occurred_at, "occurred_at")
     if not submission.subjects:
         raise InvalidContent("subjects", "at least one subject is required")
     if not any(s.is_child for s in submission.subjects):
@@ -225,7 +227,7 @@ def validate_submission(submission: NotificationSubmission,
     return NotificationSubmission(
         type=submission.type,
         source_ref=submission.source_ref,
-        occurred_at=submission.occurred_at.astimezone(UTC),
+        occurred_at=occurred_at,
         subjects=subjects,
         details=replace(submission.details, episode=episode, indicators=indicators),
     )
@@ -251,7 +253,7 @@ def _validate_episode(kind: "NotificationType", report: EpisodeReport | None,
                 raise InvalidContent(f"details.episode.{name}", "must carry a time zone")
             if value > now + CLOCK_SKEW:
                 raise InvalidContent(f"details.episode.{name}", "must not be in the future")
-            value = value.astimezone(UTC)
+            value = in_utc(value, f"details.episode.{name}")
         times[name] = value
     if kind.value == "missing":
         if report.ended is not None:
