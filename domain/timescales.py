@@ -26,6 +26,16 @@ class CalendarExhausted(InvalidContent):
         super().__init__("calendar", f"no {what} within {HORIZON_DAYS} days: check term dates")
 
 
+def in_utc(instant: datetime, field: str) -> datetime:
+    """An aware instant as UTC. Refused (naming the field) where it, or its local time, falls
+    outside the years a datetime holds: 0001-01-01T00:00+01:00 is in year 0 in UTC."""
+    try:
+        instant.astimezone(LOCAL)
+        return instant.astimezone(UTC)
+    except OverflowError:
+        raise InvalidContent(field, "is out of range") from None
+
+
 def _local(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise InvalidContent("time", "must carry a time zone")

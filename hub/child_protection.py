@@ -22,6 +22,7 @@ from domain.child_protection import Category, PlanEnd, ProtectionRecord, protect
 from domain.errors import InvalidContent
 from domain.identifiers import normalise_nhs_number
 from domain.people import PersonRecord
+from domain.timescales import in_utc
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
@@ -110,7 +111,7 @@ class ChildProtection:
     def _when(value: datetime | None, at: datetime) -> datetime:
         if value is not None and value.tzinfo is None:
             raise InvalidContent("at", "must carry a time zone")
-        when = (value or at).astimezone(UTC)
+        when = in_utc(value or at, "at")
         if when > at:
             raise InvalidContent("at", "must not be in the future")
         return when
