@@ -382,6 +382,9 @@ class FrontDoor:
 
     def request_research(self, caller: Caller, contact: UUID,
                          agencies: list[str]) -> dict[str, Any]:
+        # The capability first: a caller without it learns nothing of which agencies exist.
+        self.require(caller, "request-research", "request-research",
+                     self._contact(contact).child_ids)
         partners = []
         for agency_id in agencies:
             agency = self._registry.agency(agency_id)

@@ -33,6 +33,7 @@ from domain.notifications import (
 )
 from domain.people import PersonRecord
 from domain.personal import reveal
+from domain.timescales import in_utc
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
@@ -300,7 +301,7 @@ class MissingChildren:
         now = self._clock()
         if at is not None and at.tzinfo is None:
             raise InvalidContent("at", "must carry a time zone")
-        when = (at or now).astimezone(UTC)
+        when = in_utc(at or now, "at")
         if when > now + timedelta(minutes=5):
             raise InvalidContent("at", "must not be in the future")
 

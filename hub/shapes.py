@@ -200,11 +200,38 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 _FIELD_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]{0,39}$")
 
 
+class _NotText(Exception):
+    pass
+
+
+def _check_text(value: Any) -> None:
+    """Every string in a JSON value is Unicode text: JSON's "\\ud800" escapes can make a
+    lone surrogate, which no later step (a hash, a log, an answer) can encode."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                raise _NotText from None
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def parse_json(raw: bytes) -> Any:
     """The JSON value of a body or a record; MalformedInput if it is not valid JSON, nests
     too deeply, or repeats a key in an object."""
     try:
-        return json.loads(raw, object_pairs_hook=_unique_keys)
+        value = json.loads(raw, object_pairs_hook=_unique_keys)
+        _check_text(value)
+        return value
+    except _NotText:
+        raise MalformedInput("the body holds text that is not Unicode (a lone surrogate)"
+                             ) from None
     except _RepeatedKey as error:
         # Name the key if it looks like a field name; any other text may be personal data.
         key = f"'{error.key}'" if _FIELD_NAME_RE.fullmatch(error.key) else "a key"
