@@ -29,9 +29,9 @@ class ErrorDetail(Out):
                                   "`audit_unavailable`, `store_unavailable`")
     message: str = Field(description="one line naming the field or rule at fault, never a "
                                      "value sent, never personal data")
-    errors: list[FieldError] | None = Field(
-        default=None, description="for a request that fails the declared shape: every "
-                                  "invalid field, each once")
+    errors: list[FieldError] = Field(
+        default_factory=list, description="present when the request fails its declared shape "
+                                          "(400 or 422): every invalid field, each once")
 
 
 class ErrorOut(Out):
