@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from domain.errors import InvalidContent
+from domain.front_door import Indicator
 from domain.identifiers import normalise_urn
 from domain.notifications import (
     DashAssessment,
@@ -130,7 +131,7 @@ class DetailsIn(_Strict):
     dash: DashIn | None = None
     location_sensitive: StrictBool | None = None
     episode: EpisodeIn | None = None
-    indicators: list[str] = Field(default_factory=list, max_length=20)
+    indicators: list[Indicator] = Field(default_factory=list, max_length=20)
 
 
 class NotificationIn(_Strict):
@@ -160,11 +161,6 @@ class NotificationIn(_Strict):
                 indicators=tuple(d.indicators),
             ),
         )
-
-
-class NotificationAccepted(BaseModel):
-    id: str
-    child_ids: list[str]
 
 
 def describe(error: ValidationError) -> str:

@@ -3,16 +3,16 @@
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from fastapi import Depends, FastAPI
-from fastapi.openapi.utils import get_openapi
 from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp
 
+from hub.api import docs
 from hub.api.deps import unique_json_keys
 from hub.api.errors import install_error_handlers
 from hub.api.middleware import BodyLimit, RequestMetrics, SecurityHeaders
+from hub.api.openapi import install_openapi
 from hub.api.routes import (
     audit,
     child_protection,
@@ -28,24 +28,6 @@ from hub.api.routes import (
 from hub.bootstrap import Hub, bootstrap
 from hub.deadlines import watch
 from hub.settings import Settings
-from hub.shapes import NotificationIn
-
-
-def _with_body_schemas(app: FastAPI) -> None:
-    """Publish the notification body's schema, which the route parses itself."""
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version,
-                                 description=app.description, routes=app.routes)
-            body = NotificationIn.model_json_schema(ref_template="#/components/schemas/{model}")
-            components = schema.setdefault("components", {}).setdefault("schemas", {})
-            components.update(body.pop("$defs", {}))
-            components["NotificationIn"] = body
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class _HubApi(FastAPI):
@@ -91,6 +73,8 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
                     "personal data needs `X-Purpose`.",
         # A body that repeats a key is refused before any route sees it.
         dependencies=[Depends(unique_json_keys)],
+        # /docs is served from packaged files (hub.api.docs), never from a CDN; no ReDoc.
+        docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
     )
     app.state.hub = hub
     app.state.metrics = CollectorRegistry()
@@ -107,11 +91,12 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(child_protection.router)
     app.include_router(audit.router)
     app.include_router(health.router)
+    app.include_router(docs.router)
     # The last added is the outer: metrics and the access log see every answer, the body
     # limit's 413 included (SecurityHeaders wraps them all, in _HubApi).
     app.add_middleware(BodyLimit, limit=hub.settings.max_body_bytes)
     app.add_middleware(RequestMetrics, registry=app.state.metrics)
-    _with_body_schemas(app)
+    install_openapi(app)
     return app
 
 

@@ -1,6 +1,8 @@
 """Every error leaves as ``{"error": {"code", "message"}}``, mapped here and nowhere else."""
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,28 +19,45 @@ _STATUS_CODES = {400: "malformed", 401: "not_authenticated", 403: "not_entitled"
                  413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid"}
 
 
-def error_response(status: int, code: str, message: str) -> JSONResponse:
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status,
-                        headers=headers)
+def error_response(status: int, code: str, message: str,
+                   errors: list[dict[str, str]] | None = None,
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
+    detail: dict[str, Any] = {"code": code, "message": message}
+    if errors is not None:
+        detail["errors"] = errors
+    all_headers = dict(headers or {})
+    if status == 401:
+        all_headers["WWW-Authenticate"] = "Bearer"
+    return JSONResponse({"error": detail}, status_code=status, headers=all_headers or None)
 
 
-def describe_validation(error: RequestValidationError) -> tuple[int, str]:
-    """Status and a one-line reason naming the field, never echoing the value."""
-    first = error.errors()[0]
-    loc = [str(p) for p in first.get("loc", ())]
-    kind = str(first.get("type", ""))
-    if kind in ("json_invalid", "json_type"):
-        return 400, "the body is not valid JSON"
-    where = ".".join(loc[1:] if loc and loc[0] == "body" else loc) or "body"
-    if kind == "extra_forbidden":
-        reason = "is not a known field"
-    elif kind == "missing":
-        reason = "is required"
-    else:
-        reason = str(first.get("msg", "is not valid"))
-    status = 422 if loc and loc[0] == "body" else 400
-    return status, f"{where}: {reason}"
+# Reasons pydantic would word with a piece of the value sent (a UUID's stray character).
+_REASONS = {"extra_forbidden": "is not a known field", "missing": "is required",
+            "uuid_parsing": "must be a UUID", "uuid_type": "must be a UUID",
+            "uuid_version": "must be a UUID"}
+
+
+def describe_validation(error: RequestValidationError) -> tuple[int, str, list[dict[str, str]]]:
+    """Status, a one-line message and the list of ``{"field", "reason"}``: every invalid
+    field, each named once (its first reason), never echoing a value. The status is that of
+    the first problem: 422 for the body, 400 for a path, query or header value."""
+    problems = error.errors()
+    if any(str(p.get("type", "")) in ("json_invalid", "json_type") for p in problems):
+        return 400, "the body is not valid JSON", []
+    fields: list[dict[str, str]] = []
+    named: set[str] = set()
+    for problem in problems:
+        loc = [str(p) for p in problem.get("loc", ())]
+        kind = str(problem.get("type", ""))
+        where = ".".join(loc[1:] if loc and loc[0] == "body" else loc) or "body"
+        if where in named:
+            continue
+        named.add(where)
+        fields.append({"field": where,
+                       "reason": _REASONS.get(kind, str(problem.get("msg", "is not valid")))})
+    first = [str(p) for p in problems[0].get("loc", ())] if problems else []
+    status = 422 if first and first[0] == "body" else 400
+    return status, "; ".join(f"{f['field']}: {f['reason']}" for f in fields), fields
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -58,13 +77,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        status, message = describe_validation(exc)
-        return error_response(status, _STATUS_CODES[status], message)
+        status, message, fields = describe_validation(exc)
+        return error_response(status, _STATUS_CODES[status], message, fields or None)
 
     @app.exception_handler(HTTPException)
     async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        # Starlette's own headers go on: the Allow of a 405 above all.
+        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

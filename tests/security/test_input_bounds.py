@@ -29,7 +29,10 @@ INTEGER_PARAMETERS = [
 def error_of(response: httpx2.Response) -> dict[str, str]:
     body = response.json()
     assert set(body) == {"error"}, body
-    assert set(body["error"]) == {"code", "message"}, body
+    # code and message; a request that fails its declared shape also lists the fields.
+    assert set(body["error"]) - {"errors"} == {"code", "message"}, body
+    for field in body["error"].get("errors", []):
+        assert set(field) == {"field", "reason"}, body
     error: dict[str, str] = body["error"]
     return error
 

@@ -6,34 +6,33 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from domain.child_protection import Category
+from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
 from hub.shapes import Instant
 
 router = APIRouter(tags=["child protection"])
 
 
-class _In(BaseModel):
+class ProtectionEventIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     at: Instant | None = Field(default=None, description="when it happened; omitted: now")
     unborn: StrictBool = Field(default=False, description="an unborn child's plan, held on "
                                "the pregnant woman's record (the id is hers)")
 
 
-Categories = Literal["neglect", "physical", "sexual", "emotional", "multiple"]
-
-
-class InitialIn(_In):
+class InitialConferenceIn(ProtectionEventIn):
     plan: StrictBool
-    category: Categories | None = None
+    category: Category | None = None
     enquiry_id: UUID | None = Field(default=None, description="the s47 enquiry it follows")
 
 
-class ReviewIn(_In):
+class ProtectionReviewIn(ProtectionEventIn):
     plan_continues: StrictBool
-    category: Categories | None = Field(default=None, description="a changed category")
+    category: Category | None = Field(default=None, description="a changed category")
 
 
-class EndIn(_In):
+class PlanEndIn(ProtectionEventIn):
     because: Literal["moved-away", "adulthood", "born", "other"]
 
 
@@ -48,8 +47,9 @@ class LookupIn(BaseModel):
     nhs_number: str = Field(max_length=20, description="in the body, never in a URL")
 
 
-@router.post("/v1/protection/{person_id}/initial-conference")
-def initial_conference(person_id: UUID, body: InitialIn, caller: CurrentUser,
+@router.post("/v1/protection/{person_id}/initial-conference",
+             response_model=models.ProtectionRecordOut, response_model_exclude_unset=True)
+def initial_conference(person_id: UUID, body: InitialConferenceIn, caller: CurrentUser,
                        hub: HubDep) -> dict[str, Any]:
     """The initial child protection conference: a plan (with its category) or none."""
     return hub.child_protection.initial_conference(
@@ -57,15 +57,17 @@ def initial_conference(person_id: UUID, body: InitialIn, caller: CurrentUser,
         unborn=body.unborn, enquiry_id=body.enquiry_id)
 
 
-@router.post("/v1/protection/{person_id}/core-group")
-def core_group(person_id: UUID, body: _In, caller: CurrentUser,
+@router.post("/v1/protection/{person_id}/core-group",
+             response_model=models.ProtectionRecordOut, response_model_exclude_unset=True)
+def core_group(person_id: UUID, body: ProtectionEventIn, caller: CurrentUser,
                hub: HubDep) -> dict[str, Any]:
     """The core group's first meeting (due within 10 working days of the conference)."""
     return hub.child_protection.core_group(caller, person_id, at=body.at, unborn=body.unborn)
 
 
-@router.post("/v1/protection/{person_id}/review")
-def review(person_id: UUID, body: ReviewIn, caller: CurrentUser,
+@router.post("/v1/protection/{person_id}/review",
+             response_model=models.ProtectionRecordOut, response_model_exclude_unset=True)
+def review(person_id: UUID, body: ProtectionReviewIn, caller: CurrentUser,
            hub: HubDep) -> dict[str, Any]:
     """A review conference (first within 3 months, then within 6); it may end the plan."""
     return hub.child_protection.review(caller, person_id, at=body.at,
@@ -73,13 +75,15 @@ def review(person_id: UUID, body: ReviewIn, caller: CurrentUser,
                                        category=body.category, unborn=body.unborn)
 
 
-@router.post("/v1/protection/{person_id}/end")
-def end_plan(person_id: UUID, body: EndIn, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
+@router.post("/v1/protection/{person_id}/end",
+             response_model=models.ProtectionRecordOut, response_model_exclude_unset=True)
+def end_plan(person_id: UUID, body: PlanEndIn, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
     return hub.child_protection.end_plan(caller, person_id, at=body.at, because=body.because,
                                          unborn=body.unborn)
 
 
-@router.post("/v1/protection/{child_id}/looked-after")
+@router.post("/v1/protection/{child_id}/looked-after",
+             response_model=models.ProtectionRecordOut, response_model_exclude_unset=True)
 def looked_after(child_id: UUID, body: LookedAfterIn, caller: CurrentUser,
                  hub: HubDep) -> dict[str, Any]:
     """The child comes into care, or leaves it."""
@@ -87,13 +91,15 @@ def looked_after(child_id: UUID, body: LookedAfterIn, caller: CurrentUser,
                                              at=body.at)
 
 
-@router.get("/v1/protection/{person_id}")
+@router.get("/v1/protection/{person_id}",
+            response_model=models.ProtectionRecordOut, response_model_exclude_unset=True)
 def protection_record(person_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """Social care's view: plans, conferences, clocks (never for other agencies)."""
     return hub.child_protection.record(ctx.caller, person_id)
 
 
-@router.post("/v1/cp-is/lookups")
+@router.post("/v1/cp-is/lookups",
+             response_model=models.CpIsLookupOut, response_model_exclude_unset=True)
 def cp_is_lookup(body: LookupIn, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """Unscheduled care (X-Purpose: unscheduled-care): is this child on a plan or looked
     after, now or in the last 12 months, and whom to call. Never the plan's content. Every

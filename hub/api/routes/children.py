@@ -6,12 +6,14 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.people import ErasureReason, HoldReason
+from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
 
 router = APIRouter(prefix="/v1/children", tags=["children"])
 
 
-@router.get("/{child_id}")
+@router.get("/{child_id}", response_model=models.ChildOut, response_model_exclude_unset=True)
 def read_child(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """The child's identity record, as entitled (audited)."""
     return hub.disclosure.child(ctx, child_id)
@@ -19,13 +21,13 @@ def read_child(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
 
 class ErasureIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    reason_code: str = Field(max_length=40, description="retention-expired, subject-request, "
-                             "court-order, recorded-in-error or other")
+    reason_code: ErasureReason = Field(description="why the child's data is erased")
     reason: str | None = Field(None, max_length=500, description="free text, sealed under "
                                "the child's key and destroyed with it (required with other)")
 
 
-@router.post("/{child_id}/erasure")
+@router.post("/{child_id}/erasure",
+             response_model=models.ErasureOut, response_model_exclude_unset=True)
 def erase_child(child_id: UUID, body: ErasureIn, caller: CurrentUser,
                 hub: HubDep) -> dict[str, Any]:
     """Crypto-shred the child's personal data (information governance only; audited).
@@ -36,13 +38,13 @@ def erase_child(child_id: UUID, body: ErasureIn, caller: CurrentUser,
 class LegalHoldIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     held: bool = Field(description="true places a hold, false releases it")
-    reason_code: str = Field(max_length=40, description="litigation, inquiry, complaint, "
-                             "subject-access or other")
+    reason_code: HoldReason = Field(description="why the hold is placed or released")
     reason: str | None = Field(None, max_length=500, description="free text, sealed under "
                                "the child's key (required with other)")
 
 
-@router.post("/{child_id}/legal-hold")
+@router.post("/{child_id}/legal-hold",
+             response_model=models.LegalHoldOut, response_model_exclude_unset=True)
 def legal_hold(child_id: UUID, body: LegalHoldIn, caller: CurrentUser,
                hub: HubDep) -> dict[str, Any]:
     """Place or release a legal hold: while held, nothing of the child is erased, by schedule
@@ -50,7 +52,8 @@ def legal_hold(child_id: UUID, body: LegalHoldIn, caller: CurrentUser,
     return hub.retention.hold_by(caller, child_id, body.held, body.reason_code, body.reason)
 
 
-@router.get("/{child_id}/chronology")
+@router.get("/{child_id}/chronology",
+            response_model=models.ChronologyOut, response_model_exclude_unset=True)
 def read_chronology(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """Newest first; items the caller may not know of are absent (audited)."""
     return hub.disclosure.chronology(ctx, child_id)
@@ -62,7 +65,8 @@ class SchoolIn(BaseModel):
                                         "null for none", max_length=6)
 
 
-@router.put("/{child_id}/school")
+@router.put("/{child_id}/school",
+            response_model=models.SchoolOut, response_model_exclude_unset=True)
 def record_school(child_id: UUID, body: SchoolIn, caller: CurrentUser,
                   hub: HubDep) -> dict[str, Any]:
     """The child's school from the local authority's roll (the MASH; audited). It settles a

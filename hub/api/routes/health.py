@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Header, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from hub.api import models
 from hub.api.deps import HubDep
 from hub.errors import NotAuthenticated, StoreUnavailable
 from hub.settings import bearer_matches
@@ -12,13 +13,13 @@ from hub.settings import bearer_matches
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=models.HealthOut, response_model_exclude_unset=True)
 def healthz() -> dict[str, str]:
     """The process is up."""
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=models.ReadyOut, response_model_exclude_unset=True)
 def readyz(hub: HubDep) -> dict[str, Any]:
     """The event store answers and the audit trail can be read."""
     try:

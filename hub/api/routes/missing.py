@@ -1,11 +1,13 @@
 """The missing-children team: children missing now, return home interviews and breaches."""
 
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from domain.missing import InterviewStep
+from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
 from hub.shapes import Instant
 
@@ -14,7 +16,7 @@ router = APIRouter(tags=["missing children"])
 
 class InterviewIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    step: Literal["offered", "accepted", "declined", "held", "not-held"]
+    step: InterviewStep
     at: Instant | None = Field(default=None, description="when it happened; omitted: now")
     independent: StrictBool | None = Field(default=None, description="held: the interviewer "
                                            "is independent of the child's care (required)")
@@ -22,30 +24,35 @@ class InterviewIn(BaseModel):
                                description="not-held: why no interview will be held")
 
 
-@router.get("/v1/missing/queue")
+@router.get("/v1/missing/queue",
+            response_model=models.MissingQueueOut, response_model_exclude_unset=True)
 def missing_queue(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
     """Children missing now (longest first) and interviews due (oldest deadline first)."""
     return hub.missing.queue(caller)
 
 
-@router.get("/v1/missing/breaches")
+@router.get("/v1/missing/breaches",
+            response_model=models.MissingBreachesOut, response_model_exclude_unset=True)
 def missing_breaches(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
     """Return home interviews past their 72 hours and not held, declined or decided against."""
     return hub.missing.breaches(caller)
 
 
-@router.get("/v1/missing/episodes/{episode_id}")
+@router.get("/v1/missing/episodes/{episode_id}",
+            response_model=models.EpisodeOut, response_model_exclude_unset=True)
 def missing_episode(episode_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     return hub.missing.episode(ctx.caller, episode_id, ctx.purpose, ctx.case_ref)
 
 
-@router.get("/v1/children/{child_id}/missing-episodes")
+@router.get("/v1/children/{child_id}/missing-episodes",
+            response_model=models.EpisodesOut, response_model_exclude_unset=True)
 def missing_history(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """The child's episodes, newest first, with the rules that fired on each."""
     return hub.missing.history(ctx.caller, child_id, ctx.purpose, ctx.case_ref)
 
 
-@router.post("/v1/missing/episodes/{episode_id}/interview")
+@router.post("/v1/missing/episodes/{episode_id}/interview",
+             response_model=models.EpisodeOut, response_model_exclude_unset=True)
 def record_interview(episode_id: UUID, body: InterviewIn, caller: CurrentUser,
                      hub: HubDep) -> dict[str, Any]:
     """Record a step of the return home interview."""
@@ -60,13 +67,15 @@ class ReconciledIn(BaseModel):
     note: str = Field(max_length=1000, description="how it was put right")
 
 
-@router.post("/v1/missing/reconciliations")
+@router.post("/v1/missing/reconciliations",
+             response_model=models.ReconciledOut, response_model_exclude_unset=True)
 def reconcile(body: ReconciledIn, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
     """A report listed under `to_reconcile` has been put right; say how."""
     return hub.missing.reconcile(caller, body.child_id, body.report, body.note)
 
 
-@router.get("/v1/me/alerts")
+@router.get("/v1/me/alerts",
+            response_model=models.EpisodeListOut, response_model_exclude_unset=True)
 def my_alerts(ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """Missing episodes of the children allocated to the caller, while work remains."""
     return hub.missing.alerts(ctx.caller, ctx.purpose)

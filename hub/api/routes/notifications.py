@@ -6,8 +6,9 @@ from uuid import UUID
 from fastapi import APIRouter, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
+from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
-from hub.shapes import NotificationAccepted, parse_notification
+from hub.shapes import parse_notification
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
@@ -18,10 +19,10 @@ _BODY = {"requestBody": {"required": True, "content": {
 @router.post(
     "",
     status_code=status.HTTP_201_CREATED,
-    response_model=NotificationAccepted,
+    response_model=models.NotificationAccepted,
     responses={200: {"description": "Already received: the same source_ref from the same "
                                     "agency; nothing was stored again",
-                     "model": NotificationAccepted}},
+                     "model": models.NotificationAccepted}},
     openapi_extra=_BODY,
 )
 async def submit_notification(request: Request, caller: CurrentUser, hub: HubDep,
@@ -39,7 +40,8 @@ async def submit_notification(request: Request, caller: CurrentUser, hub: HubDep
     return await run_in_threadpool(hub.disclosure.receipt, caller, receipt)
 
 
-@router.get("/{notification_id}")
+@router.get("/{notification_id}",
+            response_model=models.NotificationOut, response_model_exclude_unset=True)
 def read_notification(notification_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """One notification, as much of it as the caller is entitled to (audited)."""
     return hub.disclosure.notification(ctx, notification_id)

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from domain.audit import AuditKind
+from hub.api import models
 from hub.api.deps import CurrentUser, HubDep
 from hub.capabilities import require_capability
 from hub.errors import InvalidInput
@@ -13,7 +14,8 @@ from hub.shapes import Day
 router = APIRouter(tags=["reports"])
 
 
-@router.get("/v1/reports/indicators")
+@router.get("/v1/reports/indicators",
+            response_model=models.IndicatorsOut, response_model_exclude_unset=True)
 def indicators(caller: CurrentUser, hub: HubDep,
                first: Annotated[Day | None, Query(alias="from")] = None,
                last: Annotated[Day | None, Query(alias="to")] = None) -> dict[str, Any]:
