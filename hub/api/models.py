@@ -828,8 +828,25 @@ class AccessIndicatorsOut(Out):
     break_glass: int
 
 
+class WeekOut(Out):
+    """One week (Monday to Sunday, cut to the period): volumes, and the timeliness of what fell
+    due that week (`rate` null: nothing fell due, shown as "no data", never 0%)."""
+
+    week: str
+    from_: str = Field(alias="from")
+    to: str
+    contacts: int
+    da_incidents: int
+    missing_episodes: int
+    decided_within_1_working_day: Rate
+    dart_triaged_in_time: Rate
+    encompass_acknowledged_in_time: Rate
+    return_interviews_within_72_hours: Rate
+
+
 class IndicatorsOut(Out):
     period: PeriodDaysOut
+    by_week: list[WeekOut] = Field(description="figures over time, by week")
     children: int | None
     position: int
     front_door: FrontDoorIndicatorsOut

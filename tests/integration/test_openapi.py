@@ -194,7 +194,8 @@ def test_docs_are_served_from_the_hub_itself(api: tuple[TestClient, Hub]) -> Non
 
 def test_a_422_names_every_invalid_field_and_no_value(api: tuple[TestClient, Hub]) -> None:
     client, hub = api
-    users, children = seed_demo(hub)
+    users, demo_children = seed_demo(hub)
+    children = [c.id for c in demo_children]
     mash = {"Authorization": f"Bearer {token(users, 'city-mash', 'mash-worker')}"}
     response = client.post(f"/v1/children/{children[0]}/consents", headers=mash, json={
         "status": "SECRET-VALUE-1", "given_by": "parent", "surprise": "SECRET-VALUE-2",
@@ -284,7 +285,8 @@ class Conformance:
 def test_real_answers_match_the_published_schemas(api: tuple[TestClient, Hub],
                                                   document: dict[str, Any]) -> None:
     client, hub = api
-    users, children = seed_demo(hub)
+    users, demo_children = seed_demo(hub)
+    children = [c.id for c in demo_children]
     amy, kyle = children[0], children[1]
     police = token(users, "notts-police", "police-officer")
     mash = token(users, "city-mash", "mash-worker")
