@@ -1,17 +1,40 @@
-"""ASGI middleware: security headers on every response, request metrics by route template,
-and a ceiling on request bodies (outermost first, as ``create_app`` stacks them)."""
+"""ASGI middleware: security headers on every response, request metrics and the access log
+by route template, with a request id, and a ceiling on request bodies (outermost first, as
+``create_app`` stacks them)."""
 
 import json
 import logging
+import re
+import secrets
 import time
 from typing import Any
+from uuid import UUID
 
+import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("hub.access")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# A caller's own request id is kept only if it is 8-64 hexadecimal digits and hyphens and not
+# a UUID: letters could spell a name, and the hub's record ids are UUIDs; anything else is
+# replaced by one of the hub's. Either way it is sent back as X-Request-Id.
+_REQUEST_ID = re.compile(r"[0-9A-Fa-f][0-9A-Fa-f-]{7,63}")
+
+
+def request_id(incoming: bytes | None) -> str:
+    """The id this request is logged under: the caller's, if it is safe to log, else new."""
+    if incoming is not None:
+        text = incoming.decode("latin-1")
+        if _REQUEST_ID.fullmatch(text):
+            try:
+                UUID(text)
+            except ValueError:
+                return text
+    return secrets.token_hex(8)
 
 # On every response, errors and refusals included: nothing the hub answers may be kept by a
 # browser or a proxy's cache, sniffed into another type, framed, or named in a Referer.
@@ -107,7 +130,8 @@ class SecurityHeaders:
 
 
 class RequestMetrics:
-    """Counts, times and logs requests by route template (never the raw path: it holds ids)."""
+    """Counts, times and logs requests by route template (never the raw path: it holds ids),
+    each under a request id that the response carries as X-Request-Id."""
 
     def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
         self.app = app
@@ -122,20 +146,28 @@ class RequestMetrics:
             return
         status = 500
         began = time.perf_counter()
+        incoming = next((value for name, value in scope.get("headers", [])
+                         if name == b"x-request-id"), None)
+        rid = request_id(incoming)
 
         async def recording_send(event: Message) -> None:
             nonlocal status
             if event["type"] == "http.response.start":
                 status = event["status"]
+                MutableHeaders(scope=event)[REQUEST_ID_HEADER] = rid
             await send(event)
 
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            route: Any = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            method = scope.get("method", "?")
-            elapsed = time.perf_counter() - began
-            self.requests.labels(method, template, str(status)).inc()
-            self.latency.labels(method, template).observe(elapsed)
-            access_log.info("%s %s %d %.1fms", method, template, status, elapsed * 1000)
+        # Every line logged while the request is answered carries its id.
+        with structlog.contextvars.bound_contextvars(request_id=rid):
+            try:
+                await self.app(scope, receive, recording_send)
+            finally:
+                route: Any = scope.get("route")
+                template = getattr(route, "path", "unmatched")
+                method = scope.get("method", "?")
+                elapsed = time.perf_counter() - began
+                self.requests.labels(method, template, str(status)).inc()
+                self.latency.labels(method, template).observe(elapsed)
+                access_log.info("%s %s %d", method, template, status, extra={
+                    "request_id": rid, "method": method, "route": template, "status": status,
+                    "duration_ms": round(elapsed * 1000, 1)})
