@@ -23,6 +23,7 @@ from domain.people import ErasureReason, HoldReason
 from hub import logs
 from hub.audit.checkpoints import PublicKeyError
 from hub.errors import HubError
+from hub.progress import Progress
 from hub.settings import Settings, SettingsError
 from policies.decision_point import PolicyText, build_enforcer
 
@@ -226,13 +227,12 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
             raise UsageError("hub simulate: the store already holds notifications; simulate "
                              "into a fresh store (HUB_STORE_URL, HUB_HOME)")
         started = time.monotonic()
+        bar = Progress("hub simulate: days", args.days)
 
         def progress(day: int, days: int, tally: Tally) -> None:
-            done = int(30 * day / days)
             notifications = sum(v for k, v in tally.counts.items()
                                 if k.startswith("notification:"))
-            print(f"\rhub simulate: [{'#' * done}{'.' * (30 - done)}] day {day}/{days}, "
-                  f"{notifications:,} notifications", end="", file=sys.stderr, flush=True)
+            bar.update(day, days, f"{notifications:,} notifications")
 
         simulation = Simulation(hub, clock, profile, args.seed, progress)
         path: Any = None
@@ -249,13 +249,13 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
                 simulation.send = path
             tally = simulation.run(args.days)
         except PathFailed as error:
-            print(file=sys.stderr)
+            bar.close()
             print(f"hub simulate: stopped: {error}", file=sys.stderr)
             return 1
         finally:
+            bar.close()
             if path is not None:
                 path.close()
-        print(file=sys.stderr)
         elapsed = time.monotonic() - started
         events = hub.store.recorder.max_notification_id() or 0
         print(f"simulated {args.days} days of {profile.name} (seed {args.seed}, via "
@@ -284,16 +284,15 @@ def _report(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     if children is not None and children < 1:
         raise UsageError("hub report: --children must be above 0")
 
-    def progress(events: int) -> None:
-        print(f"\rhub report: read {events:,} events", end="", file=sys.stderr, flush=True)
-
+    total = (hub.store.recorder.max_notification_id() or 0) if args.rebuild else None
+    with Progress("hub report: events read", total) as bar:
+        if args.rebuild:
+            speed = hub.indicators.rebuild(bar.update)
+        else:
+            hub.indicators.catch_up(progress=bar.update)
     if args.rebuild:
-        speed = hub.indicators.rebuild(progress)
-        print(file=sys.stderr)
         print(f"projection rebuilt: {speed['events']:,} events in {speed['seconds']} s, "
               f"{speed['events_per_second']:,} a second", file=sys.stderr)
-    elif hub.indicators.catch_up(progress=progress):
-        print(file=sys.stderr)
     result = hub.indicators.report(args.first, args.last, children)
     print(render_text(result), end="")
     if args.out:
