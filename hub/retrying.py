@@ -16,6 +16,7 @@ from tenacity import (
     RetryCallState,
     Retrying,
     retry_if_exception_type,
+    retry_if_not_exception_type,
     stop_when_event_set,
     wait_exponential_jitter,
 )
@@ -75,12 +76,16 @@ class Trouble:
         self._unsaid = 0
 
 
-def retrying(stop: threading.Event, errors: type[BaseException] | tuple[type[BaseException], ...],
+Errors = type[BaseException] | tuple[type[BaseException], ...]
+
+
+def retrying(stop: threading.Event, errors: Errors,
              on_retry: Callable[[BaseException, float], None],
-             initial: float = 0.5, maximum: float = 30.0) -> Retrying:
-    """Retry on ``errors``: waits growing from ``initial`` to ``maximum`` seconds, each with
-    up to a second of jitter (so several workers do not come back at once), cut short when
-    ``stop`` is set; ``on_retry(error, seconds)`` before each wait."""
+             initial: float = 0.5, maximum: float = 30.0, give_up: Errors = ()) -> Retrying:
+    """Retry on ``errors`` (but not ``give_up``): waits growing from ``initial`` to
+    ``maximum`` seconds, each with up to a second of jitter (so several workers do not come
+    back at once), cut short when ``stop`` is set; ``on_retry(error, seconds)`` before each
+    wait."""
 
     def before_sleep(state: RetryCallState) -> None:
         outcome = state.outcome
@@ -92,25 +97,26 @@ def retrying(stop: threading.Event, errors: type[BaseException] | tuple[type[Bas
     def sleep(seconds: float) -> None:
         stop.wait(seconds)  # cut short by stopping
 
-    return Retrying(retry=retry_if_exception_type(errors),
-                    wait=wait_exponential_jitter(initial=initial, max=maximum),
+    return Retrying(retry=retry_if_exception_type(errors)
+                    & retry_if_not_exception_type(give_up or ()),
+                    wait=wait_exponential_jitter(multiplier=initial, max=maximum,
+                                                 jitter=min(1.0, maximum)),
                     stop=stop_when_event_set(stop), sleep=sleep,
                     before_sleep=before_sleep, reraise=True)
 
 
-def call(fn: Callable[[], T], stop: threading.Event,
-         errors: type[BaseException] | tuple[type[BaseException], ...],
+def call(fn: Callable[[], T], stop: threading.Event, errors: Errors,
          on_retry: Callable[[BaseException, float], None],
-         initial: float = 0.5, maximum: float = 30.0) -> T:
-    """``fn()``, retried on ``errors`` until it succeeds; ``Stopped`` if ``stop`` is set
-    first (the last error is its cause)."""
+         initial: float = 0.5, maximum: float = 30.0, give_up: Errors = ()) -> T:
+    """``fn()``, retried on ``errors`` (not ``give_up``, raised at once) until it succeeds;
+    ``Stopped`` if ``stop`` is set first (the last error is its cause)."""
     def attempt() -> T:
         if stop.is_set():
             raise Stopped
         return fn()
 
     try:
-        return retrying(stop, errors, on_retry, initial, maximum)(attempt)
+        return retrying(stop, errors, on_retry, initial, maximum, give_up)(attempt)
     except errors as error:
         if stop.is_set():
             raise Stopped from error
