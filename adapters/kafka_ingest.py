@@ -77,11 +77,12 @@ class Ingest:
         self._consumer: Any = None
         self._producer: Any = None
         self.handled = 0
-        self.brokers = Trouble(log, "ingest: the Kafka brokers (HUB_KAFKA_BOOTSTRAP) cannot "
-                                    "be reached; nothing is lost, positions are in the store",
-                               say_every)
-        self.store = Trouble(log, "ingest: store unavailable; the record waits, nothing past "
-                                  "it is committed", say_every)
+        self.brokers = Trouble(
+            log, "brokers-unreachable", "ingest: the Kafka brokers (HUB_KAFKA_BOOTSTRAP) cannot "
+            "be reached; nothing is lost, positions are in the store", say_every)
+        self.store = Trouble(
+            log, "store-unavailable", "ingest: store unavailable; the record waits, nothing past "
+            "it is committed", say_every)
 
     def _trouble(self, error: BaseException, wait: float) -> None:
         (self.brokers if isinstance(error, KafkaError) else self.store).happened(error, wait)

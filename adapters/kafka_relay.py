@@ -206,10 +206,10 @@ class Relay:
         self._idempotent = idempotent
         self._producer: Any = None
         self.published = 0
-        self.brokers = Trouble(log, "relay: the Kafka brokers (HUB_KAFKA_BOOTSTRAP) cannot be "
-                                    "reached; nothing is lost, the position is in the store",
-                               say_every)
-        self.store = Trouble(log, "relay: store unavailable", say_every)
+        self.brokers = Trouble(
+            log, "brokers-unreachable", "relay: the Kafka brokers (HUB_KAFKA_BOOTSTRAP) cannot "
+            "be reached; nothing is lost, the position is in the store", say_every)
+        self.store = Trouble(log, "store-unavailable", "relay: store unavailable", say_every)
 
     def _connect(self) -> Any:
         return KafkaProducer(**self._client, acks="all", linger_ms=5,

@@ -16,7 +16,7 @@ def watch(stop: Event, task: Callable[[], int], what: str, every: float = 30.0) 
     stopped. A failed pass (a store outage, anything else) is retried sooner, with backoff and
     jitter up to ``every`` seconds, and said at most once a minute: the watcher must outlive
     it."""
-    trouble = Trouble(log, f"deadline watcher ({what}): a pass failed")
+    trouble = Trouble(log, "deadline-pass-failed", f"deadline watcher ({what}): a pass failed")
     while not stop.wait(every):
         try:
             moved = retry(task, stop, Exception, trouble.happened, initial=min(1.0, every),

@@ -24,8 +24,8 @@ import structlog
 from structlog.typing import EventDict, Processor, WrappedLogger
 
 # The fields a log call may add (``extra={...}``, or bound by structlog); nothing else passes.
-FIELDS = ("request_id", "method", "route", "status", "duration_ms", "worker", "what",
-          "error", "retry_in_s", "records", "lag", "topic")
+FIELDS = ("request_id", "method", "route", "status", "duration_ms", "trouble", "error",
+          "retry_in_s")
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 # Libraries that log every reconnection attempt, with a traceback: the hub says it once, in
 # its own words (hub.ingest, hub.relay). They speak again at HUB_LOG_LEVEL=DEBUG.

@@ -36,9 +36,11 @@ class Trouble:
     line when it starts, again at most every ``say_every`` seconds while it lasts, and once
     more when it is over."""
 
-    def __init__(self, log: logging.Logger, what: str, say_every: float = SAY_EVERY,
+    def __init__(self, log: logging.Logger, code: str, what: str,
+                 say_every: float = SAY_EVERY,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._log = log
+        self.code = code  # in each line's "trouble" field: brokers-unreachable, ...
         self.what = what
         self._say_every = say_every
         self._clock = clock
@@ -60,7 +62,7 @@ class Trouble:
         again = f" (still, after {now - self._since:.0f} s)" if self._said is not None else ""
         self._log.warning("%s (%s)%s; trying again by itself", self.what,
                           type(error).__name__, again,
-                          extra={"what": self.what, "error": type(error).__name__,
+                          extra={"trouble": self.code, "error": type(error).__name__,
                                  **({"retry_in_s": round(retry_in, 1)}
                                     if retry_in is not None else {})})
         self._said = now
@@ -71,7 +73,7 @@ class Trouble:
         if self._since is None:
             return
         self._log.info("%s, after %.0f s", now_ok, self._clock() - self._since,
-                       extra={"what": self.what})
+                       extra={"trouble": self.code})
         self._since = self._said = None
         self._unsaid = 0
 

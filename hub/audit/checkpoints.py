@@ -174,7 +174,7 @@ class Checkpoints:
         failure (the store briefly unavailable) is retried with backoff and jitter, up to
         half a minute apart, and said at most once a minute; a log that no longer gives a
         signed root stops it."""
-        trouble = Trouble(log, "audit checkpoint not made")
+        trouble = Trouble(log, "checkpoint-failed", "audit checkpoint not made")
         while not stop.wait(poll_seconds):
             try:
                 retry(self.checkpoint, stop, Exception, trouble.happened,
