@@ -8,7 +8,6 @@ import re
 import secrets
 import time
 from typing import Any
-from uuid import UUID
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -19,22 +18,22 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 access_log = logging.getLogger("hub.access")
 
 REQUEST_ID_HEADER = "X-Request-Id"
-# A caller's own request id is kept only if it is 8-64 hexadecimal digits and hyphens and not
-# a UUID: letters could spell a name, and the hub's record ids are UUIDs; anything else is
-# replaced by one of the hub's. Either way it is sent back as X-Request-Id.
-_REQUEST_ID = re.compile(r"[0-9A-Fa-f][0-9A-Fa-f-]{7,63}")
+# A caller's own request id (another hub process's, a proxy's made the same way) is kept only
+# in the hub's own form, 16 lowercase hexadecimal digits: too short to hold a record id (a
+# UUID has 32), no hyphen for a date, and never a run of ten digits (an NHS number, a UPN's
+# digits). Anything else is replaced by a new one. Either way it is sent back as X-Request-Id.
+_REQUEST_ID = re.compile(r"[0-9a-f]{16}")
+_DIGIT_RUN = re.compile(r"[0-9]{10}")
 
 
 def request_id(incoming: bytes | None) -> str:
     """The id this request is logged under: the caller's, if it is safe to log, else new."""
     if incoming is not None:
         text = incoming.decode("latin-1")
-        if _REQUEST_ID.fullmatch(text):
-            try:
-                UUID(text)
-            except ValueError:
-                return text
+        if _REQUEST_ID.fullmatch(text) and not _DIGIT_RUN.search(text):
+            return text
     return secrets.token_hex(8)
+
 
 # On every response, errors and refusals included: nothing the hub answers may be kept by a
 # browser or a proxy's cache, sniffed into another type, framed, or named in a Referer.
