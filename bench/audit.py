@@ -76,7 +76,7 @@ def _template(rng: random.Random, shown: bool) -> tuple[bytes, bytes, bytes]:
 
 
 def _progress(label: str, done: int, total: int) -> None:
-    step(f"  {label}", done, total)  # a bar on a terminal, plain lines otherwise
+    step(f"  {label}:", done, total)  # a bar on a terminal, plain lines otherwise
 
 
 def _counted(entries: Entries, label: str) -> Iterator[tuple[int, bytes]]:

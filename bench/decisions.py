@@ -73,7 +73,7 @@ WEIGHTS = {
 
 
 def _progress(label: str, done: int, total: int) -> None:
-    step(f"  {label}", done, total)  # a bar on a terminal, plain lines otherwise
+    step(f"  {label}:", done, total)  # a bar on a terminal, plain lines otherwise
 
 
 def _text(model: str, rows: Sequence[Row]) -> PolicyText:

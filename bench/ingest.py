@@ -44,7 +44,7 @@ def _body(rng: random.Random, i: int) -> dict[str, Any]:
 
 
 def _progress(label: str, done: int, total: int) -> None:
-    step(f"  {label}", done, total)  # a bar on a terminal, plain lines otherwise
+    step(f"  {label}:", done, total)  # a bar on a terminal, plain lines otherwise
 
 
 def run(count: int = 2000, seed: int = 7) -> dict[str, Any]:

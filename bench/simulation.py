@@ -46,7 +46,7 @@ def _postgres() -> Iterator[str | None]:
 
 def _progress(label: str) -> Any:
     def show(day: int, days: int, _tally: Tally) -> None:
-        step(f"  {label}: days", day, days)  # a bar on a terminal, plain lines otherwise
+        step(f"  {label}: day", day, days)  # a bar on a terminal, plain lines otherwise
     return show
 
 

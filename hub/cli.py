@@ -227,7 +227,7 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
             raise UsageError("hub simulate: the store already holds notifications; simulate "
                              "into a fresh store (HUB_STORE_URL, HUB_HOME)")
         started = time.monotonic()
-        bar = Progress("hub simulate: days", args.days)
+        bar = Progress("hub simulate: day", args.days)
 
         def progress(day: int, days: int, tally: Tally) -> None:
             notifications = sum(v for k, v in tally.counts.items()

@@ -56,7 +56,7 @@ class Progress:
 
     def _write(self) -> None:
         count = f"{self._done:,}/{self.total:,}" if self.total else f"{self._done:,}"
-        print(f"{self.label}: {count}" + (f", {self._note}" if self._note else ""),
+        print(f"{self.label} {count}" + (f", {self._note}" if self._note else ""),
               file=self.stream, flush=True)
         self._written = (self._done, self._note)
 
