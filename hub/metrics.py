@@ -133,6 +133,24 @@ class _Forward(Collector):
         return self._registry.collect()
 
 
+class _EveryWorker(Collector):
+    """Every worker's metrics from the multiprocess directory, once the dead are marked (so
+    ``hub_http_workers`` counts only the living)."""
+
+    def __init__(self, directory: Path, workers: WorkerProcesses) -> None:
+        path = str(directory)
+        self._reader = MultiProcessCollector(None, path=path)  # type: ignore[no-untyped-call]
+        self._workers = workers
+
+    def describe(self) -> Iterable[Metric]:
+        return []
+
+    def collect(self) -> Iterable[Metric]:
+        self._workers.pids()  # marks any dead worker
+        found: Iterable[Metric] = self._reader.collect()  # type: ignore[no-untyped-call]
+        return found
+
+
 @dataclass(frozen=True)
 class Snapshot:
     """The gauges' values at one instant."""
@@ -276,11 +294,12 @@ def exposition(own: CollectorRegistry, hub: "Hub | None") -> CollectorRegistry:
     with several workers, every worker's come from the multiprocess directory instead."""
     registry = CollectorRegistry()
     directory = multiprocess_dir()
+    workers = WorkerProcesses(directory)
     if directory is not None:
-        MultiProcessCollector(registry, path=str(directory))  # type: ignore[no-untyped-call]
+        registry.register(_EveryWorker(directory, workers))
     else:
         registry.register(_Forward(own))
-    registry.register(WorkerProcesses(directory))
+    registry.register(workers)
     if hub is not None:
         registry.register(HubGauges(lambda: families(snapshot(hub))))
     return registry

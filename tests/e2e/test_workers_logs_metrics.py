@@ -1,6 +1,7 @@
 """``hub serve --workers 2`` (the real command, on loopback, SQLite): every worker writes JSON
-access lines, and one scrape of /metrics counts every worker's requests. Neither the log nor
-the metrics hold a child's name or id."""
+access lines, and one scrape of /metrics counts every worker's requests, a worker that died
+included, and the live workers only. Neither the log nor the metrics hold a child's name or
+id."""
 
 import json
 import os
@@ -125,8 +126,24 @@ def test_two_workers_log_json_and_one_scrape_counts_both(tmp_path: Path) -> None
                       "hub_encompass_oldest_unacknowledged_seconds"):
             assert gauge in text, gauge
 
+        # A worker that dies is replaced; its requests still count, and it no longer does.
+        dead = min(int(str(pid)) for pid in answered_by)
+        os.kill(dead, signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while len({e["pid"] for e in parsed(log)
+                   if e["message"] == "Application startup complete."}) < 3:
+            assert time.monotonic() < deadline, log.read_text()[-3000:]
+            time.sleep(0.2)
+        again = httpx2.get(hub.url + "/metrics", headers={"Authorization": f"Bearer {scraper}"},
+                           timeout=30).text
+        assert counted(again) == sent + 1  # the first scrape too
+        assert "hub_http_workers 2.0" in again
+        live = set(re.findall(r'process_resident_memory_bytes\{pid="(\d+)"\}', again))
+        assert str(dead) not in live
+        assert len(live) == 2
+
         lines = access(log)
-        assert len(lines) >= sent  # the scrape's own line too, once written
+        assert len(lines) >= sent  # the scrapes' own lines too, once written
         for line in lines:
             assert line.keys() >= ACCESS_FIELDS, line
             assert re.fullmatch(r"[0-9a-f]{16}", str(line["request_id"])), line
