@@ -88,17 +88,20 @@ class Ingest:
         (self.brokers if isinstance(error, KafkaError) else self.store).happened(error, wait)
 
     def _connect(self) -> None:
-        """The consumer and the dead-letter producer, once the brokers answer."""
+        """The dead-letter producer and the consumer, once the brokers answer. The producer
+        first: a consumer that fails to reach the brokers leaves its network thread behind
+        (kafka-python 3.0), a producer does not, so the consumer is made only once the
+        brokers have answered the producer."""
+        if self._producer is None:
+            self._producer = KafkaProducer(**self._client, acks="all",
+                                           enable_idempotence=self._idempotent,
+                                           bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
         if self._consumer is None:
             options = {"bootstrap_timeout_ms": BOOTSTRAP_TIMEOUT_MS, **self._consumer_options}
             self._consumer = KafkaConsumer(
                 **self._client, group_id=GROUP, enable_auto_commit=False,
                 auto_offset_reset="earliest", max_partition_fetch_bytes=2 * MAX_RECORD_BYTES,
                 **options)
-        if self._producer is None:
-            self._producer = KafkaProducer(**self._client, acks="all",
-                                           enable_idempotence=self._idempotent,
-                                           bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
 
     # Positions ---------------------------------------------------------------------------
     def stored_position(self, topic: str, partition: int) -> int:
