@@ -8,9 +8,11 @@ multiprocess mode: ``hub serve`` makes a fresh directory for it (0700) and names
 every worker's files, so one scrape counts every request. The multiprocess collector has no
 process metrics, so ``WorkerProcesses`` reads ``/proc`` for each live worker, labelled by pid.
 
-The gauges (``HubGauges``) come from the in-memory work index and two store look-ups; they
-load no aggregate, so they open no personal value. They are computed in a thread of their own
-under a timeout: a scrape never waits longer, and says so (``hub_gauges_up 0``).
+The gauges (``HubGauges``) come from the in-memory work index (ids, deadlines, states) and two
+store look-ups; they load no aggregate. The index reads each new event it follows once, as the
+queues do (decoding an event opens its sealed values, which the index does not keep). They are
+computed in a thread of their own under a timeout: a scrape never waits longer, and says so
+(``hub_gauges_up 0``).
 """
 
 import glob
@@ -167,7 +169,7 @@ QUEUES = ("dart-triage", "encompass", "mash", "missing")
 
 def snapshot(hub: "Hub") -> Snapshot:
     """Where the work stands, from the work index (ids, deadlines and states only) and the
-    store's positions: no aggregate is loaded, no personal value opened."""
+    store's positions: no aggregate is loaded."""
     work = hub.work
     work.catch_up()
     now = hub.clock()
