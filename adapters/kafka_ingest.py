@@ -33,11 +33,15 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from hub.bootstrap import Hub
 from hub.errors import HubError, InvalidInput, MalformedInput, PayloadTooLarge
+from hub.retrying import SAY_EVERY, Stopped, Trouble
+from hub.retrying import call as retry
 from hub.shapes import parse_notification
 
 log = logging.getLogger("hub.ingest")
 GROUP = "hub-ingest"
 MAX_RECORD_BYTES = 1_048_576
+# How long one attempt to reach the brokers lasts before the hub says so and backs off.
+BOOTSTRAP_TIMEOUT_MS = 5000
 
 
 def tracking_name(topic: str, partition: int) -> str:
@@ -56,21 +60,48 @@ class IngestMetrics:
 
 
 class Ingest:
+    """Connects to the brokers when it runs (and keeps trying, with backoff, while they
+    cannot be reached), then consumes until ``stop`` is set."""
+
     def __init__(self, hub: Hub, client: dict[str, object], sources: dict[str, str],
                  metrics: IngestMetrics | None = None,
                  consumer_options: dict[str, object] | None = None,
-                 idempotent: bool = True) -> None:
+                 idempotent: bool = True, say_every: float = SAY_EVERY) -> None:
         self.hub = hub
         self.sources = sources  # topic -> the agency whose producers write it
         self.metrics = metrics or IngestMetrics()
         self.stop = threading.Event()
-        self._consumer = KafkaConsumer(
-            **client, group_id=GROUP, enable_auto_commit=False,
-            auto_offset_reset="earliest", max_partition_fetch_bytes=2 * MAX_RECORD_BYTES,
-            **(consumer_options or {}))
-        self._producer = KafkaProducer(**client, acks="all",
-                                       enable_idempotence=idempotent)
+        self._client = client
+        self._consumer_options = consumer_options or {}
+        self._idempotent = idempotent
+        self._consumer: Any = None
+        self._producer: Any = None
         self.handled = 0
+        self.brokers = Trouble(
+            log, "brokers-unreachable", "ingest: the Kafka brokers (HUB_KAFKA_BOOTSTRAP) cannot "
+            "be reached; nothing is lost, positions are in the store", say_every)
+        self.store = Trouble(
+            log, "store-unavailable", "ingest: store unavailable; the record waits, nothing past "
+            "it is committed", say_every)
+
+    def _trouble(self, error: BaseException, wait: float) -> None:
+        (self.brokers if isinstance(error, KafkaError) else self.store).happened(error, wait)
+
+    def _connect(self) -> None:
+        """The dead-letter producer and the consumer, once the brokers answer. The producer
+        first: a consumer that fails to reach the brokers leaves its network thread behind
+        (kafka-python 3.0), a producer does not, so the consumer is made only once the
+        brokers have answered the producer."""
+        if self._producer is None:
+            self._producer = KafkaProducer(**self._client, acks="all",
+                                           enable_idempotence=self._idempotent,
+                                           bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
+        if self._consumer is None:
+            options = {"bootstrap_timeout_ms": BOOTSTRAP_TIMEOUT_MS, **self._consumer_options}
+            self._consumer = KafkaConsumer(
+                **self._client, group_id=GROUP, enable_auto_commit=False,
+                auto_offset_reset="earliest", max_partition_fetch_bytes=2 * MAX_RECORD_BYTES,
+                **options)
 
     # Positions ---------------------------------------------------------------------------
     def stored_position(self, topic: str, partition: int) -> int:
@@ -85,17 +116,15 @@ class Ingest:
     # The loop ----------------------------------------------------------------------------
     def run(self, report_every: float = 10.0,
             on_progress: Callable[[str], None] = log.info) -> None:
-        consumer = self._consumer
-        consumer.subscribe(list(self.sources), listener=_SeekOnAssign(self))
-        last_report = time.monotonic()
         try:
+            retry(self._connect, self.stop, KafkaError, self._trouble)
+            self.brokers.over("ingest: the Kafka brokers answer again")
+            consumer = self._consumer
+            consumer.subscribe(list(self.sources), listener=_SeekOnAssign(self))
+            last_report = time.monotonic()
             while not self.stop.is_set():
-                try:
-                    batches = consumer.poll(timeout_ms=500, max_records=200)
-                except KafkaError as error:  # the broker went away: keep trying
-                    log.warning("kafka poll failed (%s); retrying", type(error).__name__)
-                    self.stop.wait(1.0)
-                    continue
+                batches = retry(lambda: consumer.poll(timeout_ms=500, max_records=200),
+                                self.stop, KafkaError, self._trouble)
                 for tp, records in batches.items():
                     applied = self._apply(tp, records)
                     if applied is not None:
@@ -103,10 +132,14 @@ class Ingest:
                 if time.monotonic() - last_report >= report_every:
                     on_progress(self._progress())
                     last_report = time.monotonic()
+        except Stopped:
+            return
         finally:
-            consumer.close(autocommit=False)
-            self._producer.flush(timeout=10)
-            self._producer.close(timeout=10)
+            if self._consumer is not None:
+                self._consumer.close(autocommit=False)
+            if self._producer is not None:
+                self._producer.flush(timeout=10)
+                self._producer.close(timeout=10)
 
     def _apply(self, tp: TopicPartition, records: list[Any]) -> int | None:
         """Apply records in order; the next offset reached, or None if none was applied."""
@@ -117,16 +150,14 @@ class Ingest:
             if offset < floor:
                 reached = offset + 1  # already in the store: skip
                 continue
-            while not self.stop.is_set():
-                try:
-                    self._handle(tp, record)
-                    break
-                except HubError as error:  # the store is unavailable: retry, commit nothing
-                    log.warning("store unavailable (%s); retrying offset %d of %s",
-                                error.code, offset, tp.topic)
-                    self.stop.wait(1.0)
-            else:
+            def handle(record: Any = record) -> None:
+                self._handle(tp, record)
+
+            try:  # the store (or the dead-letter topic) unavailable: retry, commit nothing
+                retry(handle, self.stop, (HubError, KafkaError), self._trouble)
+            except Stopped:
                 return reached  # stopping mid-record: commit only what was applied
+            self.store.over("ingest: the store answers again")
             reached = offset + 1
         return reached
 
@@ -175,7 +206,9 @@ class Ingest:
             ends = (self._consumer.end_offsets(list(assigned), timeout_ms=5000)
                     if assigned else {})
         except KafkaError as error:
+            self.brokers.happened(error)
             return f"ingest: {self.handled} records handled, lag unknown ({type(error).__name__})"
+        self.brokers.over("ingest: the Kafka brokers answer again")
         lag = 0
         for tp, end in ends.items():
             behind = max(0, end - self.stored_position(tp.topic, tp.partition))

@@ -37,11 +37,16 @@ from domain.marac import MaracReferral
 from domain.missing import MissingRecord
 from domain.notifications import Notification as Received
 from hub.bootstrap import Hub
+from hub.errors import HubError
+from hub.retrying import SAY_EVERY, Stopped, Trouble
+from hub.retrying import call as retry
 
 log = logging.getLogger("hub.relay")
 EVENTS_TOPIC = "hub.events.v1"
 ENCOMPASS_TOPIC = "schools.encompass.v1"
 POSITION = "relay/hub.events.v1"
+# How long one attempt to reach the brokers lasts before the hub says so and backs off.
+BOOTSTRAP_TIMEOUT_MS = 5000
 
 
 class RelayMetrics:
@@ -189,14 +194,30 @@ def _front_door(event: object, base: dict[str, str],
 
 
 class Relay:
+    """Connects to the brokers when it runs (and keeps trying, with backoff, while they
+    cannot be reached), then follows the store's log until ``stop`` is set."""
+
     def __init__(self, hub: Hub, client: dict[str, object], metrics: RelayMetrics | None = None,
-                 idempotent: bool = True) -> None:
+                 idempotent: bool = True, say_every: float = SAY_EVERY) -> None:
         self.hub = hub
         self.metrics = metrics or RelayMetrics()
         self.stop = threading.Event()
-        self._producer = KafkaProducer(**client, acks="all", linger_ms=5,
-                                       enable_idempotence=idempotent)
+        self._client = client
+        self._idempotent = idempotent
+        self._producer: Any = None
         self.published = 0
+        self.brokers = Trouble(
+            log, "brokers-unreachable", "relay: the Kafka brokers (HUB_KAFKA_BOOTSTRAP) cannot "
+            "be reached; nothing is lost, the position is in the store", say_every)
+        self.store = Trouble(log, "store-unavailable", "relay: store unavailable", say_every)
+
+    def _connect(self) -> Any:
+        return KafkaProducer(**self._client, acks="all", linger_ms=5,
+                             enable_idempotence=self._idempotent,
+                             bootstrap_timeout_ms=BOOTSTRAP_TIMEOUT_MS)
+
+    def _trouble(self, error: BaseException, wait: float) -> None:
+        (self.brokers if isinstance(error, KafkaError) else self.store).happened(error, wait)
 
     def _child_of(self, aggregate_id: UUID, kind: type[Any]) -> UUID | None:
         found = self.hub.store.find(aggregate_id, kind)
@@ -237,17 +258,13 @@ class Relay:
             on_progress: Callable[[str], None] = log.info) -> None:
         last_report = time.monotonic()
         try:
+            self._producer = retry(self._connect, self.stop, KafkaError, self._trouble)
+            self.brokers.over("relay: the Kafka brokers answer again")
             while not self.stop.is_set():
-                try:
-                    moved = self.run_once()
-                except KafkaError as error:  # the broker went away: keep trying
-                    log.warning("kafka publish failed (%s); retrying", type(error).__name__)
-                    self.stop.wait(1.0)
-                    continue
-                except PersistenceError as error:  # the store went away: keep trying
-                    log.warning("store unavailable (%s); retrying", type(error).__name__)
-                    self.stop.wait(1.0)
-                    continue
+                moved = retry(self.run_once, self.stop,
+                              (KafkaError, PersistenceError, HubError), self._trouble)
+                self.brokers.over("relay: the Kafka brokers answer again")
+                self.store.over("relay: the store answers again")
                 if not moved:
                     self.stop.wait(0.5)
                 if time.monotonic() - last_report >= report_every:
@@ -256,8 +273,9 @@ class Relay:
                     on_progress(f"relay: {self.published} records published, "
                                 f"{end - self.position()} events behind")
                     last_report = time.monotonic()
+        except Stopped:
+            return
         finally:
-            self._producer.flush(timeout=10)
-            self._producer.close(timeout=10)
-
-
+            if self._producer is not None:
+                self._producer.flush(timeout=10)
+                self._producer.close(timeout=10)

@@ -23,6 +23,7 @@ from typing import Any
 from hub.audit.merkle import MerkleTree, leaf_hash, verify_consistency, verify_inclusion
 from hub.audit.notes import Checkpoint, NoteSigner
 from hub.audit.verify import audit_leaf, verify_log
+from hub.progress import step
 
 ORIGIN = "hub.example/audit"
 SHOWN = 16  # one entry in this many names a record (~800 bytes; others ~420): mean ~450
@@ -75,8 +76,7 @@ def _template(rng: random.Random, shown: bool) -> tuple[bytes, bytes, bytes]:
 
 
 def _progress(label: str, done: int, total: int) -> None:
-    print(f"\r  {label}: {done:,}/{total:,}", end="" if done < total else "\n",
-          file=sys.stderr, flush=True)
+    step(f"  {label}:", done, total)  # a bar on a terminal, plain lines otherwise
 
 
 def _counted(entries: Entries, label: str) -> Iterator[tuple[int, bytes]]:

@@ -44,6 +44,7 @@ from domain.access import (
     Visibility,
 )
 from domain.agencies import AgencyKind, StaffRole
+from hub.progress import step
 from policies.decision_point import (
     CompiledRows,
     DecisionPoint,
@@ -72,9 +73,7 @@ WEIGHTS = {
 
 
 def _progress(label: str, done: int, total: int) -> None:
-    if done % max(1, total // 50) == 0 or done >= total:
-        print(f"\r  {label}: {done}/{total}", end="" if done < total else "\n",
-              file=sys.stderr, flush=True)
+    step(f"  {label}:", done, total)  # a bar on a terminal, plain lines otherwise
 
 
 def _text(model: str, rows: Sequence[Row]) -> PolicyText:

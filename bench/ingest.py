@@ -9,13 +9,13 @@ indexes, event mapping) costs on top.
 import json
 import random
 import sqlite3
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from hub.bootstrap import bootstrap
+from hub.progress import step
 from hub.settings import Settings
 from hub.shapes import parse_notification
 
@@ -44,9 +44,7 @@ def _body(rng: random.Random, i: int) -> dict[str, Any]:
 
 
 def _progress(label: str, done: int, total: int) -> None:
-    if done % max(1, total // 20) == 0 or done == total:
-        print(f"\r  {label}: {done}/{total}", end="" if done < total else "\n",
-              file=sys.stderr, flush=True)
+    step(f"  {label}:", done, total)  # a bar on a terminal, plain lines otherwise
 
 
 def run(count: int = 2000, seed: int = 7) -> dict[str, Any]:

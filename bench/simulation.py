@@ -20,6 +20,7 @@ from eventsourcing.persistence import StoredEvent
 
 from domain.timescales import LOCAL
 from hub.bootstrap import bootstrap
+from hub.progress import step
 from hub.settings import Settings
 from hub.simulate import SimulatedClock, Simulation, Tally, load_profile
 
@@ -45,9 +46,7 @@ def _postgres() -> Iterator[str | None]:
 
 def _progress(label: str) -> Any:
     def show(day: int, days: int, _tally: Tally) -> None:
-        if day % 10 == 0 or day == days:
-            print(f"\r  {label}: day {day}/{days}", end="" if day < days else "\n",
-                  file=sys.stderr, flush=True)
+        step(f"  {label}: day", day, days)  # a bar on a terminal, plain lines otherwise
     return show
 
 

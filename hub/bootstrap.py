@@ -76,6 +76,10 @@ class Hub:
     indicators: Indicators
     child_protection: ChildProtection
     relationships: Relationships
+    # Where the queues stand (ids, deadlines, states; no personal data), and the hub's clock:
+    # what the operators' gauges are computed from (hub.metrics).
+    work: WorkIndex
+    clock: Callable[[], datetime]
 
     def close(self) -> None:
         self.store.close()
@@ -153,6 +157,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
                               else settings.home / "projections"),
         child_protection=child_protection,
         relationships=relationships,
+        work=work,
+        clock=clock,
     )
 
 

@@ -21,8 +21,10 @@ from adapters.store import StoreUrlError, holds_notifications
 from domain.agencies import StaffChangeReason
 from domain.errors import DomainError
 from domain.people import ErasureReason, HoldReason
+from hub import logs
 from hub.audit.checkpoints import PublicKeyError
 from hub.errors import HubError
+from hub.progress import Progress
 from hub.settings import Settings, SettingsError
 from policies.decision_point import PolicyText, build_enforcer
 
@@ -248,13 +250,12 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
             raise UsageError("hub simulate: the store already holds notifications; simulate "
                              "into a fresh store (HUB_STORE_URL, HUB_HOME)")  # a race
         started = time.monotonic()
+        bar = Progress("hub simulate: day", args.days)
 
         def progress(day: int, days: int, tally: Tally) -> None:
-            done = int(30 * day / days)
             notifications = sum(v for k, v in tally.counts.items()
                                 if k.startswith("notification:"))
-            print(f"\rhub simulate: [{'#' * done}{'.' * (30 - done)}] day {day}/{days}, "
-                  f"{notifications:,} notifications", end="", file=sys.stderr, flush=True)
+            bar.update(day, days, f"{notifications:,} notifications")
 
         simulation = Simulation(hub, clock, profile, args.seed, progress)
         path: Any = None
@@ -271,13 +272,13 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
                 simulation.send = path
             tally = simulation.run(args.days)
         except PathFailed as error:
-            print(file=sys.stderr)
+            bar.close()
             print(f"hub simulate: stopped: {error}", file=sys.stderr)
             return 1
         finally:
+            bar.close()
             if path is not None:
                 path.close()
-        print(file=sys.stderr)
         elapsed = time.monotonic() - started
         events = hub.store.recorder.max_notification_id() or 0
         print(f"simulated {args.days} days of {profile.name} (seed {args.seed}, via "
@@ -306,16 +307,15 @@ def _report(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     if children is not None and children < 1:
         raise UsageError("hub report: --children must be above 0")
 
-    def progress(events: int) -> None:
-        print(f"\rhub report: read {events:,} events", end="", file=sys.stderr, flush=True)
-
+    total = (hub.store.recorder.max_notification_id() or 0) if args.rebuild else None
+    with Progress("hub report: events read", total) as bar:
+        if args.rebuild:
+            speed = hub.indicators.rebuild(bar.update)
+        else:
+            hub.indicators.catch_up(progress=bar.update)
     if args.rebuild:
-        speed = hub.indicators.rebuild(progress)
-        print(file=sys.stderr)
         print(f"projection rebuilt: {speed['events']:,} events in {speed['seconds']} s, "
               f"{speed['events_per_second']:,} a second", file=sys.stderr)
-    elif hub.indicators.catch_up(progress=progress):
-        print(file=sys.stderr)
     result = hub.indicators.report(args.first, args.last, children)
     result["by_week"] = hub.indicators.by_week(args.first, args.last)
     print(render_text(result), end="")
@@ -496,7 +496,8 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
         metrics_token = settings.resolved_metrics_token() if args.metrics_port else None
     except SettingsError as error:
         raise UsageError(f"hub {args.command}: {error}") from None
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logs.configure()
+    say = logging.getLogger(f"hub.{args.command}")
     worker: Any
     if args.command == "ingest":
         from adapters.kafka_ingest import Ingest
@@ -521,7 +522,7 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
 
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, stop)
-    print(f"hub {args.command}: running; SIGTERM stops it cleanly", file=sys.stderr)
+    say.info("hub %s: running; SIGTERM stops it cleanly", args.command)
     # The worker runs beside the main thread, which stays free to take signals. Stopping lets
     # it finish the record in hand and leave the group; a broker stuck in a rebalance is not
     # waited for beyond the grace period, which is safe: every position is in the store.
@@ -541,11 +542,11 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     thread.join(STOP_GRACE_SECONDS)
     clean = not thread.is_alive()
     if failure:
-        print(f"hub {args.command}: failed: {type(failure[0]).__name__}; positions are safe "
-              "in the store, restart to carry on", file=sys.stderr)
-    print(f"hub {args.command}: stopped" + ("" if clean else " (without waiting for the "
-                                             "broker; positions are safe in the store)"),
-          file=sys.stderr)
+        say.error("hub %s: failed: %s; positions are safe in the store, restart to carry on",
+                  args.command, type(failure[0]).__name__,
+                  extra={"error": type(failure[0]).__name__})
+    say.info("hub %s: stopped%s", args.command, "" if clean else " (without waiting for the "
+             "broker; positions are safe in the store)")
     # Everything is written; a Kafka library thread still waiting on a broker must not keep
     # the process alive after it has said it stopped. The store is closed only when the
     # worker has finished with it (each write is already durable on its own).
@@ -559,31 +560,50 @@ def _stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from hub.api.app import create_app
     from hub.bootstrap import bootstrap, refuse_demo_users
+    from hub.metrics import MULTIPROC_ENV, prepare_multiprocess_dir, remove_multiprocess_dir
 
+    # JSON logs here and, through uvicorn's log_config, in every worker it starts.
+    log_config = logs.logging_config()
+    logs.configure()
+    say = logging.getLogger("hub.serve")
     hub = bootstrap(settings)
     try:
         refuse_demo_users(hub, "serve")
     except SettingsError:
         hub.close()
         raise
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # Before any worker starts: production refuses to serve without HUB_METRICS_TOKEN, and in
     # development every worker reads the one token made here.
     settings.resolved_metrics_token()
-    print(f"hub: serving on http://{args.host}:{args.port} (docs at /docs)", file=sys.stderr)
+    # Several workers count into one directory, read whole by whichever answers a scrape: a
+    # fresh private one (0700), unless the operator names one; emptied now, before they start.
+    owned = None
+    if args.workers > 1 or os.environ.get(MULTIPROC_ENV):
+        directory, ours = prepare_multiprocess_dir(os.environ.get(MULTIPROC_ENV))
+        os.environ[MULTIPROC_ENV] = str(directory)  # inherited by every worker
+        owned = directory if ours else None
+    from hub.api.app import create_app  # after the directory is named: metrics read it
+
+    say.info("hub: serving on http://%s:%d (docs at /docs) with %d worker%s", args.host,
+             args.port, args.workers, "" if args.workers == 1 else "s")
     if settings.metrics_token is None and not settings.is_production:
-        print(f"hub: /metrics takes the bearer token in {settings.home / 'metrics.token'} "
-              "(set HUB_METRICS_TOKEN to choose it)", file=sys.stderr)
+        say.info("hub: /metrics takes the bearer token in %s (set HUB_METRICS_TOKEN to choose "
+                 "it)", settings.home / "metrics.token")
     # uvicorn's access log prints raw paths, which hold record ids; hub.access logs templates.
-    options = {"host": args.host, "port": args.port, "log_level": "info", "access_log": False}
-    if args.workers > 1:
-        hub.close()  # each worker bootstraps its own
-        uvicorn.run("hub.api.app:app_from_environment", factory=True, workers=args.workers,
-                    **options)
-    else:
-        uvicorn.run(create_app(hub), **options)
+    options: dict[str, Any] = {"host": args.host, "port": args.port,
+                               "log_level": logs.level_from_env().lower(),
+                               "access_log": False, "log_config": log_config}
+    try:
+        if args.workers > 1:
+            hub.close()  # each worker bootstraps its own
+            uvicorn.run("hub.api.app:app_from_environment", factory=True,
+                        workers=args.workers, **options)
+        else:
+            uvicorn.run(create_app(hub), **options)
+    finally:
+        if owned is not None:
+            remove_multiprocess_dir(owned)
     return 0
 
 

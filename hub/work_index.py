@@ -31,7 +31,7 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              EncompassNotice.Acknowledged, EncompassNotice.Escalated, MaracReferral.Made,
              MissingRecord.EpisodeStarted, MissingRecord.EpisodeEnded,
              MissingRecord.InterviewRecorded, MissingRecord.ReportNotApplied,
-             MashContact.Opened, MashContact.Decided,
+             MashContact.Opened, MashContact.Acknowledged, MashContact.Decided,
              MashContact.AssessmentCompleted, ProtectionRecord.InitialConferenceHeld,
              ProtectionRecord.ReviewHeld, ProtectionRecord.PlanEnded,
              Disagreement.Raised, Disagreement.Resolved)
@@ -60,6 +60,16 @@ class NoticeState:
     escalated: bool = False
     notification_id: UUID | None = None  # the incident
     child_id: UUID | None = None
+    issued_at: datetime | None = None
+
+
+@dataclass
+class ContactClocks:
+    """A MASH contact's first two clocks: acknowledged, and decided, by when."""
+
+    acknowledge_due: datetime
+    decision_due: datetime
+    acknowledged: bool = False
 
 
 @dataclass
@@ -91,6 +101,7 @@ class WorkIndex:
     referrals: list[UUID] = field(default_factory=list)
     episodes: dict[UUID, EpisodeState] = field(default_factory=dict)
     contacts: dict[UUID, str] = field(default_factory=dict)  # id -> open, assessing, done
+    contact_clocks: dict[UUID, ContactClocks] = field(default_factory=dict)
     disagreements: dict[UUID, bool] = field(default_factory=dict)  # id -> resolved
     plans: dict[UUID, bool] = field(default_factory=dict)  # protection record -> plan in force
     unreconciled: set[UUID] = field(default_factory=set)  # missing records with a conflict
@@ -133,7 +144,8 @@ class WorkIndex:
         elif isinstance(e, EncompassNotice.Issued):
             self.notices[e.originator_id] = NoticeState(
                 e.originator_id, e.recipient_agency, e.school_urn, e.due_at,
-                notification_id=e.notification_id, child_id=e.child_id)
+                notification_id=e.notification_id, child_id=e.child_id,
+                issued_at=e.issued_at)
         elif isinstance(e, EncompassNotice.Acknowledged) and e.originator_id in self.notices:
             self.notices[e.originator_id].acknowledged = True
         elif isinstance(e, EncompassNotice.Escalated) and e.originator_id in self.notices:
@@ -156,6 +168,10 @@ class WorkIndex:
             self.unreconciled.add(e.originator_id)
         elif isinstance(e, MashContact.Opened):
             self.contacts[e.originator_id] = "open"
+            self.contact_clocks[e.originator_id] = ContactClocks(e.acknowledge_due,
+                                                                 e.decision_due)
+        elif isinstance(e, MashContact.Acknowledged) and e.originator_id in self.contact_clocks:
+            self.contact_clocks[e.originator_id].acknowledged = True
         elif isinstance(e, MashContact.Decided):
             self.contacts[e.originator_id] = "assessing" if e.assessment_due else "done"
         elif isinstance(e, MashContact.AssessmentCompleted):

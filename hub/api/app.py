@@ -8,6 +8,7 @@ from fastapi import Depends, FastAPI
 from prometheus_client import CollectorRegistry
 from starlette.types import ASGIApp
 
+from hub import logs
 from hub.api import docs
 from hub.api.deps import unique_json_keys
 from hub.api.errors import install_error_handlers
@@ -27,6 +28,7 @@ from hub.api.routes import (
 )
 from hub.bootstrap import Hub, bootstrap
 from hub.deadlines import watch
+from hub.metrics import exposition, live_worker
 from hub.settings import Settings
 
 
@@ -77,7 +79,11 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
         docs_url=None, redoc_url=None, swagger_ui_oauth2_redirect_url=None,
     )
     app.state.hub = hub
-    app.state.metrics = CollectorRegistry()
+    # This process's HTTP metrics; /metrics answers from app.state.metrics: these (or, with
+    # several workers, every worker's), the workers' processes and the domain gauges.
+    own = CollectorRegistry()
+    app.state.metrics = exposition(own, hub)
+    live_worker()
     # Refuses to start in production without HUB_METRICS_TOKEN.
     app.state.metrics_token = hub.settings.resolved_metrics_token()
     install_error_handlers(app)
@@ -95,11 +101,14 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     # The last added is the outer: metrics and the access log see every answer, the body
     # limit's 413 included (SecurityHeaders wraps them all, in _HubApi).
     app.add_middleware(BodyLimit, limit=hub.settings.max_body_bytes)
-    app.add_middleware(RequestMetrics, registry=app.state.metrics)
+    app.add_middleware(RequestMetrics, registry=own)
     install_openapi(app)
     return app
 
 
 def app_from_environment() -> FastAPI:
-    """The factory uvicorn workers call: each worker bootstraps its own hub."""
+    """The factory uvicorn workers call: each worker bootstraps its own hub. uvicorn has
+    already applied the hub's logging configuration (``hub serve`` passes it as log_config);
+    applying it again here makes sure of it, whoever starts the factory."""
+    logs.configure()
     return create_app(bootstrap(Settings.from_env()))

@@ -1,17 +1,39 @@
-"""ASGI middleware: security headers on every response, request metrics by route template,
-and a ceiling on request bodies (outermost first, as ``create_app`` stacks them)."""
+"""ASGI middleware: security headers on every response, request metrics and the access log
+by route template, with a request id, and a ceiling on request bodies (outermost first, as
+``create_app`` stacks them)."""
 
 import json
 import logging
+import re
+import secrets
 import time
 from typing import Any
 
+import structlog
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 access_log = logging.getLogger("hub.access")
+
+REQUEST_ID_HEADER = "X-Request-Id"
+# A caller's own request id (another hub process's, a proxy's made the same way) is kept only
+# in the hub's own form, 16 lowercase hexadecimal digits: too short to hold a record id (a
+# UUID has 32), no hyphen for a date, and never a run of ten digits (an NHS number, a UPN's
+# digits). Anything else is replaced by a new one. Either way it is sent back as X-Request-Id.
+_REQUEST_ID = re.compile(r"[0-9a-f]{16}")
+_DIGIT_RUN = re.compile(r"[0-9]{10}")
+
+
+def request_id(incoming: bytes | None) -> str:
+    """The id this request is logged under: the caller's, if it is safe to log, else new."""
+    if incoming is not None:
+        text = incoming.decode("latin-1")
+        if _REQUEST_ID.fullmatch(text) and not _DIGIT_RUN.search(text):
+            return text
+    return secrets.token_hex(8)
+
 
 # On every response, errors and refusals included: nothing the hub answers may be kept by a
 # browser or a proxy's cache, sniffed into another type, framed, or named in a Referer.
@@ -107,7 +129,8 @@ class SecurityHeaders:
 
 
 class RequestMetrics:
-    """Counts, times and logs requests by route template (never the raw path: it holds ids)."""
+    """Counts, times and logs requests by route template (never the raw path: it holds ids),
+    each under a request id that the response carries as X-Request-Id."""
 
     def __init__(self, app: ASGIApp, registry: CollectorRegistry) -> None:
         self.app = app
@@ -122,20 +145,28 @@ class RequestMetrics:
             return
         status = 500
         began = time.perf_counter()
+        incoming = next((value for name, value in scope.get("headers", [])
+                         if name == b"x-request-id"), None)
+        rid = request_id(incoming)
 
         async def recording_send(event: Message) -> None:
             nonlocal status
             if event["type"] == "http.response.start":
                 status = event["status"]
+                MutableHeaders(scope=event)[REQUEST_ID_HEADER] = rid
             await send(event)
 
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            route: Any = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            method = scope.get("method", "?")
-            elapsed = time.perf_counter() - began
-            self.requests.labels(method, template, str(status)).inc()
-            self.latency.labels(method, template).observe(elapsed)
-            access_log.info("%s %s %d %.1fms", method, template, status, elapsed * 1000)
+        # Every line logged while the request is answered carries its id.
+        with structlog.contextvars.bound_contextvars(request_id=rid):
+            try:
+                await self.app(scope, receive, recording_send)
+            finally:
+                route: Any = scope.get("route")
+                template = getattr(route, "path", "unmatched")
+                method = scope.get("method", "?")
+                elapsed = time.perf_counter() - began
+                self.requests.labels(method, template, str(status)).inc()
+                self.latency.labels(method, template).observe(elapsed)
+                access_log.info("%s %s %d", method, template, status, extra={
+                    "request_id": rid, "method": method, "route": template, "status": status,
+                    "duration_ms": round(elapsed * 1000, 1)})

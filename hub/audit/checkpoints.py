@@ -30,6 +30,8 @@ from adapters.keys import KeyFiles
 from hub.audit.merkle import MerkleTree
 from hub.audit.notes import Checkpoint, NoteSigner, NoteVerifier, make_transition
 from hub.audit.trail import AuditTrail, audit_leaf_hash
+from hub.retrying import Stopped, Trouble
+from hub.retrying import call as retry
 from hub.store import WRITE_ATTEMPTS, HubStore
 
 log = logging.getLogger("hub.audit")
@@ -168,15 +170,21 @@ class Checkpoints:
         return new.verifier_key()
 
     def run(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
-        """Follow the log until ``stop`` is set (the HTTP server runs this in a thread)."""
+        """Follow the log until ``stop`` is set (the HTTP server runs this in a thread). A
+        failure (the store briefly unavailable) is retried with backoff and jitter, up to
+        half a minute apart, and said at most once a minute; a log that no longer gives a
+        signed root stops it."""
+        trouble = Trouble(log, "checkpoint-failed", "audit checkpoint not made")
         while not stop.wait(poll_seconds):
             try:
-                self.checkpoint()
+                retry(self.checkpoint, stop, Exception, trouble.happened,
+                      initial=poll_seconds, give_up=LogMismatch)
+            except Stopped:
+                return
             except LogMismatch as error:
                 log.error("audit checkpointer stopped: %s", error)
                 return
-            except Exception as error:  # the store may be briefly unavailable: try again
-                log.warning("audit checkpoint not made: %s", type(error).__name__)
+            trouble.over("audit checkpoints are made again")
 
 
 class PublicKeyError(ValueError):

@@ -1,7 +1,9 @@
 """After a full run through the real server (the demo data, reads, refusals, bad input, the
 auditor's API, an erasure), neither the server's log nor its metrics hold a demo child's
-name or date of birth."""
+name or date of birth. Every log line is JSON; a request id a caller makes of a child's id or
+name is not logged."""
 
+import json
 import re
 from pathlib import Path
 
@@ -51,6 +53,11 @@ def test_logs_and_metrics_hold_no_personal_data(running_hub: RunningHub) -> None
     assert get(f"/v1/children/{child_id}/chronology", other_force,
                **{"X-Purpose": "triage"}).status_code == 403
     assert get(f"/v1/children/{child_id}", mash, **{"X-Purpose": "triage"}).status_code == 200
+    for smuggled in (child_id, child_id.replace("-", ""), "AmyHart-20160402",
+                     "a000009434765919"):  # none is kept as the request id
+        answer = get(f"/v1/children/{child_id}", mash, **{"X-Purpose": "triage",
+                                                          "X-Request-Id": smuggled})
+        assert answer.headers["X-Request-Id"] != smuggled
     assert get("/v1/audit/checkpoint", auditor).status_code == 200
     hub.cli("erase", "--child", child_id, "--reason-code", "recorded-in-error")
     scraper = (Path(hub.env["HUB_HOME"]) / "metrics.token").read_text().strip()
@@ -60,7 +67,15 @@ def test_logs_and_metrics_hold_no_personal_data(running_hub: RunningHub) -> None
     assert 'route="/v1/children/{child_id}/chronology"' in metrics_text
     log = hub.log.read_text()
     assert "/v1/children/{child_id}/chronology" in log  # requests are logged, as templates
+    assert "hub_queue_depth" in metrics_text  # the gauges, as counts only
     for value in DEMO_PERSONAL:
         assert value not in metrics_text, value
         assert value not in log, value
     assert child_id not in log  # not even record ids: logs carry route templates
+    assert child_id.replace("-", "") not in log
+    assert child_id not in metrics_text
+    for line in log.splitlines():  # every line JSON, an access line with its fields
+        entry = json.loads(line)
+        assert {"time", "level", "logger", "pid", "message"} <= entry.keys(), line
+        if entry["logger"] == "hub.access":
+            assert {"request_id", "method", "route", "status", "duration_ms"} <= entry.keys()
