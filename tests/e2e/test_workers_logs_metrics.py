@@ -61,8 +61,8 @@ def test_two_workers_log_json_and_one_scrape_counts_both(tmp_path: Path) -> None
     hub = RunningHub(f"http://127.0.0.1:{port}", env, log)
     hub.cli("keys", "init")
     demo = hub.cli("demo").stdout
-    ids_line = next(line for line in demo.splitlines() if line.startswith("demo children"))
-    child_ids = ids_line.split(":", 1)[1].split()
+    # "demo children (...):" then one "  ID: what was sent about them" line each.
+    child_ids = re.findall(r"^  ([0-9a-f-]{36}): ", demo, re.MULTILINE)
     assert child_ids, demo
     token = re.search(r"city-mash\s+mash-worker\s+.*?(hub_demo_\w+)$", demo, re.MULTILINE)
     assert token is not None, demo

@@ -617,9 +617,7 @@ class Fuzzer:
                                          "".join(exceptions) or None))
             return
         shaped = (isinstance(body, dict) and set(body) == {"error"}
-                  and isinstance(body["error"], dict) and set(body["error"]) == {"code", "message"}
-                  and all(isinstance(body["error"][k], str) for k in ("code", "message"))
-                  and body["error"]["code"] in ERROR_CODES)
+                  and isinstance(body["error"], dict) and documented_error(body["error"]))
         if not shaped:
             self.findings.append(Finding("shape", operation.label, status, exchange, answer))
             return
@@ -629,6 +627,20 @@ class Fuzzer:
                 self.echoes.append(f"{operation.label} {status}: {message[:160]!r} echoes "
                                    f"{value[:60]!r}")
                 break
+
+
+def documented_error(error: dict[str, Any]) -> bool:
+    """`{"code", "message"}` (strings, a documented code) and, for invalid input only, the
+    documented `errors` list of `{"field", "reason"}` strings."""
+    fields = set(error)
+    if not ({"code", "message"} <= fields <= {"code", "message", "errors"}):
+        return False
+    if not all(isinstance(error[k], str) for k in ("code", "message")):
+        return False
+    listed = error.get("errors", [])
+    return error["code"] in ERROR_CODES and isinstance(listed, list) and all(
+        isinstance(item, dict) and set(item) == {"field", "reason"}
+        and all(isinstance(v, str) for v in item.values()) for item in listed)
 
 
 @st.composite
