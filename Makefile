@@ -43,3 +43,31 @@ bench: $(TOOLS)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info
+
+# The container image (deploy/README.md, "Containers"). ENGINE: podman (the default) or
+# docker, with any global options. BASE_IMAGE: where no public registry is reachable,
+# `make image-base` builds LOCAL_BASE_IMAGE with debootstrap (root), then
+# `make image BASE_IMAGE=localhost/debian-python:bookworm`. PIP_CERT, if set (pip's own
+# setting), is passed to the build as the secret pip_cert: the CA bundle of a TLS-inspecting
+# proxy in front of PyPI, never stored in the image.
+ENGINE ?= podman
+IMAGE ?= localhost/safeguarding-hub:latest
+BASE_IMAGE ?= docker.io/library/python:3.11-slim
+LOCAL_BASE_IMAGE ?= localhost/debian-python:bookworm
+IMAGE_BUILD_FLAGS ?=
+comma := ,
+
+.PHONY: image image-base test-image
+
+image:
+	$(ENGINE) build $(if $(findstring podman,$(firstword $(ENGINE))),--format docker) \
+		--build-arg BASE_IMAGE=$(BASE_IMAGE) \
+		$(if $(PIP_CERT),--secret id=pip_cert$(comma)src=$(PIP_CERT)) \
+		$(IMAGE_BUILD_FLAGS) -t $(IMAGE) -f Dockerfile .
+
+image-base:
+	BASE_IMAGE=$(LOCAL_BASE_IMAGE) PODMAN="$(ENGINE)" deploy/container/make-local-base.sh
+
+# Builds the image and runs it (slow; root and Podman): tests/integration/test_image.py.
+test-image: $(TOOLS)
+	HUB_TEST_IMAGE=1 $(BIN)/python -m pytest tests/integration/test_image.py
