@@ -123,7 +123,8 @@ class Entitlements:
 
         Rules of a role's own work ("capability:...") are not the decision point's and are
         not re-decided, nor are refusals made before the access policy was asked (a role
-        without the capability, a purpose without its case: their entries say ``outcome``). Returns how many entries were re-decided, and every mismatch.
+        without the capability, a purpose without its case: their entries say ``outcome``).
+        Returns how many entries were re-decided, and every mismatch.
         """
         checked, mismatches = 0, list[Mismatch]()
         for entry in self._audit.entries():

@@ -121,7 +121,8 @@ def test_encompass_cp_is_and_research_answers_are_re_decided(
     assert [e.kind for e in inbox] == ["disclosure", "denial"]
     assert [e.kind for e in lookups] == ["disclosure", "denial"]
     research = [r for r in contact.records if r["record_type"] == "mash-research"]
-    assert research and research[0]["visibility"] != "none"
+    assert research
+    assert research[0]["visibility"] != "none"
 
     def forged(entry: AuditEntryRecorded, **field: str) -> list[dict[str, Any]]:
         return [dict(r, fields=[dict(f, **field) for f in r["fields"]])
@@ -179,4 +180,5 @@ def test_hub_audit_replay_on_a_copy_of_the_store(tmp_path: Path,
     monkeypatch.setenv("HUB_STORE_URL", copy)
     assert main(["audit", "replay"]) == 1
     out = capsys.readouterr().out
-    assert f"entry {index}:" in out and "visibility=full" in out
+    assert f"entry {index}:" in out
+    assert "visibility=full" in out
