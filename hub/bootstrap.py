@@ -80,6 +80,7 @@ class Hub:
     relationships: Relationships
 
     def close(self) -> None:
+        self.checkpoints.witnesses.close()
         self.store.close()
         self.store.cipher.keys.close()
 

@@ -25,6 +25,7 @@ from hub.api.routes import (
     reports,
     sharing,
 )
+from hub.audit.witnesses import AuditAlarms
 from hub.bootstrap import Hub, bootstrap
 from hub.deadlines import watch
 from hub.settings import Settings
@@ -94,6 +95,8 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     )
     app.state.hub = hub
     app.state.metrics = CollectorRegistry()
+    app.state.metrics.register(AuditAlarms(hub.checkpoints.witnesses,
+                                           lambda: hub.checkpoints.stopped))
     # Refuses to start in production without HUB_METRICS_TOKEN.
     app.state.metrics_token = hub.settings.resolved_metrics_token()
     install_error_handlers(app)

@@ -278,14 +278,16 @@ def check_store(settings: Settings, store: ReadOnlyStore, trusted: NoteVerifier,
                 entries: Iterable[tuple[int, bytes]] | None = None) -> Verdict:
     damaged: list[str] = []
     kept = _kept(settings, damaged)
+    witnesses = Witnesses(settings.audit_witnesses)
     try:
         verdict = examine(store.stored_entries() if entries is None else entries,
                           store.checkpoint_notes(), store.transition_notes(), trusted,
                           settings.audit_origin, kept=kept,
-                          trusted_checkpoint=trusted_checkpoint,
-                          witnesses=Witnesses(settings.audit_witnesses))
+                          trusted_checkpoint=trusted_checkpoint, witnesses=witnesses)
     except psycopg.Error as error:
         raise StoreUnavailable(f"the store did not answer ({type(error).__name__})") from None
+    finally:
+        witnesses.close()
     for problem in damaged:
         verdict.problem(problem)
     return verdict
@@ -312,9 +314,13 @@ def verify_bundle(settings: Settings, folder: str, public_key: str | None,
     except BundleError as error:
         print(f"bundle: NOT intact: {error}", file=sys.stderr)
         return 1
-    verdict = examine(bundle.entries, list(bundle.checkpoints), list(bundle.transitions),
-                      trusted, trusted.name, trusted_checkpoint=checkpoint,
-                      witnesses=Witnesses(settings.audit_witnesses))
+    witnesses = Witnesses(settings.audit_witnesses)
+    try:
+        verdict = examine(bundle.entries, list(bundle.checkpoints), list(bundle.transitions),
+                          trusted, trusted.name, trusted_checkpoint=checkpoint,
+                          witnesses=witnesses)
+    finally:
+        witnesses.close()
     return _print(verdict, f"bundle {folder}")
 
 

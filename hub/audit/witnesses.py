@@ -101,6 +101,8 @@ class Reply:
 class Transport(Protocol):
     def add_checkpoint(self, body: bytes) -> tuple[int, str, bytes]: ...
 
+    def close(self) -> None: ...
+
 
 def submit(transport: Transport, verifier: CosignatureVerifier, old: int,
            proof: list[bytes], note: str) -> Reply:
@@ -162,6 +164,11 @@ class Witnesses:
 
     def __bool__(self) -> bool:
         return bool(self.configs)
+
+    def close(self) -> None:
+        """Close the kept-alive connections."""
+        for transport in self._transports.values():
+            transport.close()
 
     def submit(self, config: WitnessConfig, old: int, proof: list[bytes], note: str) -> Reply:
         return submit(self._transports[config.verifier], config.verifier, old, proof, note)

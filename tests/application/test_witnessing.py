@@ -42,8 +42,6 @@ from tests.application.test_audit_tamper import Database, delete, swap, truncate
 from tests.support import POSTGRES, postgres_schema
 from tests.witness_support import RunningWitness, hub_verifier_key, witness_thread
 
-pytestmark = pytest.mark.filterwarnings("ignore::ResourceWarning")
-
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
