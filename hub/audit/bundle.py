@@ -55,7 +55,9 @@ Audit trail export
 entries.jsonl   one JSON object per line: "index" and "stored" (base64 of the entry's
                 exact stored bytes). "entry" is the same bytes decoded, for reading
                 only: verification ignores it.
-checkpoints/    signed checkpoints (C2SP tlog-checkpoint in a C2SP signed note, Ed25519)
+checkpoints/    signed checkpoints (C2SP tlog-checkpoint in a C2SP signed note, Ed25519),
+                with the witnesses' cosignatures (C2SP tlog-cosignature) as further
+                signature lines
 transitions/    "hub-audit key transition" notes, signed by the old and the new key
 public-key      the hub's current verifier key, as claimed by whoever gave you this
                 folder: compare it with a copy obtained independently before use
