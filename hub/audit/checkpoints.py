@@ -113,7 +113,8 @@ class Checkpoints:
         self._log = EventSourcedLog(store.events, CHECKPOINT_LOG_ID, CheckpointSigned)
         self._transitions = EventSourcedLog(store.events, TRANSITION_LOG_ID, SigningKeyRotated)
         self._tree = MerkleTree()
-        self._lock = Lock()
+        self._lock = Lock()  # the tree: readers (tiles, proofs) and the checkpointer
+        self._signing = Lock()  # one checkpoint at a time in this process
 
     @property
     def origin(self) -> str:
@@ -167,20 +168,22 @@ class Checkpoints:
         Raises LogMismatch, signing nothing, if the entries do not extend the store's latest
         checkpoint or the one kept in HUB_HOME, or a witness knows a larger or other tree.
         """
-        with self._lock, self._turn():
+        with self._signing, self._turn():
             for _ in range(WRITE_ATTEMPTS):
-                tree = self.catch_up()
-                last = self.latest()
-                size = tree.size
-                kept = self.remembered()
-                if last is not None:
-                    self._require_extension(tree, last.size, bytes.fromhex(last.root),
-                                            "the store's latest signed checkpoint")
-                if kept is not None:
-                    remembered = Checkpoint.parse(parse_note(kept)[0])
-                    self._require_extension(tree, remembered.size, remembered.root,
-                                            "the checkpoint this hub last signed (kept in "
-                                            "HUB_HOME)")
+                with self._lock:  # held briefly: the witnesses are asked without it
+                    tree = self.catch_up()
+                    size = tree.size
+                    last = self.latest()
+                    kept = self.remembered()
+                    if last is not None:
+                        self._require_extension(tree, last.size, bytes.fromhex(last.root),
+                                                "the store's latest signed checkpoint")
+                    if kept is not None:
+                        remembered = Checkpoint.parse(parse_note(kept)[0])
+                        self._require_extension(tree, remembered.size, remembered.root,
+                                                "the checkpoint this hub last signed (kept "
+                                                "in HUB_HOME)")
+                    root = tree.root(size)
                 if last is not None:
                     if size == last.size:
                         return last
@@ -193,19 +196,18 @@ class Checkpoints:
                 latest = max((n for n in (kept, last.note if last else None) if n is not None),
                              key=lambda n: Checkpoint.parse(parse_note(n)[0]).size,
                              default=None)
-                checkpoint = Checkpoint(self.origin, size, tree.root(size))
+                checkpoint = Checkpoint(self.origin, size, root)
                 try:
                     self.witnesses.prepare(kept, latest, size)
                     note = self._keys.signer().sign(checkpoint.body())
-                    cosignatures = self.witnesses.cosign(note, checkpoint,
-                                                         tree.consistency_proof)
+                    cosignatures = self.witnesses.cosign(note, checkpoint, self._proof)
                 except WitnessRefused as error:
                     raise LogMismatch(f"{error}; refusing to sign") from None
                 note += "".join(line.line() for line in cosignatures)
                 signed = CheckpointSigned(
                     originator_id=CHECKPOINT_LOG_ID,
                     originator_version=(last.originator_version + 1) if last else 1,
-                    timestamp=self._clock(), size=size, root=checkpoint.root.hex(), note=note)
+                    timestamp=self._clock(), size=size, root=root.hex(), note=note)
                 try:
                     self._store.save(signed)
                 except IntegrityError:
@@ -214,6 +216,10 @@ class Checkpoints:
                     self.memory.save(note)
                 return signed
         return self.latest()
+
+    def _proof(self, first: int, second: int) -> list[bytes]:
+        with self._lock:
+            return self._tree.consistency_proof(first, second)
 
     def rotate_key(self, archive_path: Callable[[], str]) -> str:
         """Sign the log so far with the old key, then hand over to a new key."""
