@@ -31,6 +31,13 @@ class RunningWitness:
     url: str
     home: Path
     vkey: str
+    process: "subprocess.Popen[bytes] | None" = None
+
+    def stop(self) -> None:
+        """Stop this witness's own process (started by the test), by its id."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
 
     @property
     def config(self) -> str:
@@ -75,10 +82,11 @@ def witness_process(home: Path, name: str, logs: list[str]) -> Iterator[RunningW
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("hub witness serve did not start: " + log.read_text())
             time.sleep(0.1)
-        yield RunningWitness(url, home, vkey)
+        yield RunningWitness(url, home, vkey, server)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        if server.poll() is None:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def hub_verifier_key(home: Path, origin: str = "safeguarding-hub/audit") -> str:

@@ -218,11 +218,26 @@ def test_restoring_an_earlier_backup_is_caught(
         hub.close()
     assert all(state_sizes(w.home) == {"safeguarding-hub/audit": 21} for w in witnesses)
 
-    # An auditor without the witnesses, with the checkpoint they kept.
+    # An auditor without the witnesses, with the checkpoint they kept; live, and on an export
+    # (of the store as it is: evidence), offline.
     code, out = cli(monkeypatch, capsys, store, home, [], "audit", "verify",
                     "--trusted-checkpoint", str(kept))
     assert code == 1
     assert "rolled back: the trusted checkpoint has size 21; the store holds 12 entries" in out
+    code, out = cli(monkeypatch, capsys, store, home, witnesses, "audit", "export", "--out",
+                    str(tmp_path / "evidence"))
+    assert code == 1  # written as it is, with what the witnesses said
+    assert f"rolled back: the witness {county} cosigned size 21" in (
+        tmp_path / "evidence" / "verification.txt").read_text()
+    code, out = cli(monkeypatch, capsys, store, tmp_path / "auditor", [], "audit", "verify",
+                    "--export", str(tmp_path / "evidence"), "--public-key",
+                    (home / "audit" / "verifier-key").read_text().strip(),
+                    "--trusted-checkpoint", str(kept))
+    assert code == 1
+    assert "rolled back: the trusted checkpoint has size 21; the store holds 12 entries" in out
+    code, out = cli(monkeypatch, capsys, store, home, [], "audit", "verify",
+                    "--trusted-checkpoint", str(tmp_path / "missing.note"))
+    assert code == 2
     code, out = cli(monkeypatch, capsys, store, home, witnesses[:1], "audit", "verify",
                     "--trusted-checkpoint", str(kept))
     assert code == 1
@@ -261,6 +276,10 @@ def test_a_database_only_rewrite_is_refused_and_reported(
         assert hub.checkpoints.all() == []  # nothing signed over it
     finally:
         hub.close()
+    code, out = cli(monkeypatch, capsys, store, home, [], "audit", "checkpoint")
+    assert code == 1
+    assert "hub audit checkpoint: refused: the stored audit entries are not a consistent " \
+           "extension" in out
 
 
 def test_a_rewrite_is_refused_by_the_witnesses_when_hub_home_forgot(
