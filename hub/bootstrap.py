@@ -20,8 +20,10 @@ from domain.notifications import Notification, NotificationSubmission
 from domain.people import PersonRecord
 from hub.audit.checkpoints import Checkpoints, SigningKeys
 from hub.audit.entitlements import Entitlements
+from hub.audit.memory import SignerMemory
 from hub.audit.service import AuditorService
 from hub.audit.trail import AuditTrail
+from hub.audit.witnesses import Witnesses
 from hub.child_protection import ChildProtection, load_contacts
 from hub.disclosure import Disclosure
 from hub.domestic_abuse import DomesticAbuse
@@ -82,6 +84,7 @@ class Hub:
     clock: Callable[[], datetime]
 
     def close(self) -> None:
+        self.checkpoints.witnesses.close()
         self.store.close()
         self.store.cipher.keys.close()
 
@@ -107,7 +110,13 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     registry = Registry(store, MembershipPolicy(packaged_policy("membership")), clock,
                         timedelta(days=settings.token_days), settings.is_production,
                         _legacy_demo_hashes(keys), audit)
-    checkpoints = Checkpoints(store, audit, SigningKeys(keys, settings.audit_origin), clock)
+    signing = SigningKeys(keys, settings.audit_origin)
+    signing.publish()
+    checkpoints = Checkpoints(
+        store, audit, signing, clock,
+        memory=None if settings.store_url == "memory://" else SignerMemory(settings.home,
+                                                                           settings.store_url),
+        witnesses=Witnesses(settings.audit_witnesses))
     erasure = Erasure(store, cipher, audit, capabilities, clock)
     timescales = load_timescales(settings.timescales_file)
     work = WorkIndex(store)

@@ -144,16 +144,37 @@ def _parser() -> argparse.ArgumentParser:
         "verify", help="verify the audit trail (live store, or an exported bundle)")
     verify.add_argument("--export", metavar="DIR", help="an exported bundle to verify offline")
     verify.add_argument("--public-key", metavar="KEY",
-                        help="the trusted verifier key (or a file holding it); default: this "
-                             "hub's own key in HUB_HOME")
-    export = audit_cmd.add_parser("export", help="write entries, checkpoints and the key")
+                        help="the trusted verifier key (or a file holding it); required with "
+                             "--export; default on the hub's host: the public key it keeps in "
+                             "HUB_HOME/audit/verifier-key (never a private key)")
+    verify.add_argument("--trusted-checkpoint", metavar="FILE",
+                        help="a signed checkpoint you kept earlier: exit 1 if the trail is "
+                             "behind it or does not extend it")
+    export = audit_cmd.add_parser("export", help="write entries, checkpoints and the key, "
+                                                 "as the store holds them, with the result "
+                                                 "of verifying them (reads only)")
     export.add_argument("--out", required=True, metavar="DIR",
                         help="a new or empty folder for the bundle")
     who_saw = audit_cmd.add_parser("who-saw", help="every disclosure about a child")
     who_saw.add_argument("--child", type=_uuid, help="only disclosures about this child")
     who_saw.add_argument("--agency", help="only disclosures of this agency's records")
     who_saw.add_argument("--json", action="store_true", help="JSON lines instead of a table")
-    audit_cmd.add_parser("checkpoint", help="sign a checkpoint of the trail now")
+    audit_cmd.add_parser("checkpoint", help="sign a checkpoint of the trail now (and submit "
+                                            "it to the witnesses)")
+
+    witness = commands.add_parser(
+        "witness", help="a witness of another party's audit trail (c2sp.org/tlog-witness), "
+                        "with its own key and state in its own HUB_HOME")
+    witness_cmd = witness.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    witness_serve = witness_cmd.add_parser("serve", help="answer POST /add-checkpoint")
+    witness_serve.add_argument("--host", default="127.0.0.1",
+                               help="the address to listen on (default 127.0.0.1)")
+    witness_serve.add_argument("--port", type=_port, default=7380,
+                               help="the port to listen on (default 7380)")
+    witness_serve.add_argument("--log", action="append", metavar="VKEY",
+                               help="the verifier key of a log to witness (repeat for more; "
+                                    "default HUB_WITNESS_LOGS)")
+    witness_cmd.add_parser("key", help="print the witness's verifier key (made on first use)")
 
     policy = commands.add_parser("policy", help="the access policy in force, as versions")
     policy_cmd = policy.add_subparsers(dest="action", required=True, parser_class=_Parser)
@@ -372,7 +393,7 @@ def _instant(raw: str) -> datetime:
 def _audit(hub: "Hub", args: argparse.Namespace) -> int:
     from hub.audit import operations
 
-    if args.action in ("verify", "export", "who-saw", "checkpoint"):
+    if args.action in ("who-saw", "checkpoint"):
         return operations.run(hub, args)
     if args.action == "could-see":
         rows = hub.entitlements.could_see(args.child, args.at)
@@ -607,6 +628,51 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _witness(settings: Settings, args: argparse.Namespace) -> int:
+    """``hub witness key`` and ``hub witness serve``: a witness in a HUB_HOME of its own."""
+    import signal
+
+    from adapters.keys import private_dir
+    from hub.witness import WitnessSetupError, open_witness, witness_signer
+
+    private_dir(settings.home)
+    try:
+        if args.action == "key":
+            print(witness_signer(settings.home, settings.witness_name,
+                                 may_generate=True).verifier_key())
+            return 0
+        witness = open_witness(settings.home, settings.witness_name,
+                               args.log or settings.witness_logs,
+                               may_generate=not settings.is_production)
+    except WitnessSetupError as error:
+        raise UsageError(f"hub witness {args.action}: {error}") from None
+    except KeyMissing:
+        raise UsageError("hub witness serve: no witness key in HUB_HOME; make one with "
+                         "'hub witness key'") from None
+    from adapters.witness_http import start_witness_server
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try:
+        server = start_witness_server(witness, args.host, args.port)
+    except OSError as error:
+        witness.state.close()
+        raise UsageError(f"hub witness serve: cannot listen on {args.host}:{args.port} "
+                         f"({error.strerror})") from None
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    print(f"hub witness: {witness.signer.verifier_key()} witnessing "
+          f"{', '.join(sorted(witness.logs))} on http://{args.host}:{server.server_port}",
+          file=sys.stderr)
+    while not stop.wait(1.0):
+        pass
+    server.shutdown()
+    server.server_close()
+    witness.state.close()
+    print("hub witness: stopped", file=sys.stderr)
+    return 0
+
+
 def run(argv: Sequence[str]) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.from_env()
@@ -619,10 +685,17 @@ def run(argv: Sequence[str]) -> int:
         return 0
     if args.command == "simulate":
         return _simulate(settings, args)
-    if args.command == "audit" and args.action == "verify" and args.export:
+    if args.command == "audit" and args.action in ("verify", "export"):
         from hub.audit import operations
 
-        return operations.verify_bundle(settings, args.export, args.public_key)
+        if args.action == "export":
+            return operations.export(settings, args.out)
+        if args.export:
+            return operations.verify_bundle(settings, args.export, args.public_key,
+                                            args.trusted_checkpoint)
+        return operations.verify_live(settings, args.public_key, args.trusted_checkpoint)
+    if args.command == "witness":
+        return _witness(settings, args)
 
     from hub.bootstrap import bootstrap, refuse_demo_users
 
@@ -639,8 +712,14 @@ def run(argv: Sequence[str]) -> int:
             count = rotate_master(hub)
             print(f"master key rotated; {count} data keys rewrapped under it")
         elif args.command == "keys":
+            from hub.audit.checkpoints import LogMismatch
+
             retired = f"audit-signing.retired-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-            key = hub.checkpoints.rotate_key(lambda: retired)
+            try:
+                key = hub.checkpoints.rotate_key(lambda: retired)
+            except LogMismatch as error:
+                print(f"hub keys rotate-audit: refused: {error}", file=sys.stderr)
+                return 1
             print(f"audit signing key rotated; old key kept as {retired}.key")
             print(key)
         elif args.command == "audit":

@@ -3,12 +3,14 @@
 import hmac
 import os
 import secrets
+import socket
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
 from adapters.keys import private_text
+from hub.audit.witnesses import WitnessConfig, parse_witnesses
 
 
 class SettingsError(ValueError):
@@ -128,6 +130,13 @@ class Settings:
     # The bearer token that Prometheus shows to read /metrics (and the metrics of hub ingest
     # and hub relay); unset: see resolved_metrics_token().
     metrics_token: str | None = field(default=None, repr=False)
+    # The witnesses every audit checkpoint is submitted to (HUB_AUDIT_WITNESSES: one or more
+    # <witness verifier key>@<submission URL>, comma-separated); none: no witnessing.
+    audit_witnesses: tuple[WitnessConfig, ...] = ()
+    # For `hub witness`: the witness's key name (HUB_WITNESS_NAME), and the verifier keys of
+    # the logs it witnesses (HUB_WITNESS_LOGS, comma-separated).
+    witness_name: str = "hub-witness"
+    witness_logs: tuple[str, ...] = ()
 
     def kafka_client(self) -> dict[str, object]:
         """Everything a kafka-python client needs to reach the brokers."""
@@ -179,6 +188,10 @@ class Settings:
                            else None),
             token_days=_token_days(env.get("HUB_TOKEN_DAYS")),
             metrics_token=_metrics_token(env.get("HUB_METRICS_TOKEN")),
+            audit_witnesses=_witnesses(env.get("HUB_AUDIT_WITNESSES")),
+            witness_name=_witness_name(env.get("HUB_WITNESS_NAME")),
+            witness_logs=tuple(k.strip() for k in env.get("HUB_WITNESS_LOGS", "").split(",")
+                               if k.strip()),
         )
 
 
@@ -237,3 +250,18 @@ def _population(raw: str | None) -> int | None:
     if population < 1:
         raise SettingsError("HUB_CHILD_POPULATION must be a whole number of children, above 0")
     return population
+
+
+def _witnesses(raw: str | None) -> tuple[WitnessConfig, ...]:
+    try:
+        return parse_witnesses(raw)
+    except ValueError as error:
+        raise SettingsError(f"HUB_AUDIT_WITNESSES: {error}") from None
+
+
+def _witness_name(raw: str | None) -> str:
+    name = (raw or "").strip() or f"{socket.gethostname()}/hub-witness"
+    if "+" in name or any(c.isspace() or not c.isprintable() for c in name):
+        raise SettingsError("HUB_WITNESS_NAME must be a name without spaces or '+' (a "
+                            "schema-less URL naming the witness, e.g. witness.example.org/w1)")
+    return name

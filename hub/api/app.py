@@ -26,6 +26,7 @@ from hub.api.routes import (
     reports,
     sharing,
 )
+from hub.audit.witnesses import AuditAlarms
 from hub.bootstrap import Hub, bootstrap
 from hub.deadlines import watch
 from hub.metrics import exposition, live_worker
@@ -84,6 +85,10 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     own = CollectorRegistry()
     app.state.metrics = exposition(own, hub)
     live_worker()
+    # The audit trail's alarms (a witness unreachable or refusing; the signer stopped): this
+    # process's own view, as /readyz gives it.
+    app.state.metrics.register(AuditAlarms(hub.checkpoints.witnesses,
+                                           lambda: hub.checkpoints.stopped))
     # Refuses to start in production without HUB_METRICS_TOKEN.
     app.state.metrics_token = hub.settings.resolved_metrics_token()
     install_error_handlers(app)

@@ -33,13 +33,17 @@ class BearerToken(HTTPBearer):
     requirement on every route that signs its caller in, in the OpenAPI document."""
 
     async def __call__(self, request: HTTPConnection) -> HTTPAuthorizationCredentials:
-        authorization = request.headers.get("Authorization")
-        if authorization is None:
-            raise NotAuthenticated("a bearer token is required")
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthenticated("the Authorization header must be 'Bearer TOKEN'")
-        return HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
+        return bearer_credentials(request.headers.get("Authorization"))
+
+
+def bearer_credentials(authorization: str | None) -> HTTPAuthorizationCredentials:
+    """The token of an ``Authorization: Bearer TOKEN`` header, or the hub's own 401."""
+    if authorization is None:
+        raise NotAuthenticated("a bearer token is required")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotAuthenticated("the Authorization header must be 'Bearer TOKEN'")
+    return HTTPAuthorizationCredentials(scheme=scheme, credentials=token.strip())
 
 
 bearer_token = BearerToken(

@@ -122,6 +122,8 @@ class SecurityHeaders:
             if event["type"] == "http.response.start":
                 headers = MutableHeaders(scope=event)
                 for name, value in SECURITY_HEADERS.items():
+                    if name == "Cache-Control" and "cache-control" in headers:
+                        continue  # chosen by the route: the public audit tiles are immutable
                     headers[name] = value
             await send(event)
 

@@ -8,6 +8,7 @@ Layout (``hub audit export --out DIR``)::
     DIR/transitions/<n>.note      signed key-transition notes, in publication order
     DIR/public-key           the hub's current verifier key (informational)
     DIR/README.txt           how to verify
+    DIR/verification.txt     what the exporting hub found (written by ``hub audit export``)
 
 The verifier uses only ``index`` and ``stored``: ``entry`` is a convenience that
 a forger could edit freely, and ``public-key`` came with the bundle, so it proves
@@ -28,7 +29,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from hub.audit.notes import Checkpoint, KeyTransition, NoteVerifier, parse_note
+from hub.audit.notes import Checkpoint, NoteVerifier, parse_note
 
 __all__ = ["Bundle", "BundleError", "EntryFile", "read_bundle", "write_bundle"]
 
@@ -54,12 +55,20 @@ Audit trail export
 entries.jsonl   one JSON object per line: "index" and "stored" (base64 of the entry's
                 exact stored bytes). "entry" is the same bytes decoded, for reading
                 only: verification ignores it.
-checkpoints/    signed checkpoints (C2SP tlog-checkpoint in a C2SP signed note, Ed25519)
+checkpoints/    signed checkpoints (C2SP tlog-checkpoint in a C2SP signed note, Ed25519),
+                with the witnesses' cosignatures (C2SP tlog-cosignature) as further
+                signature lines
 transitions/    "hub-audit key transition" notes, signed by the old and the new key
 public-key      the hub's current verifier key, as claimed by whoever gave you this
                 folder: compare it with a copy obtained independently before use
 
-To verify:  hub audit verify --export THIS_FOLDER   (exit 0 = intact, 1 = not)
+verification.txt  what the exporting hub found when it wrote this folder (who exported it,
+                when, and every problem), for information: verify it yourself
+
+To verify:  hub audit verify --export THIS_FOLDER --public-key KEY   (exit 0 = intact,
+            1 = not), KEY being the hub's verifier key (or a file holding it) that you
+            obtained from its operator by another route; add --trusted-checkpoint FILE with
+            a checkpoint you kept earlier, to catch a log that was rolled back since
 
 By hand: the leaf of entry i is SHA-256(0x00 || uint64_be(i) || stored), the tree is
 RFC 9162, and each checkpoint's root must equal the root of the first <size> leaves.
@@ -121,15 +130,18 @@ def write_bundle(
     key = NoteVerifier.parse(verifier_key).verifier_key()
     for sub in (CHECKPOINTS, TRANSITIONS):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    for note in checkpoints:
-        stem = f"{_note_size(note):020d}"
+    for number, note in enumerate(checkpoints, 1):
+        try:
+            stem = f"{_note_size(note):020d}"
+        except ValueError:  # written as it is, for the verifier to report
+            stem = f"unreadable-{number:04d}"
         path, n = root / CHECKPOINTS / f"{stem}.note", 1
         while path.exists():  # two notes for one size: keep both, the verifier judges
             path, n = root / CHECKPOINTS / f"{stem}-{n}.note", n + 1
-        path.write_bytes(note.encode("utf-8"))
-    for number, note in enumerate(transitions, 1):
-        KeyTransition.parse(parse_note(note)[0])
-        (root / TRANSITIONS / f"{number:04d}.note").write_bytes(note.encode("utf-8"))
+        path.write_bytes(note.encode("utf-8", "surrogateescape"))
+    for number, note in enumerate(transitions, 1):  # damaged ones too, as they are
+        (root / TRANSITIONS / f"{number:04d}.note").write_bytes(
+            note.encode("utf-8", "surrogateescape"))
     (root / PUBLIC_KEY).write_text(key + "\n", encoding="utf-8")
     partial = root / (ENTRIES + ".partial")
     with partial.open("w", encoding="utf-8", newline="\n") as out:

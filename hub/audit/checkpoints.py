@@ -1,13 +1,19 @@
 """Signed checkpoints of the audit trail, made by following the log.
 
-A checkpoint is a C2SP signed note (origin, tree size, root) over the RFC 9162 tree of the
-entries' stored bytes. The checkpointer keeps the tree in memory, catches up with new
-entries, and signs a checkpoint at least every ``every_seconds`` or ``every_entries`` while
-entries arrive. Each checkpoint is one event in a log of its own: its size is the position the
-checkpointer reached, written in the same transaction as the checkpoint, and the store refuses
-two checkpoints at one position, so several hub processes extend one linear history. Before
-signing, the tree must reproduce the last checkpoint's root: a store altered under the hub is
-refused, never signed over.
+A checkpoint is a C2SP signed note (origin, tree size, root) over the RFC 9162 tree whose leaf
+``i`` is SHA-256(0x00 || uint64_be(i) || the entry's stored bytes). The checkpointer keeps the
+tree in memory, catches up with new entries, and signs a checkpoint at least every
+``every_seconds`` or ``every_entries`` while entries arrive. Each checkpoint is one event in a
+log of its own: its size is the position the checkpointer reached, written in the same
+transaction as the checkpoint, and the store refuses two checkpoints at one position, so
+several hub processes extend one linear history.
+
+It never signs a tree that is not a consistent extension of what it signed before: the
+store's latest checkpoint, the last checkpoint it signed for this store as kept in
+``HUB_HOME`` (:mod:`hub.audit.memory`, outside the database it protects), and what the
+witnesses cosigned (:mod:`hub.audit.witnesses`). A store rolled back or altered under the hub
+is refused (:class:`LogMismatch`), never signed over; the checkpointer then stops and says
+why (``stopped``), for the log, the metrics and ``/readyz``.
 
 Signing keys live in ``HUB_HOME/keys``; a rotation publishes a key-transition note signed by
 both keys, so checkpoints signed by the old key still verify under the new one.
@@ -16,10 +22,11 @@ both keys, so checkpoints signed by the old key still verify under the new one.
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from threading import Lock
+from typing import Any
 from uuid import NAMESPACE_URL, uuid5
 
 from eventsourcing.application import EventSourcedLog
@@ -27,9 +34,11 @@ from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError
 
 from adapters.keys import KeyFiles
+from hub.audit.memory import SignerMemory, publish_verifier_key
 from hub.audit.merkle import MerkleTree
-from hub.audit.notes import Checkpoint, NoteSigner, NoteVerifier, make_transition
+from hub.audit.notes import Checkpoint, NoteSigner, make_transition, parse_note
 from hub.audit.trail import AuditTrail, audit_leaf_hash
+from hub.audit.witnesses import Witnesses, WitnessRefused
 from hub.retrying import Stopped, Trouble
 from hub.retrying import call as retry
 from hub.store import WRITE_ATTEMPTS, HubStore
@@ -81,13 +90,23 @@ class SigningKeys:
         path = self._keys.path(SIGNING_KEY)
         path.rename(self._keys.path(retired_as))
         self._keys.write(SIGNING_KEY, new.private_bytes())
+        self.publish()
+
+    def publish(self) -> None:
+        """Keep the public half in ``HUB_HOME/audit/verifier-key`` for ``hub audit verify``."""
+        publish_verifier_key(self._keys.folder.parent, self.verifier_key())
 
 
 class Checkpoints:
     def __init__(self, store: HubStore, audit: AuditTrail, keys: SigningKeys,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 every_entries: int = 1000, every_seconds: float = 10.0) -> None:
+                 every_entries: int = 1000, every_seconds: float = 10.0,
+                 memory: SignerMemory | None = None,
+                 witnesses: Witnesses | None = None) -> None:
         self._store = store
+        self.memory = memory
+        self.witnesses = witnesses or Witnesses(())
+        self.stopped: str | None = None  # why the checkpointer refused to sign, once it has
         self._audit = audit
         self._keys = keys
         self._clock = clock
@@ -96,7 +115,8 @@ class Checkpoints:
         self._log = EventSourcedLog(store.events, CHECKPOINT_LOG_ID, CheckpointSigned)
         self._transitions = EventSourcedLog(store.events, TRANSITION_LOG_ID, SigningKeyRotated)
         self._tree = MerkleTree()
-        self._lock = Lock()
+        self._lock = Lock()  # the tree: readers (tiles, proofs) and the checkpointer
+        self._signing = Lock()  # one checkpoint at a time in this process
 
     @property
     def origin(self) -> str:
@@ -121,28 +141,71 @@ class Checkpoints:
         with self._lock:
             return self.catch_up()
 
+    def _turn(self) -> AbstractContextManager[None]:
+        return self.memory.turn() if self.memory is not None else nullcontext()
+
+    def remembered(self) -> str | None:
+        """The last checkpoint this hub signed for the store, as kept in HUB_HOME."""
+        if self.memory is None:
+            return None
+        try:
+            return self.memory.load()
+        except ValueError as error:
+            raise LogMismatch(f"the checkpoint this hub keeps in HUB_HOME is damaged: {error}; "
+                              "refusing to sign") from None
+
+    @staticmethod
+    def _require_extension(tree: MerkleTree, size: int, root: bytes, what: str) -> None:
+        """Refuse unless the tree's first ``size`` leaves give ``root``."""
+        if tree.size < size:
+            raise LogMismatch(f"rolled back: {what} has size {size}; the store holds "
+                              f"{tree.size} entries; refusing to sign (run 'hub audit verify')")
+        if tree.root(size) != root:
+            raise LogMismatch(f"the stored audit entries are not a consistent extension of "
+                              f"{what} (size {size}); refusing to sign (run 'hub audit verify')")
+
     def checkpoint(self, force: bool = False) -> CheckpointSigned | None:
-        """Sign a checkpoint if one is due (or ``force``); return the latest one."""
-        with self._lock:
+        """Sign a checkpoint if one is due (or ``force``); return the latest one.
+
+        Raises LogMismatch, signing nothing, if the entries do not extend the store's latest
+        checkpoint or the one kept in HUB_HOME, or a witness knows a larger or other tree.
+        """
+        with self._signing, self._turn():
             for _ in range(WRITE_ATTEMPTS):
-                tree = self.catch_up()
-                last = self.latest()
-                size = tree.size
+                with self._lock:  # held briefly: the witnesses are asked without it
+                    tree = self.catch_up()
+                    size = tree.size
+                    last = self.latest()
+                    kept = self.remembered()
+                    if last is not None:
+                        self._require_extension(tree, last.size, bytes.fromhex(last.root),
+                                                "the store's latest signed checkpoint")
+                    if kept is not None:
+                        remembered = Checkpoint.parse(parse_note(kept)[0])
+                        self._require_extension(tree, remembered.size, remembered.root,
+                                                "the checkpoint this hub last signed (kept "
+                                                "in HUB_HOME)")
+                    root = tree.root(size)
                 if last is not None:
                     if size == last.size:
                         return last
-                    if tree.root(last.size).hex() != last.root:
-                        raise LogMismatch(
-                            f"the stored audit entries no longer give the root signed at size "
-                            f"{last.size}; refusing to sign (run 'hub audit verify')")
                     due = (size - last.size >= self._every_entries
                            or self._clock() - last.timestamp >= self._every)
                     if not (force or due):
                         return last
                 elif size == 0 and not force:
                     return None
-                root = tree.root(size)
-                note = self._keys.signer().sign(Checkpoint(self.origin, size, root).body())
+                latest = max((n for n in (kept, last.note if last else None) if n is not None),
+                             key=lambda n: Checkpoint.parse(parse_note(n)[0]).size,
+                             default=None)
+                checkpoint = Checkpoint(self.origin, size, root)
+                try:
+                    self.witnesses.prepare(kept, latest, size)
+                    note = self._keys.signer().sign(checkpoint.body())
+                    cosignatures = self.witnesses.cosign(note, checkpoint, self._proof)
+                except WitnessRefused as error:
+                    raise LogMismatch(f"{error}; refusing to sign") from None
+                note += "".join(line.line() for line in cosignatures)
                 signed = CheckpointSigned(
                     originator_id=CHECKPOINT_LOG_ID,
                     originator_version=(last.originator_version + 1) if last else 1,
@@ -151,8 +214,14 @@ class Checkpoints:
                     self._store.save(signed)
                 except IntegrityError:
                     continue  # another process signed first: look again
+                if self.memory is not None:
+                    self.memory.save(note)
                 return signed
         return self.latest()
+
+    def _proof(self, first: int, second: int) -> list[bytes]:
+        with self._lock:
+            return self._tree.consistency_proof(first, second)
 
     def rotate_key(self, archive_path: Callable[[], str]) -> str:
         """Sign the log so far with the old key, then hand over to a new key."""
@@ -169,6 +238,15 @@ class Checkpoints:
         self._keys.replace(new, archive_path())
         return new.verifier_key()
 
+    def health(self) -> dict[str, Any]:
+        """The audit alarms, for /readyz: the checkpointer stopped, a witness failing."""
+        alarms = [f"checkpointer stopped: {self.stopped}"] if self.stopped else []
+        alarms += self.witnesses.alarms()
+        return {"alarm": bool(alarms), "alarms": alarms,
+                "checkpointer": "stopped" if self.stopped else "running",
+                "witnesses": [{k: v for k, v in w.items() if k != "url"}
+                              for w in self.witnesses.status()]}
+
     def run(self, stop: threading.Event, poll_seconds: float = 1.0) -> None:
         """Follow the log until ``stop`` is set (the HTTP server runs this in a thread). A
         failure (the store briefly unavailable) is retried with backoff and jitter, up to
@@ -182,22 +260,11 @@ class Checkpoints:
             except Stopped:
                 return
             except LogMismatch as error:
-                log.error("audit checkpointer stopped: %s", error)
+                self.stopped = str(error)
+                log.error("audit checkpointer alarm: stopped: %s", error)
                 return
             trouble.over("audit checkpoints are made again")
 
 
 class PublicKeyError(ValueError):
     """The verifier key given is not one (reported as bad usage, exit 2)."""
-
-
-def trusted_verifier(public_key: str | None, keys: SigningKeys) -> NoteVerifier:
-    """The key a verification trusts: given explicitly, else this hub's own."""
-    if public_key is None:
-        return keys.signer().verifier()
-    path = Path(public_key)
-    text = path.read_text(encoding="utf-8").strip() if path.is_file() else public_key.strip()
-    try:
-        return NoteVerifier.parse(text)
-    except ValueError:
-        raise PublicKeyError("--public-key: not a verifier key (name+keyid+base64 key)") from None

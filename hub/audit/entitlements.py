@@ -5,23 +5,41 @@ consents, sharing decisions and enquiries recorded by then, restrictions in forc
 policy version in force. Nothing recorded later can change the answer about an earlier time.
 """
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from domain.access import VISIBILITY_RANK, DataClass, Purpose, Visibility, field_classes
+from domain.access import (
+    VISIBILITY_RANK,
+    AccessQuestion,
+    DataClass,
+    Purpose,
+    Relation,
+    Visibility,
+    field_classes,
+    research_class,
+)
 from domain.audit import AuditEntryRecorded
 from domain.notifications import Notification
 from domain.people import PersonRecord
 from hub.access import HUB_OWNER, AccessResolver, Judgement, Reader
 from hub.audit.trail import AuditTrail
+from hub.errors import NotFound
 from hub.registry import Registry
 from hub.store import HubStore
 from policies.decision_point import DecisionPoint
 
 READ_ACTIONS = ("read-notification", "read-child", "read-chronology")
+# Answers the access policy decided directly; for those whose refusal is the policy's, the
+# question that decided it and the visibility it needed.
+DIRECT_ACTIONS: dict[str, tuple[Relation, DataClass, Visibility] | None] = {
+    "read-mash-contact": None,
+    "read-encompass-inbox": (Relation.PUPIL, DataClass.ENCOMPASS_NOTICE, Visibility.SUMMARY),
+    "cp-is-lookup": (Relation.NONE, DataClass.CP_FLAG, Visibility.FULL),
+}
+FIELD_KEYS = ("visibility", "rule", "basis", "relation", "restriction", "ground", "bases_held")
 
 
 @dataclass(frozen=True)
@@ -91,46 +109,195 @@ class Entitlements:
                    "relation": held[0][1].relation.value}
 
     def replay(self) -> tuple[int, list[Mismatch]]:
-        """Re-decide every audited read under the policy and bases of its time."""
+        """Re-decide every judgement the decision point made for an audited answer, under the
+        policy and the bases of its time, and compare it with what the entry recorded:
+
+        * reads decided on lawful bases (a notification, a child, a chronology): every field
+          of every record, the record's own visibility against its fields' (a notification
+          shows as its main class allows; another person named in it, only if the record
+          shows in full and that person's identity may be seen; a person record, as its
+          identity), the classes that had to be decided, and whether the read was answered
+          or refused;
+        * answers the access policy decided directly: a partner's MASH research, Operation
+          Encompass notices and the CP-IS flag, including whether the answer was refused.
+
+        Rules of a role's own work ("capability:...") are not the decision point's and are
+        not re-decided, nor are refusals made before the access policy was asked (a role
+        without the capability, a purpose without its case: their entries say ``outcome``).
+        Returns how many entries were re-decided, and every mismatch.
+        """
         checked, mismatches = 0, list[Mismatch]()
         for entry in self._audit.entries():
-            if entry.action not in READ_ACTIONS or "at" not in entry.details:
-                continue
-            checked += 1
-            mismatches.extend(self._replay_entry(entry))
+            if "outcome" in entry.details:
+                continue  # refused before the access policy was asked (a role, a purpose)
+            if entry.action in READ_ACTIONS and "at" in entry.details:
+                checked += 1
+                mismatches.extend(self._replay_read(entry))
+            elif entry.action in DIRECT_ACTIONS and entry.kind in ("disclosure", "denial") and (
+                    DIRECT_ACTIONS[entry.action] is not None
+                    or any(self._direct_question(entry, r) for r in entry.records)):
+                checked += 1
+                mismatches.extend(self._replay_direct(entry))
         return checked, mismatches
 
-    def _replay_entry(self, entry: AuditEntryRecorded) -> Iterator[Mismatch]:
+    def _replay_read(self, entry: AuditEntryRecorded) -> Iterator[Mismatch]:
         index = entry.originator_version - 1
-        at = datetime.fromisoformat(entry.details["at"])
-        agency = self._registry.agency(entry.actor["agency"])
-        reader = Reader(agency["id"], entry.actor["agency_kind"], entry.actor["role"],
-                        agency["urn"])
-        purpose = Purpose(entry.purpose or "")
+        try:
+            at = datetime.fromisoformat(entry.details["at"])
+            agency = self._registry.agency(entry.actor["agency"])
+            reader = Reader(agency["id"], entry.actor["agency_kind"], entry.actor["role"],
+                            agency["urn"])
+            purpose = Purpose(entry.purpose or "")
+        except (KeyError, ValueError, TypeError, NotFound) as error:
+            yield Mismatch(index, "*", "*", "a read", f"unreadable ({type(error).__name__})")
+            return
         claimed = bool(entry.details.get("break_glass_claimed"))
         in_force = self._decisions.version_at(at).text.version
         if entry.policy_version != in_force:
             yield Mismatch(index, "*", "*", f"policy {entry.policy_version}",
                            f"policy {in_force}")
+        main_shown: dict[str, Visibility] = {}  # notification id -> its main record's
+        identity: Judgement | None = None
         for record in entry.records:
             child = self._store.find(UUID(record["child"]), PersonRecord)
             if child is None:
                 yield Mismatch(index, record["record"], "*", "a person", "nothing")
                 continue
-            restricted = False
+            restricted, notification = False, None
             if record["record_type"] == "notification":
-                n = self._store.find(UUID(record["record"]), Notification)
-                if n is None:
+                notification = self._store.find(UUID(record["record"]), Notification)
+                if notification is None:
                     yield Mismatch(index, record["record"], "*", "a record", "nothing")
                     continue
-                restricted = n.restricted_at(at)
+                restricted = notification.restricted_at(at)
+            replayed: dict[str, Judgement] = {}
             for recorded in record["fields"]:
                 judgement = self._judge(reader, purpose, child, record["owner"],
                                         DataClass(recorded["data_class"]), restricted, at,
                                         claimed)
-                replayed = judgement.as_record()
-                for key in ("visibility", "rule", "basis", "relation", "restriction"):
-                    if replayed[key] != recorded[key]:
+                replayed[recorded["data_class"]] = judgement
+                again = judgement.as_record()
+                for key in FIELD_KEYS:
+                    if again[key] != recorded.get(key):
                         yield Mismatch(index, record["record"], recorded["data_class"],
-                                       f"{key}={recorded[key]}", f"{key}={replayed[key]}")
+                                       f"{key}={recorded.get(key)}", f"{key}={again[key]}")
                         break
+            expected = yield from self._record_shown(index, record, notification, replayed,
+                                                     main_shown)
+            if expected is not None and record["visibility"] != expected.value:
+                yield Mismatch(index, record["record"], "record",
+                               f"visibility={record['visibility']}",
+                               f"visibility={expected.value}")
+            if record["record_type"] == "person" and identity is None:
+                identity = replayed.get(DataClass.IDENTITY.value)
+        answered = self._answered(entry.action, main_shown, identity)
+        if answered is not None and entry.kind != answered:
+            yield Mismatch(index, "*", "answer", f"kind={entry.kind}", f"kind={answered}")
+
+    @staticmethod
+    def _record_shown(index: int, record: dict[str, Any], notification: Notification | None,
+                      replayed: dict[str, Judgement],
+                      main_shown: dict[str, Visibility]) -> Generator[Mismatch, None,
+                                                                       Visibility | None]:
+        """What the record as a whole may show, from its re-decided fields."""
+        identity = replayed.get(DataClass.IDENTITY.value)
+        if notification is None:  # a person record: as its identity
+            if identity is None:
+                yield Mismatch(index, record["record"], "identity", "not decided", "decided")
+                return None
+            return identity.decision.visibility
+        main, classes = field_classes(notification)
+        if record["record"] not in main_shown:  # the record under the child read about
+            missing = [c.value for c in classes
+                       if c is not DataClass.IDENTITY and c.value not in replayed]
+            if missing:
+                yield Mismatch(index, record["record"], ",".join(missing), "not decided",
+                               "decided")
+                main_shown[record["record"]] = Visibility.NONE
+                return None
+            shown = replayed[main.value].decision.visibility
+            main_shown[record["record"]] = shown
+            return shown
+        # Another person named in the record: their identity, only within a record in full.
+        if identity is None:
+            yield Mismatch(index, record["record"], "identity", "not decided", "decided")
+            return None
+        full = (main_shown[record["record"]] is Visibility.FULL
+                and identity.decision.visibility is Visibility.FULL)
+        return Visibility.FULL if full else Visibility.NONE
+
+    @staticmethod
+    def _answered(action: str, main_shown: dict[str, Visibility],
+                  identity: Judgement | None) -> str | None:
+        """Whether the read was answered ("disclosure") or refused ("denial")."""
+        shown = any(v is not Visibility.NONE for v in main_shown.values())
+        if action == "read-child":
+            allowed = identity is not None and identity.decision.visibility is Visibility.FULL
+        elif action == "read-chronology":
+            allowed = shown or (identity is not None and identity.decision.allowed)
+        else:
+            allowed = shown
+        return "disclosure" if allowed else "denial"
+
+    def _replay_direct(self, entry: AuditEntryRecorded) -> Iterator[Mismatch]:
+        """Answers the access policy decided without lawful bases: the question follows from
+        the reader, the purpose and the kind of record."""
+        index = entry.originator_version - 1
+        at = entry.timestamp
+        try:
+            purpose = Purpose(entry.purpose or "")
+            kind, role = entry.actor["agency_kind"], entry.actor["role"]
+        except (KeyError, ValueError) as error:
+            yield Mismatch(index, "*", "*", "an answer", f"unreadable ({type(error).__name__})")
+            return
+        in_force = self._decisions.version_at(at).text.version
+        if entry.policy_version != in_force:
+            yield Mismatch(index, "*", "*", f"policy {entry.policy_version}",
+                           f"policy {in_force}")
+        for record in entry.records:
+            question = self._direct_question(entry, record)
+            if question is None:
+                continue  # a record the reader's own work shows (a capability)
+            relation, data_class = question
+            decision = self._decisions.decide(AccessQuestion(kind, role, relation, data_class,
+                                                             purpose), at)
+            again = {"data_class": data_class.value, "relation": relation.value,
+                     "visibility": decision.visibility.value, "rule": decision.rule,
+                     "ground": decision.ground, "basis": decision.basis.value}
+            for recorded in record["fields"]:
+                for key, value in again.items():
+                    if recorded.get(key) != value:
+                        yield Mismatch(index, record["record"], str(recorded.get("data_class")),
+                                       f"{key}={recorded.get(key)}", f"{key}={value}")
+                        break
+            if record["visibility"] != decision.visibility.value:
+                yield Mismatch(index, record["record"], "record",
+                               f"visibility={record['visibility']}",
+                               f"visibility={decision.visibility.value}")
+        answer = DIRECT_ACTIONS[entry.action]
+        if answer is not None:
+            relation, data_class, needs = answer
+            decision = self._decisions.decide(AccessQuestion(kind, role, relation, data_class,
+                                                             purpose), at)
+            allowed = (decision.visibility is Visibility.FULL if needs is Visibility.FULL
+                       else decision.allowed)
+            expected = "disclosure" if allowed else "denial"
+            if entry.kind != expected:
+                yield Mismatch(index, "*", "answer", f"kind={entry.kind}", f"kind={expected}")
+
+    def _direct_question(self, entry: AuditEntryRecorded,
+                         record: dict[str, Any]) -> tuple[Relation, DataClass] | None:
+        record_type = record["record_type"]
+        if record_type == "mash-research":  # the research is the answering agency's record
+            try:
+                owner_kind = self._registry.agency(record["owner"])["kind"]
+            except NotFound:
+                owner_kind = ""
+            relation = (Relation.OWNER if record["owner"] == entry.actor.get("agency")
+                        else Relation.NONE)
+            return relation, research_class(owner_kind)
+        if record_type == "encompass-notice":
+            return Relation.PUPIL, DataClass.ENCOMPASS_NOTICE
+        if record_type == "cp-flag":
+            return Relation.NONE, DataClass.CP_FLAG
+        return None

@@ -2,17 +2,22 @@
 
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from domain.audit import AuditEntryRecorded
-from hub.audit.trail import AuditTrail
+
+
+class Entries(Protocol):
+    """The audit trail (or a read-only store's entries): its entries as events."""
+
+    def entries(self) -> Iterator[AuditEntryRecorded]: ...
 
 # Reads by which an agency looks at who read its own records (its feed, its history).
 OWN_OVERSIGHT = ("read-access-feed", "audit-disclosures")
 
 
-def disclosures(audit: AuditTrail, child_id: UUID | None = None, owner: str | None = None,
+def disclosures(audit: Entries, child_id: UUID | None = None, owner: str | None = None,
                 since: datetime | None = None,
                 until: datetime | None = None) -> Iterator[dict[str, Any]]:
     """Each record shown in each disclosure, filtered by child, owning agency and period.

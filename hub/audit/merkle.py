@@ -162,6 +162,22 @@ class MerkleTree:
         nodes.reverse()
         return nodes
 
+    def complete_subtrees(self, level: int, start: int, count: int) -> bytes:
+        """The hashes of ``count`` complete subtrees of ``2**level`` leaves, from the
+        ``start``-th, concatenated: MTH(D[i * 2**level : (i + 1) * 2**level]) for ``i`` in
+        ``[start, start + count)``. A tlog tile at level ``L`` is this at level ``8 * L``.
+        """
+        for value, name in ((level, "level"), (start, "start"), (count, "count")):
+            _require_int(value, name)
+        if level < 0 or start < 0 or count < 0:
+            raise ValueError("level, start and count must not be negative")
+        if level >= len(self._levels) and count:
+            raise ValueError(f"no complete subtree of 2**{level} leaves yet")
+        hashes = self._levels[level] if level < len(self._levels) else bytearray()
+        if (start + count) * HASH_SIZE > len(hashes):
+            raise ValueError(f"only {len(hashes) // HASH_SIZE} complete subtrees at that level")
+        return bytes(hashes[start * HASH_SIZE:(start + count) * HASH_SIZE])
+
     def _check_size(self, size: int | None) -> int:
         """Default ``size`` to the full tree and reject sizes we do not have."""
         if size is None:

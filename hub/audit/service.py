@@ -14,9 +14,10 @@ from uuid import UUID
 
 from domain.access import DataClass, Visibility
 from domain.audit import AuditKind
-from hub.audit.checkpoints import Checkpoints
+from hub.audit.checkpoints import Checkpoints, LogMismatch
 from hub.audit.history import disclosures
 from hub.audit.shown import Shown, disclose
+from hub.audit.tiles import TilePath, bundle_range, entry_bundle, parse_tile_path, tile_hashes
 from hub.audit.trail import AuditTrail, audit_leaf_hash
 from hub.errors import InvalidInput, NotEntitled, NotFound
 from hub.registry import Caller, Registry
@@ -46,12 +47,44 @@ class AuditorService:
 
     def checkpoint(self, caller: Caller) -> dict[str, Any]:
         self._auditor(caller, "audit-checkpoint", {})
-        latest = self._checkpoints.checkpoint() or self._checkpoints.latest()
+        try:
+            latest = self._checkpoints.checkpoint() or self._checkpoints.latest()
+        except LogMismatch:  # refused (and alarmed by the checkpointer): the last one stands
+            latest = self._checkpoints.latest()
         if latest is None:
             raise NotFound("no checkpoint has been signed yet")
         return {"origin": self._checkpoints.origin, "size": latest.size,
                 "root": b64(bytes.fromhex(latest.root)), "note": latest.note,
                 "signed_at": latest.timestamp.isoformat()}
+
+    # The log as tiles (c2sp.org/tlog-tiles) ----------------------------------------------------
+
+    def public_checkpoint(self) -> str:
+        """The latest signed checkpoint note, with the witnesses' cosignatures: public (an
+        origin, a size and a root), for anyone following the log; signs nothing."""
+        latest = self._checkpoints.latest()
+        if latest is None:
+            raise NotFound("no checkpoint has been signed yet")
+        return latest.note
+
+    def tile(self, path: str) -> tuple[bytes, bool]:
+        """A tile of hashes within the latest signed checkpoint (public), and whether it is
+        partial. Hashes of entries say nothing about them."""
+        tile = _tile(path)
+        if tile.level is None:
+            raise NotFound("entry bundles are at tile/entries/")
+        latest = self._checkpoints.latest()
+        size = latest.size if latest is not None else 0
+        return tile_hashes(self._checkpoints.tree(), size, tile), tile.partial
+
+    def entry_bundle(self, caller: Caller, path: str) -> bytes:
+        """Entries within the latest signed checkpoint, for auditors only (they hold ids,
+        roles, purposes and case references about pseudonymous children); audited."""
+        tile = _tile(f"entries/{path}")
+        latest = self._checkpoints.latest()
+        start, end = bundle_range(latest.size if latest is not None else 0, tile)
+        self._auditor(caller, "audit-entry-bundle", {"start": start, "end": end})
+        return entry_bundle(self._audit.stored_entries(start, end), start, end)
 
     def entries(self, caller: Caller, start: int, end: int | None) -> dict[str, Any]:
         end = start + MAX_ENTRIES if end is None else end
@@ -109,6 +142,13 @@ class AuditorService:
                 row["reader"] = {"agency": row["reader"]["agency"],
                                  "role": row["reader"]["role"]}
         return {"items": rows, "count": len(rows)}
+
+
+def _tile(path: str) -> TilePath:
+    try:
+        return parse_tile_path(path)
+    except ValueError:
+        raise NotFound("no such tile (tile/<L>/<N>[.p/<W>], c2sp.org/tlog-tiles)") from None
 
 
 def with_names(registry: Registry, rows: list[dict[str, Any]]) -> None:

@@ -59,6 +59,8 @@ class Report:
     first_bad_index: int | None
     problems: list[str]
     covered: int = 0
+    tree: MerkleTree | None = field(default=None, repr=False, compare=False)
+    """The tree of the entries as read, for checks against checkpoints held elsewhere."""
 
 
 @dataclass
@@ -339,6 +341,7 @@ def verify_log(
         first_bad_index=found.first_bad(),
         problems=found.problems,
         covered=max(found.matched, default=0),
+        tree=stream.tree,
     )
 
 

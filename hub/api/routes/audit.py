@@ -1,21 +1,54 @@
-"""For auditors: the signed checkpoint, entries, RFC 9162 proofs and disclosure history."""
+"""For auditors: the signed checkpoint, entries, RFC 9162 proofs and disclosure history; and
+for anyone following the log (a witness, a mirror): the checkpoint and the tiles of hashes
+(c2sp.org/tlog-tiles), without a token. Entry bundles hold ids, roles, purposes and case
+references about pseudonymous children, so they stay with auditors."""
 
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import PlainTextResponse
 
 from hub.api import models
-from hub.api.deps import INT64_MAX, CurrentUser, HubDep
+from hub.api.deps import INT64_MAX, CurrentUser, HubDep, bearer_credentials, current_user
 from hub.shapes import Instant
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
-@router.get("/checkpoint", response_model=models.CheckpointOut, response_model_exclude_unset=True)
-def checkpoint(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
-    """The latest signed checkpoint: origin, tree size, root, and the signed note."""
+# Tiles of hashes never change once they exist: anyone may keep them.
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+@router.get("/checkpoint", response_model=None, responses={200: {"content": {
+    "text/plain": {}, "application/json": {}}}})
+def checkpoint(request: Request, hub: HubDep) -> dict[str, Any] | PlainTextResponse:
+    """The latest signed checkpoint. Without a bearer token: the C2SP signed note alone, as
+    text (c2sp.org/tlog-tiles `<prefix>/checkpoint`, with the witnesses' cosignatures), for
+    anyone following the log. With an auditor's token: origin, tree size, root, the note and
+    when it was signed (audited)."""
+    if request.headers.get("authorization") is None:
+        return PlainTextResponse(hub.auditor.public_checkpoint(),
+                                 media_type="text/plain; charset=utf-8")
+    caller = current_user(hub, bearer_credentials(request.headers.get("authorization")))
     return hub.auditor.checkpoint(caller)
+
+
+@router.get("/tile/entries/{path:path}", response_class=Response)
+def entry_bundle(caller: CurrentUser, hub: HubDep, path: str) -> Response:
+    """Entries as a c2sp.org/tlog-tiles entry bundle: each a uint16 length, then the leaf
+    data (uint64 index and the stored bytes). Auditors only, audited, never cached."""
+    return Response(hub.auditor.entry_bundle(caller, path),
+                    media_type="application/octet-stream")
+
+
+@router.get("/tile/{path:path}", response_class=Response)
+def tile(hub: HubDep, path: str) -> Response:
+    """A c2sp.org/tlog-tiles tile of Merkle tree hashes, `<L>/<N>[.p/<W>]`: public (hashes
+    only), immutable and cacheable."""
+    data, _ = hub.auditor.tile(path)
+    return Response(data, media_type="application/octet-stream",
+                    headers={"Cache-Control": IMMUTABLE})
 
 
 @router.get("/entries", response_model=models.EntriesOut, response_model_exclude_unset=True)

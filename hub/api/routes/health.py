@@ -21,12 +21,13 @@ def healthz() -> dict[str, str]:
 
 @router.get("/readyz", response_model=models.ReadyOut, response_model_exclude_unset=True)
 def readyz(hub: HubDep) -> dict[str, Any]:
-    """The event store answers and the audit trail can be read."""
+    """The event store answers and the audit trail can be read; ``audit`` says whether an
+    audit alarm is raised (a witness unreachable or refusing, the checkpointer stopped)."""
     try:
         size = hub.audit.size()
     except Exception as error:
         raise StoreUnavailable("the event store did not answer") from error
-    return {"status": "ready", "audit_entries": size}
+    return {"status": "ready", "audit_entries": size, "audit": hub.checkpoints.health()}
 
 
 def metrics_scraper(

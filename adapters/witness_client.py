@@ -1,0 +1,62 @@
+"""The client the hub submits checkpoints to witnesses with (https://c2sp.org/tlog-witness):
+standard library only, one kept-alive HTTP/1.1 connection per witness."""
+
+from __future__ import annotations
+
+import http.client
+from urllib.parse import urlsplit
+
+from hub.audit.witness_protocol import MAX_REQUEST_BYTES
+
+ADD_CHECKPOINT = "/add-checkpoint"
+
+
+class WitnessUnreachable(OSError):
+    """The witness did not answer (connection refused, timed out, broken)."""
+
+
+class WitnessClient:
+    """POSTs add-checkpoint requests to one witness's submission prefix, over one kept-alive
+    connection (made again when it breaks)."""
+
+    def __init__(self, prefix: str, timeout: float = 5.0) -> None:
+        parts = urlsplit(prefix)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("a witness URL is http:// or https:// and a host")
+        self.prefix = prefix
+        self._parts = parts
+        self._path = parts.path.rstrip("/") + ADD_CHECKPOINT
+        self._timeout = timeout
+        self._connection: http.client.HTTPConnection | None = None
+
+    def _connect(self) -> http.client.HTTPConnection:
+        if self._connection is None:
+            kind = (http.client.HTTPSConnection if self._parts.scheme == "https"
+                    else http.client.HTTPConnection)
+            self._connection = kind(self._parts.hostname or "", self._parts.port,
+                                    timeout=self._timeout)
+        return self._connection
+
+    def add_checkpoint(self, body: bytes) -> tuple[int, str, bytes]:
+        """(status, content type, body); WitnessUnreachable if there is no answer."""
+        for _ in range(2):
+            fresh = self._connection is None
+            connection = self._connect()
+            try:
+                connection.request("POST", self._path, body=body, headers={
+                    "Content-Type": "text/plain; charset=utf-8"})
+                response = connection.getresponse()
+                data = response.read(MAX_REQUEST_BYTES)
+                if response.will_close:
+                    self.close()
+                return response.status, response.getheader("Content-Type", ""), data
+            except (OSError, http.client.HTTPException) as error:
+                self.close()
+                if fresh:  # only a kept-alive connection, closed meanwhile, is tried again
+                    raise WitnessUnreachable(f"{type(error).__name__}: {error}") from None
+        raise WitnessUnreachable("no answer")  # not reached
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
