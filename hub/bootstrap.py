@@ -95,6 +95,9 @@ def _now() -> datetime:
 
 def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     """The hub, wired. ``clock`` is the hub's one source of "now" (tests move it)."""
+    if settings.is_production and not settings.store_url_given:
+        raise SettingsError("production needs HUB_STORE_URL: it never falls back to a store "
+                            "of its own in HUB_HOME")
     if settings.is_production and settings.store_url == "memory://":
         raise SettingsError("HUB_STORE_URL=memory:// keeps nothing; not allowed in production")
     private_dir(settings.home)  # the owner's only (0700), if the hub creates it

@@ -103,6 +103,8 @@ class Environment(StrEnum):
 @dataclass(frozen=True)
 class Settings:
     store_url: str = "sqlite:///var/hub.sqlite3"
+    # Whether HUB_STORE_URL named the store (production refuses to fall back to the default).
+    store_url_given: bool = True
     home: Path = Path("var")
     kafka_bootstrap: str | None = None
     kafka_security: KafkaSecurity = field(default_factory=KafkaSecurity)
@@ -172,6 +174,7 @@ class Settings:
         return cls(
             # A fresh HUB_HOME is a fresh hub: the default store lives inside it.
             store_url=env.get("HUB_STORE_URL") or default_store_url(home),
+            store_url_given=bool(env.get("HUB_STORE_URL")),
             home=home,
             kafka_bootstrap=env.get("HUB_KAFKA_BOOTSTRAP") or None,
             kafka_security=KafkaSecurity.from_env(env, environment is Environment.PRODUCTION),

@@ -79,3 +79,13 @@ def test_a_missing_password_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_incomplete_kafka_security_is_refused(extra: dict[str, str], complaint: str) -> None:
     with pytest.raises(SettingsError, match=complaint):
         Settings.from_env({**KAFKA, **extra})
+
+
+def test_production_never_falls_back_to_a_store_of_its_own(tmp_path: Path) -> None:
+    from hub.bootstrap import bootstrap
+
+    settings = Settings.from_env({"HUB_ENV": "production", "HUB_HOME": str(tmp_path)})
+    assert settings.store_url_given is False
+    with pytest.raises(SettingsError, match="production needs HUB_STORE_URL"):
+        bootstrap(settings)
+    assert list(tmp_path.iterdir()) == []  # refused before a key or a store was made
