@@ -72,9 +72,26 @@ class HealthOut(Out):
     status: str
 
 
+class WitnessStateOut(Out):
+    witness: str
+    ok: bool | None = Field(description="null until it was first asked")
+    cosigned_size: int | None
+    problem: str | None
+    since: str | None
+
+
+class AuditHealthOut(Out):
+    alarm: bool = Field(description="a witness unreachable or refusing, or the checkpointer "
+                                    "stopped")
+    alarms: list[str]
+    checkpointer: str = Field(description="running or stopped")
+    witnesses: list[WitnessStateOut]
+
+
 class ReadyOut(Out):
     status: str
     audit_entries: int
+    audit: AuditHealthOut
 
 
 # Notifications and children -------------------------------------------------------------------

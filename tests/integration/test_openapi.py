@@ -65,12 +65,20 @@ def test_the_document_is_valid_openapi(document: dict[str, Any]) -> None:
     validate(document)
 
 
+# Public by design (a witness or mirror follows the log without the hub's own API): the
+# checkpoint takes a token optionally (an auditor's answer is fuller), the tiles none.
+PUBLIC = {"/v1/audit/checkpoint": [{}, {"bearer": []}], "/v1/audit/tile/{path}": [{}]}
+
+
 def test_every_v1_operation_needs_the_bearer_token(document: dict[str, Any]) -> None:
     scheme = document["components"]["securitySchemes"]["bearer"]
     assert scheme == {"type": "http", "scheme": "bearer", "description": scheme["description"]}
     v1 = [(p, m, o) for p, m, o in operations(document) if p.startswith("/v1/")]
     assert len(v1) > 50
     for path, method, operation in v1:
+        if path in PUBLIC:  # c2sp.org/tlog-tiles: the checkpoint and the tiles of hashes
+            assert operation.get("security") == PUBLIC[path], (method, path)
+            continue
         assert operation.get("security") == [{"bearer": []}], (method, path)
         # The token is the scheme's, not a parameter of its own.
         names = {p["name"].lower() for p in operation.get("parameters", [])}
@@ -98,6 +106,9 @@ def test_every_operation_says_what_it_answers(document: dict[str, Any]) -> None:
             content = response["content"]
             if path == "/metrics":
                 assert content == {"text/plain": {"schema": {"type": "string"}}}
+                continue
+            if path.startswith("/v1/audit/tile/"):
+                assert list(content) == ["application/octet-stream"], (method, path)
                 continue
             schema = resolve(document, content["application/json"]["schema"])
             if schema.get("type") == "array":

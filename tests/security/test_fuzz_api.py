@@ -42,6 +42,7 @@ import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
 from schemathesis import APIOperation, Case, GenerationMode, HookContext, Response
 from schemathesis.core import NOT_SET
 from schemathesis.core.result import Ok
@@ -459,6 +460,8 @@ class Fuzzer:
     reached: dict[str, set[str]] = field(default_factory=dict)
     sent: int = 0
     garbage: int = 0
+    # operations (and kinds of case) schemathesis could not draw a case for
+    ungenerated: list[str] = field(default_factory=list)
 
     # Known ids -------------------------------------------------------------------------------
 
@@ -799,7 +802,8 @@ def report(fuzz: Fuzzer, title: str) -> str:
         distinct[finding.key()] = (first, count + 1)
     lines = [title, f"statuses {dict(sorted(fuzz.statuses.items()))}; "
              f"{len(fuzz.succeeded)} operations answered 2xx at least once; "
-             f"{len(fuzz.findings)} findings, {len(distinct)} distinct"]
+             f"{len(fuzz.findings)} findings, {len(distinct)} distinct",
+             f"no case could be drawn for: {', '.join(fuzz.ungenerated) or 'none'}"]
     for (kind, operation, status, last), (finding, count) in sorted(distinct.items()):
         lines.append(f"- {kind} {status} {operation} (x{count}): {last}")
         lines.append(f"    request: {finding.exchange}")
@@ -880,7 +884,12 @@ def per_operation(schema: OpenApiSchema, fuzz: Fuzzer) -> None:
                 for identity in IDENTITIES:
                     fuzz.send(case, identity)
 
-            each()
+            try:
+                each()
+            except Unsatisfiable:
+                # Schemathesis could not make a case of this kind for the operation (a
+                # `{path:path}` tile path has no negative form it can draw): said, not hidden.
+                fuzz.ungenerated.append(f"{operation.label} ({mode.value})")
 
 
 JSON = "application/json"

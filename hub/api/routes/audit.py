@@ -20,8 +20,17 @@ router = APIRouter(prefix="/v1/audit", tags=["audit"])
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
-@router.get("/checkpoint", response_model=None, responses={200: {"content": {
-    "text/plain": {}, "application/json": {}}}})
+# The checkpoint and the tiles of hashes are public (c2sp.org/tlog-tiles): a token is optional
+# on the first (an auditor's answer is fuller) and not asked on the second.
+OPTIONAL_TOKEN: dict[str, Any] = {"security": [{}, {"bearer": []}]}
+BINARY = {"application/octet-stream": {"schema": {"type": "string",
+                                                  "contentMediaType": "application/octet-stream"}}}
+
+
+@router.get("/checkpoint", response_model=None, openapi_extra=OPTIONAL_TOKEN, responses={
+    200: {"description": "the signed note (no token), or the auditor's view", "content": {
+        "text/plain": {"schema": {"type": "string"}},
+        "application/json": {"schema": models.CheckpointOut.model_json_schema()}}}})
 def checkpoint(request: Request, hub: HubDep) -> dict[str, Any] | PlainTextResponse:
     """The latest signed checkpoint. Without a bearer token: the C2SP signed note alone, as
     text (c2sp.org/tlog-tiles `<prefix>/checkpoint`, with the witnesses' cosignatures), for
@@ -34,7 +43,8 @@ def checkpoint(request: Request, hub: HubDep) -> dict[str, Any] | PlainTextRespo
     return hub.auditor.checkpoint(caller)
 
 
-@router.get("/tile/entries/{path:path}", response_class=Response)
+@router.get("/tile/entries/{path:path}", response_class=Response,
+            responses={200: {"description": "an entry bundle", "content": BINARY}})
 def entry_bundle(caller: CurrentUser, hub: HubDep, path: str) -> Response:
     """Entries as a c2sp.org/tlog-tiles entry bundle: each a uint16 length, then the leaf
     data (uint64 index and the stored bytes). Auditors only, audited, never cached."""
@@ -42,7 +52,8 @@ def entry_bundle(caller: CurrentUser, hub: HubDep, path: str) -> Response:
                     media_type="application/octet-stream")
 
 
-@router.get("/tile/{path:path}", response_class=Response)
+@router.get("/tile/{path:path}", response_class=Response, openapi_extra={"security": [{}]},
+            responses={200: {"description": "a tile of hashes", "content": BINARY}})
 def tile(hub: HubDep, path: str) -> Response:
     """A c2sp.org/tlog-tiles tile of Merkle tree hashes, `<L>/<N>[.p/<W>]`: public (hashes
     only), immutable and cacheable."""
