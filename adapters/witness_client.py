@@ -3,7 +3,10 @@ standard library only, one kept-alive HTTP/1.1 connection per witness."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import socket
+import threading
 from urllib.parse import urlsplit
 
 from hub.audit.witness_protocol import MAX_REQUEST_BYTES
@@ -17,9 +20,14 @@ class WitnessUnreachable(OSError):
 
 class WitnessClient:
     """POSTs add-checkpoint requests to one witness's submission prefix, over one kept-alive
-    connection (made again when it breaks)."""
+    connection (made again when it breaks).
 
-    def __init__(self, prefix: str, timeout: float = 5.0) -> None:
+    ``timeout`` bounds each connect and read; ``deadline`` (twice that) bounds a request as a
+    whole, so a witness, or a man in the middle, trickling its answer a byte at a time cannot
+    hold the checkpointer (and the signer's lock) for longer: at the deadline the connection
+    is shut and the witness counted unreachable."""
+
+    def __init__(self, prefix: str, timeout: float = 5.0, deadline: float | None = None) -> None:
         parts = urlsplit(prefix)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("a witness URL is http:// or https:// and a host")
@@ -27,6 +35,7 @@ class WitnessClient:
         self._parts = parts
         self._path = parts.path.rstrip("/") + ADD_CHECKPOINT
         self._timeout = timeout
+        self._deadline = 2 * timeout if deadline is None else deadline
         self._connection: http.client.HTTPConnection | None = None
 
     def _connect(self) -> http.client.HTTPConnection:
@@ -42,21 +51,41 @@ class WitnessClient:
         for _ in range(2):
             fresh = self._connection is None
             connection = self._connect()
+            expired = threading.Event()
+            timer = threading.Timer(self._deadline, _shut, (connection, expired))
+            timer.daemon = True
+            timer.start()
             try:
                 connection.request("POST", self._path, body=body, headers={
                     "Content-Type": "text/plain; charset=utf-8"})
                 response = connection.getresponse()
                 data = response.read(MAX_REQUEST_BYTES)
+                if expired.is_set():
+                    raise TimeoutError("the answer was cut off at the deadline")
                 if response.will_close:
                     self.close()
                 return response.status, response.getheader("Content-Type", ""), data
             except (OSError, http.client.HTTPException) as error:
                 self.close()
+                if expired.is_set():
+                    raise WitnessUnreachable(f"no whole answer within {self._deadline:g} "
+                                             "seconds") from None
                 if fresh:  # only a kept-alive connection, closed meanwhile, is tried again
                     raise WitnessUnreachable(f"{type(error).__name__}: {error}") from None
+            finally:
+                timer.cancel()
         raise WitnessUnreachable("no answer")  # not reached
 
     def close(self) -> None:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _shut(connection: http.client.HTTPConnection, expired: threading.Event) -> None:
+    """The deadline passed: shut the socket, so that the blocked read fails at once."""
+    expired.set()
+    sock = connection.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)

@@ -191,7 +191,8 @@ class Settings:
                            else None),
             token_days=_token_days(env.get("HUB_TOKEN_DAYS")),
             metrics_token=_metrics_token(env.get("HUB_METRICS_TOKEN")),
-            audit_witnesses=_witnesses(env.get("HUB_AUDIT_WITNESSES")),
+            audit_witnesses=_witnesses(env.get("HUB_AUDIT_WITNESSES"),
+                                       environment is Environment.PRODUCTION),
             witness_name=_witness_name(env.get("HUB_WITNESS_NAME")),
             witness_logs=tuple(k.strip() for k in env.get("HUB_WITNESS_LOGS", "").split(",")
                                if k.strip()),
@@ -255,11 +256,18 @@ def _population(raw: str | None) -> int | None:
     return population
 
 
-def _witnesses(raw: str | None) -> tuple[WitnessConfig, ...]:
+def _witnesses(raw: str | None, production: bool) -> tuple[WitnessConfig, ...]:
+    """Production refuses a witness over plain HTTP: anyone on the path could answer for it
+    (a made-up larger size stops the checkpointer; a made-up refusal hides the witness)."""
     try:
-        return parse_witnesses(raw)
+        witnesses = parse_witnesses(raw)
     except ValueError as error:
         raise SettingsError(f"HUB_AUDIT_WITNESSES: {error}") from None
+    plain = [w.name for w in witnesses if not w.url.startswith("https://")]
+    if production and plain:
+        raise SettingsError(f"HUB_AUDIT_WITNESSES: production refuses a witness over plain "
+                            f"HTTP ({', '.join(plain)}): give its https:// URL")
+    return witnesses
 
 
 def _witness_name(raw: str | None) -> str:

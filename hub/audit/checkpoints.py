@@ -144,15 +144,33 @@ class Checkpoints:
     def _turn(self) -> AbstractContextManager[None]:
         return self.memory.turn() if self.memory is not None else nullcontext()
 
-    def remembered(self) -> str | None:
-        """The last checkpoint this hub signed for the store, as kept in HUB_HOME."""
+    def remembered(self) -> tuple[str, Checkpoint] | None:
+        """The last checkpoint this hub signed for the store, as kept in HUB_HOME. A memory
+        that cannot be read as a checkpoint is damaged: nothing is signed (LogMismatch)."""
         if self.memory is None:
             return None
         try:
-            return self.memory.load()
+            note = self.memory.load()
+            return None if note is None else (note, Checkpoint.parse(parse_note(note)[0]))
         except ValueError as error:
             raise LogMismatch(f"the checkpoint this hub keeps in HUB_HOME is damaged: {error}; "
                               "refusing to sign") from None
+
+    @staticmethod
+    def _opened(last: CheckpointSigned | None) -> Checkpoint | None:
+        """The store's latest checkpoint, read from its note, which must say what the event
+        says: a note overwritten in the database stops the checkpointer, not a silent loop."""
+        if last is None:
+            return None
+        try:
+            checkpoint = Checkpoint.parse(parse_note(last.note)[0])
+        except ValueError as error:
+            raise LogMismatch(f"the store's latest signed checkpoint (size {last.size}) is "
+                              f"unreadable ({error}); refusing to sign") from None
+        if checkpoint.size != last.size or checkpoint.root.hex() != last.root:
+            raise LogMismatch(f"the store's latest signed checkpoint (size {last.size}) does "
+                              "not say what its note says; refusing to sign")
+        return checkpoint
 
     @staticmethod
     def _require_extension(tree: MerkleTree, size: int, root: bytes, what: str) -> None:
@@ -168,56 +186,79 @@ class Checkpoints:
         """Sign a checkpoint if one is due (or ``force``); return the latest one.
 
         Raises LogMismatch, signing nothing, if the entries do not extend the store's latest
-        checkpoint or the one kept in HUB_HOME, or a witness knows a larger or other tree.
+        checkpoint or the one kept in HUB_HOME, or a witness knows a larger or other tree;
+        the checkpointer is then ``stopped``.
         """
-        with self._signing, self._turn():
-            for _ in range(WRITE_ATTEMPTS):
-                with self._lock:  # held briefly: the witnesses are asked without it
-                    tree = self.catch_up()
-                    size = tree.size
-                    last = self.latest()
-                    kept = self.remembered()
-                    if last is not None:
-                        self._require_extension(tree, last.size, bytes.fromhex(last.root),
-                                                "the store's latest signed checkpoint")
-                    if kept is not None:
-                        remembered = Checkpoint.parse(parse_note(kept)[0])
-                        self._require_extension(tree, remembered.size, remembered.root,
-                                                "the checkpoint this hub last signed (kept "
-                                                "in HUB_HOME)")
-                    root = tree.root(size)
-                if last is not None:
-                    if size == last.size:
-                        return last
-                    due = (size - last.size >= self._every_entries
-                           or self._clock() - last.timestamp >= self._every)
-                    if not (force or due):
-                        return last
-                elif size == 0 and not force:
-                    return None
-                latest = max((n for n in (kept, last.note if last else None) if n is not None),
-                             key=lambda n: Checkpoint.parse(parse_note(n)[0]).size,
-                             default=None)
-                checkpoint = Checkpoint(self.origin, size, root)
-                try:
-                    self.witnesses.prepare(kept, latest, size)
-                    note = self._keys.signer().sign(checkpoint.body())
-                    cosignatures = self.witnesses.cosign(note, checkpoint, self._proof)
-                except WitnessRefused as error:
-                    raise LogMismatch(f"{error}; refusing to sign") from None
-                note += "".join(line.line() for line in cosignatures)
-                signed = CheckpointSigned(
-                    originator_id=CHECKPOINT_LOG_ID,
-                    originator_version=(last.originator_version + 1) if last else 1,
-                    timestamp=self._clock(), size=size, root=root.hex(), note=note)
-                try:
-                    self._store.save(signed)
-                except IntegrityError:
-                    continue  # another process signed first: look again
-                if self.memory is not None:
-                    self.memory.save(note)
-                return signed
+        try:
+            with self._signing, self._turn():
+                return self._checkpoint(force)
+        except LogMismatch as error:
+            self.stopped = str(error)
+            raise
+
+    def _read(self) -> tuple[int, bytes, CheckpointSigned | None, str | None, str | None]:
+        """Under the tree's lock: the size and root to sign, the store's latest checkpoint,
+        what HUB_HOME keeps, and the larger of the two notes (refusing if either does not
+        extend)."""
+        with self._lock:  # held briefly: the witnesses are asked without it
+            tree = self.catch_up()
+            last = self.latest()
+            stored = self._opened(last)
+            kept = self.remembered()
+            if last is not None and stored is not None:
+                self._require_extension(tree, stored.size, stored.root,
+                                        "the store's latest signed checkpoint")
+            if kept is not None:
+                self._require_extension(tree, kept[1].size, kept[1].root,
+                                        "the checkpoint this hub last signed (kept in "
+                                        "HUB_HOME)")
+            notes = [(c.size, n) for c, n in ((stored, last.note if last else None),
+                                                (kept[1] if kept else None,
+                                                 kept[0] if kept else None))
+                     if c is not None and n is not None]
+            latest = max(notes, key=lambda pair: pair[0])[1] if notes else None
+            return tree.size, tree.root(tree.size), last, kept[0] if kept else None, latest
+
+    def _checkpoint(self, force: bool) -> CheckpointSigned | None:
+        for _ in range(WRITE_ATTEMPTS):
+            size, root, last, kept, latest = self._read()
+            if last is not None:
+                due = (size - last.size >= self._every_entries
+                       or self._clock() - last.timestamp >= self._every)
+                if size == last.size or not (force or due):
+                    self.witnesses.observe(last.note)
+                    return last
+            elif size == 0 and not force:
+                return None
+            checkpoint = Checkpoint(self.origin, size, root)
+            try:
+                self.witnesses.prepare(kept, latest, size)
+                note = self._keys.signer().sign(checkpoint.body())
+                cosignatures = self.witnesses.cosign(note, checkpoint, self._proof)
+            except WitnessRefused as error:
+                if error.outcome == "rolled-back" and self._reached(error.size):
+                    continue  # another process signed a larger tree meanwhile: look again
+                self.witnesses.refused(error)
+                raise LogMismatch(f"{error}; refusing to sign") from None
+            note += "".join(line.line() for line in cosignatures)
+            signed = CheckpointSigned(
+                originator_id=CHECKPOINT_LOG_ID,
+                originator_version=(last.originator_version + 1) if last else 1,
+                timestamp=self._clock(), size=size, root=root.hex(), note=note)
+            try:
+                self._store.save(signed)
+            except IntegrityError:
+                continue  # another process signed first: look again
+            if self.memory is not None:
+                self.memory.save(note)
+            return signed
         return self.latest()
+
+    def _reached(self, size: int | None) -> bool:
+        """Whether the store now holds ``size`` entries (a witness's larger size was another
+        process's checkpoint, not a rollback)."""
+        with self._lock:
+            return size is not None and self.catch_up().size >= size
 
     def _proof(self, first: int, second: int) -> list[bytes]:
         with self._lock:

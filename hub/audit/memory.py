@@ -8,9 +8,10 @@ delete the checkpoints, and the hub would sign the result. Now it also keeps, be
     the last checkpoint it signed for that store (the signed note, with the witnesses'
     cosignatures), written after each checkpoint, atomically, 0600. It never signs a tree that
     is not a consistent extension of it, and ``hub audit verify`` reports a store behind it
-    as rolled back. ``<store>`` is a digest of the store's URL without password or options,
-    so one ``HUB_HOME`` serving several stores (a simulation beside the real one) keeps one
-    memory per store. A ``memory://`` store, gone when its process ends, has none.
+    as rolled back. ``<store>`` is a digest of which store it is, however its URL is spelt
+    (:func:`store_identity`), so one ``HUB_HOME`` serving several stores (a simulation beside
+    the real one) keeps one memory per store. A ``memory://`` store, gone when its process
+    ends, has none.
 ``verifier-key``
     the audit signing key's public half, which ``hub audit verify`` trusts by default on the
     hub's host (it never reads the private key).
@@ -36,9 +37,27 @@ AUDIT_FOLDER = "audit"
 VERIFIER_KEY = "verifier-key"
 
 
+_LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
+
+
 def store_identity(url: str) -> str:
-    """The store's URL without a password or options (but a PostgreSQL schema), so that a new
-    password or lock timeout is the same store."""
+    """Which store the URL names, however it is spelt: a SQLite file by its real path (no
+    ``.`` or ``..``, symbolic links followed); PostgreSQL by server, port, database and schema
+    (the host in lower case, the machine's own under one name; no user, password or options).
+    The memory is kept per store, so naming the same store another way must not lose it."""
+    if url.startswith("sqlite:///"):
+        return "sqlite:///" + os.path.realpath(url[len("sqlite:///"):].partition("?")[0])
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    host = "localhost" if host in _LOCAL_HOSTS else host.rstrip(".")
+    schema = parse_qs(parts.query).get("schema", ["public"])[0]
+    database = parts.path.rstrip("/") or "/"
+    return f"postgresql://{host}:{parts.port or 5432}{database}?schema={schema}"
+
+
+def legacy_identity(url: str) -> str:
+    """How the first witnessed release named a store (the URL as written, less its password): its
+    memory is still read."""
     if url.startswith("sqlite:///"):
         return "sqlite:///" + url[len("sqlite:///"):].partition("?")[0]
     parts = urlsplit(url)
@@ -46,6 +65,10 @@ def store_identity(url: str) -> str:
     port = f":{parts.port}" if parts.port else ""
     schema = parse_qs(parts.query).get("schema", ["public"])[0]
     return f"{parts.scheme}://{user}{parts.hostname}{port}{parts.path}?schema={schema}"
+
+
+def _memory_file(folder: Path, identity: str) -> Path:
+    return folder / f"last-checkpoint-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.json"
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -80,22 +103,26 @@ class SignerMemory:
 
     def __init__(self, home: Path, store_url: str) -> None:
         self.store = store_identity(store_url)
-        digest = hashlib.sha256(self.store.encode()).hexdigest()[:16]
         self.folder = home / AUDIT_FOLDER
-        self.path = self.folder / f"last-checkpoint-{digest}.json"
+        self.path = _memory_file(self.folder, self.store)
+        legacy = legacy_identity(store_url)
+        self._legacy = (legacy, _memory_file(self.folder, legacy))
 
     def load(self) -> str | None:
         """The note, or None if this hub has signed nothing for the store. A file that cannot
         be read as one raises ValueError: the memory is damaged, and nothing is signed."""
-        if not self.path.exists():
+        store, path = self.store, self.path
+        if not path.exists() and self._legacy[1].exists():
+            store, path = self._legacy
+        if not path.exists():
             return None
         try:
-            kept = json.loads(self.path.read_text(encoding="utf-8"))
+            kept = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
-            raise ValueError(f"{self.path} is unreadable ({error})") from None
+            raise ValueError(f"{path} is unreadable ({error})") from None
         note = kept.get("note") if isinstance(kept, dict) else None
-        if not isinstance(note, str) or kept.get("store") != self.store:
-            raise ValueError(f"{self.path} is not this store's last checkpoint")
+        if not isinstance(note, str) or kept.get("store") != store:
+            raise ValueError(f"{path} is not this store's last checkpoint")
         return note
 
     def save(self, note: str) -> None:

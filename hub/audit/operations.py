@@ -35,14 +35,13 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from adapters.keys import KeyFiles
 from domain.audit import AuditEntryRecorded, AuditKind
 from hub.audit.bundle import BundleError, read_bundle, write_bundle
-from hub.audit.checkpoints import SIGNING_KEY, LogMismatch, PublicKeyError
+from hub.audit.checkpoints import LogMismatch, PublicKeyError
 from hub.audit.fhir import privacy_disclosure
 from hub.audit.history import disclosures
 from hub.audit.memory import SignerMemory, published_verifier_key, store_identity
-from hub.audit.notes import Checkpoint, KeyChain, NoteSigner, NoteVerifier
+from hub.audit.notes import Checkpoint, KeyChain, NoteVerifier
 from hub.audit.readonly import NoStore, ReadOnlyStore
 from hub.audit.service import with_names
 from hub.audit.trail import AUDIT_LOG_ID
@@ -69,10 +68,13 @@ def trusted_verifier(public_key: str | None, home: Path | None) -> NoteVerifier:
                                  f"it, obtained from its operator by another route{where}")
         public_key = published
     path = Path(public_key)
-    text = path.read_text(encoding="utf-8").strip() if path.is_file() else public_key.strip()
     try:
+        text = (path.read_text(encoding="utf-8").strip() if path.is_file()
+                else public_key.strip())
         return NoteVerifier.parse(text)
-    except ValueError:
+    except OSError as error:
+        raise PublicKeyError(f"--public-key: cannot read the file ({error.strerror})") from None
+    except ValueError:  # UnicodeDecodeError too: a file that is not text
         raise PublicKeyError("--public-key: not a verifier key (name+keyid+base64 key)") from None
 
 
@@ -168,6 +170,12 @@ def examine(entries: Iterable[tuple[int, bytes]], checkpoints: list[str],
             _against_kept(verdict, signed, held_note, what, count, witnesses)
     for config in witnesses.configs:
         _against_witness(verdict, signed, config, witnesses, count)
+    if not witnesses.configs:
+        held_by = ("a checkpoint kept outside the store" if kept or trusted_checkpoint
+                   else "nothing outside the store: an older copy put back, or entries "
+                   "removed with their checkpoints, would not show")
+        verdict.notes.append(f"no witness is configured (HUB_AUDIT_WITNESSES): the store was "
+                             f"held against {held_by}")
     return verdict
 
 
@@ -192,36 +200,56 @@ def _against_kept(verdict: Verdict, signed: _Signed, note: str, what: str, count
 
 def _against_witness(verdict: Verdict, signed: _Signed, config: WitnessConfig,
                      witnesses: Witnesses, count: int) -> None:
-    """Ask the witness what it last cosigned, by showing it the largest checkpoint we hold
-    (old size 0: it answers 409 with its size, changing nothing), then check the entries
-    against that size."""
+    """Ask the witness about the largest checkpoint we hold, of size N, with ``old N`` and no
+    proof. It compares roots if it cosigned size N (200 if they match: a cosignature of a tree
+    it already holds; 409 if not: the store holds another tree of that size), and otherwise
+    answers 409 with its size, changing nothing: verify never makes a witness cosign a tree
+    it did not hold, nor one that has cosigned nothing (a rolled-back copy must not become
+    what a new witness vouches for). Then the entries are held against the size it gives."""
     name = config.name
     shown = signed.largest()
     if shown is None:
         verdict.problem(f"witness {name}: no signed checkpoint to show it, so whether the "
                         "store was rolled back cannot be told")
         return
-    reply = witnesses.submit(config, 0, [], shown)
+    shown_size = max(signed.by_size)
+    reply = witnesses.submit(config, shown_size, [], shown)
     if reply.outcome == "cosigned":
-        verdict.notes.append(f"witness {name} had cosigned nothing of this log; it has now "
-                             f"cosigned size {reply.size}")
+        verdict.notes.append(f"witness {name} cosigned size {shown_size}: the same tree")
+        return
+    if reply.outcome == "inconsistent":
+        verdict.problem(f"inconsistent with the witness {name}: {reply.problem}")
         return
     if reply.outcome != "conflict" or reply.size is None:
         verdict.problem(f"witness {name} ({config.url}): {reply.problem}; whether the store "
                         "was rolled back cannot be told")
         return
-    size = reply.size
+    _against_witness_size(verdict, signed, config, witnesses, count, reply.size)
+
+
+def _against_witness_size(verdict: Verdict, signed: _Signed, config: WitnessConfig,
+                          witnesses: Witnesses, count: int, size: int) -> None:
+    """The witness cosigned ``size``, another size than the largest checkpoint held."""
+    name = config.name
+    if size == 0:
+        verdict.notes.append(f"witness {name} has cosigned nothing of this log, so whether "
+                             "the store was rolled back cannot be told by it")
+        return
     tree = verdict.report.tree
     if size > count:
         verdict.problem(f"rolled back: the witness {name} cosigned size {size}; the store "
                         f"holds {count} entries", count)
         return
-    if size in signed.by_size and tree is not None:
-        if tree.root(size) != signed.by_size[size][0]:
-            verdict.problem(f"inconsistent with the witness {name}: the entries do not give "
-                            f"the root it cosigned for size {size}")
+    if size in signed.by_size:
+        reply = witnesses.submit(config, size, [], signed.by_size[size][1])
+        if reply.outcome == "cosigned":
+            verdict.notes.append(f"witness {name} cosigned size {size}: the same tree")
+        elif reply.outcome in ("inconsistent", "conflict"):
+            verdict.problem(f"inconsistent with the witness {name}: it cosigned another tree "
+                            f"of size {size}")
         else:
-            verdict.notes.append(f"witness {name} cosigned size {size}: consistent")
+            verdict.problem(f"witness {name}: {reply.problem or reply.outcome}; its size "
+                            f"{size} could not be checked")
         return
     later = signed.at_least(size, count)
     if later is None or tree is None:
@@ -364,11 +392,11 @@ class StoredTrail:
 def _export_key(settings: Settings) -> str:
     """The verifier key written into the bundle (for information: never trusted from it)."""
     published = published_verifier_key(settings.home)
-    if published is not None:
-        return published
-    keys = KeyFiles(settings.home, may_generate=False)
-    return NoteSigner.from_private_bytes(settings.audit_origin,
-                                         keys.secret(SIGNING_KEY)).verifier_key()
+    if published is None:
+        raise PublicKeyError(f"give --public-key: no verifier key is kept in "
+                             f"{settings.home}/audit/verifier-key (export never reads the "
+                             "private signing key)")
+    return published
 
 
 def export(settings: Settings, out: str, public_key: str | None = None) -> int:
@@ -382,8 +410,8 @@ def export(settings: Settings, out: str, public_key: str | None = None) -> int:
     folder = Path(out)
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         raise InvalidInput("audit export --out: the folder must be new or empty")
-    key = _export_key(settings)
-    trusted = trusted_verifier(public_key or key, None)
+    trusted = trusted_verifier(public_key or _export_key(settings), None)
+    key = trusted.verifier_key()
     try:
         write_bundle(folder, store.stored_entries(), store.checkpoint_notes(),
                      store.transition_notes(), key)

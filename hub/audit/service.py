@@ -80,10 +80,15 @@ class AuditorService:
     def entry_bundle(self, caller: Caller, path: str) -> bytes:
         """Entries within the latest signed checkpoint, for auditors only (they hold ids,
         roles, purposes and case references about pseudonymous children); audited."""
-        tile = _tile(f"entries/{path}")
         latest = self._checkpoints.latest()
-        start, end = bundle_range(latest.size if latest is not None else 0, tile)
-        self._auditor(caller, "audit-entry-bundle", {"start": start, "end": end})
+        try:  # asked before it is answered: a refusal or a miss is audited like a bundle
+            start, end = bundle_range(latest.size if latest is not None else 0,
+                                      _tile(f"entries/{path}"))
+            details: dict[str, Any] = {"start": start, "end": end}
+        except (NotFound, ValueError) as error:
+            self._auditor(caller, "audit-entry-bundle", {"found": False})
+            raise NotFound(str(error)) from None
+        self._auditor(caller, "audit-entry-bundle", details)
         return entry_bundle(self._audit.stored_entries(start, end), start, end)
 
     def entries(self, caller: Caller, start: int, end: int | None) -> dict[str, Any]:

@@ -80,7 +80,16 @@ def parse_witnesses(raw: str | None) -> tuple[WitnessConfig, ...]:
 
 
 class WitnessRefused(Exception):
-    """A witness knows a larger tree, or cosigned one this tree does not extend."""
+    """A witness knows a larger tree (``size``), or cosigned one this tree does not extend.
+
+    Not yet an alarm: a larger tree may be another hub process's checkpoint, signed since
+    this one read the store; the checkpointer looks again before it calls it a rollback
+    (:meth:`Witnesses.refused` then records it)."""
+
+    def __init__(self, message: str, config: WitnessConfig, outcome: str,
+                 size: int | None = None) -> None:
+        super().__init__(message)
+        self.config, self.outcome, self.size = config, outcome, size
 
 
 @dataclass(frozen=True)
@@ -161,6 +170,7 @@ class Witnesses:
         self._failures: Counter[tuple[str, str]] = Counter()
         self._clock = clock
         self._lock = threading.Lock()
+        self._observed: str | None = None
 
     def __bool__(self) -> bool:
         return bool(self.configs)
@@ -203,7 +213,7 @@ class Witnesses:
             known = self._state[config.verifier].size
             if known is not None and known > size:
                 self._raise(config, f"rolled back: the witness {config.name} cosigned size "
-                                    f"{known}; the store holds {size} entries")
+                                    f"{known}; the store holds {size} entries", known)
 
     def cosign(self, note: str, checkpoint: Checkpoint,
                proof: Callable[[int, int], list[bytes]]) -> list[NoteSignature]:
@@ -217,7 +227,8 @@ class Witnesses:
             for _ in range(3):  # a conflict tells the witness's size: ask again from it
                 if old > checkpoint.size:
                     self._raise(config, f"rolled back: the witness {config.name} cosigned "
-                                        f"size {old}; the store holds {checkpoint.size} entries")
+                                        f"size {old}; the store holds {checkpoint.size} entries",
+                                old)
                 path = proof(old, checkpoint.size) if 0 < old < checkpoint.size else []
                 reply = self.submit(config, old, path, note)
                 if reply.outcome != "conflict" or reply.size is None:
@@ -232,10 +243,38 @@ class Witnesses:
             self._record(config, reply)
         return lines
 
-    def _raise(self, config: WitnessConfig, message: str) -> None:
+    @staticmethod
+    def _raise(config: WitnessConfig, message: str, size: int | None = None) -> None:
         outcome = "rolled-back" if message.startswith("rolled back") else "inconsistent"
-        self._record(config, Reply(outcome, problem=message))
-        raise WitnessRefused(message)
+        raise WitnessRefused(message, config, outcome, size)
+
+    def refused(self, error: WitnessRefused) -> None:
+        """The checkpointer stops on ``error``: the witness's alarm."""
+        self._record(error.config, Reply(error.outcome, problem=str(error)))
+
+    def observe(self, note: str) -> None:
+        """Take in the store's latest checkpoint, which any hub process may have signed: a
+        witness whose cosignature it lacks failed there (every worker of ``hub serve`` shows
+        the alarm, whichever made the checkpoint); one whose cosignature it carries is well.
+        A witness already in alarm keeps the more telling problem this process saw."""
+        if note == self._observed:
+            return
+        self._observed = note
+        try:
+            text, signatures = parse_note(note)
+            size = Checkpoint.parse(text).size
+        except ValueError:
+            return  # the checkpointer reports an unreadable checkpoint itself
+        for config in self.configs:
+            state = self._state[config.verifier]
+            if any(config.verifier.timestamp(text, sig) is not None for sig in signatures):
+                if state.size is None or state.size < size:
+                    state.size = size
+                if state.ok is not True:
+                    self._record(config, Reply("cosigned", size=size))
+            elif state.ok is not False:
+                self._record(config, Reply("missing", problem=(
+                    f"did not cosign the latest checkpoint (size {size})")))
 
     # Alarms ----------------------------------------------------------------------------------
 

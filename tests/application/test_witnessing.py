@@ -173,7 +173,7 @@ def test_every_checkpoint_is_cosigned_by_the_witnesses_and_kept_in_hub_home(
     code, out = cli(monkeypatch, capsys, store, home, witnesses, "audit", "verify")
     assert code == 0, out
     assert "intact: 16 entries" in out
-    assert all(f"witness {w.vkey.split('+')[0]} cosigned size 16: consistent" in out
+    assert all(f"witness {w.vkey.split('+')[0]} cosigned size 16: the same tree" in out
                for w in witnesses)
 
 
