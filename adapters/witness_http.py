@@ -5,6 +5,7 @@ library only, HTTP/1.1 with keep-alive, as the spec recommends. ``POST /add-chec
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -15,6 +16,9 @@ from hub.witness import Witness
 
 log = logging.getLogger("hub.witness")
 
+# RFC 9110: Content-Length = 1*DIGIT, ASCII only (str.isdigit() also takes "²" and "٣").
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,20}", re.ASCII)
+TEXT = "text/plain; charset=utf-8"
 
 
 class WitnessServer(ThreadingHTTPServer):
@@ -36,16 +40,22 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:
         if self.path != ADD_CHECKPOINT:
-            self._answer(404, "text/plain; charset=utf-8", b"not found\n")
+            self.close_connection = True  # its body, unread, must not be taken for a request
+            self._answer(404, TEXT, b"not found\n")
             return
-        length = self.headers.get("Content-Length", "")
-        if not length.isdigit():
+        lengths = self.headers.get_all("Content-Length") or []
+        if len(lengths) != 1 or "Transfer-Encoding" in self.headers:
             self.close_connection = True
-            self._answer(411, "text/plain; charset=utf-8", b"Content-Length is required\n")
+            self._answer(411, TEXT, b"one Content-Length is required\n")
+            return
+        length = lengths[0].strip()
+        if not _CONTENT_LENGTH.fullmatch(length):
+            self.close_connection = True
+            self._answer(400, TEXT, b"Content-Length must be a decimal number\n")
             return
         if int(length) > MAX_REQUEST_BYTES:
             self.close_connection = True
-            self._answer(413, "text/plain; charset=utf-8", b"too large\n")
+            self._answer(413, TEXT, b"too large\n")
             return
         body = self.rfile.read(int(length))
         answer = self.server.witness.add_checkpoint(body)
@@ -53,9 +63,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         if self.path == "/healthz":
-            self._answer(200, "text/plain; charset=utf-8", b"ok\n")
+            self._answer(200, TEXT, b"ok\n")
         else:
-            self._answer(404, "text/plain; charset=utf-8", b"not found\n")
+            self._answer(404, TEXT, b"not found\n")
 
     def log_message(self, format: str, *args: Any) -> None:
         log.info("%s %s", self.address_string(), format % args)
