@@ -174,6 +174,10 @@ def _parser() -> argparse.ArgumentParser:
     witness_serve.add_argument("--log", action="append", metavar="VKEY",
                                help="the verifier key of a log to witness (repeat for more; "
                                     "default HUB_WITNESS_LOGS)")
+    witness_serve.add_argument("--new-state", action="store_true",
+                               help="start again with an empty state although the witness's "
+                                    "key exists (its state was lost: tell the hub's operator; "
+                                    "refused while a state exists)")
     witness_cmd.add_parser("key", help="print the witness's verifier key (made on first use)")
 
     policy = commands.add_parser("policy", help="the access policy in force, as versions")
@@ -643,7 +647,8 @@ def _witness(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         witness = open_witness(settings.home, settings.witness_name,
                                args.log or settings.witness_logs,
-                               may_generate=not settings.is_production)
+                               may_generate=not settings.is_production,
+                               new_state=args.new_state)
     except WitnessSetupError as error:
         raise UsageError(f"hub witness {args.action}: {error}") from None
     except KeyMissing:
@@ -661,6 +666,9 @@ def _witness(settings: Settings, args: argparse.Namespace) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
+    if args.new_state:
+        print("hub witness: started with a new, empty state (--new-state): it will cosign the "
+              "tree each log sends first", file=sys.stderr)
     print(f"hub witness: {witness.signer.verifier_key()} witnessing "
           f"{', '.join(sorted(witness.logs))} on http://{args.host}:{server.server_port}",
           file=sys.stderr)

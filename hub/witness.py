@@ -11,6 +11,13 @@ transaction, so two requests racing can never roll the witness back.
 
 Requests it refuses although the log's key signed them (a conflict, a proof that does not
 verify) are kept as evidence in the table ``refused``.
+
+Its state is what makes it a witness: started afresh, it would cosign any tree, a rolled-back
+one included. So the state is made together with the key (``hub witness key``, or the first
+``hub witness serve`` where it may make a key), and a witness whose key exists without its
+state (deleted, truncated) refuses to start, unless its operator says to start again with an
+empty state (``new_state``: ``hub witness serve --new-state``). A state file that is not a
+witness's SQLite database is refused too.
 """
 
 from __future__ import annotations
@@ -29,7 +36,16 @@ from hub.audit.merkle import EMPTY_ROOT, verify_consistency
 from hub.audit.notes import Checkpoint, NoteVerifier, parse_note
 from hub.audit.witness_protocol import SIZE_CONTENT_TYPE, AddCheckpoint, size_body
 
-__all__ = ["WITNESS_KEY", "Answer", "Witness", "WitnessState", "trusted_logs", "witness_signer"]
+__all__ = [
+    "WITNESS_KEY",
+    "Answer",
+    "Witness",
+    "WitnessSetupError",
+    "WitnessState",
+    "open_witness",
+    "trusted_logs",
+    "witness_signer",
+]
 
 WITNESS_KEY = "witness-signing"
 HUB_SIGNING_KEY = "audit-signing"
@@ -71,11 +87,14 @@ def trusted_logs(vkeys: Iterable[str]) -> dict[str, tuple[NoteVerifier, ...]]:
 
 def witness_signer(home: Path, name: str, *, may_generate: bool) -> CosignatureSigner:
     """The witness's key in its own ``HUB_HOME``; refused in a ``HUB_HOME`` that holds a hub's
-    audit signing key (a witness must not share the hub's keys)."""
+    audit signing key (a witness must not share the hub's keys). A key made here is made with
+    an empty state, the state first: never a new key without its state."""
     keys = KeyFiles(home, may_generate=may_generate)
     if keys.path(HUB_SIGNING_KEY).exists():
         raise WitnessSetupError(f"{home} holds a hub's audit signing key: a witness needs a "
                                 "HUB_HOME of its own")
+    if may_generate and not keys.path(WITNESS_KEY).exists():
+        WitnessState(home / STATE_FILE).close()
     try:
         return CosignatureSigner.from_private_bytes(name, keys.secret(WITNESS_KEY))
     except ValueError as error:
@@ -86,16 +105,38 @@ class WitnessState:
     """The latest cosigned checkpoint per origin, and refused requests, in SQLite."""
 
     def __init__(self, path: Path) -> None:
+        """Open the state in ``path``, made (empty) if there is none: ``open_witness`` decides
+        whether an empty one may be made."""
         private_file(path)
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
                                    timeout=30)
         self._lock = threading.Lock()
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS latest (origin TEXT PRIMARY KEY, "
-                         "size TEXT NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL, "
-                         "cosigned_at INTEGER NOT NULL)")
-        self._db.execute("CREATE TABLE IF NOT EXISTS refused (at INTEGER NOT NULL, "
-                         "origin TEXT NOT NULL, status INTEGER NOT NULL, request TEXT NOT NULL)")
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS latest (origin TEXT PRIMARY KEY, "
+                             "size TEXT NOT NULL, root BLOB NOT NULL, note TEXT NOT NULL, "
+                             "cosigned_at INTEGER NOT NULL)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS refused (at INTEGER NOT NULL, "
+                             "origin TEXT NOT NULL, status INTEGER NOT NULL, "
+                             "request TEXT NOT NULL)")
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise _unreadable(path, error) from None
+
+    @staticmethod
+    def exists(path: Path) -> bool:
+        """Whether ``path`` holds a witness's state (its tables; maybe no row yet), read only.
+        False for no file or an empty one (SQLite takes an empty file for an empty database);
+        ``WitnessSetupError`` for a file that is not a SQLite database."""
+        if not path.exists():
+            return False
+        try:
+            with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+                tables = {str(name) for (name,) in db.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'")}
+        except sqlite3.DatabaseError as error:
+            raise _unreadable(path, error) from None
+        return {"latest", "refused"} <= tables
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -191,12 +232,37 @@ class Witness:
         return None
 
 
-def open_witness(home: Path, name: str, log_keys: Iterable[str], *,
-                 may_generate: bool) -> Witness:
-    """The witness of ``home``: its key, the logs it trusts and its state."""
+def _unreadable(path: Path, error: sqlite3.Error) -> WitnessSetupError:
+    return WitnessSetupError(
+        f"{path} is not a witness's state ({error}): move it aside, as evidence, then retire "
+        "the witness or, having told the hub's operator, start it once with --new-state "
+        "(deploy/README.md, \"Witnesses\")")
+
+
+def open_witness(home: Path, name: str, log_keys: Iterable[str], *, may_generate: bool,
+                 new_state: bool = False) -> Witness:
+    """The witness of ``home``: its key, the logs it trusts and its state.
+
+    A key made now comes with an empty state. A key that exists needs its state: if the state
+    is missing or empty, ``WitnessSetupError``, unless ``new_state`` (its operator's word that
+    the witness may start again from nothing: it will then cosign whatever tree a log sends
+    first). ``new_state`` with a state present is refused too, so that it is not left on."""
     logs = trusted_logs(log_keys)
+    path = home / STATE_FILE
+    made_now = may_generate and not KeyFiles(home, may_generate=False).path(WITNESS_KEY).exists()
     signer = witness_signer(home, name, may_generate=may_generate)
-    return Witness(signer, logs, WitnessState(home / STATE_FILE))
+    if not made_now:
+        present = WitnessState.exists(path)
+        if present and new_state:
+            raise WitnessSetupError(f"--new-state: {path} holds this witness's state; start "
+                                    "it without --new-state")
+        if not present and not new_state:
+            raise WitnessSetupError(
+                f"{path} is missing or empty but the witness's key exists: it has lost what "
+                "it cosigned, and started afresh it would cosign a log rolled back. Retire it "
+                "(a new HUB_HOME and key), or, having told the hub's operator, start it once "
+                "with --new-state (deploy/README.md, \"Witnesses\")")
+    return Witness(signer, logs, WitnessState(path))
 
 
 def state_sizes(home: Path) -> dict[str, int]:

@@ -9,7 +9,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +58,9 @@ def witness_key(home: Path, name: str) -> str:
 
 
 @contextmanager
-def witness_process(home: Path, name: str, logs: list[str]) -> Iterator[RunningWitness]:
-    """``hub witness serve`` on a free loopback port, stopped when the block ends."""
+def witness_process(home: Path, name: str, logs: list[str],
+                    options: Sequence[str] = ()) -> Iterator[RunningWitness]:
+    """``hub witness serve [options]`` on a free loopback port, stopped when the block ends."""
     vkey = witness_key(home, name)
     port = free_port()
     log = home / "serve.log"
@@ -67,6 +68,7 @@ def witness_process(home: Path, name: str, logs: list[str]) -> Iterator[RunningW
             "serve", "--host", "127.0.0.1", "--port", str(port)]
     for key in logs:
         args += ["--log", key]
+    args += options
     with log.open("wb") as log_file:
         server = subprocess.Popen(args, env=witness_env(home, name), stdout=log_file,
                                   stderr=subprocess.STDOUT)

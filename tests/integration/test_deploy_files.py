@@ -514,8 +514,9 @@ def test_the_kubernetes_schemas_catch_a_mistake() -> None:
     ({"kafka": {"bootstrap": ""}}, "kafka.bootstrap"),
     ({"extraConfig": {"HUB_METRICS_TOKEN": "x" * 40}}, "is a secret"),
     ({"keysInit": {"enabled": True}}, "needs persistence.enabled"),
+    ({"auditMemory": {"accessModes": ["ReadWriteOnce"]}}, "ReadWriteMany"),
 ], ids=["no-secret", "no-keys", "no-audit-origin", "plaintext-kafka", "no-brokers",
-        "secret-in-config", "keys-init-without-volume"])
+        "secret-in-config", "keys-init-without-volume", "audit-memory-per-pod"])
 def test_the_chart_refuses_unsafe_values(change: dict[str, Any], message: str) -> None:
     values = _values(CHART_VALUES[0]) if change else {}
     for key, value in change.items():
@@ -578,6 +579,32 @@ def test_keys_persist_in_a_secret_or_on_a_kept_volume() -> None:
             claim["metadata"]["name"], name
     (job,) = [d for d in on_volume if d["kind"] == "Job"]
     assert job["spec"]["template"]["spec"]["containers"][0]["args"] == ["hub", "keys", "init"]
+
+
+def test_the_signers_memory_is_on_a_kept_claim_every_serve_pod_shares() -> None:
+    """HUB_HOME/audit (the last checkpoint signed, the signer's lock) outlives the serve pods
+    when HUB_HOME is an emptyDir; ingest and relay sign nothing and do not mount it."""
+    documents = _render(_values(CHART_VALUES[0]))
+    (claim,) = [d for d in documents if d["kind"] == "PersistentVolumeClaim"]
+    assert claim["spec"]["accessModes"] == ["ReadWriteMany"]
+    assert claim["metadata"]["annotations"]["helm.sh/resource-policy"] == "keep"
+    for name, deployment in _deployments(documents).items():
+        pod = deployment["spec"]["template"]["spec"]
+        mounts = {m["mountPath"]: m["name"] for m in pod["containers"][0]["volumeMounts"]}
+        volumes = {v["name"]: v for v in pod["volumes"]}
+        assert "emptyDir" in volumes["hub-home"], name
+        if name == "serve":
+            assert volumes[mounts["/var/lib/hub/audit"]]["persistentVolumeClaim"] == {
+                "claimName": claim["metadata"]["name"]}
+        else:
+            assert "/var/lib/hub/audit" not in mounts, name
+    values = _values(CHART_VALUES[0])
+    values["auditMemory"] = {"existingClaim": "hub-audit-nfs"}
+    documents = _render(values)
+    assert not [d for d in documents if d["kind"] == "PersistentVolumeClaim"]
+    serve = _deployments(documents)["serve"]["spec"]["template"]["spec"]
+    assert {"name": "audit-memory", "persistentVolumeClaim": {"claimName": "hub-audit-nfs"}} \
+        in serve["volumes"]
 
 
 @pytest.mark.parametrize("values", CHART_VALUES, ids=lambda p: p.name)

@@ -4,7 +4,7 @@ hub's (not its notes, its Merkle tree or its submitter), signs its log's checkpo
 ``cryptography`` package directly, makes its own consistency proofs, and checks the witness's
 cosignatures itself. The witness cosigns a log that grows; it refuses a fork, a smaller tree,
 a bad proof, an unknown log and a forged signature, with the spec's status codes, and it
-remembers across a restart.
+remembers across a restart; having lost its state, it starts again only when told to.
 """
 
 import base64
@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from tests.e2e.conftest import free_port
 from tests.witness_support import RunningWitness, witness_env, witness_process
 
 ORIGIN = "example.org/log"
@@ -229,6 +230,33 @@ def test_the_witness_remembers_across_a_restart(tmp_path: Path, log: Log) -> Non
         assert running.vkey == first_key  # the same key, kept in its HUB_HOME
         assert client.add(0, [], log.checkpoint(entries[:4])[1]) == (
             409, "text/x.tlog.size", b"9\n")
+
+
+def test_a_witness_that_lost_its_state_starts_again_only_when_told(
+        tmp_path: Path, log: Log) -> None:
+    entries = [f"entry {i}".encode() for i in range(9)]
+    home = tmp_path / "witness"
+    serve = [sys.executable, "-m", "hub", "witness", "serve", "--port", str(free_port()),
+             "--log", log.vkey()]
+    with witness_process(home, WITNESS, [log.vkey()]) as running, \
+            closing(Client(running.url)) as client:
+        assert client.add(0, [], log.checkpoint(entries)[1])[0] == 200
+    for lost in home.glob("witness.sqlite3*"):
+        lost.unlink()
+    refused = subprocess.run(serve, env=witness_env(home, WITNESS), capture_output=True,
+                             text=True, timeout=60, check=False)
+    assert refused.returncode == 2, refused.stderr
+    assert "missing or empty" in refused.stderr
+    assert "--new-state" in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert not (home / "witness.sqlite3").exists()  # no empty state made meanwhile
+    with witness_process(home, WITNESS, [log.vkey()], ["--new-state"]) as running, \
+            closing(Client(running.url)) as client:
+        assert client.add(0, [], log.checkpoint(entries[:4])[1])[0] == 200  # as it was told
+    left_on = subprocess.run([*serve, "--new-state"], env=witness_env(home, WITNESS),
+                             capture_output=True, text=True, timeout=60, check=False)
+    assert left_on.returncode == 2, left_on.stderr
+    assert "start it without --new-state" in left_on.stderr
 
 
 def test_a_witness_keeps_out_of_a_hubs_home(tmp_path: Path, log: Log) -> None:

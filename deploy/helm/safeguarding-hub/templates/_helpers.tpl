@@ -52,6 +52,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- default (printf "%s-home" (include "hub.fullname" .)) .Values.persistence.existingClaim }}
 {{- end }}
 
+{{/* The claim for HUB_HOME/audit in the serve pods, when HUB_HOME itself is not on one. */}}
+{{- define "hub.auditClaimName" -}}
+{{- default (printf "%s-audit" (include "hub.fullname" .)) .Values.auditMemory.existingClaim }}
+{{- end }}
+
 {{/* Refuse values that would run the hub without its secrets, its keys or safe Kafka. */}}
 {{- define "hub.validate" -}}
 {{- if not .Values.secrets.existingSecret }}
@@ -65,6 +70,9 @@ app.kubernetes.io/component: {{ .component }}
 {{- end }}
 {{- if and .Values.keysInit.enabled .Values.keys.existingSecret }}
 {{- fail "keysInit.enabled and keys.existingSecret: the keys come from the Secret; turn keysInit off" }}
+{{- end }}
+{{- if and (not .Values.persistence.enabled) (not .Values.auditMemory.existingClaim) (not (has "ReadWriteMany" .Values.auditMemory.accessModes)) }}
+{{- fail "auditMemory.accessModes must include ReadWriteMany: every serve pod shares the signer's memory and lock" }}
 {{- end }}
 {{- if not .Values.config.HUB_AUDIT_ORIGIN }}
 {{- fail "config.HUB_AUDIT_ORIGIN: the name signed into audit checkpoints; choose it once, never change it" }}
