@@ -21,9 +21,9 @@ from domain.child_protection import protection_id
 from domain.front_door import contact_id
 from hub.api.app import create_app
 from hub.audit.bundle import read_bundle
+from hub.audit.examination import export
 from hub.audit.fhir import privacy_disclosure
 from hub.audit.history import disclosures
-from hub.audit.operations import export
 from hub.audit.verify import verify_log
 from hub.bootstrap import Hub, bootstrap
 from hub.domestic_abuse import case_id
@@ -420,7 +420,7 @@ def test_replay_export_and_verification_take_the_new_entries(api: Api,
     assert mismatches == []
     api.hub.checkpoints.checkpoint(force=True)  # the checkpointer's act; export only reads
     out = tmp_path / "bundle"
-    assert export(api.hub.settings, str(out)) == 0
+    assert export(api.hub.settings, str(out), {"cli_user": "auditor", "host": "h"}).verdict.ok
     bundle = read_bundle(str(out))
     report = verify_log(bundle.entries, bundle.checkpoints, bundle.transitions,
                         api.hub.checkpoints._keys.verifier_key(), api.hub.checkpoints.origin)

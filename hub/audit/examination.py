@@ -1,24 +1,21 @@
-"""The auditor's commands: verify (live or offline), export, who-saw, checkpoint.
+"""Examining the audit trail: verification (live or offline) and export, for the auditor's
+commands in :mod:`hub.cli.auditor`.
 
-``verify`` and ``export`` only read. They open the database read-only (never through the
-hub's application, which creates tables and files and may publish a policy), sign nothing,
-append nothing, and need no private key: verification trusts a verifier key given on the
-command line (or a file holding it) or, on the hub's own host, the public key the hub keeps in
-``HUB_HOME/audit/verifier-key``. Beyond the signed checkpoints in the store they check the
-entries against three records kept elsewhere: the last checkpoint this hub signed, kept in
-``HUB_HOME`` (on the hub's host); a checkpoint an auditor kept (``--trusted-checkpoint``);
-and what each configured witness (``HUB_AUDIT_WITNESSES``) last cosigned. A store behind or
-inconsistent with any of them is reported ("rolled back: the witness W cosigned size N") and
-the command exits 1. Damage is reported, never raised: the first bad entry is named.
+Both only read. They open the database read-only (never through the hub's application, which
+creates tables and files and may publish a policy), sign nothing, append nothing, and need no
+private key: verification trusts a verifier key given on the command line (or a file holding
+it) or, on the hub's own host, the public key the hub keeps in ``HUB_HOME/audit/verifier-key``.
+Beyond the signed checkpoints in the store they check the entries against three records kept
+elsewhere: the last checkpoint this hub signed, kept in ``HUB_HOME`` (on the hub's host); a
+checkpoint an auditor kept (``--trusted-checkpoint``); and what each configured witness
+(``HUB_AUDIT_WITNESSES``) last cosigned. A store behind or inconsistent with any of them is a
+problem ("rolled back: the witness W cosigned size N"). Damage is reported, never raised: the
+first bad entry is named.
 """
 
 from __future__ import annotations
 
-import argparse
-import getpass
 import json
-import socket
-import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,19 +32,17 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from domain.audit import AuditEntryRecorded, AuditKind
+from domain.audit import AuditEntryRecorded
 from hub.audit.bundle import BundleError, read_bundle, write_bundle
-from hub.audit.checkpoints import LogMismatch, PublicKeyError
+from hub.audit.checkpoints import PublicKeyError
 from hub.audit.fhir import privacy_disclosure
 from hub.audit.history import disclosures
 from hub.audit.memory import SignerMemory, published_verifier_key, store_identity
 from hub.audit.notes import Checkpoint, KeyChain, NoteVerifier
 from hub.audit.readonly import NoStore, ReadOnlyStore
-from hub.audit.service import with_names
 from hub.audit.trail import AUDIT_LOG_ID
 from hub.audit.verify import Report, verify_log
 from hub.audit.witnesses import WitnessConfig, Witnesses
-from hub.bootstrap import Hub
 from hub.errors import InvalidInput, StoreUnavailable
 from hub.settings import Settings
 from hub.store import DateAsISO
@@ -269,23 +264,6 @@ def _against_witness_size(verdict: Verdict, signed: _Signed, config: WitnessConf
                         "could not be checked")
 
 
-def _print(verdict: Verdict, what: str) -> int:
-    for line in verdict.lines():
-        print(line)
-    report = verdict.report
-    if verdict.ok:
-        print(f"{what}: intact: {report.entries} entries, {report.checkpoints_checked} "
-              f"signed checkpoints verified")
-        return 0
-    parts = [f"{what}: NOT intact"]
-    if verdict.headline:
-        parts.append(verdict.headline)
-    if verdict.first_bad is not None:
-        parts.append(f"first bad entry {verdict.first_bad}")
-    print(": ".join(parts), file=sys.stderr)
-    return 1
-
-
 def _open_store(settings: Settings) -> ReadOnlyStore:
     try:
         return ReadOnlyStore(settings.store_url)
@@ -321,40 +299,31 @@ def check_store(settings: Settings, store: ReadOnlyStore, trusted: NoteVerifier,
     return verdict
 
 
-def verify_live(settings: Settings, public_key: str | None,
-                trusted_checkpoint: str | None = None) -> int:
+def verify_store(settings: Settings, public_key: str | None,
+                 trusted_checkpoint: str | None = None) -> Verdict:
     """Verify the store in place, reading only."""
     store = _open_store(settings)
     trusted = trusted_verifier(public_key, settings.home)
     checkpoint = read_checkpoint_file(trusted_checkpoint)
-    return _print(check_store(settings, store, trusted, checkpoint), "audit trail")
+    return check_store(settings, store, trusted, checkpoint)
 
 
-def verify_bundle(settings: Settings, folder: str, public_key: str | None,
-                  trusted_checkpoint: str | None = None) -> int:
-    """Offline: nothing in the bundle is trusted but what the given key verifies."""
+def verify_export(settings: Settings, folder: str, public_key: str | None,
+                  trusted_checkpoint: str | None = None) -> Verdict:
+    """Offline: nothing in the bundle is trusted but what the given key verifies. Raises
+    BundleError if the bundle cannot be read as one."""
     if not Path(folder).is_dir():  # bad input (exit 2), not a failed check
         raise InvalidInput("audit verify --export: no such folder")
     trusted = trusted_verifier(public_key, None)
     checkpoint = read_checkpoint_file(trusted_checkpoint)
-    try:
-        bundle = read_bundle(folder)
-    except BundleError as error:
-        print(f"bundle: NOT intact: {error}", file=sys.stderr)
-        return 1
+    bundle = read_bundle(folder)
     witnesses = Witnesses(settings.audit_witnesses)
     try:
-        verdict = examine(bundle.entries, list(bundle.checkpoints), list(bundle.transitions),
-                          trusted, trusted.name, trusted_checkpoint=checkpoint,
-                          witnesses=witnesses)
+        return examine(bundle.entries, list(bundle.checkpoints), list(bundle.transitions),
+                       trusted, trusted.name, trusted_checkpoint=checkpoint,
+                       witnesses=witnesses)
     finally:
         witnesses.close()
-    return _print(verdict, f"bundle {folder}")
-
-
-def operator() -> dict[str, str]:
-    """Who ran a command on the hub's host (the operating-system account)."""
-    return {"cli_user": getpass.getuser(), "host": socket.gethostname()}
 
 
 def _mapper() -> Mapper[UUID]:
@@ -399,12 +368,22 @@ def _export_key(settings: Settings) -> str:
     return published
 
 
-def export(settings: Settings, out: str, public_key: str | None = None) -> int:
+@dataclass
+class Exported:
+    """What an export wrote: the verification of what it read, and how much."""
+
+    verdict: Verdict
+    checkpoints: int
+    fhir_events: int
+
+
+def export(settings: Settings, out: str, who: dict[str, str],
+           public_key: str | None = None) -> Exported:
     """Write the store as it is into a bundle, with the verification's result beside it.
 
     Nothing is appended to the store (not even this export's own audit entry) and nothing is
-    signed, so a damaged store is exported exactly as it was found. Exit 0 if the store
-    verified, 1 if not (the bundle is written either way).
+    signed, so a damaged store is exported exactly as it was found. ``who`` ran it (named in
+    the bundle's verification.txt). The bundle is written whether the store verified or not.
     """
     store = _open_store(settings)
     folder = Path(out)
@@ -429,7 +408,6 @@ def export(settings: Settings, out: str, public_key: str | None = None) -> int:
         for row in disclosures(trail):
             out_file.write(json.dumps(privacy_disclosure(row, settings.audit_origin)) + "\n")
             count += 1
-    who = operator()
     result = ("intact" if verdict.ok else "NOT intact" + (
         f": first bad entry {verdict.first_bad}" if verdict.first_bad is not None else ""))
     (folder / VERIFICATION).write_text("\n".join([
@@ -442,46 +420,4 @@ def export(settings: Settings, out: str, public_key: str | None = None) -> int:
         *([f"{trail.unreadable} entries could not be read for the FHIR export"]
           if trail.unreadable else []),
     ]) + "\n", encoding="utf-8")
-    print(f"exported {verdict.report.entries} entries, {len(bundle.checkpoints)} checkpoints "
-          f"and {count} FHIR AuditEvents to {folder}")
-    return _print(verdict, f"export {folder}")
-
-
-def who_saw(hub: Hub, args: argparse.Namespace) -> int:
-    hub.audit.record(kind=AuditKind.AUDIT_ACCESS, action="who-saw", actor=operator(),
-                     child_ids=[args.child] if args.child else [],
-                     details={"owner": args.agency})
-    rows = list(disclosures(hub.audit, child_id=args.child, owner=args.agency))
-    with_names(hub.registry, rows)  # the command is the auditor's, on the hub's host
-    if args.json:
-        for row in rows:
-            print(json.dumps(row))
-        return 0
-    print(f"{'when':32} {'reader':32} {'name':24} {'purpose':20} {'record owner':18} "
-          f"{'shown':8} data classes; grounds")
-    for r in rows:
-        reader = f"{r['reader']['agency']}/{r['reader']['role']}"
-        flag = " BREAK-GLASS" if r["break_glass"] else ""
-        print(f"{r['at']:32} {reader:32} {r['reader']['name'] or '-':24} "
-              f"{r['purpose'] or '':20} {r['owner']:18} "
-              f"{r['visibility']:8} {','.join(r['data_classes'])}; "
-              f"{','.join(r['grounds'])}{flag}")
-    print(f"{len(rows)} disclosures")
-    return 0
-
-
-def checkpoint(hub: Hub) -> int:
-    """Sign a checkpoint now (the checkpointer's own act, with every check it makes)."""
-    try:
-        latest = hub.checkpoints.checkpoint(force=True)
-    except LogMismatch as error:
-        print(f"hub audit checkpoint: refused: {error}", file=sys.stderr)
-        return 1
-    print(latest.note if latest else "the audit trail is empty")
-    return 0
-
-
-def run(hub: Hub, args: argparse.Namespace) -> int:
-    if args.action == "checkpoint":
-        return checkpoint(hub)
-    return who_saw(hub, args)
+    return Exported(verdict, len(bundle.checkpoints), count)

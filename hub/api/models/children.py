@@ -1,0 +1,207 @@
+"""Notifications, children and the lawful bases for sharing about them."""
+
+
+from pydantic import Field
+
+from hub.api.models.base import Actor, Out, Text
+
+# Notifications and children -------------------------------------------------------------------
+
+class NotificationAccepted(Out):
+    id: str
+    child_ids: list[str]
+
+
+class ContactOut(Out):
+    agency: str
+    name: str | None = None
+
+
+class SubjectOut(Out):
+    role: str
+    person_id: str | None = Field(default=None, description="shown with the identity only")
+    given_name: Text = None
+    family_name: Text = None
+    date_of_birth: Text = None
+    nhs_number: Text = None
+    upn: Text = None
+    postcode: Text = None
+    school_urn: str | None = None
+    present: bool | None = None
+    spoken_to: bool | None = None
+    pregnant: bool | None = None
+
+
+class DashOut(Out):
+    yes_count: int
+    answers: list[bool] | None = None
+
+
+class DetailsOut(Out):
+    welfare_check: bool | None = None
+    summary: Text = None
+    child_words: Text = None
+    dash: DashOut | None = None
+    location: Text = None
+    location_sensitive: bool | None = None
+
+
+class NotificationOut(Out):
+    """A notification as far as the caller is entitled: a `summary` adds only `contact`;
+    `full` adds the rest (fields of other data classes left out unless they too are
+    allowed)."""
+
+    id: str
+    type: str
+    agency: str
+    occurred_at: str
+    visibility: str = Field(description="`full` or `summary`")
+    contact: ContactOut | None = Field(default=None, description="summary: whom to ask")
+    source_ref: str | None = None
+    received_at: str | None = None
+    restricted: bool | None = None
+    subjects: list[SubjectOut] | None = None
+    details: DetailsOut | None = None
+
+
+class ChildOut(Out):
+    id: str
+    kind: str
+    given_name: Text = None
+    family_name: Text = None
+    date_of_birth: Text = None
+    nhs_number: Text = None
+    upn: Text = None
+    postcode: Text = None
+    erased: bool
+    known_to: list[str] | None = Field(default=None, description="the agencies that know the "
+                                                                 "child, when the caller may see "
+                                                                 "the known-to class")
+
+
+class ChronologyOut(Out):
+    child_id: str
+    items: list[NotificationOut]
+
+
+class ErasureOut(Out):
+    child_id: str
+    erased_at: str
+    reason_code: str
+    keys_destroyed: bool
+
+
+class LegalHoldOut(Out):
+    child_id: str
+    held: bool
+    reason_code: str
+    at: str
+
+
+class SchoolOut(Out):
+    child_id: str
+    school_urn: str | None
+    source: str
+    recorded_at: str
+
+
+# Lawful bases ---------------------------------------------------------------------------------
+
+class ScopeOut(Out):
+    data_classes: list[str]
+    agencies: list[str]
+    purposes: list[str]
+
+
+class ConsentOut(Out):
+    id: str
+    child_id: str
+    status: str
+    given_by: str
+    scope: ScopeOut
+    valid_from: str
+    valid_until: str | None
+
+
+class WithdrawnOut(Out):
+    id: str
+    withdrawn_at: str
+
+
+class SharingDecisionOut(Out):
+    id: str
+    child_id: str
+    share: bool
+    deciding_agency: str
+    recipient_agency: str
+    data_classes: list[str]
+    purposes: list[str]
+    legal_basis: str
+    consent_not_relied: str | None
+    rationale: Text
+    overrides_refusal: bool
+    valid_from: str
+    valid_until: str | None
+
+
+class EnquiryOut(Out):
+    id: str
+    child_id: str
+    kind: str
+    participants: list[str]
+    opened_at: str
+
+
+class EnquiryClosedOut(Out):
+    id: str
+    closed_at: str
+
+
+class RestrictionOut(Out):
+    id: str
+    restricted: bool
+    at: str
+
+
+class RecordShownOut(Out):
+    record: str
+    record_type: str | None = None
+    data_classes: list[str]
+    visibility: str
+    basis: str
+
+
+class AccessNotificationOut(Out):
+    position: int
+    at: str
+    audit_index: int
+    reader_agency: str
+    reader_role: str
+    purpose: str | None
+    child_id: str
+    records: list[RecordShownOut]
+    break_glass: bool
+
+
+class AccessFeedOut(Out):
+    agency: str
+    items: list[AccessNotificationOut]
+
+
+class BreakGlassReviewOut(Out):
+    outcome: str
+    notes: Text
+    reviewed_by: Actor
+    reviewed_at: str
+
+
+class BreakGlassOut(Out):
+    id: str
+    child_id: str
+    actor: Actor
+    purpose: str
+    reason: Text
+    records: list[str]
+    owners: list[str]
+    opened_at: str
+    review: BreakGlassReviewOut | None

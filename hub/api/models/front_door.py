@@ -1,0 +1,267 @@
+"""The MASH front door and child protection."""
+
+
+from pydantic import Field
+
+from hub.api.models.base import Actor, Due, Out, Text
+
+# The MASH front door --------------------------------------------------------------------------
+
+class RatingOut(Out):
+    rating: str
+    at: str
+    by: Actor
+    rationale: Text
+
+
+class RagOut(Out):
+    rating: str
+    due: str
+    at: str
+    by: Actor
+    forced_by: list[str] = Field(description="the indicators that forced the rating")
+    history: list[RatingOut] | None = Field(default=None, description="the MASH's view: "
+                                              "every rating given")
+
+
+class AcknowledgedOut(Out):
+    at: str
+    by: Actor
+    late: bool
+
+
+class ResearchItemOut(Out):
+    id: str
+    agency: str
+    at: str
+    late: bool
+    visibility: str
+    content: Text = None
+
+
+class ResearchOut(Out):
+    asked: list[str]
+    received_from: list[str]
+    outstanding: list[str]
+    items: list[ResearchItemOut] | None = Field(default=None, description="one contact read: "
+                                                "the pieces as the access policy allows")
+
+
+class SignsOfSafetyOut(Out):
+    worries: Text
+    working_well: Text
+    needs_to_happen: Text
+    scale: int
+
+
+class DecisionOut(Out):
+    """The MASH's decision; the MASH's own view of one contact adds `rationale`, `feedback`
+    and `signs_of_safety`."""
+
+    level: str
+    outcome: str
+    at: str
+    by: Actor
+    step: str | None
+    assessment_due: str | None
+    enquiry_ids: list[str]
+    assessment_completed_at: str | None
+    rationale: Text = None
+    feedback: Text = None
+    signs_of_safety: SignsOfSafetyOut | None = None
+
+
+class SchoolClaimOut(Out):
+    child_id: str
+    claimed_by: str
+    school_urn: str | None
+    known_school_urn: str | None
+
+
+class MashContactOut(Out):
+    """A contact. A partner asked for research sees its clocks and research only: no
+    `referrer`, `indicators`, `re_referral`, `re_referral_of`, `linked_to`, `decision` or
+    `school_claims`, and only its own agency in `research`."""
+
+    id: str
+    kind: str
+    notification_id: str
+    referrer: str | None = None
+    child_ids: list[str]
+    received_at: str
+    indicators: list[str] | None = None
+    re_referral: bool | None = None
+    re_referral_of: list[str] | None = None
+    linked_to: str | None = None
+    rag: RagOut | None
+    acknowledged: AcknowledgedOut | None
+    deadlines: dict[str, Due] = Field(description="each running clock by name (acknowledge, "
+                                                  "rag, decide, ...), the soonest first")
+    missed: dict[str, str] = Field(description="each clock that ran out, by name: when")
+    research: ResearchOut
+    decision: DecisionOut | None = None
+    school_claims: list[SchoolClaimOut] | None = None
+
+
+class MashQueueOut(Out):
+    at: str
+    items: list[MashContactOut]
+
+
+class MashBreachOut(Out):
+    clock: str
+    due: str
+    child_ids: list[str]
+    overdue_hours: float
+    contact_id: str | None = None
+    agency: str | None = Field(default=None, description="research: the partner that is late")
+    person_id: str | None = Field(default=None, description="child protection clocks")
+    disagreement_id: str | None = None
+
+
+class MashBreachesOut(Out):
+    at: str
+    items: list[MashBreachOut]
+
+
+class ResearchAddedOut(Out):
+    id: str
+    contact_id: str
+    outstanding: list[str]
+
+
+class FeedbackOut(Out):
+    contact_id: str
+    notification_id: str
+    child_ids: list[str]
+    received_at: str
+    decided_at: str
+    level: str
+    outcome: str
+    feedback: Text
+
+
+class FeedbackListOut(Out):
+    agency: str
+    items: list[FeedbackOut]
+
+
+class LevelOfNeedOut(Out):
+    child_id: str
+    level: str
+    previous: str | None
+    direction: str | None = Field(description="`up` or `down`; null for the first level")
+    at: str
+
+
+class WorkerOut(Out):
+    user_id: str
+    agency: str
+    role: str
+
+
+class AllocationOut(Out):
+    child_id: str
+    worker: WorkerOut | None
+    at: str
+
+
+class StageOut(Out):
+    stage: str
+    from_: str = Field(alias="from")
+    due: str
+    by: Actor | None
+    automatic: bool
+    reason: Text
+
+
+class ResolutionOut(Out):
+    resolution: Text
+    by: Actor
+    at: str
+    stage: str
+
+
+class DisagreementOut(Out):
+    id: str
+    contact_id: str
+    child_id: str
+    raised_by: Actor
+    with_agency: str
+    raised_at: str
+    reason: Text
+    stage: str
+    due: str
+    overdue: bool
+    stages: list[StageOut]
+    resolution: ResolutionOut | None
+
+
+class DisagreementsOut(Out):
+    items: list[DisagreementOut]
+
+
+# Child protection -----------------------------------------------------------------------------
+
+class ReviewConferenceOut(Out):
+    at: str | None
+    due: str | None
+    on_time: bool | None
+
+
+class PlanOut(Out):
+    category: str | None
+    unborn: bool
+    number: int
+    started_at: str | None
+    ended_at: str | None
+    ended_because: str | None
+    core_group_due: str | None
+    core_group_at: str | None
+    review_due: str | None
+    reviews: list[ReviewConferenceOut]
+
+
+class PeriodOut(Out):
+    started_at: str | None
+    ended_at: str | None
+
+
+class OverdueClockOut(Out):
+    clock: str
+    due: str | None
+
+
+class ProtectionRecordOut(Out):
+    person_id: str
+    plans: list[PlanOut]
+    looked_after: list[PeriodOut]
+    overdue: list[OverdueClockOut]
+
+
+class FlaggedPlanOut(Out):
+    type: str = Field(description="`child-protection` or `unborn`; never the category")
+    started_at: str
+    ended_at: str | None
+
+
+class AuthorityOut(Out):
+    agency: str
+    name: str | None = None
+    office_hours: str | None = None
+    out_of_hours: str | None = None
+
+
+class UnscheduledAccessOut(Out):
+    at: str
+    agency: str
+    role: str
+
+
+class CpIsLookupOut(Out):
+    flagged: bool
+    child_id: str | None
+    plans: list[FlaggedPlanOut]
+    looked_after: list[PeriodOut]
+    responsible_authorities: list[AuthorityOut]
+    recent_unscheduled_care_accesses: list[UnscheduledAccessOut]
