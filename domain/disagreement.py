@@ -14,8 +14,8 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import RuleViolation
-from domain.front_door import text
 from domain.personal import Personal
+from domain.text import SENTENCE, optional_text, reason
 
 
 class Stage(StrEnum):
@@ -60,8 +60,8 @@ class Disagreement(Aggregate):
 
     @classmethod
     def raise_(cls, id: UUID, contact_id: UUID, child_id: UUID, raised_by: dict[str, str],
-               with_agency: str, reason: str, at: datetime, due: datetime) -> "Disagreement":
-        why = str(text(reason, "reason", required=True, least=10))
+               with_agency: str, because: str, at: datetime, due: datetime) -> "Disagreement":
+        why = reason(because)
         return cls(id=id, contact_id=contact_id, child_id=child_id, raised_by=raised_by,
                    with_agency=with_agency, reason=Personal(child_id, "disagreement", why),
                    at=at, due=due)
@@ -85,13 +85,15 @@ class Disagreement(Aggregate):
                             "reason": reason, "automatic": by is None})
 
     def escalate(self, due: datetime, at: datetime, by: dict[str, str] | None,
-                 reason: str | None) -> Stage:
+                 because: str | None) -> Stage:
         if self.resolution is not None:
             raise RuleViolation("the disagreement is resolved")
         nxt = Stage(self.stage["stage"]).next
         if nxt is None:
             raise RuleViolation("the disagreement is with the director: there is no stage above")
-        why = text(reason, "reason", required=by is not None, least=10)
+        # A person escalating says why; the hub, when the stage's clock ran out, need not.
+        why = reason(because) if by is not None else optional_text(because, "reason",
+                                                                   least=SENTENCE)
         self._escalate(nxt.value, at, due, by,
                        Personal(self.child_id, "escalation", why) if why else None)
         return nxt
@@ -110,7 +112,7 @@ class Disagreement(Aggregate):
     def resolve(self, resolution: str, by: dict[str, str], at: datetime) -> None:
         if self.resolution is not None:
             raise RuleViolation("the disagreement is already resolved")
-        how = str(text(resolution, "resolution", required=True, least=10))
+        how = reason(resolution, "resolution")
         self._resolve(Personal(self.child_id, "resolution", how), by, at)
 
     def overdue(self, now: datetime) -> bool:

@@ -19,6 +19,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import InvalidContent, RuleViolation
 from domain.identifiers import age_on
 from domain.personal import Personal
+from domain.text import SENTENCE, optional_text, reason, required_text
 from domain.timescales import months_before
 
 # The notification types that come to the front door: referrals, and partners' concerns.
@@ -135,19 +136,6 @@ def step(previous: LevelOfNeed | None, new: LevelOfNeed) -> str | None:
     return "up" if new.rank > previous.rank else "down"
 
 
-def text(value: str | None, field: str, *, required: bool, least: int = 1,
-         most: int = 4000) -> str | None:
-    """Free text with its whitespace tidied; required text has at least ``least`` characters."""
-    tidy = " ".join((value or "").split())
-    if not tidy:
-        if required:
-            raise InvalidContent(field, "is required")
-        return None
-    if not least <= len(tidy) <= most:
-        raise InvalidContent(field, f"must be {least} to {most} characters")
-    return tidy
-
-
 @dataclass(frozen=True)
 class SignsOfSafety:
     worries: str
@@ -159,9 +147,9 @@ class SignsOfSafety:
         if not 0 <= self.scale <= 10:
             raise InvalidContent("signs_of_safety.scale", "must be between 0 and 10")
         return SignsOfSafety(
-            str(text(self.worries, "signs_of_safety.worries", required=True)),
-            str(text(self.working_well, "signs_of_safety.working_well", required=True)),
-            str(text(self.needs_to_happen, "signs_of_safety.needs_to_happen", required=True)),
+            required_text(self.worries, "signs_of_safety.worries"),
+            required_text(self.working_well, "signs_of_safety.working_well"),
+            required_text(self.needs_to_happen, "signs_of_safety.needs_to_happen"),
             self.scale)
 
 
@@ -241,7 +229,8 @@ class MashContact(Aggregate):
         current = self.rating
         if current is not None and current["rag"] == rag.value:
             raise RuleViolation(f"the contact is already rated {rag.value}")
-        note = text(rationale, "rationale", required=current is not None, least=10)
+        note = (reason(rationale, "rationale") if current is not None
+                else optional_text(rationale, "rationale", least=SENTENCE))
         self._rate(rag.value, due, Personal(self.holder, "rag_rationale", note) if note else None,
                    list(self.indicators) if rag is Rag.RED else [], by, at)
 
@@ -313,7 +302,7 @@ class MashContact(Aggregate):
             raise RuleViolation("your agency has not been asked for research on this contact")
         if self.decision is not None:
             raise RuleViolation("the contact is already decided")
-        body = text(content, "content", required=True, least=5, most=20_000)
+        body = required_text(content, "content", least=5, most=20_000)
         self._add_research(research_id, agency, agency_kind,
                            Personal(self.holder, "research", body), by, at)
 
@@ -363,8 +352,8 @@ class MashContact(Aggregate):
             raise InvalidContent("level", f"{outcome.value} answers the level(s) {allowed}")
         if (outcome is Outcome.STRATEGY_DISCUSSION) != bool(enquiry_ids):
             raise RuleViolation("a strategy discussion, and only one, opens an enquiry")
-        why = str(text(rationale, "rationale", required=True, least=10))
-        told = str(text(feedback, "feedback", required=True, least=10))
+        why = reason(rationale, "rationale")
+        told = reason(feedback, "feedback")
         if self.acknowledged is None:  # deciding is acknowledging, at the latest
             self._acknowledge(by, at)
         sos = None
@@ -396,7 +385,7 @@ class MashContact(Aggregate):
             raise RuleViolation("this contact's decision called for no assessment")
         if self.assessment is not None:
             raise RuleViolation("the assessment is already complete")
-        what = str(text(summary, "summary", required=True, least=10))
+        what = reason(summary, "summary")
         self._complete_assessment(Personal(self.holder, "assessment_summary", what), by, at)
 
     @property
@@ -526,13 +515,12 @@ class NeedRecord(Aggregate):
         self.changes.append({"previous": previous, "to": to, "direction": direction,
                              "reason": reason, "contact_id": contact_id, "by": by, "at": at})
 
-    def set_level(self, level: LevelOfNeed, reason: str, contact_id: UUID | None,
+    def set_level(self, level: LevelOfNeed, why: str, contact_id: UUID | None,
                   by: dict[str, str], at: datetime) -> bool:
         """Record the level; False (nothing recorded) if it is the level already."""
         previous = self.level
         if previous is level:
             return False
-        why = str(text(reason, "reason", required=True, least=10))
         self._step(previous.value if previous else None, level.value, step(previous, level),
-                   Personal(self.child_id, "level_reason", why), contact_id, by, at)
+                   Personal(self.child_id, "level_reason", reason(why)), contact_id, by, at)
         return True
