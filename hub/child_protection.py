@@ -21,6 +21,7 @@ from domain.audit import AuditKind
 from domain.child_protection import Category, PlanEnd, ProtectionRecord, protection_id
 from domain.errors import InvalidContent
 from domain.identifiers import normalise_nhs_number
+from domain.indexes import link_key, nhs_link
 from domain.people import PersonRecord
 from domain.timescales import in_utc
 from hub.access import HUB_OWNER
@@ -220,7 +221,7 @@ class ChildProtection:
         at = self._clock()
         decision = self._decisions.decide(AccessQuestion(
             caller.agency_kind, caller.role, Relation.NONE, DataClass.CP_FLAG, ctx.purpose), at)
-        child_id = self._store.lookup(f"link:{self._hash(f'nhs:{number}')}")
+        child_id = self._store.lookup(link_key(self._hash(nhs_link(number))))
         PurposeBinding(self._store, self._capabilities, self._audit).check(
             caller, ctx.purpose, ctx.case_ref, [child_id] if child_id else [], at,
             "cp-is-lookup", ctx.break_glass_reason is not None)

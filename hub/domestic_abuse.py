@@ -27,7 +27,7 @@ from domain.encompass import (
     notice_school,
 )
 from domain.errors import RuleViolation
-from domain.indexes import KeyIndex
+from domain.indexes import KeyIndex, source_ref_key
 from domain.marac import Incident, MaracReferral, VictimHistory, evaluate
 from domain.notifications import (
     DetailsSubmission,
@@ -340,7 +340,7 @@ class DomesticAbuse:
                 notification_id=referral.id, notification_type=NotificationType.REFERRAL.value,
                 agency=caller.agency_id, role=SubjectRole.CHILD.value, occurred_at=at,
                 received_at=at, school_urn=None)
-        index = KeyIndex(key=f"source-ref:{caller.agency_id}:{submission.source_ref}",
+        index = KeyIndex(key=source_ref_key(caller.agency_id, submission.source_ref),
                          target=referral.id)
         follow_on = (self._on_referral(referral, submission, children)
                      if self._on_referral is not None else [])

@@ -41,7 +41,7 @@ from domain.front_door import (
     earlier_contacts,
     need_id,
 )
-from domain.indexes import KeyIndex
+from domain.indexes import KeyIndex, enquiry_key
 from domain.lawful_basis import EnquiryKind, SharingLedger, check_participants, ledger_id
 from domain.notifications import Notification, NotificationSubmission, NotificationType
 from domain.people import PersonRecord
@@ -442,7 +442,7 @@ class FrontDoor:
                 r for r in records if r.set_level(need, rationale, c.id, caller.as_actor(), at)]
             changed += accept_involvement(self._store, c.child_ids, c.notification_id,
                                           caller.as_actor(), at)
-            keys = [KeyIndex(key=f"enquiry:{e}", target=ledger.child_id)
+            keys = [KeyIndex(key=enquiry_key(e), target=ledger.child_id)
                     for e, ledger in zip(enquiries, ledgers, strict=True)]
             return [*changed, *ledgers, *keys]
 

@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 
 from domain.errors import DomainError, InvalidContent
-from domain.indexes import KeyIndex
+from domain.indexes import KeyIndex, is_identifier_link, link_key, source_ref_key
 from domain.notifications import (
     Notification,
     NotificationSubmission,
@@ -81,7 +81,7 @@ class NotificationIntake:
 
     def _store_once(self, agency_id: str, submitted_by: str,
                     submission: NotificationSubmission, tracking: Tracking | None) -> Receipt:
-        source_key = f"source-ref:{agency_id}:{submission.source_ref}"
+        source_key = source_ref_key(agency_id, submission.source_ref)
         existing_id = self._store.lookup(source_key)
         if existing_id is not None:
             existing = self._store.find(existing_id, Notification)
@@ -141,13 +141,13 @@ class NotificationIntake:
         for digest in hashes:
             match = next((p for p in already if digest in p.link_hashes), None)
             if match is None:
-                target = self._store.lookup(f"link:{digest}")
+                target = self._store.lookup(link_key(digest))
                 match = self._store.find(target, PersonRecord) if target else None
             if (match is not None and match.kind == kind.value
                     and not match.conflicts_with(identity)):
                 person = match
                 break
-        unclaimed = [h for h in hashes if self._store.lookup(f"link:{h}") is None
+        unclaimed = [h for h in hashes if self._store.lookup(link_key(h)) is None
                      and not any(h in p.link_hashes for p in already)]
         if person is None:
             person = PersonRecord.register(uuid4(), kind, identity, unclaimed,
@@ -155,8 +155,8 @@ class NotificationIntake:
         elif person.agrees_with(identity):
             person.add_identifiers(identity, unclaimed, added_by=agency_id)
         else:
-            identifiers = {self._hash(k) for k in keys if not k.startswith("demographic:")}
+            identifiers = {self._hash(k) for k in keys if is_identifier_link(k)}
             unclaimed = [h for h in unclaimed if h in identifiers]
             person.add_identifiers({k: v for k, v in identity.items()
                                     if k in IDENTIFIER_FIELDS}, unclaimed, added_by=agency_id)
-        return person, [KeyIndex(key=f"link:{h}", target=person.id) for h in unclaimed]
+        return person, [KeyIndex(key=link_key(h), target=person.id) for h in unclaimed]
