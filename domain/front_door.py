@@ -16,6 +16,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.clocks import Rag as Rag  # re-exported: the rating is the front door's
+from domain.clocks import Timescales
 from domain.errors import InvalidContent, RuleViolation
 from domain.identifiers import age_on
 from domain.personal import Personal
@@ -43,23 +45,6 @@ def earlier_contacts(notifications: list[dict[str, Any]], this: UUID, received: 
                    if n["notification_type"] in CONTACT_TYPES
                    and n["notification_id"] != this
                    and since <= n["received_at"] <= received}, key=str)
-
-
-class Rag(StrEnum):
-    RED = "red"
-    AMBER = "amber"
-    GREEN = "green"
-
-
-class Counting(StrEnum):
-    WORKING = "working"  # only working hours count
-    ELAPSED = "elapsed"  # the clock runs out of hours too (red work runs to completion)
-
-
-@dataclass(frozen=True)
-class RagClock:
-    hours: float
-    counting: Counting
 
 
 class Indicator(StrEnum):
@@ -190,6 +175,25 @@ class MashContact(Aggregate):
         self.acknowledged: dict[str, Any] | None = None
         self.decision: dict[str, Any] | None = None
         self.assessment: dict[str, Any] | None = None
+
+    @classmethod
+    def open(cls, notification_id: UUID, kind: str, referrer: str, child_ids: list[UUID],
+             received_at: datetime, indicators: list[str], re_referral_of: list[UUID],
+             linked_to: UUID | None, clocks: Timescales,
+             rule: dict[str, str]) -> "MashContact":
+        """A contact as it arrives, on the front door's clocks. An immediate-referral
+        indicator rates it red at once, by ``rule`` (the hub's own rule, not a person): no one
+        has to notice first."""
+        contact = cls(id=contact_id(notification_id), notification_id=notification_id,
+                      kind=kind, referrer=referrer, child_ids=child_ids,
+                      received_at=received_at,
+                      acknowledge_due=clocks.acknowledge_due(received_at),
+                      decision_due=clocks.decision_due(received_at), indicators=indicators,
+                      re_referral_of=re_referral_of, linked_to=linked_to)
+        if indicators:
+            contact.rate(Rag.RED, clocks.rag_due(Rag.RED, received_at), None, rule,
+                         received_at)
+        return contact
 
     @property
     def holder(self) -> UUID:

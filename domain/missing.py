@@ -5,9 +5,10 @@ are distinct episode types; a change from away to missing ends the away episode 
 missing one, so it counts as two episodes. An episode runs from the later of leaving and last
 being seen, to being found or returning; until then it stays open.
 
-Every return is followed by a return home interview, due within 72 hours (elapsed time: a
-child back on Friday night is seen by Monday night): offered, accepted or declined, held by
-someone independent of the child's care, or a recorded decision not to hold one.
+Every return is followed by a return home interview, due within the local timescale (72
+hours in policies/timescales.toml; elapsed time: a child back on Friday night is seen by
+Monday night): offered, accepted or declined, held by someone independent of the child's care,
+or a recorded decision not to hold one.
 
 Rules, each versioned, each recording what made it fire (change a rule only with a new
 version):
@@ -27,7 +28,6 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import InvalidContent, RuleViolation
 from domain.personal import Personal
 
-INTERVIEW_DUE = timedelta(hours=72)
 STRATEGY_EPISODES = 3
 STRATEGY_WINDOW = timedelta(days=30)
 LONG_EPISODE = timedelta(hours=24)
@@ -249,7 +249,7 @@ class MissingRecord(Aggregate):
     def report_return(self, new_id: UUID, end: datetime, ended_by: EpisodeEnd, report: UUID,
                       reported_by: str, start_if_unreported: datetime | None,
                       informed: dict[str, str] | None,
-                      interview_within: timedelta = INTERVIEW_DUE) -> UUID:
+                      interview_within: timedelta) -> UUID:
         """A 'found' report: the open episode ends and its interview falls due. A child found
         with no episode on record (the missing report never reached the hub) gets a closed
         episode from the start the report gives, or from the return itself."""

@@ -8,10 +8,8 @@ call, and the last 25 such look-ups, never the plan. Every look-up is audited an
 same write, to the responsible local authority's access-notification feed, as CP-IS does.
 """
 
-import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -31,6 +29,7 @@ from hub.capabilities import parse_enum, require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import LinkHasher
+from hub.policy_files import read_toml
 from hub.purposes import PurposeBinding
 from hub.registry import Caller
 from hub.settings import SettingsError
@@ -44,14 +43,7 @@ RECENT_ACCESSES = 25
 
 def load_contacts(path: Path | None = None) -> dict[str, dict[str, str]]:
     """Each local authority's children's social care numbers, by agency id."""
-    try:
-        text = (path.read_text() if path is not None
-                else files("policies").joinpath("contacts.toml").read_text())
-        data = tomllib.loads(text)
-    except OSError as error:
-        raise SettingsError(f"cannot read the contacts file ({error.strerror})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"the contacts file is not valid TOML ({error})") from None
+    data = read_toml(path, "contacts")
     contacts = {}
     for agency, entry in data.get("agencies", {}).items():
         if not isinstance(entry, dict) or not {"office_hours", "out_of_hours"} <= set(entry):

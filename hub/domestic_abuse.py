@@ -108,8 +108,7 @@ class DomesticAbuse:
             id=case_id(notification.id), notification_id=notification.id,
             child_ids=notification.child_ids, victim_ids=list(dict.fromkeys(victims)),
             occurred_at=notification.occurred_at, received_at=received,
-            triage_due=self.timescales.working.add_working_hours(
-                received, self.timescales.triage_working_hours),
+            triage_due=self.timescales.triage_due(received),
             encompass=outcomes, holder=[*notification.child_ids, *victims, *pregnant][0])
         return [case, *notices]
 
@@ -144,8 +143,7 @@ class DomesticAbuse:
             outcome["words_withheld"] = withheld.value
         notice = EncompassNotice.issue(
             uuid4(), notification.id, person.id, recipient, agency_id, urn,
-            due_at=self.timescales.schools.for_school(urn).next_day_start(
-                notification.occurred_at),
+            due_at=self.timescales.encompass_due(urn, notification.occurred_at),
             issued_at=notification.received_at, identity=subject.identity(),
             incident_at=notification.occurred_at, present=subject.present,
             welfare_check=submission.details.welfare_check,

@@ -37,7 +37,6 @@ from domain.front_door import (
     Rag,
     SignsOfSafety,
     allocation_id,
-    contact_id,
     earlier_contacts,
     need_id,
 )
@@ -100,25 +99,14 @@ class FrontDoor:
         if kind is None:
             return []
         received = notification.received_at
-        clocks = self.timescales.front_door
         children = {p.id: p for p in people if p.id in notification.child_ids}
+        months = self.timescales.front_door.re_referral_months
         earlier = sorted({c for p in children.values() for c in earlier_contacts(
-            p.notifications, notification.id, received, clocks.re_referral_months)}, key=str)
-        indicators = list(notification.details.get("indicators") or [])
-        contact = MashContact(
-            id=contact_id(notification.id), notification_id=notification.id, kind=kind,
-            referrer=notification.source_agency, child_ids=notification.child_ids,
-            received_at=received,
-            acknowledge_due=self.timescales.working.add_working_days(
-                received, clocks.acknowledge_working_days),
-            decision_due=self.timescales.working.add_working_days(
-                received, clocks.decide_working_days),
-            indicators=indicators, re_referral_of=earlier,
-            linked_to=notification.details.get("linked_to"))
-        if indicators:  # the rule rates it: no one has to notice first
-            contact.rate(Rag.RED, self.timescales.rag_due(Rag.RED, received), None, HUB_RULE,
-                         received)
-        return [contact]
+            p.notifications, notification.id, received, months)}, key=str)
+        return [MashContact.open(
+            notification.id, kind, notification.source_agency, notification.child_ids,
+            received, list(notification.details.get("indicators") or []), earlier,
+            notification.details.get("linked_to"), self.timescales, HUB_RULE)]
 
     # What a read shows ----------------------------------------------------------------------
 
@@ -433,9 +421,8 @@ class FrontDoor:
                 ledger.open_enquiry(enquiry, EnquiryKind.STRATEGY_DISCUSSION, agencies, at,
                                     caller.as_actor())
                 enquiries.append(enquiry)
-            assessment_due = (self.timescales.working.add_working_days(
-                c.received_at, self.timescales.front_door.assessment_working_days)
-                if chosen is Outcome.ASSESSMENT else None)
+            assessment_due = (self.timescales.assessment_due(c.received_at)
+                              if chosen is Outcome.ASSESSMENT else None)
             c.decide(need, chosen, rationale, feedback, signs_of_safety, assessment_due,
                      enquiries, records[0].level, caller.as_actor(), at)
             changed: list[Aggregate] = [
@@ -598,8 +585,7 @@ class FrontDoor:
         if c.decision is None:
             raise RuleViolation("the contact is not decided yet")
         at = self._clock()
-        due = self.timescales.working.add_working_hours(
-            at, self.timescales.disagreement_stage_working_hours)
+        due = self.timescales.disagreement_stage_due(at)
         d = Disagreement.raise_(uuid4(), c.id, c.holder, caller.as_actor(),
                                 c.decision["by"]["agency"], reason, at, due)
         self._store.write(lambda: self._store.save(d))
@@ -630,11 +616,9 @@ class FrontDoor:
 
     def escalate_disagreement(self, caller: Caller, disagreement: UUID,
                               reason: str) -> dict[str, Any]:
-        hours = self.timescales.disagreement_stage_working_hours
-
         def act(d: Disagreement, at: datetime) -> None:
-            d.escalate(self.timescales.working.add_working_hours(at, hours), at,
-                       caller.as_actor(), reason)
+            d.escalate(self.timescales.disagreement_stage_due(at), at, caller.as_actor(),
+                       reason)
 
         return self._act_on_disagreement(caller, disagreement, "escalate-disagreement", act)
 
@@ -661,7 +645,6 @@ class FrontDoor:
     def escalate_overdue(self) -> int:
         """Take every disagreement whose stage clock ran out up a stage (to the director)."""
         now = self._clock()
-        hours = self.timescales.disagreement_stage_working_hours
         moved = 0
         for known in self._open_disagreements():
             if not known.overdue(now) or known.stage["stage"] == "director":
@@ -671,8 +654,7 @@ class FrontDoor:
                 d = self._store.find(ident, Disagreement)
                 if d is None or not d.overdue(now) or d.stage["stage"] == "director":
                     return False
-                d.escalate(self.timescales.working.add_working_hours(now, hours), now, None,
-                           None)
+                d.escalate(self.timescales.disagreement_stage_due(now), now, None, None)
                 self._store.save(d)
                 return True
 

@@ -102,7 +102,7 @@ class MissingChildren:
             record.report_return(
                 uuid4(), notification.occurred_at, EpisodeEnd(report.ended or "found"),
                 notification.id, notification.source_agency, max(known) if known else None,
-                informed, interview_within=timedelta(hours=self.timescales.interview_hours))
+                informed, interview_within=self.timescales.interview_within)
         return record
 
     def _allocated(self, child_id: UUID) -> dict[str, str] | None:
