@@ -90,7 +90,8 @@ class Disagreement(Aggregate):
             raise RuleViolation("the disagreement is resolved")
         nxt = Stage(self.stage["stage"]).next
         if nxt is None:
-            raise RuleViolation("the disagreement is with the director: there is no stage above")
+            raise RuleViolation(f"the disagreement is with the {Stage.DIRECTOR.value}: there is "
+                                "no stage above")
         # A person escalating says why; the hub, when the stage's clock ran out, need not.
         why = reason(because) if by is not None else optional_text(because, "reason",
                                                                    least=SENTENCE)
@@ -117,3 +118,13 @@ class Disagreement(Aggregate):
 
     def overdue(self, now: datetime) -> bool:
         return self.resolution is None and now > self.stage["due"]
+
+    @property
+    def at_final_stage(self) -> bool:
+        """With the director: there is no stage above."""
+        return Stage(self.stage["stage"]).next is None
+
+    def escalates_on_clock(self, now: datetime) -> bool:
+        """Whether the hub takes it up a stage now: its stage's clock ran out, and there is a
+        stage above."""
+        return self.overdue(now) and not self.at_final_stage

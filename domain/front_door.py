@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.agencies import AgencyKind
 from domain.clocks import Rag as Rag  # re-exported: the rating is the front door's
 from domain.clocks import Timescales
 from domain.errors import InvalidContent, RuleViolation
@@ -439,6 +440,18 @@ class MashContact(Aggregate):
                 and self.assessment["at"] > self.decision["assessment_due"]:
             missed["assessment"] = self.decision["assessment_due"]
         return missed
+
+
+# Who may be a child's allocated worker: children's social care's own.
+ALLOCATABLE_AGENCY_KIND = AgencyKind.MASH
+ALLOCATABLE_ROLES = frozenset({"social-worker", "team-manager"})
+
+
+def check_allocatable(agency_kind: str, role: str) -> None:
+    """A child is allocated a social worker or team manager of children's social care."""
+    if agency_kind != ALLOCATABLE_AGENCY_KIND or role not in ALLOCATABLE_ROLES:
+        raise InvalidContent("user_id", "the allocated worker is a social worker or "
+                             "team manager of children's social care")
 
 
 def allocation_id(child_id: UUID) -> UUID:

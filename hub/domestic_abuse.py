@@ -20,11 +20,10 @@ from domain.dart import DartCase, RiskLevel, TriageAction, dash_yes_count, enter
 from domain.encompass import (
     EncompassNotice,
     NotIssued,
-    Recipient,
-    WordsWithheld,
-    check_words_for_school,
+    addressee,
     in_age_range,
-    notice_school,
+    words_for_school,
+    words_go_in,
 )
 from domain.errors import RuleViolation
 from domain.indexes import KeyIndex, source_ref_key
@@ -120,54 +119,39 @@ class DomesticAbuse:
         incident_day = notification.occurred_at.astimezone(UTC).date()
         if dob is None or not in_age_range(dob, incident_day):
             return None, {**outcome, "reason": NotIssued.OUT_OF_AGE_RANGE.value}
-        urn: str | None
-        if subject.home_educated:
-            recipient, urn = Recipient.LOCAL_AUTHORITY, None
-            agency_id = self.timescales.home_education_agency
-            if agency_id is None:
-                return None, {**outcome, "reason": NotIssued.NO_EDUCATION_OFFICER.value}
-        else:
-            recipient = Recipient.SCHOOL
-            authority = self._school_authority
-            urn = notice_school(subject.school_urn, authority(notification.source_agency),
-                                person.school_at(notification.received_at, authority),
-                                person.on_roll(notification.received_at))
-            if urn is None:
-                return None, {**outcome, "reason": NotIssued.NO_KNOWN_SCHOOL.value}
-            school = self._registry.school_by_urn(urn)
-            if school is None:
-                return None, {**outcome, "reason": NotIssued.SCHOOL_NOT_REGISTERED.value}
-            agency_id = school["id"]
-        words, withheld = self._words_for_school(submission, subject)
+        authority = self._school_authority
+        to = addressee(
+            home_educated=bool(subject.home_educated),
+            education_officer=self.timescales.home_education_agency,
+            named_urn=subject.school_urn, named_by_authority=authority(
+                notification.source_agency),
+            known_urn=person.school_at(notification.received_at, authority),
+            on_roll=person.on_roll(notification.received_at), school_agency=self._school)
+        if isinstance(to, NotIssued):
+            return None, {**outcome, "reason": to.value}
+        words, withheld = words_for_school(
+            submission.details.words_for_school, (subject.given_name, subject.family_name),
+            [name for s in submission.subjects if s is not subject
+             for name in (s.given_name, s.family_name)],
+            submission.details.location, [s.postcode for s in submission.subjects if s.postcode])
         if withheld is not None:
             outcome["words_withheld"] = withheld.value
         notice = EncompassNotice.issue(
-            uuid4(), notification.id, person.id, recipient, agency_id, urn,
-            due_at=self.timescales.encompass_due(urn, notification.occurred_at),
+            uuid4(), notification.id, person.id, to.recipient, to.agency_id, to.school_urn,
+            due_at=self.timescales.encompass_due(to.school_urn, notification.occurred_at),
             issued_at=notification.received_at, identity=subject.identity(),
             incident_at=notification.occurred_at, present=subject.present,
             welfare_check=submission.details.welfare_check,
-            child_words=words if (subject.spoken_to or only_child) else None)
+            child_words=words if words_go_in(bool(subject.spoken_to), only_child) else None)
         return notice, {**outcome, "notice_id": notice.id}
 
     def _school_authority(self, agency: str) -> bool:
         return self._registry.kind_of(agency) in SCHOOL_AUTHORITY_KINDS
 
-    @staticmethod
-    def _words_for_school(submission: NotificationSubmission, subject: SubjectSubmission
-                          ) -> tuple[str | None, WordsWithheld | None]:
-        """The words the police wrote for the school, unless they name someone else in the
-        incident or where it happened: then none, and the DART is told why."""
-        words = submission.details.words_for_school
-        if not words:
-            return None, None
-        own = {subject.given_name.casefold(), subject.family_name.casefold()}
-        others = [part for s in submission.subjects if s is not subject
-                  for part in (s.given_name, s.family_name) if part.casefold() not in own]
-        postcodes = [s.postcode for s in submission.subjects if s.postcode]
-        withheld = check_words_for_school(words, others, submission.details.location,
-                                          postcodes)
-        return (None, withheld) if withheld is not None else (words, None)
+    def _school(self, urn: str) -> str | None:
+        """The registered agency of the school with this URN (None: not registered)."""
+        school = self._registry.school_by_urn(urn)
+        return str(school["id"]) if school is not None else None
 
     # What a read shows -------------------------------------------------------------------
 

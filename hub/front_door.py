@@ -37,6 +37,7 @@ from domain.front_door import (
     Rag,
     SignsOfSafety,
     allocation_id,
+    check_allocatable,
     earlier_contacts,
     need_id,
 )
@@ -520,10 +521,7 @@ class FrontDoor:
         worker: dict[str, str] | None = None
         if user_id is not None:
             member = self._registry.member(user_id)
-            if member.agency_kind != AgencyKind.MASH.value or member.role not in (
-                    "social-worker", "team-manager"):
-                raise InvalidContent("user_id", "the allocated worker is a social worker or "
-                                     "team manager of children's social care")
+            check_allocatable(member.agency_kind, member.role)
             worker = {"user_id": str(member.user_id), "agency": member.agency_id,
                       "role": member.role}
         at = self._clock()
@@ -643,16 +641,16 @@ class FrontDoor:
         return {"items": [self._disagreement_view(d, now) for d in mine]}
 
     def escalate_overdue(self) -> int:
-        """Take every disagreement whose stage clock ran out up a stage (to the director)."""
+        """Take every disagreement whose stage clock ran out up a stage (up to the last)."""
         now = self._clock()
         moved = 0
         for known in self._open_disagreements():
-            if not known.overdue(now) or known.stage["stage"] == "director":
+            if not known.escalates_on_clock(now):
                 continue
 
             def attempt(ident: UUID = known.id) -> bool:
                 d = self._store.find(ident, Disagreement)
-                if d is None or not d.overdue(now) or d.stage["stage"] == "director":
+                if d is None or not d.escalates_on_clock(now):
                     return False
                 d.escalate(self.timescales.disagreement_stage_due(now), now, None, None)
                 self._store.save(d)
