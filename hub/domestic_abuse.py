@@ -26,7 +26,6 @@ from domain.encompass import (
     words_go_in,
 )
 from domain.errors import RuleViolation
-from domain.indexes import KeyIndex, source_ref_key
 from domain.marac import Incident, MaracReferral, VictimHistory, evaluate
 from domain.notifications import (
     DetailsSubmission,
@@ -45,7 +44,7 @@ from hub.capabilities import parse_enum as _enum
 from hub.capabilities import require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
-from hub.intake import Workflow
+from hub.intake import NotificationIntake
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.relationships import accept_involvement
@@ -64,8 +63,7 @@ class DomesticAbuse:
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 work: WorkIndex | None = None,
-                 on_referral: Workflow | None = None) -> None:
+                 work: WorkIndex | None = None, *, intake: NotificationIntake) -> None:
         self._store = store
         self._registry = registry
         self._decisions = decisions
@@ -74,8 +72,8 @@ class DomesticAbuse:
         self.timescales = timescales
         self._clock = clock
         self.work = work or WorkIndex(store)
-        # What a referral to the MASH sets going (its contact at the front door).
-        self._on_referral = on_referral
+        # A referral to the MASH goes in through the intake, like any notification.
+        self._intake = intake
 
     def require(self, caller: Caller, capability: str, action: str,
                 child_ids: list[UUID] | None = None) -> None:
@@ -313,20 +311,11 @@ class DomesticAbuse:
             type=NotificationType.REFERRAL, source_ref=f"dart-triage-{case.id}",
             occurred_at=at, subjects=tuple(subjects),
             details=DetailsSubmission(summary=rationale))
-        referral = Notification.receive(uuid4(), submission, caller.agency_id,
-                                        f"user:{caller.user_id}", case.child_ids, at,
-                                        linked_to=incident.id,
-                                        content_class=DataClass.DA_RISK.value)
-        for child in children:
-            child.link_notification(
-                notification_id=referral.id, notification_type=NotificationType.REFERRAL.value,
-                agency=caller.agency_id, role=SubjectRole.CHILD.value, occurred_at=at,
-                received_at=at, school_urn=None)
-        index = KeyIndex(key=source_ref_key(caller.agency_id, submission.source_ref),
-                         target=referral.id)
-        follow_on = (self._on_referral(referral, submission, children)
-                     if self._on_referral is not None else [])
-        return referral.id, [referral, *children, index, *follow_on]
+        # Through the intake, like any notification: validated, linked, its contact opened.
+        referral, created = self._intake.refer_on(
+            caller.agency_id, f"user:{caller.user_id}", submission, children,
+            linked_to=incident.id, content_class=DataClass.DA_RISK.value)
+        return referral.id, created
 
     def marac_referrals(self, caller: Caller) -> dict[str, Any]:
         """MARAC referrals, newest first: each the referring DART's record (da-risk), about
