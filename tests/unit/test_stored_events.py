@@ -14,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import Mapper, StoredEvent
 
 from domain.front_door import Allocation, MashContact, NeedRecord
 from domain.lawful_basis import SharingLedger
@@ -26,14 +26,16 @@ CHILD = UUID("5b0f4f3e-7c1a-4e59-9a59-3c2f0d7e1a01")
 
 
 def _rebuilt() -> dict[UUID, Any]:
-    mapper = Application().mapper
+    mapper: Mapper[UUID] = Application[UUID]().mapper
     aggregates: dict[UUID, Any] = {}
     for row in json.loads(STORED.read_text()):
-        stored = StoredEvent(originator_id=UUID(row["originator_id"]),
-                             originator_version=row["originator_version"], topic=row["topic"],
+        ident = UUID(row["originator_id"])
+        stored = StoredEvent(originator_id=ident, originator_version=row["originator_version"],
+                             topic=row["topic"],
                              state=json.dumps(row["state"], separators=(",", ":")).encode())
         event = mapper.to_domain_event(stored)
-        aggregates[stored.originator_id] = event.mutate(aggregates.get(stored.originator_id))
+        assert isinstance(event, Aggregate.Event)
+        aggregates[ident] = event.mutate(aggregates.get(ident))
     return aggregates
 
 
