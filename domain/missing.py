@@ -27,6 +27,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent, RuleViolation
 from domain.personal import Personal
+from domain.records import ChildRecord
 
 STRATEGY_EPISODES = 3
 STRATEGY_WINDOW = timedelta(days=30)
@@ -132,16 +133,10 @@ def _text(value: str | None, field: str, required: bool) -> str | None:
     return text[:1000]
 
 
-class MissingRecord(Aggregate):
+class MissingRecord(ChildRecord):
     """A child's missing episodes and return home interviews, in the order they happened."""
 
-    class Opened(Aggregate.Created):
-        class_version = 1
-        child_id: UUID
-
-    @event(Opened)
-    def __init__(self, child_id: UUID) -> None:
-        self.child_id = child_id
+    def opened(self) -> None:
         self.episodes: list[dict[str, Any]] = []
         self.unreconciled: list[dict[str, Any]] = []
 

@@ -15,6 +15,7 @@ from uuid import UUID
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.utils import get_topic, resolve_topic
 
 from domain.front_door import Allocation, MashContact, NeedRecord
 from domain.lawful_basis import SharingLedger
@@ -66,3 +67,13 @@ def test_events_stored_before_the_move_rebuild_their_aggregates() -> None:
     assert by_type[MissingRecord].episodes == []
     assert by_type[SharingLedger].consents == []
     assert by_type[SubjectAccessFile].requests == []
+
+
+def test_new_events_take_their_module_and_old_topics_still_resolve() -> None:
+    assert get_topic(MashContact.Rated) == "domain.front_door.contact:MashContact.Rated"
+    assert get_topic(Allocation.Opened) == "domain.front_door.allocation:Allocation.Opened"
+    assert resolve_topic("domain.front_door:MashContact.Rated") is MashContact.Rated
+    assert resolve_topic("domain.front_door:NeedRecord.Opened") is NeedRecord.Opened
+    # The shared opening is each record's own event, under the record's name.
+    assert get_topic(MissingRecord.Opened) == "domain.missing:MissingRecord.Opened"
+    assert MissingRecord.Opened is not SharingLedger.Opened

@@ -9,18 +9,15 @@ working day and decides within one; an assessment is due within 45 working days.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.agencies import AgencyKind
-from domain.clocks import Rag as Rag  # re-exported: the rating is the front door's
-from domain.clocks import Timescales
+from domain.clocks import Rag, Timescales
 from domain.errors import InvalidContent, RuleViolation
-from domain.identifiers import age_on
+from domain.front_door.level_of_need import OUTCOME_LEVELS, LevelOfNeed, Outcome, step
 from domain.personal import Personal
 from domain.text import SENTENCE, optional_text, reason, required_text
 from domain.timescales import months_before
@@ -46,80 +43,6 @@ def earlier_contacts(notifications: list[dict[str, Any]], this: UUID, received: 
                    if n["notification_type"] in CONTACT_TYPES
                    and n["notification_id"] != this
                    and since <= n["received_at"] <= received}, key=str)
-
-
-class Indicator(StrEnum):
-    """Indicators that require an immediate referral to social care (Family Support Pathway)."""
-
-    UNEXPLAINED_INJURY = "unexplained-injury"
-    UNDER_TWO_UNEXPLAINED_BRUISING = "under-two-unexplained-bruising"
-    UNDER_ONE_CARER_SUBSTANCE_MISUSE = "under-one-carer-substance-misuse"
-    UNBORN_BABY_SERIOUS_CONCERN = "unborn-baby-serious-concern"
-    ADULT_POSING_RISK = "adult-posing-risk"
-    REPEATED_DOMESTIC_ABUSE = "repeated-domestic-abuse"
-    ABUSE_OR_GROOMING_DISCLOSED = "abuse-or-grooming-disclosed"
-    LEFT_HOME_ALONE_AGED_5_OR_UNDER = "left-home-alone-aged-5-or-under"
-    TRAFFICKING = "trafficking"
-
-
-# An indicator defined for young children holds only if a child is below this age.
-_UNDER_AGE = {Indicator.UNDER_TWO_UNEXPLAINED_BRUISING: 2,
-              Indicator.UNDER_ONE_CARER_SUBSTANCE_MISUSE: 1,
-              Indicator.LEFT_HOME_ALONE_AGED_5_OR_UNDER: 6}
-
-
-def check_indicators(raw: list[str], dates_of_birth: list[date], on: date) -> list[Indicator]:
-    """The indicators sent, each known and, where defined by age, true of a child named."""
-    indicators = []
-    for i, value in enumerate(dict.fromkeys(raw)):
-        try:
-            indicator = Indicator(value)
-        except ValueError:
-            raise InvalidContent(f"details.indicators[{i}]", "is not a known immediate-"
-                                 "referral indicator") from None
-        limit = _UNDER_AGE.get(indicator)
-        if limit is not None and not any(age_on(d, on) < limit for d in dates_of_birth):
-            raise InvalidContent(f"details.indicators[{i}]",
-                                 f"applies to a child under {limit}; no child named is")
-        indicators.append(indicator)
-    return indicators
-
-
-class LevelOfNeed(StrEnum):
-    """The Family Support Pathway's levels, lowest first."""
-
-    UNIVERSAL = "universal"
-    ADDITIONAL = "additional"  # early help, CAF
-    EXTENSIVE = "extensive"  # team around the child, lead professional
-    CHILD_IN_NEED = "child-in-need"  # s17, statutory assessment
-    PROTECTION = "protection"  # s47
-
-    @property
-    def rank(self) -> int:
-        return list(LevelOfNeed).index(self)
-
-
-class Outcome(StrEnum):
-    NO_FURTHER_ACTION = "no-further-action"
-    EARLY_HELP = "early-help"
-    ASSESSMENT = "assessment"  # a children's assessment, due in 45 working days
-    STRATEGY_DISCUSSION = "strategy-discussion"  # and an s47 enquiry if it so decides
-
-
-# Which levels of need each outcome answers.
-OUTCOME_LEVELS = {
-    Outcome.NO_FURTHER_ACTION: {LevelOfNeed.UNIVERSAL, LevelOfNeed.ADDITIONAL},
-    Outcome.EARLY_HELP: {LevelOfNeed.ADDITIONAL, LevelOfNeed.EXTENSIVE},
-    Outcome.ASSESSMENT: {LevelOfNeed.CHILD_IN_NEED, LevelOfNeed.PROTECTION},
-    Outcome.STRATEGY_DISCUSSION: {LevelOfNeed.PROTECTION},
-}
-
-
-def step(previous: LevelOfNeed | None, new: LevelOfNeed) -> str | None:
-    """'up', 'down' or None (no change, or no level before)."""
-    if previous is None or previous is new:
-        return None
-    return "up" if new.rank > previous.rank else "down"
 
 
 @dataclass(frozen=True)
@@ -440,104 +363,3 @@ class MashContact(Aggregate):
                 and self.assessment["at"] > self.decision["assessment_due"]:
             missed["assessment"] = self.decision["assessment_due"]
         return missed
-
-
-# Who may be a child's allocated worker: children's social care's own.
-ALLOCATABLE_AGENCY_KIND = AgencyKind.MASH
-ALLOCATABLE_ROLES = frozenset({"social-worker", "team-manager"})
-
-
-def check_allocatable(agency_kind: str, role: str) -> None:
-    """A child is allocated a social worker or team manager of children's social care."""
-    if agency_kind != ALLOCATABLE_AGENCY_KIND or role not in ALLOCATABLE_ROLES:
-        raise InvalidContent("user_id", "the allocated worker is a social worker or "
-                             "team manager of children's social care")
-
-
-def allocation_id(child_id: UUID) -> UUID:
-    return uuid5(NAMESPACE_URL, f"/hub/allocation/{child_id}")
-
-
-class Allocation(Aggregate):
-    """The social worker allocated to a child, if any, over time."""
-
-    class Opened(Aggregate.Created):
-        class_version = 1
-        child_id: UUID
-
-    @event(Opened)
-    def __init__(self, child_id: UUID) -> None:
-        self.child_id = child_id
-        self.worker: dict[str, str] | None = None
-        self.history: list[dict[str, Any]] = []
-
-    @staticmethod
-    def create_id(child_id: UUID) -> UUID:
-        return allocation_id(child_id)
-
-    class Changed(Aggregate.Event):
-        class_version = 1
-        worker: dict[str, str] | None
-        by: dict[str, str]
-        at: datetime
-
-    @event(Changed)
-    def _change(self, worker: dict[str, str] | None, by: dict[str, str], at: datetime) -> None:
-        self.worker = worker
-        self.history.append({"worker": worker, "by": by, "at": at})
-
-    def allocate(self, worker: dict[str, str] | None, by: dict[str, str], at: datetime) -> None:
-        if worker == self.worker:
-            raise RuleViolation("that is already the allocation")
-        self._change(worker, by, at)
-
-
-def need_id(child_id: UUID) -> UUID:
-    return uuid5(NAMESPACE_URL, f"/hub/level-of-need/{child_id}")
-
-
-class NeedRecord(Aggregate):
-    """A child's level of need over time: each step up or down is an event."""
-
-    class Opened(Aggregate.Created):
-        class_version = 1
-        child_id: UUID
-
-    @event(Opened)
-    def __init__(self, child_id: UUID) -> None:
-        self.child_id = child_id
-        self.changes: list[dict[str, Any]] = []
-
-    @staticmethod
-    def create_id(child_id: UUID) -> UUID:
-        return need_id(child_id)
-
-    @property
-    def level(self) -> LevelOfNeed | None:
-        return LevelOfNeed(self.changes[-1]["to"]) if self.changes else None
-
-    class Stepped(Aggregate.Event):
-        class_version = 1
-        previous: str | None
-        to: str
-        direction: str | None  # up, down, or None for the first level recorded
-        reason: Personal
-        contact_id: UUID | None
-        by: dict[str, str]
-        at: datetime
-
-    @event(Stepped)
-    def _step(self, previous: str | None, to: str, direction: str | None, reason: Personal,
-              contact_id: UUID | None, by: dict[str, str], at: datetime) -> None:
-        self.changes.append({"previous": previous, "to": to, "direction": direction,
-                             "reason": reason, "contact_id": contact_id, "by": by, "at": at})
-
-    def set_level(self, level: LevelOfNeed, why: str, contact_id: UUID | None,
-                  by: dict[str, str], at: datetime) -> bool:
-        """Record the level; False (nothing recorded) if it is the level already."""
-        previous = self.level
-        if previous is level:
-            return False
-        self._step(previous.value if previous else None, level.value, step(previous, level),
-                   Personal(self.child_id, "level_reason", reason(why)), contact_id, by, at)
-        return True
