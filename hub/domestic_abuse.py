@@ -40,8 +40,8 @@ from domain.personal import reveal
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
+from hub.capabilities import Requirement
 from hub.capabilities import parse_enum as _enum
-from hub.capabilities import require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import NotificationIntake
@@ -69,16 +69,12 @@ class DomesticAbuse:
         self._decisions = decisions
         self._capabilities = capabilities
         self._audit = audit
+        self.require = Requirement(capabilities, audit)
         self.timescales = timescales
         self._clock = clock
         self.work = work or WorkIndex(store)
         # A referral to the MASH goes in through the intake, like any notification.
         self._intake = intake
-
-    def require(self, caller: Caller, capability: str, action: str,
-                child_ids: list[UUID] | None = None) -> None:
-        require_capability(self._capabilities, self._audit, caller, capability, action,
-                           child_ids)
 
     # At intake ---------------------------------------------------------------------------
 

@@ -49,7 +49,7 @@ from domain.personal import reveal
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
-from hub.capabilities import parse_enum, require_capability
+from hub.capabilities import Requirement, parse_enum
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.purposes import PurposeBinding
@@ -80,16 +80,12 @@ class FrontDoor:
         self._decisions = decisions
         self._capabilities = capabilities
         self._audit = audit
+        self.require = Requirement(capabilities, audit)
         self.timescales = timescales
         self.work = work
         self._clock = clock
         # Child protection clocks (core groups, reviews) for the breach list; set at wiring.
         self.protection_overdue: Callable[[datetime], list[dict[str, Any]]] = lambda _: []
-
-    def require(self, caller: Caller, capability: str, action: str,
-                child_ids: list[UUID] | None = None) -> None:
-        require_capability(self._capabilities, self._audit, caller, capability, action,
-                           child_ids)
 
     # At intake ---------------------------------------------------------------------------
 

@@ -37,7 +37,7 @@ from domain.timescales import in_utc
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
-from hub.capabilities import parse_enum, require_capability
+from hub.capabilities import Requirement, parse_enum
 from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller
 from hub.relationships import accept_involvement
@@ -56,14 +56,10 @@ class MissingChildren:
         self._store = store
         self._capabilities = capabilities
         self._audit = audit
+        self.require = Requirement(capabilities, audit)
         self.timescales = timescales
         self.work = work
         self._clock = clock
-
-    def require(self, caller: Caller, capability: str, action: str,
-                child_ids: list[UUID] | None = None) -> None:
-        require_capability(self._capabilities, self._audit, caller, capability, action,
-                           child_ids)
 
     # At intake ---------------------------------------------------------------------------
 

@@ -36,8 +36,8 @@ from domain.personal import reveal
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
+from hub.capabilities import Requirement
 from hub.capabilities import parse_enum as _enum
-from hub.capabilities import require_capability
 from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller, Registry
 from hub.store import HubStore
@@ -79,15 +79,11 @@ class Sharing:
         self._registry = registry
         self._capabilities = capabilities
         self._audit = audit
+        self.require = Requirement(capabilities, audit)
         self._clock = clock
         self._register = BreakGlassRegister(store)
 
     # Helpers -------------------------------------------------------------------------
-
-    def require(self, caller: Caller, capability: str, action: str,
-                child_ids: list[UUID] | None = None) -> None:
-        require_capability(self._capabilities, self._audit, caller, capability, action,
-                           child_ids)
 
     def _ledger(self, child_id: UUID) -> SharingLedger:
         self._store.child(child_id)
