@@ -156,7 +156,7 @@ class FrontDoor:
                                                   key=lambda kv: kv[1])},
             "missed": {name: due.isoformat() for name, due in c.missed().items()},
             "research": {
-                "asked": sorted({a for r in c.research_requests for a in r["agencies"]}),
+                "asked": sorted({a for r in c.research_requests for a in r.agencies}),
                 "received_from": sorted({r["agency"] for r in c.research}),
                 "outstanding": c.research_outstanding()},
             "decision": None if c.decision is None else {
@@ -235,11 +235,11 @@ class FrontDoor:
             if d.overdue(now):
                 shown.append(self._disagreement_shown(d, summary, "read-mash-queue"))
                 items.append({"disagreement_id": str(d.id), "contact_id": str(d.contact_id),
-                              "clock": f"disagreement:{d.stage['stage']}",
-                              "due": d.stage["due"].isoformat(),
+                              "clock": f"disagreement:{d.stage.stage.value}",
+                              "due": d.stage.due.isoformat(),
                               "child_ids": [str(d.child_id)],
                               "overdue_hours": round(
-                                  (now - d.stage["due"]).total_seconds() / 3600, 1)})
+                                  (now - d.stage.due).total_seconds() / 3600, 1)})
         items.sort(key=lambda i: (i["due"], i.get("contact_id", "")))
         disclose(self._audit, caller, "read-mash-breaches", list(dict.fromkeys(shown)),
                  purpose=Purpose.TRIAGE.value,
@@ -554,12 +554,11 @@ class FrontDoor:
             "id": str(d.id), "contact_id": str(d.contact_id), "child_id": str(d.child_id),
             "raised_by": d.raised_by, "with_agency": d.with_agency,
             "raised_at": d.raised_at.isoformat(), "reason": reveal(d.reason),
-            "stage": d.stage["stage"], "due": d.stage["due"].isoformat(),
+            "stage": d.stage.stage.value, "due": d.stage.due.isoformat(),
             "overdue": d.overdue(now),
-            "stages": [{"stage": s["stage"], "from": s["from"].isoformat(),
-                        "due": s["due"].isoformat(), "by": s["by"],
-                        "automatic": s["automatic"], "reason": reveal(s["reason"])}
-                       for s in d.stages],
+            "stages": [{"stage": s.stage.value, "from": s.since.isoformat(),
+                        "due": s.due.isoformat(), "by": s.by, "automatic": s.automatic,
+                        "reason": reveal(s.reason)} for s in d.stages],
             "resolution": None if d.resolution is None else {
                 "resolution": reveal(d.resolution["resolution"]), "by": d.resolution["by"],
                 "at": d.resolution["at"].isoformat(), "stage": d.resolution["stage"]},
@@ -605,7 +604,7 @@ class FrontDoor:
         disclose(self._audit, caller, action,
                  [self._disagreement_shown(d, Visibility.FULL, "raise-disagreement")],
                  purpose=None, kind=AuditKind.DISAGREEMENT,
-                 details={"disagreement": str(d.id), "stage": d.stage["stage"]})
+                 details={"disagreement": str(d.id), "stage": d.stage.stage.value})
         return self._disagreement_view(d, at)
 
     def escalate_disagreement(self, caller: Caller, disagreement: UUID,
@@ -629,7 +628,7 @@ class FrontDoor:
         now = self._clock()
         mine = sorted((d for d in self._open_disagreements()
                        if caller.agency_id in (d.raised_by["agency"], d.with_agency)),
-                      key=lambda d: (d.stage["due"], str(d.id)))
+                      key=lambda d: (d.stage.due, str(d.id)))
         disclose(self._audit, caller, "read-disagreements",
                  [self._disagreement_shown(d, Visibility.FULL, "raise-disagreement")
                   for d in mine], purpose=Purpose.REFERRAL.value,

@@ -62,6 +62,17 @@ class SignsOfSafety:
             self.scale)
 
 
+@dataclass(frozen=True)
+class ResearchRequest:
+    """Partner agencies asked for their research on a contact, due by the deadline of the
+    contact's rating when they were asked."""
+
+    agencies: tuple[str, ...]
+    due: datetime
+    by: dict[str, str]
+    at: datetime
+
+
 class MashContact(Aggregate):
     """One contact or referral at the front door, from arrival to decision and feedback."""
 
@@ -94,7 +105,7 @@ class MashContact(Aggregate):
         self.re_referral_of = list(re_referral_of)
         self.linked_to = linked_to
         self.ratings: list[dict[str, Any]] = []
-        self.research_requests: list[dict[str, Any]] = []
+        self.research_requests: list[ResearchRequest] = []
         self.research: list[dict[str, Any]] = []
         self.acknowledged: dict[str, Any] | None = None
         self.decision: dict[str, Any] | None = None
@@ -190,7 +201,7 @@ class MashContact(Aggregate):
     @event(ResearchRequested)
     def _request_research(self, agencies: list[str], due: datetime, by: dict[str, str],
                           at: datetime) -> None:
-        self.research_requests.append({"agencies": agencies, "due": due, "by": by, "at": at})
+        self.research_requests.append(ResearchRequest(tuple(agencies), due, by, at))
 
     def request_research(self, agencies: list[str], by: dict[str, str], at: datetime) -> None:
         rating = self.rating
@@ -205,7 +216,7 @@ class MashContact(Aggregate):
     def research_due(self, agency: str) -> datetime | None:
         """When ``agency``'s research is due: by the contact's current rating's deadline
         (None: it was not asked)."""
-        asked = any(agency in r["agencies"] for r in self.research_requests)
+        asked = any(agency in r.agencies for r in self.research_requests)
         rating = self.rating
         return rating["due"] if asked and rating is not None else None
 
@@ -239,7 +250,7 @@ class MashContact(Aggregate):
         return due is not None and item["at"] > due
 
     def research_outstanding(self) -> list[str]:
-        asked = {a for r in self.research_requests for a in r["agencies"]}
+        asked = {a for r in self.research_requests for a in r.agencies}
         return sorted(asked - {r["agency"] for r in self.research})
 
     # The decision ----------------------------------------------------------------------------
