@@ -28,6 +28,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import InvalidContent, RuleViolation
 from domain.personal import Personal
 from domain.records import ChildRecord
+from domain.text import optional_text, required_text
 
 STRATEGY_EPISODES = 3
 STRATEGY_WINDOW = timedelta(days=30)
@@ -125,12 +126,10 @@ def record_id(child_id: UUID) -> UUID:
 
 
 def _text(value: str | None, field: str, required: bool) -> str | None:
-    text = " ".join((value or "").split())
-    if not text:
-        if required:
-            raise InvalidContent(field, "is required")
-        return None
-    return text[:1000]
+    """A note or reason, tidied; kept to its first 1000 characters."""
+    said = (required_text(value, field, most=None) if required
+            else optional_text(value, field, most=None))
+    return said[:1000] if said is not None else None
 
 
 class MissingRecord(ChildRecord):
