@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from domain import text
 from domain.errors import InvalidContent
 from domain.notifications import Notification, NotificationType
 
@@ -127,12 +128,14 @@ def parse_break_glass(raw: str | None) -> str | None:
     """The reason given for an emergency access, or None when none is claimed."""
     if raw is None:
         return None
-    reason = " ".join(raw.split())
-    if len(reason) < 10:
-        raise InvalidContent("X-Break-Glass", "the emergency reason must be a sentence")
-    if len(reason) > 500:
-        raise InvalidContent("X-Break-Glass", "the emergency reason must be under 500 characters")
-    return reason
+    return break_glass_reason(raw)
+
+
+def break_glass_reason(raw: str) -> str:
+    """An emergency access's reason: a sentence, under 500 characters."""
+    return text.reason(raw, "X-Break-Glass", most=500,
+                       short="the emergency reason must be a sentence",
+                       long="the emergency reason must be under 500 characters")
 
 
 def parse_case_ref(raw: str | None) -> str | None:

@@ -7,10 +7,9 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidContent, RuleViolation
+from domain import text
+from domain.errors import RuleViolation
 from domain.personal import Personal
-
-MIN_REASON = 10  # a reason is a sentence, not a shrug
 
 
 class ReviewOutcome(StrEnum):
@@ -48,10 +47,10 @@ class BreakGlassAccess(Aggregate):
     def open(cls, id: UUID, child_id: UUID, actor: dict[str, str], purpose: str,
              reason: str, records: list[str], owners: list[str],
              at: datetime) -> "BreakGlassAccess":
-        if len(reason.strip()) < MIN_REASON:
-            raise InvalidContent("X-Break-Glass", "the emergency reason must be a sentence")
+        why = text.reason(reason, "X-Break-Glass", most=None,
+                          short="the emergency reason must be a sentence")
         return cls(id=id, child_id=child_id, actor=actor, purpose=purpose,
-                   reason=Personal(child_id, "break_glass_reason", reason.strip()),
+                   reason=Personal(child_id, "break_glass_reason", why),
                    records=records, owners=owners, opened_at=at)
 
     class Reviewed(Aggregate.Event):

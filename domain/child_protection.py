@@ -10,20 +10,18 @@ Looked-after status (in care) runs from its start to its end. Each is an event w
 when. Nothing here is the plan's content: the hub holds the facts CP-IS shares, and the clocks.
 """
 
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.clocks import core_group_due, review_conference_due
 from domain.errors import InvalidContent, RuleViolation
-from domain.timescales import LOCAL, WorkingCalendar, add_months, months_before
+from domain.timescales import WorkingCalendar, months_before
 
-CORE_GROUP_WORKING_DAYS = 10
 CP_IS_LOOK_BACK_MONTHS = 12  # CP-IS shows plans and care in force, or ended this recently
-FIRST_REVIEW_MONTHS = 3
-LATER_REVIEW_MONTHS = 6
 
 
 class Category(StrEnum):
@@ -40,14 +38,6 @@ class PlanEnd(StrEnum):
     ADULTHOOD = "adulthood"  # turned 18
     BORN = "born"  # an unborn plan ends at birth (a new plan follows on the baby's record)
     OTHER = "other"
-
-
-def review_due(conference_at: datetime, first: bool) -> datetime:
-    """The next review conference: 3 months after the initial conference, then 6 after each
-    review."""
-    months = FIRST_REVIEW_MONTHS if first else LATER_REVIEW_MONTHS
-    # In local time: a conference at 10:00 in January is reviewed by 10:00 in April (BST).
-    return add_months(conference_at.astimezone(LOCAL), months).astimezone(UTC)
 
 
 def protection_id(person_id: UUID) -> UUID:
@@ -120,8 +110,8 @@ class ProtectionRecord(Aggregate):
             raise InvalidContent("category", "only a plan has a category")
         self._initial(conference_id, at, plan, category.value if category else None, unborn,
                       enquiry_id,
-                      working.add_working_days(at, CORE_GROUP_WORKING_DAYS) if plan else None,
-                      review_due(at, first=True) if plan else None, by)
+                      core_group_due(working, at) if plan else None,
+                      review_conference_due(at, first=True) if plan else None, by)
 
     class CoreGroupMet(Aggregate.Event):
         class_version = 1
@@ -177,7 +167,7 @@ class ProtectionRecord(Aggregate):
         if at < plan["started_at"]:
             raise InvalidContent("at", "a review follows the initial conference")
         self._review(conference_id, at, plan_continues, category.value if category else None,
-                     review_due(at, first=False) if plan_continues else None, by)
+                     review_conference_due(at, first=False) if plan_continues else None, by)
 
     class PlanEnded(Aggregate.Event):
         class_version = 1

@@ -14,6 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
+from domain import text
 from domain.errors import InvalidContent, RuleViolation
 from domain.notifications import SubjectRole
 from domain.personal import Personal
@@ -92,11 +93,9 @@ def grade(yes_count: int, judged: RiskLevel | None, reason: str | None) -> RiskG
     if judged.rank < by_dash.rank:
         raise RuleViolation(f"professional judgement may raise the risk level, never lower it "
                             f"below {by_dash.value} (DASH {yes_count})")
-    reason = " ".join((reason or "").split())
-    if len(reason) < 10:
-        raise InvalidContent("judgement_reason",
-                             "raising the level needs the professional's reason")
-    return RiskGrading(yes_count, by_dash, judged, reason[:1000])
+    why = text.reason(reason, "judgement_reason", most=None,
+                      short="raising the level needs the professional's reason")
+    return RiskGrading(yes_count, by_dash, judged, why[:1000])
 
 
 def enters_dart_queue(notification_type: str, subjects: list[dict[str, Any]]) -> bool:
@@ -169,9 +168,8 @@ class DartCase(Aggregate):
                       marac_referral: UUID | None, mash_referral: UUID | None) -> None:
         if self.triage is not None:
             raise RuleViolation("this incident has already been triaged")
-        rationale = " ".join(rationale.split())
-        if not 10 <= len(rationale) <= 4000:
-            raise InvalidContent("rationale", "give the rationale in 10 to 4000 characters")
+        rationale = text.reason(rationale, "rationale",
+                                short="give the rationale in 10 to 4000 characters")
         if not actions:
             raise InvalidContent("actions", "at least one action is required")
         chosen = set(actions)

@@ -11,6 +11,8 @@ goes to the local authority's education officer instead of a school.
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -56,6 +58,36 @@ def notice_school(named: str | None, named_by_authority: bool, known: str | None
     if on_roll:
         return known
     return named if named is not None and named_by_authority else known
+
+
+@dataclass(frozen=True)
+class Addressee:
+    """Where a child's notice goes: a school (by its registered agency and URN), or the local
+    authority's education officer for a home-educated child."""
+
+    recipient: Recipient
+    agency_id: str
+    school_urn: str | None
+
+
+def addressee(*, home_educated: bool, education_officer: str | None, named_urn: str | None,
+              named_by_authority: bool, known_urn: str | None, on_roll: bool,
+              school_agency: Callable[[str], str | None]) -> Addressee | NotIssued:
+    """Who gets a child's notice, or why no one can: a home-educated child's goes to the
+    education officer (if the local authority named one); any other child's to the school
+    ``notice_school`` finds, if that school is registered with the hub (``school_agency``
+    gives its agency by URN)."""
+    if home_educated:
+        if education_officer is None:
+            return NotIssued.NO_EDUCATION_OFFICER
+        return Addressee(Recipient.LOCAL_AUTHORITY, education_officer, None)
+    urn = notice_school(named_urn, named_by_authority, known_urn, on_roll)
+    if urn is None:
+        return NotIssued.NO_KNOWN_SCHOOL
+    agency = school_agency(urn)
+    if agency is None:
+        return NotIssued.SCHOOL_NOT_REGISTERED
+    return Addressee(Recipient.SCHOOL, agency, urn)
 
 
 class WordsWithheld(StrEnum):
@@ -119,6 +151,26 @@ def check_words_for_school(words: str, other_names: list[str], location: str | N
                 w in said for w in _words(location) if w in _ADDRESS_WORDS):
             return WordsWithheld.NAMES_THE_LOCATION
     return None
+
+
+def words_for_school(words: str | None, child_names: Iterable[str],
+                     incident_names: Iterable[str], location: str | None,
+                     postcodes: list[str]) -> tuple[str | None, WordsWithheld | None]:
+    """The words the police wrote for the school, unless they name anyone else of the
+    incident (any name of ``incident_names`` that is not one of the child's own) or where it
+    happened: then none, and why (the DART is told)."""
+    if not words:
+        return None, None
+    own = {name.casefold() for name in child_names}
+    others = [name for name in incident_names if name.casefold() not in own]
+    withheld = check_words_for_school(words, others, location, postcodes)
+    return (None, withheld) if withheld is not None else (words, None)
+
+
+def words_go_in(spoken_to: bool, only_child: bool) -> bool:
+    """A child's words go in their notice when the police spoke to that child, or when the
+    child is the only one of the incident (the words can be no one else's)."""
+    return spoken_to or only_child
 
 
 class EncompassNotice(Aggregate):

@@ -17,6 +17,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.access import Basis, DataClass, Purpose
 from domain.errors import InvalidContent, NotPermitted, RuleViolation
 from domain.personal import Personal
+from domain.records import ChildRecord
 
 
 class ConsentStatus(StrEnum):
@@ -159,16 +160,10 @@ class Standing:
     not_shared: bool
 
 
-class SharingLedger(Aggregate):
+class SharingLedger(ChildRecord):
     """The lawful bases recorded for sharing one child's information."""
 
-    class Opened(Aggregate.Created):
-        class_version = 1
-        child_id: UUID
-
-    @event(Opened)
-    def __init__(self, child_id: UUID) -> None:
-        self.child_id = child_id
+    def opened(self) -> None:
         self.consents: list[dict[str, Any]] = []
         self.decisions: list[dict[str, Any]] = []
         self.enquiries: list[dict[str, Any]] = []

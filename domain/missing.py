@@ -5,9 +5,10 @@ are distinct episode types; a change from away to missing ends the away episode 
 missing one, so it counts as two episodes. An episode runs from the later of leaving and last
 being seen, to being found or returning; until then it stays open.
 
-Every return is followed by a return home interview, due within 72 hours (elapsed time: a
-child back on Friday night is seen by Monday night): offered, accepted or declined, held by
-someone independent of the child's care, or a recorded decision not to hold one.
+Every return is followed by a return home interview, due within the local timescale (72
+hours in policies/timescales.toml; elapsed time: a child back on Friday night is seen by
+Monday night): offered, accepted or declined, held by someone independent of the child's care,
+or a recorded decision not to hold one.
 
 Rules, each versioned, each recording what made it fire (change a rule only with a new
 version):
@@ -26,8 +27,9 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent, RuleViolation
 from domain.personal import Personal
+from domain.records import ChildRecord
+from domain.text import optional_text, required_text
 
-INTERVIEW_DUE = timedelta(hours=72)
 STRATEGY_EPISODES = 3
 STRATEGY_WINDOW = timedelta(days=30)
 LONG_EPISODE = timedelta(hours=24)
@@ -124,24 +126,16 @@ def record_id(child_id: UUID) -> UUID:
 
 
 def _text(value: str | None, field: str, required: bool) -> str | None:
-    text = " ".join((value or "").split())
-    if not text:
-        if required:
-            raise InvalidContent(field, "is required")
-        return None
-    return text[:1000]
+    """A note or reason, tidied; kept to its first 1000 characters."""
+    said = (required_text(value, field, most=None) if required
+            else optional_text(value, field, most=None))
+    return said[:1000] if said is not None else None
 
 
-class MissingRecord(Aggregate):
+class MissingRecord(ChildRecord):
     """A child's missing episodes and return home interviews, in the order they happened."""
 
-    class Opened(Aggregate.Created):
-        class_version = 1
-        child_id: UUID
-
-    @event(Opened)
-    def __init__(self, child_id: UUID) -> None:
-        self.child_id = child_id
+    def opened(self) -> None:
         self.episodes: list[dict[str, Any]] = []
         self.unreconciled: list[dict[str, Any]] = []
 
@@ -249,7 +243,7 @@ class MissingRecord(Aggregate):
     def report_return(self, new_id: UUID, end: datetime, ended_by: EpisodeEnd, report: UUID,
                       reported_by: str, start_if_unreported: datetime | None,
                       informed: dict[str, str] | None,
-                      interview_within: timedelta = INTERVIEW_DUE) -> UUID:
+                      interview_within: timedelta) -> UUID:
         """A 'found' report: the open episode ends and its interview falls due. A child found
         with no episode on record (the missing report never reached the hub) gets a closed
         episode from the start the report gives, or from the return itself."""

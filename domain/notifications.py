@@ -23,6 +23,7 @@ from domain.identifiers import (
     normalise_upn,
     normalise_urn,
 )
+from domain.indexes import demographic_link, nhs_link, upn_link
 from domain.personal import Personal
 from domain.plausibility import check_born_by, check_date_of_birth, check_past
 
@@ -93,15 +94,12 @@ class SubjectSubmission:
         """
         keys = []
         if self.nhs_number:
-            keys.append(f"nhs:{self.nhs_number}")
+            keys.append(nhs_link(self.nhs_number))
         if self.upn:
-            keys.append(f"upn:{self.upn}")
+            keys.append(upn_link(self.upn))
         if self.date_of_birth and self.postcode:
-            keys.append(
-                "demographic:"
-                f"{self.given_name.casefold()}|{self.family_name.casefold()}|"
-                f"{self.date_of_birth.isoformat()}|{self.postcode}"
-            )
+            keys.append(demographic_link(self.given_name, self.family_name,
+                                         self.date_of_birth.isoformat(), self.postcode))
         return keys
 
 

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent, RuleViolation
 from domain.personal import Personal
+from domain.text import optional_text
 
 # An agency counts as actively involved with a child for this long after it last sent
 # something about them.
@@ -227,12 +228,11 @@ class PersonRecord(Aggregate):
     def _sealed_reason(self, field: str, code: StrEnum, reason: str | None) -> Personal | None:
         """The optional free text of a reason, sealed under this person's key ("other" needs
         it)."""
-        text = " ".join(reason.split()) if reason is not None else ""
-        if len(text) > 500:
-            raise InvalidContent("reason", "give the reason in at most 500 characters")
-        if not text and code.value == "other":
+        said = optional_text(reason, "reason", most=500,
+                             long="give the reason in at most 500 characters")
+        if said is None and code.value == "other":
             raise InvalidContent("reason", "is required when the reason code is 'other'")
-        return Personal(self.id, field, text) if text else None
+        return Personal(self.id, field, said) if said else None
 
     class HoldChanged(Aggregate.Event):
         """A legal hold placed on (or released from) the person's records.

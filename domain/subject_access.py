@@ -14,6 +14,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent
+from domain.records import ChildRecord
 
 
 class Exemption(StrEnum):
@@ -28,14 +29,8 @@ def one_month_after(day: date) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-class SubjectAccessFile(Aggregate):
-    class Opened(Aggregate.Created):
-        class_version = 1
-        child_id: UUID
-
-    @event(Opened)
-    def __init__(self, child_id: UUID) -> None:
-        self.child_id = child_id
+class SubjectAccessFile(ChildRecord):
+    def opened(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.redactions: list[dict[str, Any]] = []
 

@@ -48,16 +48,19 @@ class Judgement:
     decision: AccessDecision
 
     def as_record(self) -> dict[str, str | list[str]]:
-        return {
-            "data_class": self.data_class.value,
-            "relation": self.relation.value,
-            "restriction": self.restriction.value,
-            "bases_held": sorted(b.value for b in self.bases),
-            "basis": self.decision.basis.value,
-            "ground": self.decision.ground,
-            "visibility": self.decision.visibility.value,
-            "rule": self.decision.rule,
-        }
+        return field_record(self.data_class.value, self.relation.value,
+                            self.restriction.value, sorted(b.value for b in self.bases),
+                            self.decision.basis.value, self.decision.ground,
+                            self.decision.visibility.value, self.decision.rule)
+
+
+def field_record(data_class: str, relation: str, restriction: str, bases_held: list[str],
+                 basis: str, ground: str, visibility: str,
+                 rule: str) -> dict[str, str | list[str]]:
+    """One field class of one record as the audit trail keeps it: what was decided, on what."""
+    return {"data_class": data_class, "relation": relation, "restriction": restriction,
+            "bases_held": bases_held, "basis": basis, "ground": ground,
+            "visibility": visibility, "rule": rule}
 
 
 class AccessResolver:

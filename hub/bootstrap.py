@@ -127,8 +127,6 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     front_door = FrontDoor(store, registry, decisions, capabilities, audit, timescales, work,
                            clock, relationships=relationships)
     missing = MissingChildren(store, capabilities, audit, timescales, work, clock)
-    domestic_abuse = DomesticAbuse(store, registry, decisions, capabilities, audit,
-                                   timescales, clock, work, on_referral=front_door.on_received)
 
     child_protection = ChildProtection(store, decisions, capabilities, audit, timescales,
                                        LinkHasher(link_secret),
@@ -142,13 +140,17 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
                 *missing.on_received(notification, submission, people),
                 *front_door.on_received(notification, submission, people)]
 
+    intake = NotificationIntake(store, LinkHasher(link_secret), clock, workflows=workflows)
+    # The DART's referrals to the MASH go in through the same intake.
+    domestic_abuse = DomesticAbuse(store, registry, decisions, capabilities, audit,
+                                   timescales, clock, work, intake=intake)
+
     return Hub(
         settings=settings,
         store=store,
         keys=keys,
         registry=registry,
-        intake=NotificationIntake(store, LinkHasher(link_secret), clock,
-                                  workflows=workflows),
+        intake=intake,
         disclosure=Disclosure(store, registry, decisions, capabilities, audit, clock),
         sharing=Sharing(store, registry, capabilities, audit, clock),
         audit=audit,

@@ -29,3 +29,17 @@ def require_capability(capabilities: CapabilityPolicy, audit: AuditTrail, caller
                      child_ids=child_ids or [],
                      details={"capability": capability, "outcome": "refused"})
         raise NotEntitled(f"your role may not {capability.replace('-', ' ')}")
+
+
+class Requirement:
+    """A service's own capability check, the same in every service:
+    ``self.require(caller, capability, action, child_ids)``."""
+
+    def __init__(self, capabilities: CapabilityPolicy, audit: AuditTrail) -> None:
+        self._capabilities = capabilities
+        self._audit = audit
+
+    def __call__(self, caller: Caller, capability: str, action: str,
+                 child_ids: list[UUID] | None = None) -> None:
+        require_capability(self._capabilities, self._audit, caller, capability, action,
+                           child_ids)

@@ -8,28 +8,28 @@ call, and the last 25 such look-ups, never the plan. Every look-up is audited an
 same write, to the responsible local authority's access-notification feed, as CP-IS does.
 """
 
-import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
-from domain.access import AccessQuestion, DataClass, Purpose, Relation, Visibility
+from domain.access import AccessDecision, AccessQuestion, DataClass, Purpose, Relation, Visibility
 from domain.audit import AuditKind
 from domain.child_protection import Category, PlanEnd, ProtectionRecord, protection_id
 from domain.errors import InvalidContent
 from domain.identifiers import normalise_nhs_number
+from domain.indexes import link_key, nhs_link
 from domain.people import PersonRecord
 from domain.timescales import in_utc
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
-from hub.capabilities import parse_enum, require_capability
+from hub.capabilities import Requirement, parse_enum
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import LinkHasher
+from hub.policy_files import read_toml
 from hub.purposes import PurposeBinding
 from hub.registry import Caller
 from hub.settings import SettingsError
@@ -43,14 +43,7 @@ RECENT_ACCESSES = 25
 
 def load_contacts(path: Path | None = None) -> dict[str, dict[str, str]]:
     """Each local authority's children's social care numbers, by agency id."""
-    try:
-        text = (path.read_text() if path is not None
-                else files("policies").joinpath("contacts.toml").read_text())
-        data = tomllib.loads(text)
-    except OSError as error:
-        raise SettingsError(f"cannot read the contacts file ({error.strerror})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"the contacts file is not valid TOML ({error})") from None
+    data = read_toml(path, "contacts")
     contacts = {}
     for agency, entry in data.get("agencies", {}).items():
         if not isinstance(entry, dict) or not {"office_hours", "out_of_hours"} <= set(entry):
@@ -72,6 +65,7 @@ class ChildProtection:
         self._decisions = decisions
         self._capabilities = capabilities
         self._audit = audit
+        self.require = Requirement(capabilities, audit)
         self.timescales = timescales
         self._hash = link_hasher
         self._contacts = contacts
@@ -87,8 +81,7 @@ class ChildProtection:
 
     def _change(self, caller: Caller, person_id: UUID, unborn: bool, action: str,
                 change: Callable[[ProtectionRecord, datetime], None]) -> dict[str, Any]:
-        require_capability(self._capabilities, self._audit, caller, "record-child-protection",
-                           action, [person_id])
+        self.require(caller, "record-child-protection", action, [person_id])
         self._person(person_id, unborn)
         at = self._clock()
 
@@ -167,8 +160,7 @@ class ChildProtection:
     def record(self, caller: Caller, person_id: UUID) -> dict[str, Any]:
         """Social care's own view of the record: plans, conferences, clocks (audited as the
         recording local authority's social-care record, in full)."""
-        require_capability(self._capabilities, self._audit, caller, "record-child-protection",
-                           "read-child-protection", [person_id])
+        self.require(caller, "record-child-protection", "read-child-protection", [person_id])
         record = self._store.find(protection_id(person_id), ProtectionRecord)
         if record is None:
             raise NotFound("no child protection record for this person")
@@ -220,42 +212,57 @@ class ChildProtection:
         at = self._clock()
         decision = self._decisions.decide(AccessQuestion(
             caller.agency_kind, caller.role, Relation.NONE, DataClass.CP_FLAG, ctx.purpose), at)
-        child_id = self._store.lookup(f"link:{self._hash(f'nhs:{number}')}")
+        child_id = self._store.lookup(link_key(self._hash(nhs_link(number))))
+        about = [child_id] if child_id is not None else []
         PurposeBinding(self._store, self._capabilities, self._audit).check(
-            caller, ctx.purpose, ctx.case_ref, [child_id] if child_id else [], at,
-            "cp-is-lookup", ctx.break_glass_reason is not None)
+            caller, ctx.purpose, ctx.case_ref, about, at, "cp-is-lookup",
+            ctx.break_glass_reason is not None)
         record = (self._store.find(protection_id(child_id), ProtectionRecord)
                   if child_id is not None else None)
         plans, care = record.cp_is_flag(at) if record is not None else ([], [])
-        authorities = record.responsible_authorities if record is not None else []
-        version = self._decisions.version_at(at).text.version
+        flagged = bool(plans or care)
         allowed = decision.visibility is Visibility.FULL
         # The flag is each responsible local authority's record; each sees the look-up.
-        disclose(self._audit, caller, "cp-is-lookup", [
-            Shown(record.id, "cp-flag", owner, child_id, (DataClass.CP_FLAG,), decision.ground,
-                  decision.rule, decision.visibility.value, Relation.NONE.value,
-                  decision.basis.value)
-            for owner in self.owners(record)] if record is not None and child_id is not None
-            else [], purpose=ctx.purpose.value, case_ref=ctx.case_ref, policy_version=version,
-            details={"found": record is not None, "flagged": bool(plans or care)},
-            about=[child_id] if child_id else [], denied=not allowed)
+        disclose(self._audit, caller, "cp-is-lookup",
+                 self._flag_shown(record, child_id, decision), purpose=ctx.purpose.value,
+                 case_ref=ctx.case_ref,
+                 policy_version=self._decisions.version_at(at).text.version,
+                 details={"found": record is not None, "flagged": flagged}, about=about,
+                 denied=not allowed)
         if not allowed:
             raise NotEntitled("the CP-IS flag is for unscheduled care (purpose "
                               "'unscheduled-care')")
-        recent = self._seen(record, caller, at) if record is not None and (plans or care) else []
+        if record is None or not flagged:
+            return self._flag_view(None, [], [], [], [])
+        return self._flag_view(child_id, plans, care, record.responsible_authorities,
+                               self._seen(record, caller, at))
+
+    def _flag_shown(self, record: ProtectionRecord | None, child_id: UUID | None,
+                    decision: AccessDecision) -> list[Shown]:
+        if record is None or child_id is None:
+            return []
+        return [Shown(record.id, "cp-flag", owner, child_id, (DataClass.CP_FLAG,),
+                      decision.ground, decision.rule, decision.visibility.value,
+                      Relation.NONE.value, decision.basis.value)
+                for owner in self.owners(record)]
+
+    def _flag_view(self, child_id: UUID | None, plans: list[dict[str, Any]],
+                   care: list[dict[str, Any]], authorities: list[str],
+                   recent: list[Any]) -> dict[str, Any]:
+        """What CP-IS shares: that a plan exists and its dates, never its category of abuse."""
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
         return {
             "flagged": bool(plans or care),
-            "child_id": str(child_id) if child_id and (plans or care) else None,
-            # CP-IS shares that a plan exists and its dates, never its category of abuse.
+            "child_id": str(child_id) if child_id else None,
             "plans": [{"type": "unborn" if p["unborn"] else "child-protection",
-                       "started_at": p["started_at"].isoformat(),
-                       "ended_at": p["ended_at"].isoformat() if p["ended_at"] else None}
+                       "started_at": p["started_at"].isoformat(), "ended_at": iso(p["ended_at"])}
                       for p in plans],
             "looked_after": [{"started_at": p["started_at"].isoformat(),
-                              "ended_at": p["ended_at"].isoformat() if p["ended_at"] else None}
-                             for p in care],
+                              "ended_at": iso(p["ended_at"])} for p in care],
             "responsible_authorities": [{"agency": a, **self._contacts.get(a, {})}
-                                        for a in authorities] if (plans or care) else [],
+                                        for a in authorities],
             "recent_unscheduled_care_accesses": recent,
         }
 

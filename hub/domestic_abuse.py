@@ -20,14 +20,12 @@ from domain.dart import DartCase, RiskLevel, TriageAction, dash_yes_count, enter
 from domain.encompass import (
     EncompassNotice,
     NotIssued,
-    Recipient,
-    WordsWithheld,
-    check_words_for_school,
+    addressee,
     in_age_range,
-    notice_school,
+    words_for_school,
+    words_go_in,
 )
 from domain.errors import RuleViolation
-from domain.indexes import KeyIndex
 from domain.marac import Incident, MaracReferral, VictimHistory, evaluate
 from domain.notifications import (
     DetailsSubmission,
@@ -42,11 +40,11 @@ from domain.personal import reveal
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
+from hub.capabilities import Requirement
 from hub.capabilities import parse_enum as _enum
-from hub.capabilities import require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
-from hub.intake import Workflow
+from hub.intake import NotificationIntake
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.relationships import accept_involvement
@@ -65,23 +63,18 @@ class DomesticAbuse:
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-                 work: WorkIndex | None = None,
-                 on_referral: Workflow | None = None) -> None:
+                 work: WorkIndex | None = None, *, intake: NotificationIntake) -> None:
         self._store = store
         self._registry = registry
         self._decisions = decisions
         self._capabilities = capabilities
         self._audit = audit
+        self.require = Requirement(capabilities, audit)
         self.timescales = timescales
         self._clock = clock
         self.work = work or WorkIndex(store)
-        # What a referral to the MASH sets going (its contact at the front door).
-        self._on_referral = on_referral
-
-    def require(self, caller: Caller, capability: str, action: str,
-                child_ids: list[UUID] | None = None) -> None:
-        require_capability(self._capabilities, self._audit, caller, capability, action,
-                           child_ids)
+        # A referral to the MASH goes in through the intake, like any notification.
+        self._intake = intake
 
     # At intake ---------------------------------------------------------------------------
 
@@ -108,8 +101,7 @@ class DomesticAbuse:
             id=case_id(notification.id), notification_id=notification.id,
             child_ids=notification.child_ids, victim_ids=list(dict.fromkeys(victims)),
             occurred_at=notification.occurred_at, received_at=received,
-            triage_due=self.timescales.working.add_working_hours(
-                received, self.timescales.triage_working_hours),
+            triage_due=self.timescales.triage_due(received),
             encompass=outcomes, holder=[*notification.child_ids, *victims, *pregnant][0])
         return [case, *notices]
 
@@ -121,55 +113,39 @@ class DomesticAbuse:
         incident_day = notification.occurred_at.astimezone(UTC).date()
         if dob is None or not in_age_range(dob, incident_day):
             return None, {**outcome, "reason": NotIssued.OUT_OF_AGE_RANGE.value}
-        urn: str | None
-        if subject.home_educated:
-            recipient, urn = Recipient.LOCAL_AUTHORITY, None
-            agency_id = self.timescales.home_education_agency
-            if agency_id is None:
-                return None, {**outcome, "reason": NotIssued.NO_EDUCATION_OFFICER.value}
-        else:
-            recipient = Recipient.SCHOOL
-            authority = self._school_authority
-            urn = notice_school(subject.school_urn, authority(notification.source_agency),
-                                person.school_at(notification.received_at, authority),
-                                person.on_roll(notification.received_at))
-            if urn is None:
-                return None, {**outcome, "reason": NotIssued.NO_KNOWN_SCHOOL.value}
-            school = self._registry.school_by_urn(urn)
-            if school is None:
-                return None, {**outcome, "reason": NotIssued.SCHOOL_NOT_REGISTERED.value}
-            agency_id = school["id"]
-        words, withheld = self._words_for_school(submission, subject)
+        authority = self._school_authority
+        to = addressee(
+            home_educated=bool(subject.home_educated),
+            education_officer=self.timescales.home_education_agency,
+            named_urn=subject.school_urn, named_by_authority=authority(
+                notification.source_agency),
+            known_urn=person.school_at(notification.received_at, authority),
+            on_roll=person.on_roll(notification.received_at), school_agency=self._school)
+        if isinstance(to, NotIssued):
+            return None, {**outcome, "reason": to.value}
+        words, withheld = words_for_school(
+            submission.details.words_for_school, (subject.given_name, subject.family_name),
+            [name for s in submission.subjects if s is not subject
+             for name in (s.given_name, s.family_name)],
+            submission.details.location, [s.postcode for s in submission.subjects if s.postcode])
         if withheld is not None:
             outcome["words_withheld"] = withheld.value
         notice = EncompassNotice.issue(
-            uuid4(), notification.id, person.id, recipient, agency_id, urn,
-            due_at=self.timescales.schools.for_school(urn).next_day_start(
-                notification.occurred_at),
+            uuid4(), notification.id, person.id, to.recipient, to.agency_id, to.school_urn,
+            due_at=self.timescales.encompass_due(to.school_urn, notification.occurred_at),
             issued_at=notification.received_at, identity=subject.identity(),
             incident_at=notification.occurred_at, present=subject.present,
             welfare_check=submission.details.welfare_check,
-            child_words=words if (subject.spoken_to or only_child) else None)
+            child_words=words if words_go_in(bool(subject.spoken_to), only_child) else None)
         return notice, {**outcome, "notice_id": notice.id}
 
     def _school_authority(self, agency: str) -> bool:
         return self._registry.kind_of(agency) in SCHOOL_AUTHORITY_KINDS
 
-    @staticmethod
-    def _words_for_school(submission: NotificationSubmission, subject: SubjectSubmission
-                          ) -> tuple[str | None, WordsWithheld | None]:
-        """The words the police wrote for the school, unless they name someone else in the
-        incident or where it happened: then none, and the DART is told why."""
-        words = submission.details.words_for_school
-        if not words:
-            return None, None
-        own = {subject.given_name.casefold(), subject.family_name.casefold()}
-        others = [part for s in submission.subjects if s is not subject
-                  for part in (s.given_name, s.family_name) if part.casefold() not in own]
-        postcodes = [s.postcode for s in submission.subjects if s.postcode]
-        withheld = check_words_for_school(words, others, submission.details.location,
-                                          postcodes)
-        return (None, withheld) if withheld is not None else (words, None)
+    def _school(self, urn: str) -> str | None:
+        """The registered agency of the school with this URN (None: not registered)."""
+        school = self._registry.school_by_urn(urn)
+        return str(school["id"]) if school is not None else None
 
     # What a read shows -------------------------------------------------------------------
 
@@ -331,20 +307,11 @@ class DomesticAbuse:
             type=NotificationType.REFERRAL, source_ref=f"dart-triage-{case.id}",
             occurred_at=at, subjects=tuple(subjects),
             details=DetailsSubmission(summary=rationale))
-        referral = Notification.receive(uuid4(), submission, caller.agency_id,
-                                        f"user:{caller.user_id}", case.child_ids, at,
-                                        linked_to=incident.id,
-                                        content_class=DataClass.DA_RISK.value)
-        for child in children:
-            child.link_notification(
-                notification_id=referral.id, notification_type=NotificationType.REFERRAL.value,
-                agency=caller.agency_id, role=SubjectRole.CHILD.value, occurred_at=at,
-                received_at=at, school_urn=None)
-        index = KeyIndex(key=f"source-ref:{caller.agency_id}:{submission.source_ref}",
-                         target=referral.id)
-        follow_on = (self._on_referral(referral, submission, children)
-                     if self._on_referral is not None else [])
-        return referral.id, [referral, *children, index, *follow_on]
+        # Through the intake, like any notification: validated, linked, its contact opened.
+        referral, created = self._intake.refer_on(
+            caller.agency_id, f"user:{caller.user_id}", submission, children,
+            linked_to=incident.id, content_class=DataClass.DA_RISK.value)
+        return referral.id, created
 
     def marac_referrals(self, caller: Caller) -> dict[str, Any]:
         """MARAC referrals, newest first: each the referring DART's record (da-risk), about

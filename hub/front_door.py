@@ -25,23 +25,19 @@ from domain.access import (
 )
 from domain.agencies import AgencyKind
 from domain.audit import AuditKind
-from domain.disagreement import Disagreement
-from domain.errors import InvalidContent, RuleViolation
+from domain.errors import InvalidContent
 from domain.front_door import (
     CONTACT_TYPES,
-    Allocation,
     LevelOfNeed,
     MashContact,
     NeedRecord,
     Outcome,
     Rag,
     SignsOfSafety,
-    allocation_id,
-    contact_id,
     earlier_contacts,
     need_id,
 )
-from domain.indexes import KeyIndex
+from domain.indexes import KeyIndex, enquiry_key
 from domain.lawful_basis import EnquiryKind, SharingLedger, check_participants, ledger_id
 from domain.notifications import Notification, NotificationSubmission, NotificationType
 from domain.people import PersonRecord
@@ -49,9 +45,11 @@ from domain.personal import reveal
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
-from hub.capabilities import parse_enum, require_capability
+from hub.capabilities import Requirement, parse_enum
+from hub.disagreements import InterAgencyDisagreements
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
+from hub.levels_of_need import LevelsAndAllocation
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.relationships import Relationships, accept_involvement
@@ -67,7 +65,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-class FrontDoor:
+class FrontDoor(LevelsAndAllocation, InterAgencyDisagreements):
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
                  work: WorkIndex,
@@ -80,16 +78,12 @@ class FrontDoor:
         self._decisions = decisions
         self._capabilities = capabilities
         self._audit = audit
+        self.require = Requirement(capabilities, audit)
         self.timescales = timescales
         self.work = work
         self._clock = clock
         # Child protection clocks (core groups, reviews) for the breach list; set at wiring.
         self.protection_overdue: Callable[[datetime], list[dict[str, Any]]] = lambda _: []
-
-    def require(self, caller: Caller, capability: str, action: str,
-                child_ids: list[UUID] | None = None) -> None:
-        require_capability(self._capabilities, self._audit, caller, capability, action,
-                           child_ids)
 
     # At intake ---------------------------------------------------------------------------
 
@@ -100,25 +94,14 @@ class FrontDoor:
         if kind is None:
             return []
         received = notification.received_at
-        clocks = self.timescales.front_door
         children = {p.id: p for p in people if p.id in notification.child_ids}
+        months = self.timescales.front_door.re_referral_months
         earlier = sorted({c for p in children.values() for c in earlier_contacts(
-            p.notifications, notification.id, received, clocks.re_referral_months)}, key=str)
-        indicators = list(notification.details.get("indicators") or [])
-        contact = MashContact(
-            id=contact_id(notification.id), notification_id=notification.id, kind=kind,
-            referrer=notification.source_agency, child_ids=notification.child_ids,
-            received_at=received,
-            acknowledge_due=self.timescales.working.add_working_days(
-                received, clocks.acknowledge_working_days),
-            decision_due=self.timescales.working.add_working_days(
-                received, clocks.decide_working_days),
-            indicators=indicators, re_referral_of=earlier,
-            linked_to=notification.details.get("linked_to"))
-        if indicators:  # the rule rates it: no one has to notice first
-            contact.rate(Rag.RED, self.timescales.rag_due(Rag.RED, received), None, HUB_RULE,
-                         received)
-        return [contact]
+            p.notifications, notification.id, received, months)}, key=str)
+        return [MashContact.open(
+            notification.id, kind, notification.source_agency, notification.child_ids,
+            received, list(notification.details.get("indicators") or []), earlier,
+            notification.details.get("linked_to"), self.timescales, HUB_RULE)]
 
     # What a read shows ----------------------------------------------------------------------
 
@@ -132,14 +115,6 @@ class FrontDoor:
         return [Shown(c.id, "mash-contact", c.referrer, child, (data_class,), ground,
                       f"capability:{capability}", visibility.value)
                 for child in dict.fromkeys(c.child_ids)]
-
-    @staticmethod
-    def _disagreement_shown(d: Disagreement, visibility: Visibility,
-                            capability: str) -> Shown:
-        """A disagreement is the raising agency's record (about a social-care decision)."""
-        return Shown(d.id, "disagreement", d.raised_by.get("agency", HUB_OWNER), d.child_id,
-                     (DataClass.SOCIAL_CARE,), "inter-agency-disagreement",
-                     f"capability:{capability}", visibility.value)
 
     # Reading -------------------------------------------------------------------------------
 
@@ -171,7 +146,7 @@ class FrontDoor:
                                                   key=lambda kv: kv[1])},
             "missed": {name: due.isoformat() for name, due in c.missed().items()},
             "research": {
-                "asked": sorted({a for r in c.research_requests for a in r["agencies"]}),
+                "asked": sorted({a for r in c.research_requests for a in r.agencies}),
                 "received_from": sorted({r["agency"] for r in c.research}),
                 "outstanding": c.research_outstanding()},
             "decision": None if c.decision is None else {
@@ -250,11 +225,11 @@ class FrontDoor:
             if d.overdue(now):
                 shown.append(self._disagreement_shown(d, summary, "read-mash-queue"))
                 items.append({"disagreement_id": str(d.id), "contact_id": str(d.contact_id),
-                              "clock": f"disagreement:{d.stage['stage']}",
-                              "due": d.stage["due"].isoformat(),
+                              "clock": f"disagreement:{d.stage.stage.value}",
+                              "due": d.stage.due.isoformat(),
                               "child_ids": [str(d.child_id)],
                               "overdue_hours": round(
-                                  (now - d.stage["due"]).total_seconds() / 3600, 1)})
+                                  (now - d.stage.due).total_seconds() / 3600, 1)})
         items.sort(key=lambda i: (i["due"], i.get("contact_id", "")))
         disclose(self._audit, caller, "read-mash-breaches", list(dict.fromkeys(shown)),
                  purpose=Purpose.TRIAGE.value,
@@ -433,16 +408,15 @@ class FrontDoor:
                 ledger.open_enquiry(enquiry, EnquiryKind.STRATEGY_DISCUSSION, agencies, at,
                                     caller.as_actor())
                 enquiries.append(enquiry)
-            assessment_due = (self.timescales.working.add_working_days(
-                c.received_at, self.timescales.front_door.assessment_working_days)
-                if chosen is Outcome.ASSESSMENT else None)
+            assessment_due = (self.timescales.assessment_due(c.received_at)
+                              if chosen is Outcome.ASSESSMENT else None)
             c.decide(need, chosen, rationale, feedback, signs_of_safety, assessment_due,
                      enquiries, records[0].level, caller.as_actor(), at)
             changed: list[Aggregate] = [
                 r for r in records if r.set_level(need, rationale, c.id, caller.as_actor(), at)]
             changed += accept_involvement(self._store, c.child_ids, c.notification_id,
                                           caller.as_actor(), at)
-            keys = [KeyIndex(key=f"enquiry:{e}", target=ledger.child_id)
+            keys = [KeyIndex(key=enquiry_key(e), target=ledger.child_id)
                     for e, ledger in zip(enquiries, ledgers, strict=True)]
             return [*changed, *ledgers, *keys]
 
@@ -497,185 +471,3 @@ class FrontDoor:
                           "decided_at": d["at"].isoformat(), "level": d["level"],
                           "outcome": d["outcome"], "feedback": reveal(d["feedback"])})
         return {"agency": caller.agency_id, "items": items}
-
-    # Levels of need and allocation ------------------------------------------------------
-
-    def set_level(self, caller: Caller, child_id: UUID, level: str,
-                  reason: str) -> dict[str, Any]:
-        """Step a child up or down between levels of need outside a front-door decision."""
-        need = parse_enum(LevelOfNeed, level, "level")
-        self.require(caller, "change-level-of-need", "change-level-of-need", [child_id])
-        self._store.child(child_id)
-        at = self._clock()
-
-        def attempt() -> NeedRecord:
-            record = (self._store.find(need_id(child_id), NeedRecord)
-                      or NeedRecord(child_id=child_id))
-            if not record.set_level(need, reason, None, caller.as_actor(), at):
-                raise RuleViolation(f"the child's level of need is already {need.value}")
-            self._store.save(record)
-            return record
-
-        record = self._store.write(attempt)
-        last = record.changes[-1]
-        self._audit.record(kind=AuditKind.ALLOCATION, action="change-level-of-need",
-                           actor=caller.as_actor(), child_ids=[child_id],
-                           details={"level": need.value, "direction": last["direction"]})
-        return {"child_id": str(child_id), "level": need.value,
-                "previous": last["previous"], "direction": last["direction"],
-                "at": at.isoformat()}
-
-    def allocate(self, caller: Caller, child_id: UUID, user_id: UUID | None) -> dict[str, Any]:
-        """Allocate a social worker to a child (or none): they are told of each missing
-        episode from then on."""
-        self.require(caller, "allocate-worker", "allocate-worker", [child_id])
-        self._store.child(child_id)
-        worker: dict[str, str] | None = None
-        if user_id is not None:
-            member = self._registry.member(user_id)
-            if member.agency_kind != AgencyKind.MASH.value or member.role not in (
-                    "social-worker", "team-manager"):
-                raise InvalidContent("user_id", "the allocated worker is a social worker or "
-                                     "team manager of children's social care")
-            worker = {"user_id": str(member.user_id), "agency": member.agency_id,
-                      "role": member.role}
-        at = self._clock()
-
-        def attempt() -> None:
-            allocation = (self._store.find(allocation_id(child_id), Allocation)
-                          or Allocation(child_id=child_id))
-            allocation.allocate(worker, caller.as_actor(), at)
-            self._store.save(allocation)
-
-        self._store.write(attempt)
-        self._audit.record(kind=AuditKind.ALLOCATION, action="allocate-worker",
-                           actor=caller.as_actor(), child_ids=[child_id],
-                           details={"worker": worker["user_id"] if worker else None})
-        return {"child_id": str(child_id), "worker": worker, "at": at.isoformat()}
-
-    # Inter-agency disagreement ----------------------------------------------------------
-
-    def _disagreement(self, disagreement: UUID, caller: Caller) -> Disagreement:
-        found = self._store.find(disagreement, Disagreement)
-        if found is None or caller.agency_id not in (found.raised_by["agency"],
-                                                     found.with_agency):
-            raise NotFound("no such disagreement for your agency")
-        return found
-
-    def _open_disagreements(self) -> list[Disagreement]:
-        self.work.catch_up()
-        return [d for i, resolved in list(self.work.disagreements.items()) if not resolved
-                if (d := self._store.find(i, Disagreement)) is not None]
-
-    @staticmethod
-    def _disagreement_view(d: Disagreement, now: datetime) -> dict[str, Any]:
-        return {
-            "id": str(d.id), "contact_id": str(d.contact_id), "child_id": str(d.child_id),
-            "raised_by": d.raised_by, "with_agency": d.with_agency,
-            "raised_at": d.raised_at.isoformat(), "reason": reveal(d.reason),
-            "stage": d.stage["stage"], "due": d.stage["due"].isoformat(),
-            "overdue": d.overdue(now),
-            "stages": [{"stage": s["stage"], "from": s["from"].isoformat(),
-                        "due": s["due"].isoformat(), "by": s["by"],
-                        "automatic": s["automatic"], "reason": reveal(s["reason"])}
-                       for s in d.stages],
-            "resolution": None if d.resolution is None else {
-                "resolution": reveal(d.resolution["resolution"]), "by": d.resolution["by"],
-                "at": d.resolution["at"].isoformat(), "stage": d.resolution["stage"]},
-        }
-
-    def raise_disagreement(self, caller: Caller, contact: UUID, reason: str) -> dict[str, Any]:
-        """A partner (the referrer, or an agency asked for research) disagrees with the
-        decision on a contact; it starts with the workers, on the stage clock."""
-        c = self._contact(contact)
-        self.require(caller, "raise-disagreement", "raise-disagreement", c.child_ids)
-        if caller.agency_id != c.referrer and c.research_due(caller.agency_id) is None:
-            self._audit.record(kind=AuditKind.DENIAL, action="raise-disagreement",
-                               actor=caller.as_actor(), child_ids=c.child_ids,
-                               details={"contact": str(c.id), "outcome": "not a party"})
-            raise NotEntitled("only the referrer or a partner asked for research may raise "
-                              "a disagreement about this contact")
-        if c.decision is None:
-            raise RuleViolation("the contact is not decided yet")
-        at = self._clock()
-        due = self.timescales.working.add_working_hours(
-            at, self.timescales.disagreement_stage_working_hours)
-        d = Disagreement.raise_(uuid4(), c.id, c.holder, caller.as_actor(),
-                                c.decision["by"]["agency"], reason, at, due)
-        self._store.write(lambda: self._store.save(d))
-        disclose(self._audit, caller, "raise-disagreement",
-                 [self._disagreement_shown(d, Visibility.FULL, "raise-disagreement")],
-                 purpose=None, kind=AuditKind.DISAGREEMENT,
-                 details={"disagreement": str(d.id), "contact": str(c.id)})
-        return self._disagreement_view(d, at)
-
-    def _act_on_disagreement(self, caller: Caller, disagreement: UUID, action: str,
-                             act: Callable[[Disagreement, datetime], None]) -> dict[str, Any]:
-        self.require(caller, "raise-disagreement", action)
-        known = self._disagreement(disagreement, caller)
-        at = self._clock()
-
-        def attempt() -> Disagreement:
-            current = self._disagreement(known.id, caller)
-            act(current, at)
-            self._store.save(current)
-            return current
-
-        d = self._store.write(attempt)
-        disclose(self._audit, caller, action,
-                 [self._disagreement_shown(d, Visibility.FULL, "raise-disagreement")],
-                 purpose=None, kind=AuditKind.DISAGREEMENT,
-                 details={"disagreement": str(d.id), "stage": d.stage["stage"]})
-        return self._disagreement_view(d, at)
-
-    def escalate_disagreement(self, caller: Caller, disagreement: UUID,
-                              reason: str) -> dict[str, Any]:
-        hours = self.timescales.disagreement_stage_working_hours
-
-        def act(d: Disagreement, at: datetime) -> None:
-            d.escalate(self.timescales.working.add_working_hours(at, hours), at,
-                       caller.as_actor(), reason)
-
-        return self._act_on_disagreement(caller, disagreement, "escalate-disagreement", act)
-
-    def resolve_disagreement(self, caller: Caller, disagreement: UUID,
-                             resolution: str) -> dict[str, Any]:
-        return self._act_on_disagreement(
-            caller, disagreement, "resolve-disagreement",
-            lambda d, at: d.resolve(resolution, caller.as_actor(), at))
-
-    def disagreements(self, caller: Caller) -> dict[str, Any]:
-        """Unresolved disagreements the caller's agency raised or is party to (each the
-        raising agency's record, shown in full)."""
-        self.require(caller, "raise-disagreement", "read-disagreements")
-        now = self._clock()
-        mine = sorted((d for d in self._open_disagreements()
-                       if caller.agency_id in (d.raised_by["agency"], d.with_agency)),
-                      key=lambda d: (d.stage["due"], str(d.id)))
-        disclose(self._audit, caller, "read-disagreements",
-                 [self._disagreement_shown(d, Visibility.FULL, "raise-disagreement")
-                  for d in mine], purpose=Purpose.REFERRAL.value,
-                 details={"disagreements": [str(d.id) for d in mine]})
-        return {"items": [self._disagreement_view(d, now) for d in mine]}
-
-    def escalate_overdue(self) -> int:
-        """Take every disagreement whose stage clock ran out up a stage (to the director)."""
-        now = self._clock()
-        hours = self.timescales.disagreement_stage_working_hours
-        moved = 0
-        for known in self._open_disagreements():
-            if not known.overdue(now) or known.stage["stage"] == "director":
-                continue
-
-            def attempt(ident: UUID = known.id) -> bool:
-                d = self._store.find(ident, Disagreement)
-                if d is None or not d.overdue(now) or d.stage["stage"] == "director":
-                    return False
-                d.escalate(self.timescales.working.add_working_hours(now, hours), now, None,
-                           None)
-                self._store.save(d)
-                return True
-
-            if self._store.write(attempt):
-                moved += 1
-        return moved

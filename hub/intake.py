@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 
 from domain.errors import DomainError, InvalidContent
-from domain.indexes import KeyIndex
+from domain.indexes import KeyIndex, is_identifier_link, link_key, source_ref_key
 from domain.notifications import (
     Notification,
     NotificationSubmission,
@@ -81,7 +81,7 @@ class NotificationIntake:
 
     def _store_once(self, agency_id: str, submitted_by: str,
                     submission: NotificationSubmission, tracking: Tracking | None) -> Receipt:
-        source_key = f"source-ref:{agency_id}:{submission.source_ref}"
+        source_key = source_ref_key(agency_id, submission.source_ref)
         existing_id = self._store.lookup(source_key)
         if existing_id is not None:
             existing = self._store.find(existing_id, Notification)
@@ -91,7 +91,6 @@ class NotificationIntake:
                 return Receipt(existing.id, existing.child_ids, created=False,
                                known_before=tuple(existing.child_ids))
 
-        notification_id = uuid4()
         to_save: list[PersonRecord | Notification | KeyIndex] = []
         people: list[PersonRecord] = []
         for subject in submission.subjects:
@@ -102,26 +101,47 @@ class NotificationIntake:
             p.id for p, s in zip(people, submission.subjects, strict=True)
             if s.is_child and not any(isinstance(e, PersonRecord.Registered)
                                       for e in p.pending_events)))
-        received_at = self._clock()
+        notification, linked, follow_on = self._compose(
+            agency_id, submitted_by, submission, people, self._clock())
+        self._store.cipher.prepare([p.id for p in linked])
+        self._store.save_tracked(
+            [notification, *linked, *to_save, *follow_on,
+             KeyIndex(key=source_key, target=notification.id)], tracking)
+        return Receipt(notification.id, notification.child_ids, created=True,
+                       known_before=known_before)
+
+    def refer_on(self, agency_id: str, submitted_by: str, submission: NotificationSubmission,
+                 people: list[PersonRecord], *, linked_to: UUID,
+                 content_class: str) -> tuple[Notification, list[Aggregate]]:
+        """A notification a service sends on about people the hub already holds (the DART's
+        referral to the MASH, one for each of ``submission``'s subjects, in order): validated
+        like any other, its people linked, what it sets going, and its source reference
+        claimed; returned, not saved, so the caller saves it in its own write."""
+        valid = validate_submission(submission, self._clock())
+        notification, linked, follow_on = self._compose(
+            agency_id, submitted_by, valid, people, valid.occurred_at,
+            linked_to=linked_to, content_class=content_class)
+        return notification, [notification, *linked, *follow_on, KeyIndex(
+            key=source_ref_key(agency_id, valid.source_ref), target=notification.id)]
+
+    def _compose(self, agency_id: str, submitted_by: str, submission: NotificationSubmission,
+                 people: list[PersonRecord], received_at: datetime,
+                 linked_to: UUID | None = None, content_class: str | None = None,
+                 ) -> tuple[Notification, list[PersonRecord], list[Aggregate]]:
+        """The notification, each of its people once with it linked on their record, and what
+        it sets going (the workflows)."""
         notification = Notification.receive(
-            notification_id, submission, agency_id, submitted_by, [p.id for p in people],
-            received_at,
-        )
+            uuid4(), submission, agency_id, submitted_by, [p.id for p in people], received_at,
+            linked_to=linked_to, content_class=content_class)
         for subject, person in zip(submission.subjects, people, strict=True):
             person.link_notification(
-                notification_id=notification_id, notification_type=submission.type.value,
+                notification_id=notification.id, notification_type=submission.type.value,
                 agency=agency_id, role=subject.role.value, occurred_at=submission.occurred_at,
                 received_at=received_at, school_urn=subject.school_urn,
             )
-        unique_people = list({p.id: p for p in people}.values())
         follow_on = (self._workflows(notification, submission, people)
                      if self._workflows is not None else [])
-        self._store.cipher.prepare([p.id for p in unique_people])
-        self._store.save_tracked(
-            [notification, *unique_people, *to_save, *follow_on,
-             KeyIndex(key=source_key, target=notification_id)], tracking)
-        return Receipt(notification_id, notification.child_ids, created=True,
-                       known_before=known_before)
+        return notification, list({p.id: p for p in people}.values()), follow_on
 
     def _link(self, subject: SubjectSubmission, agency_id: str,
               already: list[PersonRecord]) -> tuple[PersonRecord, list[KeyIndex]]:
@@ -141,13 +161,13 @@ class NotificationIntake:
         for digest in hashes:
             match = next((p for p in already if digest in p.link_hashes), None)
             if match is None:
-                target = self._store.lookup(f"link:{digest}")
+                target = self._store.lookup(link_key(digest))
                 match = self._store.find(target, PersonRecord) if target else None
             if (match is not None and match.kind == kind.value
                     and not match.conflicts_with(identity)):
                 person = match
                 break
-        unclaimed = [h for h in hashes if self._store.lookup(f"link:{h}") is None
+        unclaimed = [h for h in hashes if self._store.lookup(link_key(h)) is None
                      and not any(h in p.link_hashes for p in already)]
         if person is None:
             person = PersonRecord.register(uuid4(), kind, identity, unclaimed,
@@ -155,8 +175,8 @@ class NotificationIntake:
         elif person.agrees_with(identity):
             person.add_identifiers(identity, unclaimed, added_by=agency_id)
         else:
-            identifiers = {self._hash(k) for k in keys if not k.startswith("demographic:")}
+            identifiers = {self._hash(k) for k in keys if is_identifier_link(k)}
             unclaimed = [h for h in unclaimed if h in identifiers]
             person.add_identifiers({k: v for k, v in identity.items()
                                     if k in IDENTIFIER_FIELDS}, unclaimed, added_by=agency_id)
-        return person, [KeyIndex(key=f"link:{h}", target=person.id) for h in unclaimed]
+        return person, [KeyIndex(key=link_key(h), target=person.id) for h in unclaimed]

@@ -37,7 +37,7 @@ from domain.timescales import in_utc
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
-from hub.capabilities import parse_enum, require_capability
+from hub.capabilities import Requirement, parse_enum
 from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller
 from hub.relationships import accept_involvement
@@ -56,14 +56,10 @@ class MissingChildren:
         self._store = store
         self._capabilities = capabilities
         self._audit = audit
+        self.require = Requirement(capabilities, audit)
         self.timescales = timescales
         self.work = work
         self._clock = clock
-
-    def require(self, caller: Caller, capability: str, action: str,
-                child_ids: list[UUID] | None = None) -> None:
-        require_capability(self._capabilities, self._audit, caller, capability, action,
-                           child_ids)
 
     # At intake ---------------------------------------------------------------------------
 
@@ -102,7 +98,7 @@ class MissingChildren:
             record.report_return(
                 uuid4(), notification.occurred_at, EpisodeEnd(report.ended or "found"),
                 notification.id, notification.source_agency, max(known) if known else None,
-                informed, interview_within=timedelta(hours=self.timescales.interview_hours))
+                informed, interview_within=self.timescales.interview_within)
         return record
 
     def _allocated(self, child_id: UUID) -> dict[str, str] | None:

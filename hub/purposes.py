@@ -11,6 +11,7 @@ from uuid import UUID
 
 from domain.access import Purpose
 from domain.audit import AuditKind
+from domain.indexes import enquiry_key
 from domain.lawful_basis import SharingLedger, ledger_id
 from domain.marac import MaracReferral
 from domain.missing import MissingRecord, record_id
@@ -93,7 +94,7 @@ class PurposeBinding:
         return None
 
     def _enquiry(self, case_id: UUID, _people: list[UUID]) -> WorkCase | None:
-        child_id = self._store.lookup(f"enquiry:{case_id}")
+        child_id = self._store.lookup(enquiry_key(case_id))
         ledger = (self._store.find(ledger_id(child_id), SharingLedger)
                   if child_id is not None else None)
         if child_id is None or ledger is None:

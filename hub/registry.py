@@ -27,7 +27,7 @@ from domain.agencies import (
 )
 from domain.audit import AuditKind
 from domain.errors import InvalidContent
-from domain.indexes import KeyIndex
+from domain.indexes import KeyIndex, school_urn_key, token_key
 from domain.personal import Personal
 from hub.audit.trail import AuditTrail
 from hub.errors import Conflict, NotAuthenticated, NotFound, StoreUnavailable
@@ -116,7 +116,7 @@ class Registry:
                 raise Conflict("an agency with this id is already registered")
             claims = []
             if agency.urn is not None:
-                urn_key = f"school-urn:{agency.urn}"
+                urn_key = school_urn_key(agency.urn)
                 if self._store.lookup(urn_key) is not None:
                     raise Conflict("a school with this URN is already registered")
                 claims.append(KeyIndex(key=urn_key, target=agency.id))
@@ -150,7 +150,7 @@ class Registry:
         return [r.value for r in StaffRole if self._membership.allows(agency_kind, r.value)]
 
     def school_by_urn(self, urn: str) -> dict[str, Any] | None:
-        record_id = self._store.lookup(f"school-urn:{urn}")
+        record_id = self._store.lookup(school_urn_key(urn))
         agency = self._store.find(record_id, Agency) if record_id else None
         return self.agency(agency.agency_id) if agency else None
 
@@ -173,9 +173,9 @@ class Registry:
                                       issued + (lifetime or self.token_lifetime), demo)
 
         def attempt() -> None:
-            if self._store.lookup(f"token:{digest}") is not None:
+            if self._store.lookup(token_key(digest)) is not None:
                 raise Conflict("this token is already in use")
-            self._store.save(member, KeyIndex(key=f"token:{digest}", target=member.id))
+            self._store.save(member, KeyIndex(key=token_key(digest), target=member.id))
 
         self._store.write(attempt)
         return self._describe(member), token
@@ -199,7 +199,7 @@ class Registry:
         return member if isinstance(member, StaffMember) else None
 
     def _member_for_token(self, token: str) -> StaffMember | None:
-        user_id = self._store.lookup(f"token:{token_hash(token)}")
+        user_id = self._store.lookup(token_key(token_hash(token)))
         return self._current(user_id) if user_id else None
 
     def user_for_token(self, token: str) -> dict[str, Any] | None:
@@ -285,11 +285,11 @@ class Registry:
             member = self._current(UUID(str(user_id)))
             if member is None:
                 raise NotFound("no such user")
-            claim = self._store.lookup(f"token:{digest}")
+            claim = self._store.lookup(token_key(digest))
             if claim is not None and claim != member.id:
                 raise Conflict("this token is already in use")
             member.issue_token(digest, at, at + self.token_lifetime, reason)
-            index = [] if claim is not None else [KeyIndex(key=f"token:{digest}",
+            index = [] if claim is not None else [KeyIndex(key=token_key(digest),
                                                             target=member.id)]
             self._store.save(member, *index)
             return member

@@ -18,7 +18,7 @@ from domain.access import DataClass, Purpose, Visibility
 from domain.audit import AuditKind
 from domain.break_glass import BreakGlassAccess, ReviewOutcome
 from domain.errors import InvalidContent
-from domain.indexes import KeyIndex
+from domain.indexes import KeyIndex, consent_key, enquiry_key
 from domain.lawful_basis import (
     ConsentGiver,
     ConsentNotRelied,
@@ -36,8 +36,8 @@ from domain.personal import reveal
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
+from hub.capabilities import Requirement
 from hub.capabilities import parse_enum as _enum
-from hub.capabilities import require_capability
 from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller, Registry
 from hub.store import HubStore
@@ -79,15 +79,11 @@ class Sharing:
         self._registry = registry
         self._capabilities = capabilities
         self._audit = audit
+        self.require = Requirement(capabilities, audit)
         self._clock = clock
         self._register = BreakGlassRegister(store)
 
     # Helpers -------------------------------------------------------------------------
-
-    def require(self, caller: Caller, capability: str, action: str,
-                child_ids: list[UUID] | None = None) -> None:
-        require_capability(self._capabilities, self._audit, caller, capability, action,
-                           child_ids)
 
     def _ledger(self, child_id: UUID) -> SharingLedger:
         self._store.child(child_id)
@@ -119,7 +115,7 @@ class Sharing:
             ledger.record_consent(consent_id, _enum(ConsentStatus, status, "status"),
                                   _enum(ConsentGiver, given_by, "given_by"), parsed,
                                   valid_from or at, valid_until, at, caller.as_actor())
-            self._store.save(ledger, KeyIndex(key=f"consent:{consent_id}", target=child_id))
+            self._store.save(ledger, KeyIndex(key=consent_key(consent_id), target=child_id))
 
         self._store.write(attempt)
         self._audit.record(kind=AuditKind.CONSENT, action="record-consent",
@@ -132,7 +128,7 @@ class Sharing:
                 "valid_until": valid_until.isoformat() if valid_until else None}
 
     def withdraw_consent(self, caller: Caller, consent_id: UUID) -> dict[str, Any]:
-        child_id = self._child_of(f"consent:{consent_id}", "consent")
+        child_id = self._child_of(consent_key(consent_id), "consent")
         self.require(caller, "record-consent", "withdraw-consent", [child_id])
         recorded = self._ledger(child_id).consent(consent_id)
         if not may_withdraw(recorded["recorded_by"], caller.as_actor()):
@@ -226,7 +222,7 @@ class Sharing:
             ledger = self._ledger(child_id)
             ledger.open_enquiry(enquiry_id, _enum(EnquiryKind, kind, "kind"), agencies, at,
                                 caller.as_actor())
-            self._store.save(ledger, KeyIndex(key=f"enquiry:{enquiry_id}", target=child_id))
+            self._store.save(ledger, KeyIndex(key=enquiry_key(enquiry_id), target=child_id))
 
         self._store.write(attempt)
         self._audit.record(kind=AuditKind.ENQUIRY, action="open-enquiry",
@@ -237,7 +233,7 @@ class Sharing:
                 "participants": agencies, "opened_at": at.isoformat()}
 
     def close_enquiry(self, caller: Caller, enquiry_id: UUID, outcome: str) -> dict[str, Any]:
-        child_id = self._child_of(f"enquiry:{enquiry_id}", "enquiry")
+        child_id = self._child_of(enquiry_key(enquiry_id), "enquiry")
         self.require(caller, "open-enquiry", "close-enquiry", [child_id])
         if not outcome.strip():
             raise InvalidContent("outcome", "is required")

@@ -1,49 +1,21 @@
-"""The hub's calendars and timescales, from ``policies/timescales.toml`` (or a local copy) and
-England and Wales bank holidays from the ``holidays`` library."""
+"""The hub's calendars and timescales, from ``policies/timescales.toml`` with a local copy's
+values over it (HUB_TIMESCALES_FILE), and England and Wales bank holidays from the
+``holidays`` library. The values live in the TOML file only; the deadlines computed from them
+are the domain's (``domain/clocks.py``)."""
 
-import tomllib
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from importlib.resources import files
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
 import holidays
 
+from domain.clocks import Counting, FrontDoorClocks, Rag, RagClock, Timescales
 from domain.errors import DomainError
-from domain.front_door import Counting, Rag, RagClock
 from domain.timescales import SchoolCalendar, SchoolCalendars, WorkingCalendar
+from hub.policy_files import overlaid, packaged_toml, read_toml
 from hub.settings import SettingsError
 
-
-@dataclass(frozen=True)
-class FrontDoorClocks:
-    rag: dict[Rag, RagClock]
-    acknowledge_working_days: int = 1
-    decide_working_days: int = 1
-    assessment_working_days: int = 45
-    re_referral_months: int = 12
-
-
-DEFAULT_RAG = {Rag.RED: RagClock(4, Counting.ELAPSED), Rag.AMBER: RagClock(24, Counting.WORKING),
-               Rag.GREEN: RagClock(72, Counting.ELAPSED)}
-
-
-@dataclass(frozen=True)
-class Timescales:
-    working: WorkingCalendar
-    schools: SchoolCalendars
-    triage_working_hours: float
-    home_education_agency: str | None
-    front_door: FrontDoorClocks = FrontDoorClocks(DEFAULT_RAG)
-    interview_hours: float = 72
-    disagreement_stage_working_hours: float = 16
-
-    def rag_due(self, rag: Rag, start: datetime) -> datetime:
-        clock = self.front_door.rag[rag]
-        if clock.counting is Counting.ELAPSED:
-            return start + timedelta(hours=clock.hours)
-        return self.working.add_working_hours(start, clock.hours)
+__all__ = ["Timescales", "bank_holidays", "load_timescales"]
 
 
 def bank_holidays() -> holidays.HolidayBase:
@@ -85,48 +57,37 @@ def _school(raw: dict[str, Any], base: dict[str, Any], where: str,
         bank_holidays=bank,
         terms=_terms(raw.get("terms", base.get("terms")), f"{where}.terms"),
         holidays=_dates(raw.get("holidays", base.get("holidays")), f"{where}.holidays"),
-        day_starts=_time(raw.get("starts", base.get("starts", "08:30")), f"{where}.starts"))
+        day_starts=_time(raw.get("starts", base.get("starts")), f"{where}.starts"))
 
 
 def load_timescales(path: Path | None = None) -> Timescales:
-    """The packaged timescales, or the local file named by HUB_TIMESCALES_FILE."""
-    try:
-        text = (path.read_text() if path is not None
-                else files("policies").joinpath("timescales.toml").read_text())
-        data = tomllib.loads(text)
-    except OSError as error:
-        raise SettingsError(f"cannot read the timescales file ({error.strerror})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise SettingsError(f"the timescales file is not valid TOML ({error})") from None
+    """The packaged timescales, with the local file named by HUB_TIMESCALES_FILE over them."""
+    packaged = packaged_toml("timescales")
+    data = overlaid(packaged, read_toml(path, "timescales")) if path is not None else packaged
     bank = bank_holidays()
-    hours = data.get("working_hours", {})
+    hours = data["working_hours"]
     try:
         working = WorkingCalendar(
             bank_holidays=bank, closures=_dates(hours.get("closures"), "working_hours.closures"),
-            opens=_time(hours.get("opens", "09:00"), "working_hours.opens"),
-            closes=_time(hours.get("closes", "17:00"), "working_hours.closes"))
+            opens=_time(hours["opens"], "working_hours.opens"),
+            closes=_time(hours["closes"], "working_hours.closes"))
     except DomainError as error:
         raise SettingsError(f"timescales: {error}") from None
-    school_days = data.get("school_days", {})
+    school_days = data["school_days"]
     schools = SchoolCalendars(
         default=_school(school_days, {}, "school_days", bank),
         by_school={str(urn): _school(raw, school_days, f"school_days.schools.{urn}", bank)
                    for urn, raw in school_days.get("schools", {}).items()})
-    dart = data.get("dart", {})
-    triage_hours = dart.get("triage_working_hours", 8)
-    if not isinstance(triage_hours, int | float) or triage_hours <= 0:
-        raise SettingsError("timescales: dart.triage_working_hours must be a positive number")
-    encompass = data.get("encompass", {})
-    missing = data.get("missing", {})
-    disagreement = data.get("disagreement", {})
     return Timescales(
-        working=working, schools=schools, triage_working_hours=float(triage_hours),
-        home_education_agency=encompass.get("home_education_agency") or None,
-        front_door=_front_door(data.get("front_door", {})),
-        interview_hours=_positive(missing.get("interview_hours", 72),
+        working=working, schools=schools,
+        triage_working_hours=_positive(data["dart"]["triage_working_hours"],
+                                       "dart.triage_working_hours"),
+        home_education_agency=data["encompass"].get("home_education_agency") or None,
+        front_door=_front_door(data["front_door"]),
+        interview_hours=_positive(data["missing"]["interview_hours"],
                                   "missing.interview_hours"),
         disagreement_stage_working_hours=_positive(
-            disagreement.get("stage_working_hours", 16), "disagreement.stage_working_hours"))
+            data["disagreement"]["stage_working_hours"], "disagreement.stage_working_hours"))
 
 
 def _positive(raw: Any, where: str) -> float:
@@ -141,24 +102,24 @@ def _whole(raw: Any, where: str) -> int:
     return raw
 
 
+def _rag_clock(name: str, clock: Any) -> tuple[Rag, RagClock]:
+    try:
+        colour = Rag(name)
+        counting = Counting(clock.get("counting", Counting.WORKING.value))
+    except (ValueError, AttributeError):
+        raise SettingsError(f"timescales: front_door.rag.{name} must be red, amber or "
+                            "green, counting working or elapsed hours") from None
+    return colour, RagClock(_positive(clock.get("hours"), f"front_door.rag.{name}.hours"),
+                            counting)
+
+
 def _front_door(raw: dict[str, Any]) -> FrontDoorClocks:
-    rag = dict(DEFAULT_RAG)
-    for name, clock in raw.get("rag", {}).items():
-        try:
-            colour = Rag(name)
-            counting = Counting(clock.get("counting", "working"))
-        except (ValueError, AttributeError):
-            raise SettingsError(f"timescales: front_door.rag.{name} must be red, amber or "
-                                "green, counting working or elapsed hours") from None
-        rag[colour] = RagClock(_positive(clock.get("hours"), f"front_door.rag.{name}.hours"),
-                               counting)
+    def whole(name: str) -> int:
+        return _whole(raw[name], f"front_door.{name}")
+
     return FrontDoorClocks(
-        rag=rag,
-        acknowledge_working_days=_whole(raw.get("acknowledge_working_days", 1),
-                                        "front_door.acknowledge_working_days"),
-        decide_working_days=_whole(raw.get("decide_working_days", 1),
-                                   "front_door.decide_working_days"),
-        assessment_working_days=_whole(raw.get("assessment_working_days", 45),
-                                       "front_door.assessment_working_days"),
-        re_referral_months=_whole(raw.get("re_referral_months", 12),
-                                  "front_door.re_referral_months"))
+        rag=dict(_rag_clock(name, clock) for name, clock in raw["rag"].items()),
+        acknowledge_working_days=whole("acknowledge_working_days"),
+        decide_working_days=whole("decide_working_days"),
+        assessment_working_days=whole("assessment_working_days"),
+        re_referral_months=whole("re_referral_months"))

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from domain.access import DataClass, Visibility
 from domain.audit import AuditKind
-from hub.access import HUB_OWNER
+from hub.access import HUB_OWNER, field_record
 from hub.audit.trail import AuditTrail, Notice
 from hub.registry import Caller
 
@@ -43,11 +43,9 @@ class Shown:
     def as_record(self) -> dict[str, Any]:
         return {"record": str(self.record), "record_type": self.record_type,
                 "owner": self.owner, "child": str(self.person), "visibility": self.visibility,
-                "fields": [{"data_class": c.value, "relation": self.relation,
-                            "restriction": "none", "bases_held": [self.basis],
-                            "basis": self.basis,
-                            "ground": self.ground, "visibility": self.visibility,
-                            "rule": self.rule} for c in self.data_classes]}
+                "fields": [field_record(c.value, self.relation, "none", [self.basis],
+                                        self.basis, self.ground, self.visibility, self.rule)
+                           for c in self.data_classes]}
 
 
 def owner_notices(caller: Caller, purpose: str | None, shown: Iterable[Shown],

@@ -9,6 +9,8 @@ import pytest
 
 from domain.access import Purpose
 from domain.errors import InvalidContent, RuleViolation
+from domain.front_door import MashContact, contact_id
+from domain.indexes import source_ref_key
 from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.domestic_abuse import case_id
@@ -175,6 +177,12 @@ def test_triage_refers_to_marac_by_rule_and_to_the_mash(
     referral_item = next(i for i in chronology["items"] if i["type"] == "referral")
     assert referral_item["id"] == triage["mash_referral"]
     assert referral_item["agency"] == "city-dart"
+    # It came in through the intake, like any notification: its source reference is claimed,
+    # and it opened its contact at the front door.
+    referral_id = UUID(triage["mash_referral"])
+    key = source_ref_key("city-dart", f"dart-triage-{case_id(receipt.id)}")
+    assert hub.store.lookup(key) == referral_id
+    assert hub.store.find(contact_id(referral_id), MashContact) is not None
 
 
 def test_a_third_incident_for_the_same_victim_flags_potential_escalation(

@@ -6,7 +6,8 @@ from uuid import uuid4
 
 import pytest
 
-from domain.child_protection import Category, PlanEnd, ProtectionRecord, review_due
+from domain.child_protection import Category, PlanEnd, ProtectionRecord
+from domain.clocks import review_conference_due as review_due
 from domain.errors import InvalidContent, RuleViolation
 from domain.timescales import add_months
 from hub.timescales import load_timescales

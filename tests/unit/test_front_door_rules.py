@@ -197,13 +197,13 @@ def test_a_disagreement_climbs_the_ladder_to_the_director_and_no_further() -> No
     d = Disagreement.raise_(uuid4(), uuid4(), uuid4(), WORKER, "city-mash",
                             "The referral was declined despite a disclosure.", at,
                             at + timedelta(hours=16))
-    assert d.stage["stage"] == Stage.WORKER.value
+    assert d.stage.stage is Stage.WORKER
     assert not d.overdue(at + timedelta(hours=16))
     assert d.overdue(at + timedelta(hours=16, seconds=1))
     stages = [d.escalate(at + timedelta(days=n), at, None, None) for n in range(1, 6)]
     assert stages == [Stage.TEAM_MANAGER, Stage.SAFEGUARDING_LEAD, Stage.SERVICE_MANAGER,
                       Stage.HEAD_OF_SERVICE, Stage.DIRECTOR]
-    assert all(s["automatic"] for s in d.stages[1:])
+    assert all(s.automatic for s in d.stages[1:])
     with pytest.raises(RuleViolation, match="director"):
         d.escalate(at, at, None, None)
     with pytest.raises(InvalidContent, match="reason"):

@@ -19,10 +19,12 @@ from domain.missing import (
     flags_on_opening,
     flags_on_return,
 )
+from hub.timescales import load_timescales
 
 T0 = datetime(2026, 11, 20, 18, 0, tzinfo=UTC)  # a Friday evening
 POLICE = "notts-police"
 WORKER = {"user_id": "w", "agency": "city-missing", "role": "missing-worker"}
+INTERVIEW_WITHIN = load_timescales().interview_within  # the packaged timescale: 72 hours
 
 
 def record() -> MissingRecord:
@@ -37,7 +39,7 @@ def go_missing(r: MissingRecord, start: datetime, kind: EpisodeType = EpisodeTyp
 def come_back(r: MissingRecord, end: datetime, report: UUID | None = None,
               start: datetime | None = None) -> UUID:
     return r.report_return(uuid4(), end, EpisodeEnd.FOUND, report or uuid4(), POLICE, start,
-                           None)
+                           None, INTERVIEW_WITHIN)
 
 
 def rules(episode: dict[str, object]) -> set[str]:

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from domain.clocks import Counting, Rag, RagClock
 from domain.timescales import (
     CalendarExhausted,
     SchoolCalendar,
@@ -111,3 +112,17 @@ def test_local_timescales_file(tmp_path: Path) -> None:
     packaged = load_timescales()
     assert packaged.schools.default.day_starts == time(8, 30)
     assert packaged.home_education_agency is None
+
+
+def test_a_local_file_keeps_the_packaged_values_it_leaves_out(tmp_path: Path) -> None:
+    """The values are written once, in policies/timescales.toml: a local file changes what it
+    names, and a RAG colour it names is replaced whole (counting working hours unless said)."""
+    path = tmp_path / "timescales.toml"
+    path.write_text('[front_door.rag]\nred = { hours = 2 }\n[missing]\ninterview_hours = 48\n')
+    loaded, packaged = load_timescales(path), load_timescales()
+    assert loaded.interview_hours == 48
+    assert loaded.front_door.rag[Rag.RED] == RagClock(2, Counting.WORKING)
+    assert loaded.front_door.rag[Rag.AMBER] == packaged.front_door.rag[Rag.AMBER]
+    assert loaded.front_door.assessment_working_days == 45
+    assert loaded.triage_working_hours == packaged.triage_working_hours == 8
+    assert packaged.interview_within.total_seconds() == 72 * 3600

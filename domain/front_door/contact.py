@@ -9,16 +9,17 @@ working day and decides within one; an assessment is due within 45 working days.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
+from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.clocks import Rag, Timescales
 from domain.errors import InvalidContent, RuleViolation
-from domain.identifiers import age_on
+from domain.front_door.level_of_need import OUTCOME_LEVELS, LevelOfNeed, Outcome, step
 from domain.personal import Personal
+from domain.text import SENTENCE, optional_text, reason, required_text
 from domain.timescales import months_before
 
 # The notification types that come to the front door: referrals, and partners' concerns.
@@ -44,110 +45,6 @@ def earlier_contacts(notifications: list[dict[str, Any]], this: UUID, received: 
                    and since <= n["received_at"] <= received}, key=str)
 
 
-class Rag(StrEnum):
-    RED = "red"
-    AMBER = "amber"
-    GREEN = "green"
-
-
-class Counting(StrEnum):
-    WORKING = "working"  # only working hours count
-    ELAPSED = "elapsed"  # the clock runs out of hours too (red work runs to completion)
-
-
-@dataclass(frozen=True)
-class RagClock:
-    hours: float
-    counting: Counting
-
-
-class Indicator(StrEnum):
-    """Indicators that require an immediate referral to social care (Family Support Pathway)."""
-
-    UNEXPLAINED_INJURY = "unexplained-injury"
-    UNDER_TWO_UNEXPLAINED_BRUISING = "under-two-unexplained-bruising"
-    UNDER_ONE_CARER_SUBSTANCE_MISUSE = "under-one-carer-substance-misuse"
-    UNBORN_BABY_SERIOUS_CONCERN = "unborn-baby-serious-concern"
-    ADULT_POSING_RISK = "adult-posing-risk"
-    REPEATED_DOMESTIC_ABUSE = "repeated-domestic-abuse"
-    ABUSE_OR_GROOMING_DISCLOSED = "abuse-or-grooming-disclosed"
-    LEFT_HOME_ALONE_AGED_5_OR_UNDER = "left-home-alone-aged-5-or-under"
-    TRAFFICKING = "trafficking"
-
-
-# An indicator defined for young children holds only if a child is below this age.
-_UNDER_AGE = {Indicator.UNDER_TWO_UNEXPLAINED_BRUISING: 2,
-              Indicator.UNDER_ONE_CARER_SUBSTANCE_MISUSE: 1,
-              Indicator.LEFT_HOME_ALONE_AGED_5_OR_UNDER: 6}
-
-
-def check_indicators(raw: list[str], dates_of_birth: list[date], on: date) -> list[Indicator]:
-    """The indicators sent, each known and, where defined by age, true of a child named."""
-    indicators = []
-    for i, value in enumerate(dict.fromkeys(raw)):
-        try:
-            indicator = Indicator(value)
-        except ValueError:
-            raise InvalidContent(f"details.indicators[{i}]", "is not a known immediate-"
-                                 "referral indicator") from None
-        limit = _UNDER_AGE.get(indicator)
-        if limit is not None and not any(age_on(d, on) < limit for d in dates_of_birth):
-            raise InvalidContent(f"details.indicators[{i}]",
-                                 f"applies to a child under {limit}; no child named is")
-        indicators.append(indicator)
-    return indicators
-
-
-class LevelOfNeed(StrEnum):
-    """The Family Support Pathway's levels, lowest first."""
-
-    UNIVERSAL = "universal"
-    ADDITIONAL = "additional"  # early help, CAF
-    EXTENSIVE = "extensive"  # team around the child, lead professional
-    CHILD_IN_NEED = "child-in-need"  # s17, statutory assessment
-    PROTECTION = "protection"  # s47
-
-    @property
-    def rank(self) -> int:
-        return list(LevelOfNeed).index(self)
-
-
-class Outcome(StrEnum):
-    NO_FURTHER_ACTION = "no-further-action"
-    EARLY_HELP = "early-help"
-    ASSESSMENT = "assessment"  # a children's assessment, due in 45 working days
-    STRATEGY_DISCUSSION = "strategy-discussion"  # and an s47 enquiry if it so decides
-
-
-# Which levels of need each outcome answers.
-OUTCOME_LEVELS = {
-    Outcome.NO_FURTHER_ACTION: {LevelOfNeed.UNIVERSAL, LevelOfNeed.ADDITIONAL},
-    Outcome.EARLY_HELP: {LevelOfNeed.ADDITIONAL, LevelOfNeed.EXTENSIVE},
-    Outcome.ASSESSMENT: {LevelOfNeed.CHILD_IN_NEED, LevelOfNeed.PROTECTION},
-    Outcome.STRATEGY_DISCUSSION: {LevelOfNeed.PROTECTION},
-}
-
-
-def step(previous: LevelOfNeed | None, new: LevelOfNeed) -> str | None:
-    """'up', 'down' or None (no change, or no level before)."""
-    if previous is None or previous is new:
-        return None
-    return "up" if new.rank > previous.rank else "down"
-
-
-def text(value: str | None, field: str, *, required: bool, least: int = 1,
-         most: int = 4000) -> str | None:
-    """Free text with its whitespace tidied; required text has at least ``least`` characters."""
-    tidy = " ".join((value or "").split())
-    if not tidy:
-        if required:
-            raise InvalidContent(field, "is required")
-        return None
-    if not least <= len(tidy) <= most:
-        raise InvalidContent(field, f"must be {least} to {most} characters")
-    return tidy
-
-
 @dataclass(frozen=True)
 class SignsOfSafety:
     worries: str
@@ -159,10 +56,21 @@ class SignsOfSafety:
         if not 0 <= self.scale <= 10:
             raise InvalidContent("signs_of_safety.scale", "must be between 0 and 10")
         return SignsOfSafety(
-            str(text(self.worries, "signs_of_safety.worries", required=True)),
-            str(text(self.working_well, "signs_of_safety.working_well", required=True)),
-            str(text(self.needs_to_happen, "signs_of_safety.needs_to_happen", required=True)),
+            required_text(self.worries, "signs_of_safety.worries"),
+            required_text(self.working_well, "signs_of_safety.working_well"),
+            required_text(self.needs_to_happen, "signs_of_safety.needs_to_happen"),
             self.scale)
+
+
+@dataclass(frozen=True)
+class ResearchRequest:
+    """Partner agencies asked for their research on a contact, due by the deadline of the
+    contact's rating when they were asked."""
+
+    agencies: tuple[str, ...]
+    due: datetime
+    by: dict[str, str]
+    at: datetime
 
 
 class MashContact(Aggregate):
@@ -197,11 +105,30 @@ class MashContact(Aggregate):
         self.re_referral_of = list(re_referral_of)
         self.linked_to = linked_to
         self.ratings: list[dict[str, Any]] = []
-        self.research_requests: list[dict[str, Any]] = []
+        self.research_requests: list[ResearchRequest] = []
         self.research: list[dict[str, Any]] = []
         self.acknowledged: dict[str, Any] | None = None
         self.decision: dict[str, Any] | None = None
         self.assessment: dict[str, Any] | None = None
+
+    @classmethod
+    def open(cls, notification_id: UUID, kind: str, referrer: str, child_ids: list[UUID],
+             received_at: datetime, indicators: list[str], re_referral_of: list[UUID],
+             linked_to: UUID | None, clocks: Timescales,
+             rule: dict[str, str]) -> "MashContact":
+        """A contact as it arrives, on the front door's clocks. An immediate-referral
+        indicator rates it red at once, by ``rule`` (the hub's own rule, not a person): no one
+        has to notice first."""
+        contact = cls(id=contact_id(notification_id), notification_id=notification_id,
+                      kind=kind, referrer=referrer, child_ids=child_ids,
+                      received_at=received_at,
+                      acknowledge_due=clocks.acknowledge_due(received_at),
+                      decision_due=clocks.decision_due(received_at), indicators=indicators,
+                      re_referral_of=re_referral_of, linked_to=linked_to)
+        if indicators:
+            contact.rate(Rag.RED, clocks.rag_due(Rag.RED, received_at), None, rule,
+                         received_at)
+        return contact
 
     @property
     def holder(self) -> UUID:
@@ -241,7 +168,8 @@ class MashContact(Aggregate):
         current = self.rating
         if current is not None and current["rag"] == rag.value:
             raise RuleViolation(f"the contact is already rated {rag.value}")
-        note = text(rationale, "rationale", required=current is not None, least=10)
+        note = (reason(rationale, "rationale") if current is not None
+                else optional_text(rationale, "rationale", least=SENTENCE))
         self._rate(rag.value, due, Personal(self.holder, "rag_rationale", note) if note else None,
                    list(self.indicators) if rag is Rag.RED else [], by, at)
 
@@ -273,7 +201,7 @@ class MashContact(Aggregate):
     @event(ResearchRequested)
     def _request_research(self, agencies: list[str], due: datetime, by: dict[str, str],
                           at: datetime) -> None:
-        self.research_requests.append({"agencies": agencies, "due": due, "by": by, "at": at})
+        self.research_requests.append(ResearchRequest(tuple(agencies), due, by, at))
 
     def request_research(self, agencies: list[str], by: dict[str, str], at: datetime) -> None:
         rating = self.rating
@@ -288,7 +216,7 @@ class MashContact(Aggregate):
     def research_due(self, agency: str) -> datetime | None:
         """When ``agency``'s research is due: by the contact's current rating's deadline
         (None: it was not asked)."""
-        asked = any(agency in r["agencies"] for r in self.research_requests)
+        asked = any(agency in r.agencies for r in self.research_requests)
         rating = self.rating
         return rating["due"] if asked and rating is not None else None
 
@@ -313,7 +241,7 @@ class MashContact(Aggregate):
             raise RuleViolation("your agency has not been asked for research on this contact")
         if self.decision is not None:
             raise RuleViolation("the contact is already decided")
-        body = text(content, "content", required=True, least=5, most=20_000)
+        body = required_text(content, "content", least=5, most=20_000)
         self._add_research(research_id, agency, agency_kind,
                            Personal(self.holder, "research", body), by, at)
 
@@ -322,7 +250,7 @@ class MashContact(Aggregate):
         return due is not None and item["at"] > due
 
     def research_outstanding(self) -> list[str]:
-        asked = {a for r in self.research_requests for a in r["agencies"]}
+        asked = {a for r in self.research_requests for a in r.agencies}
         return sorted(asked - {r["agency"] for r in self.research})
 
     # The decision ----------------------------------------------------------------------------
@@ -363,8 +291,8 @@ class MashContact(Aggregate):
             raise InvalidContent("level", f"{outcome.value} answers the level(s) {allowed}")
         if (outcome is Outcome.STRATEGY_DISCUSSION) != bool(enquiry_ids):
             raise RuleViolation("a strategy discussion, and only one, opens an enquiry")
-        why = str(text(rationale, "rationale", required=True, least=10))
-        told = str(text(feedback, "feedback", required=True, least=10))
+        why = reason(rationale, "rationale")
+        told = reason(feedback, "feedback")
         if self.acknowledged is None:  # deciding is acknowledging, at the latest
             self._acknowledge(by, at)
         sos = None
@@ -396,7 +324,7 @@ class MashContact(Aggregate):
             raise RuleViolation("this contact's decision called for no assessment")
         if self.assessment is not None:
             raise RuleViolation("the assessment is already complete")
-        what = str(text(summary, "summary", required=True, least=10))
+        what = reason(summary, "summary")
         self._complete_assessment(Personal(self.holder, "assessment_summary", what), by, at)
 
     @property
@@ -446,93 +374,3 @@ class MashContact(Aggregate):
                 and self.assessment["at"] > self.decision["assessment_due"]:
             missed["assessment"] = self.decision["assessment_due"]
         return missed
-
-
-def allocation_id(child_id: UUID) -> UUID:
-    return uuid5(NAMESPACE_URL, f"/hub/allocation/{child_id}")
-
-
-class Allocation(Aggregate):
-    """The social worker allocated to a child, if any, over time."""
-
-    class Opened(Aggregate.Created):
-        class_version = 1
-        child_id: UUID
-
-    @event(Opened)
-    def __init__(self, child_id: UUID) -> None:
-        self.child_id = child_id
-        self.worker: dict[str, str] | None = None
-        self.history: list[dict[str, Any]] = []
-
-    @staticmethod
-    def create_id(child_id: UUID) -> UUID:
-        return allocation_id(child_id)
-
-    class Changed(Aggregate.Event):
-        class_version = 1
-        worker: dict[str, str] | None
-        by: dict[str, str]
-        at: datetime
-
-    @event(Changed)
-    def _change(self, worker: dict[str, str] | None, by: dict[str, str], at: datetime) -> None:
-        self.worker = worker
-        self.history.append({"worker": worker, "by": by, "at": at})
-
-    def allocate(self, worker: dict[str, str] | None, by: dict[str, str], at: datetime) -> None:
-        if worker == self.worker:
-            raise RuleViolation("that is already the allocation")
-        self._change(worker, by, at)
-
-
-def need_id(child_id: UUID) -> UUID:
-    return uuid5(NAMESPACE_URL, f"/hub/level-of-need/{child_id}")
-
-
-class NeedRecord(Aggregate):
-    """A child's level of need over time: each step up or down is an event."""
-
-    class Opened(Aggregate.Created):
-        class_version = 1
-        child_id: UUID
-
-    @event(Opened)
-    def __init__(self, child_id: UUID) -> None:
-        self.child_id = child_id
-        self.changes: list[dict[str, Any]] = []
-
-    @staticmethod
-    def create_id(child_id: UUID) -> UUID:
-        return need_id(child_id)
-
-    @property
-    def level(self) -> LevelOfNeed | None:
-        return LevelOfNeed(self.changes[-1]["to"]) if self.changes else None
-
-    class Stepped(Aggregate.Event):
-        class_version = 1
-        previous: str | None
-        to: str
-        direction: str | None  # up, down, or None for the first level recorded
-        reason: Personal
-        contact_id: UUID | None
-        by: dict[str, str]
-        at: datetime
-
-    @event(Stepped)
-    def _step(self, previous: str | None, to: str, direction: str | None, reason: Personal,
-              contact_id: UUID | None, by: dict[str, str], at: datetime) -> None:
-        self.changes.append({"previous": previous, "to": to, "direction": direction,
-                             "reason": reason, "contact_id": contact_id, "by": by, "at": at})
-
-    def set_level(self, level: LevelOfNeed, reason: str, contact_id: UUID | None,
-                  by: dict[str, str], at: datetime) -> bool:
-        """Record the level; False (nothing recorded) if it is the level already."""
-        previous = self.level
-        if previous is level:
-            return False
-        why = str(text(reason, "reason", required=True, least=10))
-        self._step(previous.value if previous else None, level.value, step(previous, level),
-                   Personal(self.child_id, "level_reason", why), contact_id, by, at)
-        return True
