@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from adapters.keys import private_file
 
@@ -34,6 +35,9 @@ def store_environment(url: str) -> dict[str, str]:
         path, _, query = url[len("sqlite:///"):].partition("?")
         if not path or path.startswith(":memory:"):
             raise StoreUrlError("HUB_STORE_URL: sqlite needs a file path (use memory:// instead)")
+        if path.startswith("file:"):  # SQLite would open it as a URI: one file, two names
+            raise StoreUrlError("HUB_STORE_URL: sqlite:///PATH takes a file path, not a "
+                                "file: URI")
         private_file(Path(path))
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -80,10 +84,10 @@ def postgres_location(url: str) -> tuple[str, str] | None:
     env = store_environment(url) if url.startswith(("postgres://", "postgresql://")) else None
     if env is None:
         return None
-    conninfo = (f"host={env['POSTGRES_HOST']} port={env['POSTGRES_PORT']} "
-                f"dbname={env['POSTGRES_DBNAME']} user={env['POSTGRES_USER']}")
-    if env["POSTGRES_PASSWORD"]:
-        conninfo += f" password={env['POSTGRES_PASSWORD']}"
+    # Quoted by libpq's rules: a database name or password holding "host=..." stays a value.
+    conninfo = make_conninfo(host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+                             dbname=env["POSTGRES_DBNAME"], user=env["POSTGRES_USER"],
+                             password=env["POSTGRES_PASSWORD"] or None)
     return conninfo, env.get("POSTGRES_SCHEMA", "public")
 
 

@@ -7,6 +7,7 @@ import contextlib
 import http.client
 import socket
 import threading
+import time
 from urllib.parse import urlsplit
 
 from hub.audit.witness_protocol import MAX_REQUEST_BYTES
@@ -31,6 +32,10 @@ class WitnessClient:
         parts = urlsplit(prefix)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError("a witness URL is http:// or https:// and a host")
+        try:
+            parts.port  # noqa: B018 (read to check: out of range raises)
+        except ValueError:
+            raise ValueError("a witness URL's port is a number from 1 to 65535") from None
         self.prefix = prefix
         self._parts = parts
         self._path = parts.path.rstrip("/") + ADD_CHECKPOINT
@@ -48,11 +53,13 @@ class WitnessClient:
 
     def add_checkpoint(self, body: bytes) -> tuple[int, str, bytes]:
         """(status, content type, body); WitnessUnreachable if there is no answer."""
+        deadline = time.monotonic() + self._deadline  # one deadline for both tries
         for _ in range(2):
             fresh = self._connection is None
             connection = self._connect()
             expired = threading.Event()
-            timer = threading.Timer(self._deadline, _shut, (connection, expired))
+            timer = threading.Timer(max(0.0, deadline - time.monotonic()), _shut,
+                                    (connection, expired))
             timer.daemon = True
             timer.start()
             try:

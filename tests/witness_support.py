@@ -109,3 +109,10 @@ def witness_thread(home: Path, name: str, logs: list[str]) -> Iterator[RunningWi
         server.shutdown()
         server.server_close()
         witness.state.close()
+
+
+def forget_memory(home: Path) -> None:
+    """Delete every checkpoint the hub keeps in HUB_HOME/audit (under each name of each
+    store), as an operator with HUB_HOME may."""
+    for kept in (home / "audit").glob("last-checkpoint-*.json"):
+        kept.unlink()

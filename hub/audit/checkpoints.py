@@ -212,6 +212,12 @@ class Checkpoints:
                 self._require_extension(tree, kept[1].size, kept[1].root,
                                         "the checkpoint this hub last signed (kept in "
                                         "HUB_HOME)")
+                if stored is None or stored.size < kept[1].size:
+                    raise LogMismatch(
+                        f"the store's latest signed checkpoint (size "
+                        f"{stored.size if stored else 0}) is older than the one this hub "
+                        f"last signed (size {kept[1].size}, kept in HUB_HOME): its "
+                        "checkpoints were removed or put back; refusing to sign")
             notes = [(c.size, n) for c, n in ((stored, last.note if last else None),
                                                 (kept[1] if kept else None,
                                                  kept[0] if kept else None))
@@ -219,13 +225,19 @@ class Checkpoints:
             latest = max(notes, key=lambda pair: pair[0])[1] if notes else None
             return tree.size, tree.root(tree.size), last, kept[0] if kept else None, latest
 
+    def _due(self, last: CheckpointSigned, size: int) -> bool:
+        """Enough entries, or time, since the last checkpoint; one dated in the future (a
+        clock put back, or an event edited in the database) holds nothing back."""
+        since = self._clock() - last.timestamp
+        return (size - last.size >= self._every_entries or since >= self._every
+                or since < -self._every)
+
     def _checkpoint(self, force: bool) -> CheckpointSigned | None:
+        looked_again: WitnessRefused | None = None
         for _ in range(WRITE_ATTEMPTS):
             size, root, last, kept, latest = self._read()
             if last is not None:
-                due = (size - last.size >= self._every_entries
-                       or self._clock() - last.timestamp >= self._every)
-                if size == last.size or not (force or due):
+                if size == last.size or not (force or self._due(last, size)):
                     self.witnesses.observe(last.note)
                     return last
             elif size == 0 and not force:
@@ -237,6 +249,7 @@ class Checkpoints:
                 cosignatures = self.witnesses.cosign(note, checkpoint, self._proof)
             except WitnessRefused as error:
                 if error.outcome == "rolled-back" and self._reached(error.size):
+                    looked_again = error
                     continue  # another process signed a larger tree meanwhile: look again
                 self.witnesses.refused(error)
                 raise LogMismatch(f"{error}; refusing to sign") from None
@@ -252,6 +265,10 @@ class Checkpoints:
             if self.memory is not None:
                 self.memory.save(note)
             return signed
+        if looked_again is not None:  # a witness named a larger tree each time it was asked
+            self.witnesses.refused(looked_again)
+            raise LogMismatch(f"{looked_again}, each of {WRITE_ATTEMPTS} times it was asked; "
+                              "refusing to sign")
         return self.latest()
 
     def _reached(self, size: int | None) -> bool:

@@ -16,6 +16,7 @@ first bad entry is named.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -38,11 +39,11 @@ from hub.audit.checkpoints import PublicKeyError
 from hub.audit.fhir import privacy_disclosure
 from hub.audit.history import disclosures
 from hub.audit.memory import SignerMemory, published_verifier_key, store_identity
-from hub.audit.notes import Checkpoint, KeyChain, NoteVerifier
+from hub.audit.notes import Checkpoint, KeyChain, NoteVerifier, parse_note
 from hub.audit.readonly import NoStore, ReadOnlyStore
 from hub.audit.trail import AUDIT_LOG_ID
 from hub.audit.verify import Report, verify_log
-from hub.audit.witnesses import WitnessConfig, Witnesses
+from hub.audit.witnesses import Reply, WitnessConfig, Witnesses
 from hub.errors import InvalidInput, StoreUnavailable
 from hub.settings import Settings
 from hub.store import DateAsISO
@@ -208,7 +209,12 @@ def _against_witness(verdict: Verdict, signed: _Signed, config: WitnessConfig,
                         "store was rolled back cannot be told")
         return
     shown_size = max(signed.by_size)
-    reply = witnesses.submit(config, shown_size, [], shown)
+    reply = _ask(witnesses, config, shown_size, shown)
+    if reply.outcome == "cosigned" and not _said_now(config, shown, reply):
+        verdict.problem(f"witness {name} ({config.url}): answered with a cosignature made "
+                        f"before now (replayed, not its word on what it holds); whether the "
+                        "store was rolled back cannot be told")
+        return
     if reply.outcome == "cosigned":
         verdict.notes.append(f"witness {name} cosigned size {shown_size}: the same tree")
         return
@@ -226,6 +232,14 @@ def _against_witness_size(verdict: Verdict, signed: _Signed, config: WitnessConf
                           witnesses: Witnesses, count: int, size: int) -> None:
     """The witness cosigned ``size``, another size than the largest checkpoint held."""
     name = config.name
+    carried = max((s for s, (_, note) in signed.by_size.items()
+                   if config in witnesses.cosigners(note)), default=0)
+    if carried > size:
+        verdict.problem(f"witness {name} ({config.url}) says it cosigned size {size}, but "
+                        f"the checkpoint of size {carried} carries its cosignature: it lost "
+                        "its state, or something else answers for it; whether the store was "
+                        "rolled back cannot be told")
+        return
     if size == 0:
         verdict.notes.append(f"witness {name} has cosigned nothing of this log, so whether "
                              "the store was rolled back cannot be told by it")
@@ -236,8 +250,12 @@ def _against_witness_size(verdict: Verdict, signed: _Signed, config: WitnessConf
                         f"holds {count} entries", count)
         return
     if size in signed.by_size:
-        reply = witnesses.submit(config, size, [], signed.by_size[size][1])
-        if reply.outcome == "cosigned":
+        reply = _ask(witnesses, config, size, signed.by_size[size][1])
+        if reply.outcome == "cosigned" and not _said_now(config, signed.by_size[size][1],
+                                                         reply):
+            verdict.problem(f"witness {name} ({config.url}): answered with a cosignature "
+                            "made before now; its size could not be checked")
+        elif reply.outcome == "cosigned":
             verdict.notes.append(f"witness {name} cosigned size {size}: the same tree")
         elif reply.outcome in ("inconsistent", "conflict"):
             verdict.problem(f"inconsistent with the witness {name}: it cosigned another tree "
@@ -262,6 +280,37 @@ def _against_witness_size(verdict: Verdict, signed: _Signed, config: WitnessConf
     else:
         verdict.problem(f"witness {name}: {reply.problem or reply.outcome}; its size {size} "
                         "could not be checked")
+
+
+FRESH_SECONDS = 300
+
+
+def _said_now(config: WitnessConfig, note: str, reply: Reply) -> bool:
+    """Whether a cosignature the witness answered with is its word now: made in the last
+    five minutes, and after its cosignatures already on the note (so not one of those,
+    replayed by whoever answered for it)."""
+    if reply.line is None:
+        return False
+    made = config.verifier.timestamp(parse_note(note)[0], reply.line)
+    return made is not None and made > _last_cosigned(config, note) \
+        and made >= time.time() - FRESH_SECONDS
+
+
+def _last_cosigned(config: WitnessConfig, note: str) -> int:
+    """The time (whole seconds) of the witness's latest cosignature on the note, or -1."""
+    text, lines = parse_note(note)
+    return max((t for t in (config.verifier.timestamp(text, line) for line in lines)
+                if t is not None), default=-1)
+
+
+def _ask(witnesses: Witnesses, config: WitnessConfig, size: int, note: str) -> Reply:
+    """Show the witness ``note`` at its own size. Its cosignature carries a time in whole
+    seconds: if it cosigned this note within the current second, wait for the next, so that
+    its answer now is told apart from the line already on the note."""
+    wait = _last_cosigned(config, note) + 1 - time.time()
+    if 0 < wait <= 1:
+        time.sleep(wait)
+    return witnesses.submit(config, size, [], note)
 
 
 def _open_store(settings: Settings) -> ReadOnlyStore:

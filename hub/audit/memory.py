@@ -29,9 +29,10 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from adapters.keys import private_dir, private_file
+from hub.audit.notes import Checkpoint, parse_note
 
 AUDIT_FOLDER = "audit"
 VERIFIER_KEY = "verifier-key"
@@ -43,7 +44,8 @@ _LOCAL_HOSTS = frozenset({"", "localhost", "127.0.0.1", "::1"})
 def store_identity(url: str) -> str:
     """Which store the URL names, however it is spelt: a SQLite file by its real path (no
     ``.`` or ``..``, symbolic links followed); PostgreSQL by server, port, database and schema
-    (the host in lower case, the machine's own under one name; no user, password or options).
+    as the store itself reads them (the database name unquoted, its leading slashes dropped;
+    the host in lower case, the machine's own under one name; no user, password or options).
     The memory is kept per store, so naming the same store another way must not lose it."""
     if url.startswith("sqlite:///"):
         return "sqlite:///" + os.path.realpath(url[len("sqlite:///"):].partition("?")[0])
@@ -51,8 +53,20 @@ def store_identity(url: str) -> str:
     host = (parts.hostname or "").lower()
     host = "localhost" if host in _LOCAL_HOSTS else host.rstrip(".")
     schema = parse_qs(parts.query).get("schema", ["public"])[0]
-    database = parts.path.rstrip("/") or "/"
-    return f"postgresql://{host}:{parts.port or 5432}{database}?schema={schema}"
+    database = quote(unquote(parts.path.lstrip("/")), safe="")
+    return f"postgresql://{host}:{parts.port or 5432}/{database}?schema={quote(schema)}"
+
+
+def file_identity(url: str) -> str | None:
+    """A SQLite store's file by device and inode: the same file under another real path (a
+    hard link) is the same store. None for other stores, or a file not there yet."""
+    if not url.startswith("sqlite:///"):
+        return None
+    try:
+        status = os.stat(url[len("sqlite:///"):].partition("?")[0])
+    except OSError:
+        return None
+    return f"sqlite-file:{status.st_dev}:{status.st_ino}"
 
 
 def legacy_identity(url: str) -> str:
@@ -99,34 +113,38 @@ def published_verifier_key(home: Path) -> str | None:
 
 
 class SignerMemory:
-    """The last checkpoint this hub signed for one store."""
+    """The last checkpoint this hub signed for one store, kept under each name of the store:
+    its identity (:func:`store_identity`) and, for SQLite, its file (:func:`file_identity`).
+    A store put back under another path keeps the first; one reached through a hard link, the
+    second. Reading takes the largest checkpoint kept under any of them."""
 
     def __init__(self, home: Path, store_url: str) -> None:
+        self.url = store_url
         self.store = store_identity(store_url)
         self.folder = home / AUDIT_FOLDER
         self.path = _memory_file(self.folder, self.store)
         legacy = legacy_identity(store_url)
         self._legacy = (legacy, _memory_file(self.folder, legacy))
 
+    def _names(self) -> list[tuple[str, Path]]:
+        names = [(self.store, self.path)]
+        by_file = file_identity(self.url)
+        if by_file is not None:
+            names.append((by_file, _memory_file(self.folder, by_file)))
+        return names
+
     def load(self) -> str | None:
         """The note, or None if this hub has signed nothing for the store. A file that cannot
         be read as one raises ValueError: the memory is damaged, and nothing is signed."""
-        store, path = self.store, self.path
-        if not path.exists() and self._legacy[1].exists():
-            store, path = self._legacy
-        if not path.exists():
-            return None
-        try:
-            kept = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as error:
-            raise ValueError(f"{path} is unreadable ({error})") from None
-        note = kept.get("note") if isinstance(kept, dict) else None
-        if not isinstance(note, str) or kept.get("store") != store:
-            raise ValueError(f"{path} is not this store's last checkpoint")
-        return note
+        names = self._names()
+        if not self.path.exists() and self._legacy[1].exists():
+            names.append(self._legacy)
+        notes = [_read(identity, path) for identity, path in names if path.exists()]
+        return max(notes, key=_size, default=None)
 
     def save(self, note: str) -> None:
-        _write_private(self.path, json.dumps({"store": self.store, "note": note}) + "\n")
+        for identity, path in self._names():
+            _write_private(path, json.dumps({"store": identity, "note": note}) + "\n")
 
     @contextmanager
     def turn(self) -> Iterator[None]:
@@ -138,3 +156,19 @@ class SignerMemory:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read(identity: str, path: Path) -> str:
+    try:
+        kept = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise ValueError(f"{path} is unreadable ({error})") from None
+    note = kept.get("note") if isinstance(kept, dict) else None
+    if not isinstance(note, str) or kept.get("store") != identity:
+        raise ValueError(f"{path} is not this store's last checkpoint")
+    return note
+
+
+def _size(note: str) -> int:
+    """The size of a kept checkpoint (ValueError if it is not one: the memory is damaged)."""
+    return Checkpoint.parse(parse_note(note)[0]).size

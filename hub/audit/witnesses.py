@@ -79,6 +79,12 @@ def parse_witnesses(raw: str | None) -> tuple[WitnessConfig, ...]:
     return tuple(configs)
 
 
+def printable(text: str) -> str:
+    """What a witness said, safe to print, log and show: every control character (a carriage
+    return, a terminal escape) a space, so that it cannot rewrite what is shown beside it."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 class WitnessRefused(Exception):
     """A witness knows a larger tree (``size``), or cosigned one this tree does not extend.
 
@@ -122,7 +128,7 @@ def submit(transport: Transport, verifier: CosignatureVerifier, old: int,
         status, content_type, body = transport.add_checkpoint(
             AddCheckpoint(old, tuple(proof), note).encode())
     except WitnessUnreachable as error:
-        return Reply("unreachable", problem=f"unreachable ({error})")
+        return Reply("unreachable", problem=f"unreachable ({printable(str(error))})")
     if status == 200:
         try:
             lines = parse_cosignatures(note, body)
@@ -144,7 +150,7 @@ def submit(transport: Transport, verifier: CosignatureVerifier, old: int,
     if status == 422:
         return Reply("inconsistent", size=old, problem=f"it cosigned a tree of size {old} "
                      "that this one does not extend (the consistency proof fails)")
-    said = body[:120].decode("utf-8", "replace").strip().replace("\n", " ")
+    said = printable(body[:120].decode("utf-8", "replace"))
     return Reply("refused", problem=f"refused: HTTP {status} {said}".strip())
 
 
@@ -267,9 +273,10 @@ class Witnesses:
             return  # the checkpointer reports an unreadable checkpoint itself
         for config in self.configs:
             state = self._state[config.verifier]
+            if state.size is not None and size < state.size:
+                continue  # an older checkpoint than it is known to hold: no news of it
             if any(config.verifier.timestamp(text, sig) is not None for sig in signatures):
-                if state.size is None or state.size < size:
-                    state.size = size
+                state.size = size
                 if state.ok is not True:
                     self._record(config, Reply("cosigned", size=size))
             elif state.ok is not False:

@@ -40,7 +40,7 @@ from hub.settings import Settings
 from hub.witness import state_sizes
 from tests.application.test_audit_tamper import Database, delete, swap, truncate, write_trail
 from tests.support import POSTGRES, postgres_schema
-from tests.witness_support import RunningWitness, hub_verifier_key, witness_thread
+from tests.witness_support import RunningWitness, forget_memory, hub_verifier_key, witness_thread
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -205,7 +205,7 @@ def test_restoring_an_earlier_backup_is_caught(
 
     # Whoever restored it removed the hub's memory too: the witnesses still say so, and the
     # checkpointer learns it from them before it signs anything.
-    SignerMemory(home, store).path.unlink()
+    forget_memory(home)
     code, out = cli(monkeypatch, capsys, store, home, witnesses, "audit", "verify")
     assert code == 1
     assert f"rolled back: the witness {county} cosigned size 21" in out
@@ -289,7 +289,7 @@ def test_a_rewrite_is_refused_by_the_witnesses_when_hub_home_forgot(
     db = Database(store)
     relink(db, 12, 30)
     db.delete_from(CHECKPOINT_LOG_ID, 1)
-    SignerMemory(home, store).path.unlink()
+    forget_memory(home)
     hub = bootstrap(settings(store, home, witnesses))
     try:
         hub.audit.record(kind=AuditKind.DENIAL, action="x", actor={"user_id": "u"})

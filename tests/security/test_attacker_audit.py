@@ -44,7 +44,7 @@ from hub.witness import Witness, open_witness, state_sizes
 from tests.application.test_audit_tamper import Database
 from tests.e2e.conftest import free_port
 from tests.support import notification, postgres_schema, seed, submit
-from tests.witness_support import RunningWitness, hub_verifier_key, witness_thread
+from tests.witness_support import RunningWitness, forget_memory, hub_verifier_key, witness_thread
 
 ORIGIN = "safeguarding-hub/audit"
 COUNTY = "county.example.gov.uk/witness"
@@ -138,7 +138,7 @@ def forge_with_the_stolen_key(url: str, home: Path) -> None:
     db = Database(url)
     relink(db, 12, size_of(url))
     db.delete_from(CHECKPOINT_LOG_ID, 1)
-    SignerMemory(home, url).path.unlink()
+    forget_memory(home)
     hub = bootstrap(settings(url, home))
     try:
         assert hub.checkpoints.checkpoint(force=True) is not None
@@ -205,7 +205,7 @@ def test_a_rollback_with_no_memory_and_no_witness_is_not_reported_intact(
     backup.write_bytes(Path(url.split("///", 1)[1]).read_bytes())
     write(url, home, witnesses, 10)
     Path(url.split("///", 1)[1]).write_bytes(backup.read_bytes())
-    SignerMemory(home, url).path.unlink()
+    forget_memory(home)
     code, out = cli(monkeypatch, capsys, url, home, [], "audit", "verify")
     assert code != 0 or "witness" in out.lower(), out
 
@@ -275,7 +275,7 @@ def test_an_unreadable_latest_checkpoint_in_the_store_raises_the_alarm(
     state = json.loads(db.state(CHECKPOINT_LOG_ID, last))
     state["note"] = "junk"
     db.set_state(CHECKPOINT_LOG_ID, last, json.dumps(state).encode())
-    SignerMemory(home, url).path.unlink()  # the attacker has HUB_HOME too
+    forget_memory(home)  # the attacker has HUB_HOME too
     hub = bootstrap(settings(url, home))
     try:
         record(hub, 1)
@@ -741,7 +741,7 @@ def test_every_row_deleted_by_sql_on_postgresql(
         code, out = cli(monkeypatch, capsys, pg, home, [], "audit", "verify")
         assert code == 1, out
         assert "rolled back" in out
-        SignerMemory(home, pg).path.unlink()
+        forget_memory(home)
         code, out = cli(monkeypatch, capsys, pg, home, [witness], "audit", "verify")
         assert code == 1, out
         assert COUNTY in out
