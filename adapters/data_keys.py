@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from adapters.keys import private_file
+from hub.files import private_file
 
 MasterLoader = Callable[[], tuple["MasterKey", tuple["MasterKey", ...]]]
 

@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import psycopg
 from psycopg import sql
 
-from adapters.keys import private_file
+from hub.files import private_file
 
 
 class StoreUrlError(ValueError):

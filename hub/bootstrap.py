@@ -14,7 +14,7 @@ from adapters.data_keys import (
     PostgresDataKeys,
     SQLiteDataKeys,
 )
-from adapters.keys import KeyFiles, private_dir
+from adapters.keys import KeyFiles
 from adapters.store import postgres_location, store_environment
 from domain.notifications import Notification, NotificationSubmission
 from domain.people import PersonRecord
@@ -28,6 +28,7 @@ from hub.child_protection import ChildProtection, load_contacts
 from hub.disclosure import Disclosure
 from hub.domestic_abuse import DomesticAbuse
 from hub.erasure import Erasure
+from hub.files import private_dir
 from hub.front_door import FrontDoor
 from hub.indicators import Indicators
 from hub.intake import LinkHasher, NotificationIntake

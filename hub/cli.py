@@ -632,7 +632,7 @@ def _witness(settings: Settings, args: argparse.Namespace) -> int:
     """``hub witness key`` and ``hub witness serve``: a witness in a HUB_HOME of its own."""
     import signal
 
-    from adapters.keys import private_dir
+    from hub.files import private_dir
     from hub.witness import WitnessSetupError, open_witness, witness_signer
 
     private_dir(settings.home)

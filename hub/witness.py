@@ -23,11 +23,12 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.keys import KeyFiles, private_file
+from adapters.keys import KeyFiles
 from hub.audit.cosignature import CosignatureSigner
 from hub.audit.merkle import EMPTY_ROOT, verify_consistency
 from hub.audit.notes import Checkpoint, NoteVerifier, parse_note
 from hub.audit.witness_protocol import SIZE_CONTENT_TYPE, AddCheckpoint, size_body
+from hub.files import private_file
 
 __all__ = ["WITNESS_KEY", "Answer", "Witness", "WitnessState", "trusted_logs", "witness_signer"]
 

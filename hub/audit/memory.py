@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from adapters.keys import private_dir, private_file
+from hub.files import private_dir, private_file
 
 AUDIT_FOLDER = "audit"
 VERIFIER_KEY = "verifier-key"
