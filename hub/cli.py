@@ -235,7 +235,7 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
     from domain.notifications import Notification
     from domain.timescales import LOCAL
     from hub.bootstrap import bootstrap
-    from hub.simulate import (
+    from simulation import (
         HttpPath,
         KafkaPath,
         PathFailed,
