@@ -34,7 +34,6 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import get_topic
 
-from adapters.keys import private_dir
 from domain.audit import AuditEntryRecorded
 from domain.break_glass import BreakGlassAccess
 from domain.child_protection import ProtectionRecord
@@ -47,6 +46,7 @@ from domain.missing import InterviewStep, MissingRecord
 from domain.notifications import Notification
 from domain.personal import Personal
 from domain.timescales import LOCAL
+from hub.files import private_dir
 from hub.store import DateAsISO, HubStore
 
 STATE_VERSION = 2
