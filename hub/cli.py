@@ -320,7 +320,7 @@ def _day(raw: str) -> date:
 
 
 def _report(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
-    from hub.report import ChartsUnavailable, render_text, write_report
+    from hub.reports import ChartsUnavailable, render_text, write_report
 
     if args.first and args.last and args.first > args.last:
         raise UsageError("hub report: --from must not be after --to")
