@@ -14,6 +14,7 @@ from adapters.data_keys import (
     PostgresDataKeys,
     SQLiteDataKeys,
 )
+from adapters.event_log import JsonStateFiles, NoStateFiles, StoreLog
 from adapters.keys import KeyFiles
 from adapters.store import postgres_location, store_environment
 from domain.notifications import Notification, NotificationSubmission
@@ -30,11 +31,13 @@ from hub.domestic_abuse import DomesticAbuse
 from hub.erasure import Erasure
 from hub.files import private_dir
 from hub.front_door import FrontDoor
-from hub.indicators import Indicators
 from hub.intake import LinkHasher, NotificationIntake
 from hub.missing import MissingChildren
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
+from hub.ports import EventLog, StateFiles
+from hub.projections.indicators import Indicators
+from hub.projections.work_index import WorkIndex
 from hub.registry import Registry
 from hub.relationships import Relationships
 from hub.retention import Retention, load_schedule
@@ -43,7 +46,6 @@ from hub.sharing import Sharing
 from hub.store import HubStore
 from hub.subject_access import SubjectAccess
 from hub.timescales import load_timescales
-from hub.work_index import WorkIndex
 from policies.decision_point import (
     CapabilityPolicy,
     DecisionPoint,
@@ -58,6 +60,8 @@ class Hub:
 
     settings: Settings
     store: HubStore
+    # The store's log, followed in order (the work index, the relay, retention).
+    log: EventLog
     keys: KeyFiles
     registry: Registry
     intake: NotificationIntake
@@ -123,7 +127,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         witnesses=Witnesses(settings.audit_witnesses))
     erasure = Erasure(store, cipher, audit, capabilities, clock)
     timescales = load_timescales(settings.timescales_file)
-    work = WorkIndex(store)
+    log = StoreLog.of(store)
+    work = WorkIndex(store, log)
     relationships = Relationships(store, registry, capabilities, audit, clock)
     front_door = FrontDoor(store, registry, decisions, capabilities, audit, timescales, work,
                            clock, relationships=relationships)
@@ -146,6 +151,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     return Hub(
         settings=settings,
         store=store,
+        log=log,
         keys=keys,
         registry=registry,
         intake=NotificationIntake(store, LinkHasher(link_secret), clock,
@@ -160,14 +166,14 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         checkpoints=checkpoints,
         auditor=AuditorService(audit, checkpoints, capabilities, registry),
         erasure=erasure,
-        retention=Retention(store, erasure, audit, capabilities,
+        retention=Retention(store, log, erasure, audit, capabilities,
                             load_schedule(settings.retention_file), clock),
         subject_access=SubjectAccess(store, audit, clock),
         domestic_abuse=domestic_abuse,
         missing=missing,
         front_door=front_door,
-        indicators=Indicators(store, None if settings.store_url == "memory://"
-                              else settings.home / "projections"),
+        # Read through a log that cannot decrypt: the indicators never open personal values.
+        indicators=Indicators(StoreLog.of(store, blind=True), _projection_states(settings)),
         child_protection=child_protection,
         relationships=relationships,
         work=work,
@@ -217,6 +223,13 @@ def _data_keys(settings: Settings, keys: KeyFiles) -> DataKeyStore:
         store = SQLiteDataKeys(keys.folder / "data-keys.sqlite3", master, retired)
     store.reload = lambda: master_keys(keys)
     return store
+
+
+def _projection_states(settings: Settings) -> StateFiles:
+    """Where projections keep their state: HUB_HOME/projections, nowhere for memory://."""
+    if settings.store_url == "memory://":
+        return NoStateFiles()
+    return JsonStateFiles(settings.home / "projections")
 
 
 def _access_policy(policies: PolicyStore, settings: Settings) -> DecisionPoint:

@@ -47,12 +47,12 @@ from hub.capabilities import require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import Workflow
+from hub.projections.work_index import WorkIndex
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.relationships import accept_involvement
 from hub.store import HubStore
 from hub.timescales import Timescales
-from hub.work_index import WorkIndex
 from policies.decision_point import CapabilityPolicy, DecisionPoint
 
 
@@ -74,7 +74,9 @@ class DomesticAbuse:
         self._audit = audit
         self.timescales = timescales
         self._clock = clock
-        self.work = work or WorkIndex(store)
+        if work is None:  # the index follows the store's log: hub.bootstrap gives it
+            raise TypeError("DomesticAbuse needs the work index")
+        self.work = work
         # What a referral to the MASH sets going (its contact at the front door).
         self._on_referral = on_referral
 

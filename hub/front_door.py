@@ -52,12 +52,12 @@ from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
+from hub.projections.work_index import WorkIndex
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.relationships import Relationships, accept_involvement
 from hub.store import HubStore
 from hub.timescales import Timescales
-from hub.work_index import WorkIndex
 from policies.decision_point import CapabilityPolicy, DecisionPoint
 
 HUB_RULE = {"user_id": "", "agency": HUB_OWNER, "agency_kind": "hub", "role": "rule"}
