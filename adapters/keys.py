@@ -13,10 +13,9 @@ import secrets
 from pathlib import Path
 
 from hub.files import private_dir
+from hub.ports import KeyMissing
 
-
-class KeyMissing(RuntimeError):
-    """A key that must exist is not in ``HUB_HOME/keys``."""
+__all__ = ["KeyFiles", "KeyMissing"]
 
 
 class KeyFiles:

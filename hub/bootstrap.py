@@ -4,6 +4,7 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from eventsourcing.domain import Aggregate
 
@@ -16,7 +17,8 @@ from adapters.data_keys import (
 )
 from adapters.event_log import JsonStateFiles, NoStateFiles, StoreLog
 from adapters.keys import KeyFiles
-from adapters.store import postgres_location, store_environment
+from adapters.store import holds_notifications, postgres_location, store_environment
+from adapters.witness_client import WitnessClient
 from domain.notifications import Notification, NotificationSubmission
 from domain.people import PersonRecord
 from hub.audit.checkpoints import Checkpoints, SigningKeys
@@ -24,7 +26,7 @@ from hub.audit.entitlements import Entitlements
 from hub.audit.memory import SignerMemory
 from hub.audit.service import AuditorService
 from hub.audit.trail import AuditTrail
-from hub.audit.witnesses import Witnesses
+from hub.audit.witnesses import WitnessConfig, Witnesses
 from hub.child_protection import ChildProtection, load_contacts
 from hub.disclosure import Disclosure
 from hub.domestic_abuse import DomesticAbuse
@@ -35,7 +37,7 @@ from hub.intake import LinkHasher, NotificationIntake
 from hub.missing import MissingChildren
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
-from hub.ports import EventLog, StateFiles
+from hub.ports import EventLog, Keys, StateFiles
 from hub.projections.indicators import Indicators
 from hub.projections.work_index import WorkIndex
 from hub.registry import Registry
@@ -63,6 +65,8 @@ class Hub:
     # The store's log, followed in order (the work index, the relay, retention).
     log: EventLog
     keys: KeyFiles
+    # Where people's data keys are kept (the services see them as hub.ports.DataKeys).
+    data_keys: DataKeyStore
     registry: Registry
     intake: NotificationIntake
     disclosure: Disclosure
@@ -91,7 +95,7 @@ class Hub:
     def close(self) -> None:
         self.checkpoints.witnesses.close()
         self.store.close()
-        self.store.cipher.keys.close()
+        self.data_keys.close()
 
 
 def _now() -> datetime:
@@ -109,7 +113,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     keys = KeyFiles(settings.home, may_generate=not settings.is_production)
     link_secret = keys.secret("link")
     keys.secret("audit-signing")  # present before anything is served
-    cipher = PersonalCipher(_data_keys(settings, keys))
+    data_keys = _data_keys(settings, keys)
+    cipher = PersonalCipher(data_keys)
     store = HubStore(store_environment(settings.store_url), cipher)
     audit = AuditTrail(store, clock)
     policies = PolicyStore(store, audit, clock)
@@ -124,7 +129,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         store, audit, signing, clock,
         memory=None if settings.store_url == "memory://" else SignerMemory(settings.home,
                                                                            settings.store_url),
-        witnesses=Witnesses(settings.audit_witnesses))
+        witnesses=open_witnesses(settings.audit_witnesses))
     erasure = Erasure(store, cipher, audit, capabilities, clock)
     timescales = load_timescales(settings.timescales_file)
     log = StoreLog.of(store)
@@ -153,6 +158,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         store=store,
         log=log,
         keys=keys,
+        data_keys=data_keys,
         registry=registry,
         intake=NotificationIntake(store, LinkHasher(link_secret), clock,
                                   workflows=workflows),
@@ -179,6 +185,23 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         work=work,
         clock=clock,
     )
+
+
+# What the entry points take from the composition root rather than from adapters/: the key
+# files (``hub keys init``, the witness's key), and whether a store already holds
+# notifications, read without writing (``hub simulate`` asks before it starts the hub).
+__all__ = ["Hub", "KeyFiles", "bootstrap", "holds_notifications", "key_files", "master_keys",
+           "open_witnesses", "refuse_demo_users", "rotate_master"]
+
+
+def key_files(home: Path, *, may_generate: bool) -> Keys:
+    """The named secrets under ``home/keys``; missing ones are made only if ``may_generate``."""
+    return KeyFiles(home, may_generate=may_generate)
+
+
+def open_witnesses(configs: tuple[WitnessConfig, ...]) -> Witnesses:
+    """The configured witnesses, reached over HTTP (C2SP tlog-witness)."""
+    return Witnesses(configs, transport=WitnessClient)
 
 
 def _legacy_demo_hashes(keys: KeyFiles) -> frozenset[str]:
@@ -259,6 +282,6 @@ def rotate_master(hub: Hub) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     keys.path("master").rename(keys.path(f"master.retired-{stamp}"))
     keys.create("master")
-    data_keys = hub.store.cipher.keys
+    data_keys = hub.data_keys
     data_keys.use_masters(*master_keys(keys))
     return data_keys.rewrap()

@@ -16,14 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 from uuid import UUID
 
-from adapters.keys import KeyFiles, KeyMissing
-from adapters.store import StoreUrlError, holds_notifications
 from domain.agencies import StaffChangeReason
 from domain.errors import DomainError
 from domain.people import ErasureReason, HoldReason
 from hub import logs
 from hub.audit.checkpoints import PublicKeyError
 from hub.errors import HubError
+from hub.ports import KeyMissing, StoreUrlError
 from hub.progress import Progress
 from hub.settings import Settings, SettingsError
 from policies.decision_point import PolicyText, build_enforcer
@@ -234,7 +233,7 @@ def _simulate(settings: Settings, args: argparse.Namespace) -> int:
 
     from domain.notifications import Notification
     from domain.timescales import LOCAL
-    from hub.bootstrap import bootstrap
+    from hub.bootstrap import bootstrap, holds_notifications
     from simulation import (
         HttpPath,
         KafkaPath,
@@ -679,6 +678,8 @@ def run(argv: Sequence[str]) -> int:
     if args.command == "serve":
         return _serve(settings, args)
     if args.command == "keys" and args.action == "init":
+        from hub.bootstrap import KeyFiles
+
         created = [n for n in ("link", "audit-signing", "master") if
                    KeyFiles(settings.home, may_generate=True).create(n)]
         print(f"created: {', '.join(created) or 'nothing, all keys exist'}")

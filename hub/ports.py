@@ -21,6 +21,10 @@ from typing import Any, Protocol
 from uuid import UUID
 
 
+class StoreUrlError(ValueError):
+    """``HUB_STORE_URL`` is not one of the accepted forms."""
+
+
 class KeyMissing(RuntimeError):
     """A key that must exist is not in ``HUB_HOME/keys``."""
 

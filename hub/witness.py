@@ -23,11 +23,11 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.keys import KeyFiles
 from hub.audit.cosignature import CosignatureSigner
 from hub.audit.merkle import EMPTY_ROOT, verify_consistency
 from hub.audit.notes import Checkpoint, NoteVerifier, parse_note
 from hub.audit.witness_protocol import SIZE_CONTENT_TYPE, AddCheckpoint, size_body
+from hub.bootstrap import key_files
 from hub.files import private_file
 
 __all__ = ["WITNESS_KEY", "Answer", "Witness", "WitnessState", "trusted_logs", "witness_signer"]
@@ -73,7 +73,7 @@ def trusted_logs(vkeys: Iterable[str]) -> dict[str, tuple[NoteVerifier, ...]]:
 def witness_signer(home: Path, name: str, *, may_generate: bool) -> CosignatureSigner:
     """The witness's key in its own ``HUB_HOME``; refused in a ``HUB_HOME`` that holds a hub's
     audit signing key (a witness must not share the hub's keys)."""
-    keys = KeyFiles(home, may_generate=may_generate)
+    keys = key_files(home, may_generate=may_generate)
     if keys.path(HUB_SIGNING_KEY).exists():
         raise WitnessSetupError(f"{home} holds a hub's audit signing key: a witness needs a "
                                 "HUB_HOME of its own")

@@ -35,7 +35,7 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from adapters.keys import KeyFiles
+from adapters.readonly_store import NoStore, ReadOnlyStore
 from domain.audit import AuditEntryRecorded, AuditKind
 from hub.audit.bundle import BundleError, read_bundle, write_bundle
 from hub.audit.checkpoints import SIGNING_KEY, LogMismatch, PublicKeyError
@@ -43,12 +43,11 @@ from hub.audit.fhir import privacy_disclosure
 from hub.audit.history import disclosures
 from hub.audit.memory import SignerMemory, published_verifier_key, store_identity
 from hub.audit.notes import Checkpoint, KeyChain, NoteSigner, NoteVerifier
-from hub.audit.readonly import NoStore, ReadOnlyStore
 from hub.audit.service import with_names
 from hub.audit.trail import AUDIT_LOG_ID
 from hub.audit.verify import Report, verify_log
 from hub.audit.witnesses import WitnessConfig, Witnesses
-from hub.bootstrap import Hub
+from hub.bootstrap import Hub, key_files, open_witnesses
 from hub.errors import InvalidInput, StoreUnavailable
 from hub.settings import Settings
 from hub.store import DateAsISO
@@ -278,7 +277,7 @@ def check_store(settings: Settings, store: ReadOnlyStore, trusted: NoteVerifier,
                 entries: Iterable[tuple[int, bytes]] | None = None) -> Verdict:
     damaged: list[str] = []
     kept = _kept(settings, damaged)
-    witnesses = Witnesses(settings.audit_witnesses)
+    witnesses = open_witnesses(settings.audit_witnesses)
     try:
         verdict = examine(store.stored_entries() if entries is None else entries,
                           store.checkpoint_notes(), store.transition_notes(), trusted,
@@ -314,7 +313,7 @@ def verify_bundle(settings: Settings, folder: str, public_key: str | None,
     except BundleError as error:
         print(f"bundle: NOT intact: {error}", file=sys.stderr)
         return 1
-    witnesses = Witnesses(settings.audit_witnesses)
+    witnesses = open_witnesses(settings.audit_witnesses)
     try:
         verdict = examine(bundle.entries, list(bundle.checkpoints), list(bundle.transitions),
                           trusted, trusted.name, trusted_checkpoint=checkpoint,
@@ -366,7 +365,7 @@ def _export_key(settings: Settings) -> str:
     published = published_verifier_key(settings.home)
     if published is not None:
         return published
-    keys = KeyFiles(settings.home, may_generate=False)
+    keys = key_files(settings.home, may_generate=False)
     return NoteSigner.from_private_bytes(settings.audit_origin,
                                          keys.secret(SIGNING_KEY)).verifier_key()
 
