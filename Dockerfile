@@ -30,6 +30,7 @@ COPY hub ./hub
 COPY domain ./domain
 COPY adapters ./adapters
 COPY policies ./policies
+COPY simulation ./simulation
 # PyPI through a TLS-intercepting proxy: pass its CA bundle as a build secret
 # (--secret id=pip_cert,src=/etc/ssl/certs/ca-certificates.crt); it is never stored in a layer.
 RUN --mount=type=secret,id=pip_cert,required=false \

@@ -17,7 +17,6 @@ import sqlite3
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 from uuid import UUID
@@ -26,7 +25,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from psycopg import sql
 from psycopg_pool import ConnectionPool
 
-from adapters.keys import private_file
+from hub.files import private_file
+from hub.ports import DataKey
 
 MasterLoader = Callable[[], tuple["MasterKey", tuple["MasterKey", ...]]]
 
@@ -68,13 +68,6 @@ def _live(rows: list[tuple[object, ...]]) -> list[tuple[UUID, int, str, bytes]]:
         if wrapped is not None:
             live.append((UUID(str(holder)), version, master_id, wrapped))
     return live
-
-
-@dataclass(frozen=True)
-class DataKey:
-    holder: UUID
-    version: int
-    key: bytes
 
 
 def _aad(holder: UUID, version: int) -> bytes:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.persistence import IntegrityError, Tracking
 from kafka import (
@@ -31,11 +31,12 @@ from kafka import (
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from hub.bootstrap import Hub
 from hub.errors import HubError, InvalidInput, MalformedInput, PayloadTooLarge
+from hub.intake import NotificationIntake
 from hub.retrying import SAY_EVERY, Stopped, Trouble
 from hub.retrying import call as retry
 from hub.shapes import parse_notification
+from hub.store import HubStore
 
 log = logging.getLogger("hub.ingest")
 GROUP = "hub-ingest"
@@ -59,11 +60,22 @@ class IngestMetrics:
                          ["topic", "partition"], registry=self.registry)
 
 
+class Services(Protocol):
+    """What the ingest worker needs of the hub (``hub.bootstrap.Hub`` has it): the intake,
+    and the store, which keeps each partition's position."""
+
+    @property
+    def intake(self) -> NotificationIntake: ...
+
+    @property
+    def store(self) -> HubStore: ...
+
+
 class Ingest:
     """Connects to the brokers when it runs (and keeps trying, with backoff, while they
     cannot be reached), then consumes until ``stop`` is set."""
 
-    def __init__(self, hub: Hub, client: dict[str, object], sources: dict[str, str],
+    def __init__(self, hub: Services, client: dict[str, object], sources: dict[str, str],
                  metrics: IngestMetrics | None = None,
                  consumer_options: dict[str, object] | None = None,
                  idempotent: bool = True, say_every: float = SAY_EVERY) -> None:
@@ -106,8 +118,7 @@ class Ingest:
     # Positions ---------------------------------------------------------------------------
     def stored_position(self, topic: str, partition: int) -> int:
         """The next offset to apply, as the store knows it."""
-        last = self.hub.store.tracker.max_tracking_id(tracking_name(topic, partition))
-        return last or 0  # tracking ids are offset + 1
+        return self.hub.store.position(tracking_name(topic, partition))  # offset + 1
 
     def _seek_to_store(self, partitions: set[TopicPartition]) -> None:
         for tp in partitions:
@@ -165,7 +176,7 @@ class Ingest:
         value: bytes | None = record.value
         offset: int = record.offset
         tracking = Tracking(tracking_name(tp.topic, tp.partition), offset + 1)
-        if self.hub.store.tracker.has_tracking_id(tracking.application_name, offset + 1):
+        if self.hub.store.has_position(tracking.application_name, offset + 1):
             return  # another consumer of this partition got here first
         agency = self.sources[tp.topic]
         try:

@@ -1,12 +1,12 @@
 """``hub relay``: the hub's outbound events to Kafka, at least once, in order per child.
 
-The relay follows the event store's log from the position it recorded in the store (a
-tracking record), publishes what other systems subscribe to, waits for the broker's
-acknowledgement (acks=all), and only then records the new position. A crash in between
-publishes some events again; each record carries a stable ``event-id`` header (the store's
-notification id) so subscribers can drop repeats. Records are keyed by child id, so one
-child's events land on one partition, in order. No personal data leaves: records are
-summaries (ids, types, agencies, times), never names, dates of birth or free text.
+The relay follows the event store's log (through the one log follower, ``hub.ports.EventLog``)
+from the position it recorded in the store (a tracking record), publishes what other systems
+subscribe to, waits for the broker's acknowledgement (acks=all), and only then records the new
+position. A crash in between publishes some events again; each record carries a stable ``event-
+id`` header (the store's notification id) so subscribers can drop repeats. Records are keyed by
+child id, so one child's events land on one partition, in order. No personal data leaves:
+records are summaries (ids, types, agencies, times), never names, dates of birth or free text.
 
 ``schools.encompass.v1`` is read by every school's system, and a topic cannot be filtered per
 reader, so no school's policy can allow a child's name there: its records tell a school that
@@ -18,11 +18,11 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification, PersistenceError, Tracking
+from eventsourcing.persistence import IntegrityError, PersistenceError
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -36,10 +36,11 @@ from domain.lawful_basis import SharingLedger
 from domain.marac import MaracReferral
 from domain.missing import MissingRecord
 from domain.notifications import Notification as Received
-from hub.bootstrap import Hub
 from hub.errors import HubError
+from hub.ports import EventLog
 from hub.retrying import SAY_EVERY, Stopped, Trouble
 from hub.retrying import call as retry
+from hub.store import HubStore
 
 log = logging.getLogger("hub.relay")
 EVENTS_TOPIC = "hub.events.v1"
@@ -193,11 +194,23 @@ def _front_door(event: object, base: dict[str, str],
         yield EVENTS_TOPIC, str(event.originator_id), value
 
 
+class Services(Protocol):
+    """What the relay needs of the hub (``hub.bootstrap.Hub`` has it): the store's log, and
+    the store, which keeps the relay's position and names a record's child."""
+
+    @property
+    def store(self) -> HubStore: ...
+
+    @property
+    def log(self) -> EventLog: ...
+
+
 class Relay:
     """Connects to the brokers when it runs (and keeps trying, with backoff, while they
     cannot be reached), then follows the store's log until ``stop`` is set."""
 
-    def __init__(self, hub: Hub, client: dict[str, object], metrics: RelayMetrics | None = None,
+    def __init__(self, hub: Services, client: dict[str, object],
+                 metrics: RelayMetrics | None = None,
                  idempotent: bool = True, say_every: float = SAY_EVERY) -> None:
         self.hub = hub
         self.metrics = metrics or RelayMetrics()
@@ -225,31 +238,28 @@ class Relay:
         return child
 
     def position(self) -> int:
-        return self.hub.store.tracker.max_tracking_id(POSITION) or 0
+        return self.hub.store.position(POSITION)
 
     def run_once(self, batch: int = 500) -> int:
         """Relay the next batch; the number of store events passed."""
-        start = self.position()
-        rows: Sequence[Notification] = self.hub.store.recorder.select_notifications(
-            start=start + 1, limit=batch)
+        rows = next(self.hub.log.follow(self.position(), batch=batch), [])
         if not rows:
             return 0
         futures = []
         topics: list[str] = []
         for row in rows:
-            event = self.hub.store.mapper.to_domain_event(row)
-            for topic, key, value in outbound(event, row.id, self._child_of):
+            for topic, key, value in outbound(row.event(), row.position, self._child_of):
                 topics.append(topic)
                 futures.append(self._producer.send(
                     topic, key=key.encode(), value=json.dumps(value).encode(),
-                    headers=[("event-id", str(row.id).encode())]))
+                    headers=[("event-id", str(row.position).encode())]))
         for future in futures:
             future.get(timeout=30)  # acknowledged by the broker before the position moves
         self.published += len(futures)
         for topic in set(topics):
             self.metrics.published.labels(topic).inc(topics.count(topic))
         try:
-            self.hub.store.tracker.insert_tracking(Tracking(POSITION, rows[-1].id))
+            self.hub.store.record_position(POSITION, rows[-1].position)
         except IntegrityError:
             log.info("another relay recorded this position first")
         return len(rows)
@@ -268,7 +278,7 @@ class Relay:
                 if not moved:
                     self.stop.wait(0.5)
                 if time.monotonic() - last_report >= report_every:
-                    end = self.hub.store.recorder.max_notification_id() or 0
+                    end = self.hub.log.end()
                     self.metrics.lag.set(end - self.position())
                     on_progress(f"relay: {self.published} records published, "
                                 f"{end - self.position()} events behind")

@@ -19,11 +19,11 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from adapters.keys import private_file
+from hub.files import private_file
+from hub.ports import StoreUrlError
 
-
-class StoreUrlError(ValueError):
-    """``HUB_STORE_URL`` is not one of the accepted forms."""
+__all__ = ["POSTGRES_EVENTS_TABLE", "StoreUrlError", "holds_notifications", "postgres_location",
+           "store_environment"]
 
 
 def store_environment(url: str) -> dict[str, str]:

@@ -11,12 +11,11 @@ import time
 from urllib.parse import urlsplit
 
 from hub.audit.witness_protocol import MAX_REQUEST_BYTES
+from hub.ports import WitnessUnreachable
+
+__all__ = ["ADD_CHECKPOINT", "WitnessClient", "WitnessUnreachable"]
 
 ADD_CHECKPOINT = "/add-checkpoint"
-
-
-class WitnessUnreachable(OSError):
-    """The witness did not answer (connection refused, timed out, broken)."""
 
 
 class WitnessClient:

@@ -22,7 +22,7 @@ from domain.timescales import LOCAL
 from hub.bootstrap import bootstrap
 from hub.progress import step
 from hub.settings import Settings
-from hub.simulate import SimulatedClock, Simulation, Tally, load_profile
+from simulation import SimulatedClock, Simulation, Tally, load_profile
 
 POSTGRES = "host=127.0.0.1 port=5432 user=postgres dbname=test"
 

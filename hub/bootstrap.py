@@ -4,6 +4,7 @@ import base64
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from eventsourcing.domain import Aggregate
 
@@ -14,8 +15,10 @@ from adapters.data_keys import (
     PostgresDataKeys,
     SQLiteDataKeys,
 )
-from adapters.keys import KeyFiles, private_dir
-from adapters.store import postgres_location, store_environment
+from adapters.event_log import JsonStateFiles, NoStateFiles, StoreLog
+from adapters.keys import KeyFiles
+from adapters.store import holds_notifications, postgres_location, store_environment
+from adapters.witness_client import WitnessClient
 from domain.notifications import Notification, NotificationSubmission
 from domain.people import PersonRecord
 from hub.audit.checkpoints import Checkpoints, SigningKeys
@@ -23,17 +26,20 @@ from hub.audit.entitlements import Entitlements
 from hub.audit.memory import SignerMemory
 from hub.audit.service import AuditorService
 from hub.audit.trail import AuditTrail
-from hub.audit.witnesses import Witnesses
+from hub.audit.witnesses import WitnessConfig, Witnesses
 from hub.child_protection import ChildProtection, load_contacts
 from hub.disclosure import Disclosure
 from hub.domestic_abuse import DomesticAbuse
 from hub.erasure import Erasure
+from hub.files import private_dir
 from hub.front_door import FrontDoor
-from hub.indicators import Indicators
 from hub.intake import LinkHasher, NotificationIntake
 from hub.missing import MissingChildren
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
+from hub.ports import EventLog, Keys, StateFiles
+from hub.projections.indicators import Indicators
+from hub.projections.work_index import WorkIndex
 from hub.registry import Registry
 from hub.relationships import Relationships
 from hub.retention import Retention, load_schedule
@@ -42,7 +48,6 @@ from hub.sharing import Sharing
 from hub.store import HubStore
 from hub.subject_access import SubjectAccess
 from hub.timescales import load_timescales
-from hub.work_index import WorkIndex
 from policies.decision_point import (
     CapabilityPolicy,
     DecisionPoint,
@@ -57,7 +62,11 @@ class Hub:
 
     settings: Settings
     store: HubStore
+    # The store's log, followed in order (the work index, the relay, retention).
+    log: EventLog
     keys: KeyFiles
+    # Where people's data keys are kept (the services see them as hub.ports.DataKeys).
+    data_keys: DataKeyStore
     registry: Registry
     intake: NotificationIntake
     disclosure: Disclosure
@@ -86,7 +95,7 @@ class Hub:
     def close(self) -> None:
         self.checkpoints.witnesses.close()
         self.store.close()
-        self.store.cipher.keys.close()
+        self.data_keys.close()
 
 
 def _now() -> datetime:
@@ -104,7 +113,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     keys = KeyFiles(settings.home, may_generate=not settings.is_production)
     link_secret = keys.secret("link")
     keys.secret("audit-signing")  # present before anything is served
-    cipher = PersonalCipher(_data_keys(settings, keys))
+    data_keys = _data_keys(settings, keys)
+    cipher = PersonalCipher(data_keys)
     store = HubStore(store_environment(settings.store_url), cipher)
     audit = AuditTrail(store, clock)
     policies = PolicyStore(store, audit, clock)
@@ -119,10 +129,11 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         store, audit, signing, clock,
         memory=None if settings.store_url == "memory://" else SignerMemory(settings.home,
                                                                            settings.store_url),
-        witnesses=Witnesses(settings.audit_witnesses))
+        witnesses=open_witnesses(settings.audit_witnesses))
     erasure = Erasure(store, cipher, audit, capabilities, clock)
     timescales = load_timescales(settings.timescales_file)
-    work = WorkIndex(store)
+    log = StoreLog.of(store)
+    work = WorkIndex(store, log)
     relationships = Relationships(store, registry, capabilities, audit, clock)
     front_door = FrontDoor(store, registry, decisions, capabilities, audit, timescales, work,
                            clock, relationships=relationships)
@@ -148,7 +159,9 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     return Hub(
         settings=settings,
         store=store,
+        log=log,
         keys=keys,
+        data_keys=data_keys,
         registry=registry,
         intake=intake,
         disclosure=Disclosure(store, registry, decisions, capabilities, audit, clock),
@@ -161,19 +174,36 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         checkpoints=checkpoints,
         auditor=AuditorService(audit, checkpoints, capabilities, registry),
         erasure=erasure,
-        retention=Retention(store, erasure, audit, capabilities,
+        retention=Retention(store, log, erasure, audit, capabilities,
                             load_schedule(settings.retention_file), clock),
         subject_access=SubjectAccess(store, audit, clock),
         domestic_abuse=domestic_abuse,
         missing=missing,
         front_door=front_door,
-        indicators=Indicators(store, None if settings.store_url == "memory://"
-                              else settings.home / "projections"),
+        # Read through a log that cannot decrypt: the indicators never open personal values.
+        indicators=Indicators(StoreLog.of(store, blind=True), _projection_states(settings)),
         child_protection=child_protection,
         relationships=relationships,
         work=work,
         clock=clock,
     )
+
+
+# What the entry points take from the composition root rather than from adapters/: the key
+# files (``hub keys init``, the witness's key), and whether a store already holds
+# notifications, read without writing (``hub simulate`` asks before it starts the hub).
+__all__ = ["Hub", "KeyFiles", "bootstrap", "holds_notifications", "key_files", "master_keys",
+           "open_witnesses", "refuse_demo_users", "rotate_master"]
+
+
+def key_files(home: Path, *, may_generate: bool) -> Keys:
+    """The named secrets under ``home/keys``; missing ones are made only if ``may_generate``."""
+    return KeyFiles(home, may_generate=may_generate)
+
+
+def open_witnesses(configs: tuple[WitnessConfig, ...]) -> Witnesses:
+    """The configured witnesses, reached over HTTP (C2SP tlog-witness)."""
+    return Witnesses(configs, transport=WitnessClient)
 
 
 def _legacy_demo_hashes(keys: KeyFiles) -> frozenset[str]:
@@ -220,6 +250,13 @@ def _data_keys(settings: Settings, keys: KeyFiles) -> DataKeyStore:
     return store
 
 
+def _projection_states(settings: Settings) -> StateFiles:
+    """Where projections keep their state: HUB_HOME/projections, nowhere for memory://."""
+    if settings.store_url == "memory://":
+        return NoStateFiles()
+    return JsonStateFiles(settings.home / "projections")
+
+
 def _access_policy(policies: PolicyStore, settings: Settings) -> DecisionPoint:
     """The access policy in force: the store's history, with the packaged one on first start.
 
@@ -247,6 +284,6 @@ def rotate_master(hub: Hub) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
     keys.path("master").rename(keys.path(f"master.retired-{stamp}"))
     keys.create("master")
-    data_keys = hub.store.cipher.keys
+    data_keys = hub.data_keys
     data_keys.use_masters(*master_keys(keys))
     return data_keys.rewrap()

@@ -30,12 +30,12 @@ from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import LinkHasher
 from hub.policy_files import read_toml
+from hub.projections.work_index import WorkIndex
 from hub.purposes import PurposeBinding
 from hub.registry import Caller
 from hub.settings import SettingsError
 from hub.store import HubStore
 from hub.timescales import Timescales
-from hub.work_index import WorkIndex
 from policies.decision_point import CapabilityPolicy, DecisionPoint
 
 RECENT_ACCESSES = 25

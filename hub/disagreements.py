@@ -18,10 +18,10 @@ from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement
 from hub.errors import NotEntitled, NotFound
+from hub.projections.work_index import WorkIndex
 from hub.registry import Caller, Registry
 from hub.store import HubStore
 from hub.timescales import Timescales
-from hub.work_index import WorkIndex
 
 
 class InterAgencyDisagreements:

@@ -45,12 +45,12 @@ from hub.capabilities import parse_enum as _enum
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import NotificationIntake
+from hub.projections.work_index import WorkIndex
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.relationships import accept_involvement
 from hub.store import HubStore
 from hub.timescales import Timescales
-from hub.work_index import WorkIndex
 from policies.decision_point import CapabilityPolicy, DecisionPoint
 
 
@@ -72,7 +72,9 @@ class DomesticAbuse:
         self.require = Requirement(capabilities, audit)
         self.timescales = timescales
         self._clock = clock
-        self.work = work or WorkIndex(store)
+        if work is None:  # the index follows the store's log: hub.bootstrap gives it
+            raise TypeError("DomesticAbuse needs the work index")
+        self.work = work
         # A referral to the MASH goes in through the intake, like any notification.
         self._intake = intake
 

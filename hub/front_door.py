@@ -50,12 +50,12 @@ from hub.disagreements import InterAgencyDisagreements
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.levels_of_need import LevelsAndAllocation
+from hub.projections.work_index import WorkIndex
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.relationships import Relationships, accept_involvement
 from hub.store import HubStore
 from hub.timescales import Timescales
-from hub.work_index import WorkIndex
 from policies.decision_point import CapabilityPolicy, DecisionPoint
 
 HUB_RULE = {"user_id": "", "agency": HUB_OWNER, "agency_kind": "hub", "role": "rule"}

@@ -18,10 +18,10 @@ from domain.front_door import (
 )
 from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
+from hub.projections.work_index import WorkIndex
 from hub.registry import Caller, Registry
 from hub.store import HubStore
 from hub.timescales import Timescales
-from hub.work_index import WorkIndex
 
 
 class LevelsAndAllocation:

@@ -193,8 +193,8 @@ def snapshot(hub: "Hub") -> Snapshot:
     oldest = max(0.0, (now - min(issued)).total_seconds()) if issued else 0.0
     latest = hub.checkpoints.latest()
     age = max(0.0, (now - latest.timestamp).total_seconds()) if latest else None
-    end = hub.store.recorder.max_notification_id() or 0
-    relayed = hub.store.tracker.max_tracking_id(RELAY_POSITION) or 0
+    end = hub.log.end()
+    relayed = hub.store.position(RELAY_POSITION)
     return Snapshot(depths, breaches, oldest, age, max(0, end - relayed))
 
 

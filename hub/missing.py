@@ -39,11 +39,11 @@ from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
 from hub.errors import NotEntitled, NotFound
+from hub.projections.work_index import WorkIndex
 from hub.registry import Caller
 from hub.relationships import accept_involvement
 from hub.store import HubStore
 from hub.timescales import Timescales
-from hub.work_index import WorkIndex
 from policies.decision_point import CapabilityPolicy
 
 _REPORTS = {NotificationType.MISSING.value, NotificationType.FOUND.value}

@@ -18,8 +18,8 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.persistence import Transcoding
 
-from adapters.data_keys import DataKey, DataKeyStore
 from domain.personal import Personal
+from hub.ports import DataKey, DataKeys
 
 log = logging.getLogger("hub.personal")
 # How long a process trusts a key it has looked up. An erasure made by another process (the
@@ -32,7 +32,7 @@ def _aad(holder: UUID, field: str, version: int) -> bytes:
 
 
 class PersonalCipher:
-    def __init__(self, keys: DataKeyStore) -> None:
+    def __init__(self, keys: DataKeys) -> None:
         self.keys = keys
         self._cache: dict[UUID, tuple[float, DataKey | None]] = {}
         self._lock = Lock()

@@ -16,6 +16,7 @@ from domain.retention import RetentionRule, check_floors, due_date, parse_schedu
 from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
 from hub.erasure import Erasure
+from hub.ports import EventLog
 from hub.registry import Caller
 from hub.store import HubStore
 from policies.decision_point import CapabilityPolicy
@@ -47,10 +48,11 @@ class Due:
 
 
 class Retention:
-    def __init__(self, store: HubStore, erasure: Erasure, audit: AuditTrail,
+    def __init__(self, store: HubStore, log: EventLog, erasure: Erasure, audit: AuditTrail,
                  capabilities: CapabilityPolicy, schedule: dict[DataClass, RetentionRule],
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
+        self._log = log
         self._capabilities = capabilities
         self._audit = audit
         self._erasure = erasure
@@ -58,11 +60,11 @@ class Retention:
         self._clock = clock
 
     def children(self) -> Iterator[PersonRecord]:
-        for notification in self._store.recorder.select_notifications(
-                start=1, limit=10**9, topics=[PERSON_REGISTERED]):
-            person = self._store.find(UUID(str(notification.originator_id)), PersonRecord)
-            if person is not None and person.is_child and not person.erased:
-                yield person
+        for logged in self._log.follow(0, [PERSON_REGISTERED]):
+            for entry in logged:
+                person = self._store.find(entry.originator_id, PersonRecord)
+                if person is not None and person.is_child and not person.erased:
+                    yield person
 
     def assess(self, person: PersonRecord) -> Due | None:
         """When this child's data falls due, if it can be known."""

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from adapters.keys import private_text
 from hub.audit.witnesses import WitnessConfig, parse_witnesses
+from hub.files import private_text
 
 
 class SettingsError(ValueError):

@@ -64,6 +64,18 @@ class HubStore(Application[UUID]):
             raise TypeError("the hub's recorder keeps no tracking records")
         return recorder
 
+    def position(self, name: str) -> int:
+        """How far the reader ``name`` of a log (a Kafka partition, the relay's place in this
+        store) has got, as recorded in this store; 0 before it starts."""
+        return self.tracker.max_tracking_id(name) or 0
+
+    def has_position(self, name: str, position: int) -> bool:
+        return self.tracker.has_tracking_id(name, position)
+
+    def record_position(self, name: str, position: int) -> None:
+        """Record a reader's new position (IntegrityError if another recorded it first)."""
+        self.tracker.insert_tracking(Tracking(name, position))
+
     def save_tracked(self, aggregates: list[Aggregate], tracking: Tracking | None) -> None:
         """Save aggregates' new events and a position, atomically (or just the position)."""
         pending = [e for a in aggregates for e in a.collect_events()]

@@ -30,11 +30,12 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters.keys import KeyFiles, private_file
 from hub.audit.cosignature import CosignatureSigner
 from hub.audit.merkle import EMPTY_ROOT, verify_consistency
 from hub.audit.notes import Checkpoint, NoteVerifier, parse_note
 from hub.audit.witness_protocol import SIZE_CONTENT_TYPE, AddCheckpoint, size_body
+from hub.bootstrap import key_files
+from hub.files import private_file
 
 __all__ = [
     "WITNESS_KEY",
@@ -89,7 +90,7 @@ def witness_signer(home: Path, name: str, *, may_generate: bool) -> CosignatureS
     """The witness's key in its own ``HUB_HOME``; refused in a ``HUB_HOME`` that holds a hub's
     audit signing key (a witness must not share the hub's keys). A key made here is made with
     an empty state, the state first: never a new key without its state."""
-    keys = KeyFiles(home, may_generate=may_generate)
+    keys = key_files(home, may_generate=may_generate)
     if keys.path(HUB_SIGNING_KEY).exists():
         raise WitnessSetupError(f"{home} holds a hub's audit signing key: a witness needs a "
                                 "HUB_HOME of its own")
@@ -249,7 +250,7 @@ def open_witness(home: Path, name: str, log_keys: Iterable[str], *, may_generate
     first). ``new_state`` with a state present is refused too, so that it is not left on."""
     logs = trusted_logs(log_keys)
     path = home / STATE_FILE
-    made_now = may_generate and not KeyFiles(home, may_generate=False).path(WITNESS_KEY).exists()
+    made_now = may_generate and not key_files(home, may_generate=False).path(WITNESS_KEY).exists()
     signer = witness_signer(home, name, may_generate=may_generate)
     if not made_now:
         present = WitnessState.exists(path)

@@ -33,12 +33,12 @@ from eventsourcing.application import EventSourcedLog
 from eventsourcing.domain import DomainEvent
 from eventsourcing.persistence import IntegrityError
 
-from adapters.keys import KeyFiles
 from hub.audit.memory import SignerMemory, publish_verifier_key
 from hub.audit.merkle import MerkleTree
 from hub.audit.notes import Checkpoint, NoteSigner, make_transition, parse_note
 from hub.audit.trail import AuditTrail, audit_leaf_hash
 from hub.audit.witnesses import Witnesses, WitnessRefused
+from hub.ports import Keys
 from hub.retrying import Stopped, Trouble
 from hub.retrying import call as retry
 from hub.store import WRITE_ATTEMPTS, HubStore
@@ -76,7 +76,7 @@ class LogMismatch(RuntimeError):
 class SigningKeys:
     """The audit signing key in ``HUB_HOME/keys`` (a 32-byte Ed25519 seed)."""
 
-    def __init__(self, keys: KeyFiles, origin: str) -> None:
+    def __init__(self, keys: Keys, origin: str) -> None:
         self._keys = keys
         self.origin = origin
 

@@ -33,6 +33,7 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
+from adapters.readonly_store import NoStore, ReadOnlyStore
 from domain.audit import AuditEntryRecorded
 from hub.audit.bundle import BundleError, read_bundle, write_bundle
 from hub.audit.checkpoints import PublicKeyError
@@ -40,10 +41,10 @@ from hub.audit.fhir import privacy_disclosure
 from hub.audit.history import disclosures
 from hub.audit.memory import SignerMemory, published_verifier_key, store_identity
 from hub.audit.notes import Checkpoint, KeyChain, NoteVerifier, parse_note
-from hub.audit.readonly import NoStore, ReadOnlyStore
 from hub.audit.trail import AUDIT_LOG_ID
 from hub.audit.verify import Report, verify_log
 from hub.audit.witnesses import Reply, WitnessConfig, Witnesses
+from hub.bootstrap import open_witnesses
 from hub.errors import InvalidInput, StoreUnavailable
 from hub.settings import Settings
 from hub.store import DateAsISO
@@ -333,7 +334,7 @@ def check_store(settings: Settings, store: ReadOnlyStore, trusted: NoteVerifier,
                 entries: Iterable[tuple[int, bytes]] | None = None) -> Verdict:
     damaged: list[str] = []
     kept = _kept(settings, damaged)
-    witnesses = Witnesses(settings.audit_witnesses)
+    witnesses = open_witnesses(settings.audit_witnesses)
     try:
         verdict = examine(store.stored_entries() if entries is None else entries,
                           store.checkpoint_notes(), store.transition_notes(), trusted,
@@ -366,7 +367,7 @@ def verify_export(settings: Settings, folder: str, public_key: str | None,
     trusted = trusted_verifier(public_key, None)
     checkpoint = read_checkpoint_file(trusted_checkpoint)
     bundle = read_bundle(folder)
-    witnesses = Witnesses(settings.audit_witnesses)
+    witnesses = open_witnesses(settings.audit_witnesses)
     try:
         return examine(bundle.entries, list(bundle.checkpoints), list(bundle.transitions),
                        trusted, trusted.name, trusted_checkpoint=checkpoint,

@@ -31,8 +31,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
-from adapters.keys import private_dir, private_file
 from hub.audit.notes import Checkpoint, parse_note
+from hub.files import private_dir, private_file
 
 AUDIT_FOLDER = "audit"
 VERIFIER_KEY = "verifier-key"

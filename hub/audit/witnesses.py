@@ -26,12 +26,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Protocol
+from urllib.parse import urlsplit
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from adapters.witness_client import WitnessClient, WitnessUnreachable
 from hub.audit.cosignature import CosignatureVerifier
 from hub.audit.notes import Checkpoint, NoteSignature, parse_note
 from hub.audit.witness_protocol import (
@@ -40,6 +39,7 @@ from hub.audit.witness_protocol import (
     parse_cosignatures,
     parse_size,
 )
+from hub.ports import WitnessTransport, WitnessUnreachable
 
 log = logging.getLogger("hub.audit")
 
@@ -59,6 +59,12 @@ class WitnessConfig:
         return self.verifier.name
 
 
+def _check_url(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("a witness URL is http:// or https:// and a host")
+
+
 def parse_witnesses(raw: str | None) -> tuple[WitnessConfig, ...]:
     """``VKEY@URL[,VKEY@URL...]``; ValueError naming what is wrong."""
     configs: list[WitnessConfig] = []
@@ -70,7 +76,7 @@ def parse_witnesses(raw: str | None) -> tuple[WitnessConfig, ...]:
             raise ValueError("each witness is <verifier key>@<http:// or https:// URL>")
         try:
             verifier = CosignatureVerifier.parse(match["key"])
-            WitnessClient(match["url"])
+            _check_url(match["url"])
         except ValueError as error:
             raise ValueError(f"witness {match['key'][:40]}: {error}") from None
         if any(c.verifier == verifier for c in configs):
@@ -113,10 +119,7 @@ class Reply:
     problem: str = ""
 
 
-class Transport(Protocol):
-    def add_checkpoint(self, body: bytes) -> tuple[int, str, bytes]: ...
-
-    def close(self) -> None: ...
+Transport = WitnessTransport  # how a checkpoint reaches a witness (hub.ports)
 
 
 def submit(transport: Transport, verifier: CosignatureVerifier, old: int,
@@ -168,10 +171,13 @@ class Witnesses:
     """Every configured witness, as the checkpointer (and ``hub audit verify``) uses them."""
 
     def __init__(self, configs: tuple[WitnessConfig, ...], timeout: float = TIMEOUT_SECONDS,
-                 transport: Callable[[str, float], Transport] = WitnessClient,
+                 transport: Callable[[str, float], Transport] | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.configs = configs
-        self._transports = {c.verifier: transport(c.url, timeout) for c in configs}
+        if configs and transport is None:
+            raise TypeError("witnesses need a transport (hub.bootstrap.open_witnesses)")
+        self._transports = {c.verifier: transport(c.url, timeout)
+                            for c in configs if transport is not None}
         self._state = {c.verifier: WitnessState() for c in configs}
         self._failures: Counter[tuple[str, str]] = Counter()
         self._clock = clock

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from adapters.keys import KeyFiles
 from domain.agencies import StaffChangeReason
 from hub.cli.common import UsageError, operator
 from hub.settings import Settings
@@ -21,6 +20,8 @@ if TYPE_CHECKING:
 
 def init_keys(settings: Settings, args: argparse.Namespace) -> int:
     del args
+    from hub.bootstrap import KeyFiles
+
     created = [n for n in ("link", "audit-signing", "master") if
                KeyFiles(settings.home, may_generate=True).create(n)]
     print(f"created: {', '.join(created) or 'nothing, all keys exist'}")

@@ -11,14 +11,13 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TypeVar
 
-from adapters.keys import KeyMissing
-from adapters.store import StoreUrlError
 from domain.errors import DomainError
 from hub.audit.checkpoints import PublicKeyError
 from hub.cli import admin, auditor, processes, reporting, simulating
 from hub.cli.common import UsageError
 from hub.cli.parser import parser
 from hub.errors import HubError
+from hub.ports import KeyMissing, StoreUrlError
 from hub.settings import Settings, SettingsError
 
 if TYPE_CHECKING:

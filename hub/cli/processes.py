@@ -9,9 +9,9 @@ import sys
 import threading
 from typing import TYPE_CHECKING, Any
 
-from adapters.keys import KeyMissing
 from hub import logs
 from hub.cli.common import UsageError
+from hub.ports import KeyMissing
 from hub.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -172,7 +172,7 @@ def witness(settings: Settings, args: argparse.Namespace) -> int:
     """``hub witness key`` and ``hub witness serve``: a witness in a HUB_HOME of its own."""
     import signal
 
-    from adapters.keys import private_dir
+    from hub.files import private_dir
     from hub.witness import WitnessSetupError, open_witness, witness_signer
 
     private_dir(settings.home)

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def report(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
-    from hub.report import ChartsUnavailable, render_text, write_report
+    from hub.reports import ChartsUnavailable, render_text, write_report
 
     if args.first and args.last and args.first > args.last:
         raise UsageError("hub report: --from must not be after --to")

@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.store import holds_notifications
 from hub.cli.common import UsageError
 from hub.progress import Progress
 from hub.settings import Settings
@@ -21,8 +20,8 @@ def simulate(settings: Settings, args: argparse.Namespace) -> int:
 
     from domain.notifications import Notification
     from domain.timescales import LOCAL
-    from hub.bootstrap import bootstrap
-    from hub.simulate import (
+    from hub.bootstrap import bootstrap, holds_notifications
+    from simulation import (
         HttpPath,
         KafkaPath,
         PathFailed,

@@ -9,16 +9,22 @@ from uuid import UUID
 
 import pytest
 
+from adapters.event_log import JsonStateFiles, StoreLog
 from domain.front_door import contact_id
 from hub.bootstrap import Hub, bootstrap
 from hub.domestic_abuse import case_id
-from hub.indicators import Indicators
+from hub.projections.indicators import Indicators
 from hub.registry import Caller
 from hub.settings import Settings
 from tests.support import Clock, child, notification, submit
 
 MONDAY = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
 WHY = "Synthetic rationale for the decision."
+
+
+def indicators(hub: Hub, folder: Path) -> Indicators:
+    """The projection as another process of the same HUB_HOME would have it."""
+    return Indicators(StoreLog.of(hub.store, blind=True), JsonStateFiles(folder))
 
 
 @pytest.fixture
@@ -122,7 +128,7 @@ def test_the_projection_keeps_its_place_and_rebuilds_the_same(
     first = hub.indicators.report(None, None, None)
     folder = None if store_url == "memory://" else tmp_path / "home" / "projections"
     if folder is not None:
-        again = Indicators(hub.store, folder)  # another process: reads the saved state
+        again = indicators(hub, folder)  # another process: reads the saved state
         assert again.state.position == hub.indicators.state.position
         assert again.catch_up() == 0
         assert again.report(None, None, None) == first
@@ -137,10 +143,10 @@ def test_a_saved_state_of_another_store_is_not_used(
     """The same HUB_HOME with a new HUB_STORE_URL: the projection starts again."""
     week(hub, people, clock)
     folder = tmp_path / "shared-projections"
-    Indicators(hub.store, folder).catch_up()
+    indicators(hub, folder).catch_up()
     other = bootstrap(Settings(store_url="memory://", home=tmp_path / "other"), clock)
     try:
-        fresh = Indicators(other.store, folder).report(None, None, None)
+        fresh = indicators(other, folder).report(None, None, None)
         assert fresh["front_door"]["contacts"] == 0
         assert fresh["domestic_abuse"]["incidents"] == 0
     finally:

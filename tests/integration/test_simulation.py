@@ -23,7 +23,7 @@ from domain.notifications import Notification
 from domain.timescales import LOCAL
 from hub.bootstrap import Hub, bootstrap
 from hub.settings import Settings
-from hub.simulate import SimulatedClock, Simulation, load_profile
+from simulation import SimulatedClock, Simulation, load_profile
 
 DAYS = 40
 

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from hub.report import render_text, share
+from hub.reports import render_text, share
 
 
 def rate(count: int, of: int) -> dict[str, Any]:

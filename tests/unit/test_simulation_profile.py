@@ -8,7 +8,7 @@ import pytest
 
 from domain.identifiers import normalise_nhs_number
 from hub.settings import SettingsError
-from hub.simulate import load_profile, nhs_number
+from simulation import load_profile, nhs_number
 
 
 def test_the_packaged_profile() -> None:
@@ -57,8 +57,8 @@ def test_synthetic_nhs_numbers_pass_the_check_digit_in_the_unissued_999_range() 
 def test_the_profiles_school_terms_become_the_simulated_hubs_calendar(tmp_path: Path) -> None:
     from datetime import date
 
-    from hub.simulate import simulated_timescales
     from hub.timescales import load_timescales
+    from simulation import simulated_timescales
 
     profile = load_profile("nottingham")
     path = simulated_timescales(profile, None, tmp_path / "timescales.toml")

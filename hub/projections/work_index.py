@@ -1,9 +1,10 @@
-"""Where the work of the DART, the schools, the missing team and the MASH stands: a read
-model of the log, kept in memory.
+"""Where the work of the DART, the schools, the missing team and the MASH stands: a read model of
+the log, kept in memory.
 
-It follows the store's log (only the topics it needs) from where it last read, on every
-query, so every process sees what any process has stored; the aggregates stay the truth and
-are loaded for anything shown. It holds ids, deadlines and states, never personal data.
+It follows the store's log (only the topics it needs, through the one log follower,
+``hub.ports.EventLog``) from where it last read, on every query, so every process sees what any
+process has stored; the aggregates stay the truth and are loaded for anything shown. It holds
+ids, deadlines and states, never personal data.
 
 It also remembers, once looked up, which agency sent a notification and of what type (facts
 that never change), so that a queue can name the owner of each record it shows without
@@ -25,6 +26,7 @@ from domain.front_door import MashContact
 from domain.marac import MaracReferral
 from domain.missing import InterviewStep, MissingRecord
 from domain.notifications import Notification
+from hub.ports import EventLog
 from hub.store import HubStore
 
 _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
@@ -96,6 +98,7 @@ class Source:
 @dataclass
 class WorkIndex:
     store: HubStore
+    log: EventLog
     cases: dict[UUID, CaseState] = field(default_factory=dict)
     notices: dict[UUID, NoticeState] = field(default_factory=dict)
     referrals: list[UUID] = field(default_factory=list)
@@ -123,14 +126,10 @@ class WorkIndex:
 
     def catch_up(self, batch: int = 1000) -> None:
         with self._lock:
-            while True:
-                rows = self.store.recorder.select_notifications(
-                    start=self.position + 1, limit=batch, topics=TOPICS)
-                for row in rows:
-                    self._apply(self.store.mapper.to_domain_event(row))
-                    self.position = row.id
-                if len(rows) < batch:
-                    return
+            for logged in self.log.follow(self.position, TOPICS, batch):
+                for entry in logged:
+                    self._apply(entry.event())
+                    self.position = entry.position
 
     def _apply(self, e: object) -> None:
         if isinstance(e, DartCase.Opened):

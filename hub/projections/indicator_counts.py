@@ -1,0 +1,297 @@
+"""How each event the indicators follow changes their counts (the projection's state).
+
+Counts are kept per local day, so any period is a sum, never a scan of everything. Each item is
+counted on the day its clock started (a contact on the day it arrived, a notice on the day it
+was issued, an episode on the day it began), and its outcome (decided in time, acknowledged
+before the school day) joins that day's counts when it happens; the items still open keep what
+their outcome will be judged against.
+"""
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.utils import get_topic
+
+from domain.audit import AuditEntryRecorded
+from domain.break_glass import BreakGlassAccess
+from domain.child_protection import ProtectionRecord
+from domain.dart import DartCase
+from domain.encompass import EncompassNotice, NotIssued
+from domain.front_door import MashContact
+from domain.lawful_basis import SharingLedger
+from domain.marac import MaracReferral
+from domain.missing import InterviewStep, MissingRecord
+from domain.notifications import Notification
+from domain.timescales import LOCAL
+
+STATE_VERSION = 2
+DAY_24H = 24 * 3600
+
+
+def _day(instant: datetime) -> str:
+    return instant.astimezone(LOCAL).date().isoformat()
+
+
+def _iso(instant: datetime | None) -> str | None:
+    return instant.isoformat() if instant is not None else None
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+@dataclass
+class State:
+    store: str = ""  # which store the counts are of (its first event), "" before any
+    position: int = 0
+    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
+    open: dict[str, dict[str, Any]] = field(default_factory=dict)  # item id -> clock data
+
+    def add(self, day: str, metric: str, n: int = 1) -> None:
+        self.counts[day][metric] += n
+
+    def as_data(self) -> dict[str, Any]:
+        return {"version": STATE_VERSION, "store": self.store, "position": self.position,
+                "counts": {d: dict(c) for d, c in self.counts.items()}, "open": self.open}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> "State":
+        state = cls(store=str(data["store"]), position=int(data["position"]),
+                    open=dict(data["open"]))
+        for day, counts in data["counts"].items():
+            state.counts[day] = Counter(counts)
+        return state
+
+
+
+# How each event changes the counts ----------------------------------------------------------
+
+def _received(s: State, e: Notification.Received) -> None:
+    s.add(_day(e.received_at), f"notifications:{e.notification_type}")
+
+
+def _contact_opened(s: State, e: MashContact.Opened) -> None:
+    day = _day(e.received_at)
+    s.add(day, "contacts")
+    s.add(day, f"contacts:{e.kind}")
+    if e.re_referral_of:
+        s.add(day, "re_referrals")
+    s.open[str(e.originator_id)] = {"day": day, "ack": _iso(e.acknowledge_due),
+                                    "decide": _iso(e.decision_due), "rag": None,
+                                    "rag_due": None, "assessment_due": None}
+
+
+def _contact_rated(s: State, e: MashContact.Rated) -> None:
+    item = s.open.get(str(e.originator_id))
+    if item is not None:
+        item.update(rag=e.rag, rag_due=_iso(e.due))
+
+
+def _contact_acknowledged(s: State, e: MashContact.Acknowledged) -> None:
+    item = s.open.get(str(e.originator_id))
+    if item is not None:
+        s.add(item["day"], "acknowledged")
+        if e.at <= _at(item["ack"]):
+            s.add(item["day"], "acknowledged_in_time")
+
+
+def _contact_decided(s: State, e: MashContact.Decided) -> None:
+    key = str(e.originator_id)
+    item = s.open.get(key)
+    if item is None:
+        return
+    day = item["day"]
+    s.add(day, "decided")
+    if e.at <= _at(item["decide"]):
+        s.add(day, "decided_in_time")
+    if item["rag"] is not None:
+        s.add(day, f"rag_decided:{item['rag']}")
+        if e.at <= _at(item["rag_due"]):
+            s.add(day, f"rag_on_time:{item['rag']}")
+    s.add(day, f"outcome:{e.outcome}")
+    s.add(day, f"level:{e.level}")
+    if e.assessment_due is not None:
+        s.add(day, "assessments_due")
+        item["assessment_due"] = _iso(e.assessment_due)
+    else:
+        del s.open[key]
+
+
+def _assessment_completed(s: State, e: MashContact.AssessmentCompleted) -> None:
+    item = s.open.pop(str(e.originator_id), None)
+    if item is not None and item["assessment_due"] is not None:
+        s.add(item["day"], "assessments_completed")
+        if e.at <= _at(item["assessment_due"]):
+            s.add(item["day"], "assessments_in_time")
+
+
+def _case_opened(s: State, e: DartCase.Opened) -> None:
+    day = _day(e.received_at)
+    s.add(day, "dart_cases")
+    for outcome in e.encompass:
+        reason = outcome.get("reason")
+        if reason not in (None, NotIssued.OUT_OF_AGE_RANGE.value):
+            s.add(day, f"encompass_not_sent:{reason}")
+    s.open[str(e.originator_id)] = {"day": day, "due": _iso(e.triage_due)}
+
+
+def _case_triaged(s: State, e: DartCase.Triaged) -> None:
+    item = s.open.pop(str(e.originator_id), None)
+    if item is None:
+        return
+    s.add(item["day"], "triaged")
+    s.add(item["day"], f"dash:{e.dash_level}")  # the checklist's level
+    s.add(item["day"], f"risk:{e.level}")  # as the DART settled it (judgement may raise it)
+    if e.at <= _at(item["due"]):
+        s.add(item["day"], "triaged_in_time")
+
+
+def _marac(s: State, e: MaracReferral.Made) -> None:
+    day = _day(e.referred_at)
+    s.add(day, "marac_referrals")
+    for rule in dict.fromkeys(f["rule"] for f in e.flags):
+        s.add(day, f"marac:{rule}")
+
+
+def _notice_issued(s: State, e: EncompassNotice.Issued) -> None:
+    day = _day(e.issued_at)
+    s.add(day, "encompass_issued")
+    s.open[str(e.originator_id)] = {"day": day, "due": _iso(e.due_at)}
+
+
+def _notice_acknowledged(s: State, e: EncompassNotice.Acknowledged) -> None:
+    item = s.open.pop(str(e.originator_id), None)
+    if item is not None:
+        s.add(item["day"], "encompass_acknowledged")
+        if e.at <= _at(item["due"]):
+            s.add(item["day"], "encompass_in_time")
+
+
+def _episode_started(s: State, e: MissingRecord.EpisodeStarted) -> None:
+    day = _day(e.start)
+    s.add(day, "episodes")
+    s.add(day, f"episodes:{e.episode_type}")
+    if any(f["rule"] == "strategy-meeting" for f in e.flags):
+        s.add(day, "strategy_meeting_flags")
+    s.open[str(e.episode_id)] = {"day": day, "start": _iso(e.start), "due": None}
+
+
+def _episode_ended(s: State, e: MissingRecord.EpisodeEnded) -> None:
+    key = str(e.episode_id)
+    item = s.open.get(key)
+    if item is None:
+        return
+    if e.interview_due is None:  # away became missing: not a return
+        del s.open[key]
+        return
+    s.add(item["day"], "returned")
+    if (e.end - _at(item["start"])).total_seconds() <= DAY_24H:
+        s.add(item["day"], "home_within_24h")
+    s.add(item["day"], "interviews_due")
+    item["due"] = _iso(e.interview_due)
+
+
+def _interview(s: State, e: MissingRecord.InterviewRecorded) -> None:
+    key = str(e.episode_id)
+    item = s.open.get(key)
+    if item is None or item["due"] is None:
+        return
+    s.add(item["day"], f"interview:{e.step}")
+    if InterviewStep(e.step).settles:
+        if e.at <= _at(item["due"]):
+            s.add(item["day"], "interviews_in_time")
+        del s.open[key]
+
+
+def _sharing(s: State, e: SharingLedger.SharingDecided) -> None:
+    s.add(_day(e.recorded_at), f"{'share' if e.share else 'not-share'}:{e.legal_basis}")
+
+
+def _consent(s: State, e: SharingLedger.ConsentRecorded) -> None:
+    s.add(_day(e.recorded_at), f"consent:{e.status}")
+
+
+def _enquiry(s: State, e: SharingLedger.EnquiryOpened) -> None:
+    s.add(_day(e.opened_at), f"enquiry:{e.kind}")
+
+
+def _break_glass(s: State, e: BreakGlassAccess.Opened) -> None:
+    s.add(_day(e.opened_at), "break_glass")
+
+
+def _audit(s: State, e: AuditEntryRecorded) -> None:
+    day = _day(e.timestamp)
+    if e.kind == "disclosure":
+        s.add(day, "disclosures")
+        purpose = e.purpose or "none"
+        kind = e.actor.get("agency_kind", "cli")
+        # Schools are counted together: one school's count on one day could tell a reader
+        # that a pupil was at a domestic-abuse incident.
+        agency = "schools" if kind == "school" else e.actor.get("agency", "cli")
+        s.add(day, f"disclosure:{agency}:{purpose}")
+        s.add(day, f"disclosure-kind:{kind}:{purpose}")
+    elif e.kind == "denial":
+        s.add(day, "denials")
+
+
+TWO_YEARS = 730 * 24 * 3600
+
+
+def _plan_started(s: State, e: ProtectionRecord.InitialConferenceHeld) -> None:
+    if not e.plan:
+        return
+    day = _day(e.at)
+    counter = s.open.setdefault(f"cp-plans:{e.originator_id}", {"n": 0})
+    counter["n"] += 1
+    s.add(day, "cp_plans_started")
+    if counter["n"] > 1:
+        s.add(day, "cp_plans_repeat")
+    s.open[f"cp:{e.originator_id}"] = {"start": _iso(e.at), "due": _iso(e.review_due)}
+
+
+def _plan_closed(s: State, key: str, at: datetime) -> None:
+    item = s.open.pop(key, None)
+    if item is not None:
+        s.add(_day(at), "cp_plans_ended")
+        if (at - _at(item["start"])).total_seconds() > TWO_YEARS:
+            s.add(_day(at), "cp_plans_over_2_years")
+
+
+def _plan_reviewed(s: State, e: ProtectionRecord.ReviewHeld) -> None:
+    key = f"cp:{e.originator_id}"
+    item = s.open.get(key)
+    if item is None:
+        return
+    s.add(_day(e.at), "cp_reviews")  # each review counts on its own day
+    if item["due"] is not None and e.at <= _at(item["due"]):
+        s.add(_day(e.at), "cp_reviews_on_time")
+    if e.plan_continues:
+        item["due"] = _iso(e.next_due)
+    else:
+        _plan_closed(s, key, e.at)
+
+
+def _plan_ended(s: State, e: ProtectionRecord.PlanEnded) -> None:
+    _plan_closed(s, f"cp:{e.originator_id}", e.at)
+
+
+HANDLERS: dict[type[Any], Callable[[State, Any], None]] = {
+    Notification.Received: _received, MashContact.Opened: _contact_opened,
+    MashContact.Rated: _contact_rated, MashContact.Acknowledged: _contact_acknowledged,
+    MashContact.Decided: _contact_decided,
+    MashContact.AssessmentCompleted: _assessment_completed,
+    DartCase.Opened: _case_opened, DartCase.Triaged: _case_triaged, MaracReferral.Made: _marac,
+    EncompassNotice.Issued: _notice_issued, EncompassNotice.Acknowledged: _notice_acknowledged,
+    MissingRecord.EpisodeStarted: _episode_started, MissingRecord.EpisodeEnded: _episode_ended,
+    MissingRecord.InterviewRecorded: _interview, SharingLedger.SharingDecided: _sharing,
+    SharingLedger.ConsentRecorded: _consent, SharingLedger.EnquiryOpened: _enquiry,
+    BreakGlassAccess.Opened: _break_glass, AuditEntryRecorded: _audit,
+    ProtectionRecord.InitialConferenceHeld: _plan_started,
+    ProtectionRecord.ReviewHeld: _plan_reviewed, ProtectionRecord.PlanEnded: _plan_ended,
+}
+
+
+TOPICS = [get_topic(cls) for cls in HANDLERS]
