@@ -31,6 +31,7 @@ from kafka import (
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from domain.errors import InvalidContent
 from hub.errors import HubError, InvalidInput, MalformedInput, PayloadTooLarge
 from hub.intake import NotificationIntake
 from hub.retrying import SAY_EVERY, Stopped, Trouble
@@ -187,7 +188,7 @@ class Ingest:
             submission = parse_notification(value)
             self.hub.intake.submit(agency, f"kafka:{tp.topic}", submission, tracking)
             self.metrics.records.labels(tp.topic, "stored").inc()
-        except (MalformedInput, InvalidInput, PayloadTooLarge) as error:
+        except (MalformedInput, InvalidInput, PayloadTooLarge, InvalidContent) as error:
             self._dead_letter(tp, offset, record.key, value, str(error))
             with suppress(IntegrityError):  # already recorded: the position stands
                 self.hub.store.save_tracked([], tracking)

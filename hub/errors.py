@@ -1,23 +1,26 @@
-"""Errors the application reports to its callers; each maps to one HTTP status and CLI exit.
+"""Errors the application reports to its callers, by what went wrong; the HTTP API gives each
+its status (``hub.api.errors``, the one place that knows HTTP), the CLI its exit code.
 
     HubError
-     +-- MalformedInput      400  not JSON, not UTF-8, a header that cannot be read
-     +-- NotAuthenticated    401  no bearer token, or one the hub does not know
-     +-- NotEntitled         403  the policy refuses (and the refusal is audited)
-     +-- NotFound            404
-     +-- Conflict            409  the record changed under the caller; or a duplicate
-     +-- PayloadTooLarge     413
-     +-- InvalidInput        422  the content breaks a rule (wraps domain.InvalidContent)
-     +-- AuditUnavailable    503  the audit trail could not be written, so nothing is disclosed
-     +-- StoreUnavailable    503  the event store did not answer
+     +-- MalformedInput      malformed          not JSON, not UTF-8, a header that cannot be read
+     +-- NotAuthenticated    not_authenticated  no bearer token, or one the hub does not know
+     +-- NotEntitled         not_entitled       the policy refuses (and the refusal is audited)
+     +-- NotFound            not_found
+     +-- Conflict            conflict           the record changed under the caller; a duplicate
+     +-- PayloadTooLarge     payload_too_large
+     +-- InvalidInput        invalid            the content breaks a rule the application checks
+     +-- AuditUnavailable    audit_unavailable  the audit trail could not be written, so nothing
+     |                                          is disclosed (transient: try again)
+     +-- StoreUnavailable    store_unavailable  the event store did not answer (transient)
 
-Messages never carry personal data.
+A rule of the domain broken (``domain.errors``) is not translated here: it reaches the entry
+point as it was raised. Messages never carry personal data.
 """
 
 
 class HubError(Exception):
-    status = 500
     code = "internal"
+    transient = False  # the hub could not answer now; the same request may succeed later
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -25,36 +28,36 @@ class HubError(Exception):
 
 
 class MalformedInput(HubError):
-    status, code = 400, "malformed"
+    code = "malformed"
 
 
 class NotAuthenticated(HubError):
-    status, code = 401, "not_authenticated"
+    code = "not_authenticated"
 
 
 class NotEntitled(HubError):
-    status, code = 403, "not_entitled"
+    code = "not_entitled"
 
 
 class NotFound(HubError):
-    status, code = 404, "not_found"
+    code = "not_found"
 
 
 class Conflict(HubError):
-    status, code = 409, "conflict"
+    code = "conflict"
 
 
 class PayloadTooLarge(HubError):
-    status, code = 413, "payload_too_large"
+    code = "payload_too_large"
 
 
 class InvalidInput(HubError):
-    status, code = 422, "invalid"
+    code = "invalid"
 
 
 class AuditUnavailable(HubError):
-    status, code = 503, "audit_unavailable"
+    code, transient = "audit_unavailable", True
 
 
 class StoreUnavailable(HubError):
-    status, code = 503, "store_unavailable"
+    code, transient = "store_unavailable", True

@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 
-from domain.errors import DomainError, InvalidContent
+from domain.errors import DomainError
 from domain.indexes import KeyIndex, is_identifier_link, link_key, source_ref_key
 from domain.notifications import (
     Notification,
@@ -69,10 +69,7 @@ class NotificationIntake:
         ``tracking`` (a Kafka partition's position) is written in the same transaction, also
         when the notification was already stored: then only the position moves.
         """
-        try:
-            valid = validate_submission(submission, self._clock())
-        except InvalidContent as error:
-            raise InvalidInput(str(error)) from None
+        valid = validate_submission(submission, self._clock())  # InvalidContent, as raised
         try:
             return self._store.write(
                 lambda: self._store_once(agency_id, submitted_by, valid, tracking))

@@ -10,13 +10,40 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from domain.errors import DomainError, InvalidContent, NotPermitted, RuleViolation
-from hub.errors import HubError
+from hub.audit.tiles import BundleTooLarge
+from hub.errors import (
+    AuditUnavailable,
+    Conflict,
+    HubError,
+    InvalidInput,
+    MalformedInput,
+    NotAuthenticated,
+    NotEntitled,
+    NotFound,
+    PayloadTooLarge,
+    StoreUnavailable,
+)
 
 log = logging.getLogger("hub.api")
 
 _STATUS_CODES = {400: "malformed", 401: "not_authenticated", 403: "not_entitled",
                  404: "not_found", 405: "method_not_allowed", 409: "conflict",
                  413: "payload_too_large", 415: "unsupported_media_type", 422: "invalid"}
+
+
+# The application's errors and the domain's, each to one HTTP status.
+HTTP_STATUS: dict[type[Exception], int] = {
+    MalformedInput: 400, NotAuthenticated: 401, NotEntitled: 403, NotFound: 404,
+    Conflict: 409, PayloadTooLarge: 413, InvalidInput: 422, AuditUnavailable: 503,
+    StoreUnavailable: 503, BundleTooLarge: 501,
+    InvalidContent: 422, RuleViolation: 409, NotPermitted: 403, DomainError: 422,
+}
+_DOMAIN_CODES = {422: "invalid", 409: "conflict", 403: "not_entitled"}
+
+
+def http_status(error: Exception) -> int:
+    """The status of the nearest class of ``error`` in :data:`HTTP_STATUS` (500 if none)."""
+    return next((HTTP_STATUS[k] for k in type(error).__mro__ if k in HTTP_STATUS), 500)
 
 
 def error_response(status: int, code: str, message: str,
@@ -63,17 +90,12 @@ def describe_validation(error: RequestValidationError) -> tuple[int, str, list[d
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HubError)
     async def hub_error(_: Request, exc: HubError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message)
+        return error_response(http_status(exc), exc.code, exc.message)
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        if isinstance(exc, InvalidContent):
-            return error_response(422, "invalid", str(exc))
-        if isinstance(exc, RuleViolation):
-            return error_response(409, "conflict", str(exc))
-        if isinstance(exc, NotPermitted):
-            return error_response(403, "not_entitled", str(exc))
-        return error_response(422, "invalid", str(exc))
+        status = http_status(exc)
+        return error_response(status, _DOMAIN_CODES[status], str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:

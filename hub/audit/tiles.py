@@ -55,7 +55,7 @@ _GROUP = re.compile(r"[0-9]{3}", re.ASCII)
 class BundleTooLarge(HubError):
     """An entry in the bundle is longer than the format's uint16 length can say."""
 
-    status, code = 501, "not_implemented"
+    code = "not_implemented"
 
 
 @dataclass(frozen=True)

@@ -84,4 +84,4 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except (HubError, DomainError) as error:
         print(f"hub: {error}", file=sys.stderr)
-        return 2 if not isinstance(error, HubError) or error.status < 500 else 1
+        return 1 if isinstance(error, HubError) and error.transient else 2

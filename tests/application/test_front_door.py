@@ -14,7 +14,7 @@ from domain.front_door import SignsOfSafety, contact_id
 from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.domestic_abuse import case_id
-from hub.errors import InvalidInput, NotEntitled
+from hub.errors import NotEntitled
 from hub.registry import Caller
 from tests.support import Clock, child, notification, relayed, submit
 
@@ -124,7 +124,7 @@ def test_an_immediate_referral_indicator_makes_it_red_on_arrival(
     assert item["rag"]["due"] == "2026-11-23T13:30:00+00:00"  # 4 hours from arrival
     with pytest.raises(RuleViolation, match="the rating is red"):
         hub.front_door.rate(people["city-mash"], cid, "green", WHY)
-    with pytest.raises(InvalidInput, match="under 2"):
+    with pytest.raises(InvalidContent, match="under 2"):
         submit(hub, "riverside-primary",
                concern("SCH-3", indicators=["under-two-unexplained-bruising"]))
 

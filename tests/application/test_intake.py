@@ -4,10 +4,10 @@ import threading
 
 import pytest
 
+from domain.errors import InvalidContent
 from domain.notifications import Notification
 from domain.people import PersonRecord
 from hub.bootstrap import Hub
-from hub.errors import InvalidInput
 from tests.support import child, notification, seed, submit
 
 
@@ -118,6 +118,6 @@ def test_adults_and_children_never_link_to_each_other(hub: Hub) -> None:
 def test_invalid_content_stores_nothing(hub: Hub) -> None:
     seed(hub)
     before = hub.store.recorder.max_notification_id()
-    with pytest.raises(InvalidInput, match="nhs_number"):
+    with pytest.raises(InvalidContent, match="nhs_number"):
         submit(hub, "notts-police", notification(subjects=[child(nhs_number="9434765918")]))
     assert hub.store.recorder.max_notification_id() == before

@@ -8,9 +8,9 @@ from uuid import UUID
 
 import pytest
 
-from domain.errors import RuleViolation
+from domain.errors import InvalidContent, RuleViolation
 from hub.bootstrap import Hub
-from hub.errors import InvalidInput, NotEntitled
+from hub.errors import NotEntitled
 from hub.registry import Caller
 from tests.support import Clock, child, notification, relayed, submit
 
@@ -138,7 +138,7 @@ def test_a_report_that_contradicts_the_record_is_kept_and_flagged(
     body = notification("CONC-1", type_="school_concern", subjects=[child()],
                         occurred_at="2026-11-20T15:00:00Z", summary="Worried")
     body["details"]["episode"] = {"type": "away"}
-    with pytest.raises(InvalidInput, match="belongs to a missing or found report"):
+    with pytest.raises(InvalidContent, match="belongs to a missing or found report"):
         submit(hub, "riverside-primary", body)
 
 
