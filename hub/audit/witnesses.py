@@ -63,6 +63,10 @@ def _check_url(url: str) -> None:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValueError("a witness URL is http:// or https:// and a host")
+    try:
+        parts.port  # noqa: B018 (read to check: out of range raises)
+    except ValueError:
+        raise ValueError("a witness URL's port is a number from 1 to 65535") from None
 
 
 def parse_witnesses(raw: str | None) -> tuple[WitnessConfig, ...]:

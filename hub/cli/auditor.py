@@ -11,7 +11,7 @@ from domain.audit import AuditKind
 from hub.audit import examination
 from hub.audit.bundle import BundleError
 from hub.audit.checkpoints import LogMismatch
-from hub.audit.examination import Verdict
+from hub.audit.held_against import Verdict
 from hub.audit.history import disclosures
 from hub.audit.service import with_names
 from hub.cli.common import operator
