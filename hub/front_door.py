@@ -14,10 +14,8 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 
 from domain.access import (
-    DATA_CLASS_OF_NOTIFICATION,
     RESEARCH_CLASS,
     AccessQuestion,
-    DataClass,
     Purpose,
     Relation,
     Visibility,
@@ -39,17 +37,17 @@ from domain.front_door import (
 )
 from domain.indexes import KeyIndex, enquiry_key
 from domain.lawful_basis import EnquiryKind, SharingLedger, check_participants, ledger_id
-from domain.notifications import Notification, NotificationSubmission, NotificationType
+from domain.notifications import Notification, NotificationSubmission
 from domain.people import PersonRecord
 from domain.personal import reveal
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
-from hub.disagreements import InterAgencyDisagreements
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.levels_of_need import LevelsAndAllocation
+from hub.mash_queues import MashQueues
 from hub.projections.work_index import WorkIndex
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
@@ -61,11 +59,7 @@ from policies.decision_point import CapabilityPolicy, DecisionPoint
 HUB_RULE = {"user_id": "", "agency": HUB_OWNER, "agency_kind": "hub", "role": "rule"}
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
-
-
-class FrontDoor(LevelsAndAllocation, InterAgencyDisagreements):
+class FrontDoor(LevelsAndAllocation, MashQueues):
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
                  work: WorkIndex,
@@ -103,19 +97,6 @@ class FrontDoor(LevelsAndAllocation, InterAgencyDisagreements):
             received, list(notification.details.get("indicators") or []), earlier,
             notification.details.get("linked_to"), self.timescales, HUB_RULE)]
 
-    # What a read shows ----------------------------------------------------------------------
-
-    def _contact_shown(self, c: MashContact, visibility: Visibility, ground: str,
-                       capability: str) -> list[Shown]:
-        """A contact as a view shows it, about each of its children: the referring agency's
-        record (the source notification's sender), of that notification's main data class."""
-        source = self.work.source(c.notification_id)
-        data_class = (DATA_CLASS_OF_NOTIFICATION[NotificationType(source.notification_type)]
-                      if source is not None else DataClass.SOCIAL_CARE)
-        return [Shown(c.id, "mash-contact", c.referrer, child, (data_class,), ground,
-                      f"capability:{capability}", visibility.value)
-                for child in dict.fromkeys(c.child_ids)]
-
     # Reading -------------------------------------------------------------------------------
 
     def _contact(self, contact: UUID) -> MashContact:
@@ -123,119 +104,6 @@ class FrontDoor(LevelsAndAllocation, InterAgencyDisagreements):
         if found is None:
             raise NotFound("no such contact")
         return found
-
-    def _summary(self, c: MashContact, now: datetime) -> dict[str, Any]:
-        """Ids, clocks and states: no free text."""
-        rating = c.rating
-        return {
-            "id": str(c.id), "kind": c.kind, "notification_id": str(c.notification_id),
-            "referrer": c.referrer, "child_ids": [str(i) for i in c.child_ids],
-            "received_at": c.received_at.isoformat(), "indicators": c.indicators,
-            "re_referral": bool(c.re_referral_of),
-            "re_referral_of": [str(i) for i in c.re_referral_of],
-            "linked_to": str(c.linked_to) if c.linked_to else None,
-            "rag": None if rating is None else {
-                "rating": rating["rag"], "due": rating["due"].isoformat(),
-                "at": rating["at"].isoformat(), "by": rating["by"],
-                "forced_by": rating["forced_by"]},
-            "acknowledged": None if c.acknowledged is None else {
-                "at": c.acknowledged["at"].isoformat(), "by": c.acknowledged["by"],
-                "late": c.acknowledged["at"] > c.acknowledge_due},
-            "deadlines": {name: {"due": due.isoformat(), "overdue": now > due}
-                          for name, due in sorted(c.deadlines().items(),
-                                                  key=lambda kv: kv[1])},
-            "missed": {name: due.isoformat() for name, due in c.missed().items()},
-            "research": {
-                "asked": sorted({a for r in c.research_requests for a in r.agencies}),
-                "received_from": sorted({r["agency"] for r in c.research}),
-                "outstanding": c.research_outstanding()},
-            "decision": None if c.decision is None else {
-                "level": c.decision["level"], "outcome": c.decision["outcome"],
-                "at": c.decision["at"].isoformat(), "by": c.decision["by"],
-                "step": c.step, "assessment_due": _iso(c.decision["assessment_due"]),
-                "enquiry_ids": [str(e) for e in c.decision["enquiry_ids"]],
-                "assessment_completed_at": (c.assessment["at"].isoformat()
-                                            if c.assessment else None)},
-            # A school naming itself as the child's school, unlike the roll or the police:
-            # the MASH settles it on the roll (PUT /v1/children/{id}/school).
-            "school_claims": (self._relationships.claims(c.child_ids, c.notification_id, now)
-                              if self._relationships is not None else []),
-        }
-
-    def _earliest(self, c: MashContact) -> datetime:
-        running = c.deadlines()
-        return min(running.values()) if running else c.received_at
-
-    def _in_state(self, *states: str) -> list[MashContact]:
-        self.work.catch_up()
-        return [c for i, state in list(self.work.contacts.items()) if state in states
-                if (c := self._store.find(i, MashContact)) is not None]
-
-    def _undecided(self) -> list[MashContact]:
-        return self._in_state("open")
-
-    def queue(self, caller: Caller) -> dict[str, Any]:
-        """Contacts not yet decided, the oldest running deadline first."""
-        self.require(caller, "read-mash-queue", "read-mash-queue")
-        now = self._clock()
-        contacts = sorted(self._undecided(), key=lambda c: (self._earliest(c), str(c.id)))
-        disclose(self._audit, caller, "read-mash-queue", [
-            s for c in contacts for s in self._contact_shown(
-                c, Visibility.SUMMARY, "local-authority-safeguarding-duty", "read-mash-queue")],
-            purpose=Purpose.TRIAGE.value, details={"contacts": [str(c.id) for c in contacts]})
-        return {"at": now.isoformat(), "items": [self._summary(c, now) for c in contacts]}
-
-    def breaches(self, caller: Caller) -> dict[str, Any]:
-        """Clocks that have run out with the work not done: acknowledgement, decision, RAG,
-        partners' research, and disagreement stages; the oldest deadline first. Each is
-        audited as a summary of its record: the contact (the referrer's), the protection record
-        (its local authority's), the disagreement (the raising agency's)."""
-        self.require(caller, "read-mash-queue", "read-mash-breaches")
-        now = self._clock()
-        items: list[dict[str, Any]] = []
-        shown: list[Shown] = []
-        summary, duty = Visibility.SUMMARY, "local-authority-safeguarding-duty"
-        for c in self._in_state("open", "assessing"):
-            listed = len(items)
-            for name, due in c.deadlines().items():
-                if now > due:
-                    items.append({"contact_id": str(c.id), "clock": name,
-                                  "due": due.isoformat(),
-                                  "child_ids": [str(i) for i in c.child_ids],
-                                  "overdue_hours": round((now - due).total_seconds() / 3600, 1)})
-            for agency in (c.research_outstanding() if c.decision is None else []):
-                asked = c.research_due(agency)
-                if asked is not None and now > asked:
-                    items.append({"contact_id": str(c.id), "clock": "research",
-                                  "agency": agency, "due": asked.isoformat(),
-                                  "child_ids": [str(i) for i in c.child_ids],
-                                  "overdue_hours": round((now - asked).total_seconds() / 3600,
-                                                         1)})
-            if len(items) > listed:
-                shown += self._contact_shown(c, summary, duty, "read-mash-queue")
-        for late in self.protection_overdue(now):
-            items.append({"person_id": late["person_id"], "clock": late["clock"],
-                          "due": late["due"], "child_ids": [late["person_id"]],
-                          "overdue_hours": late["overdue_hours"]})
-            shown += [Shown(late["record"], "protection-record", owner,
-                            UUID(late["person_id"]), (DataClass.SOCIAL_CARE,), duty,
-                            "capability:read-mash-queue", summary.value)
-                      for owner in late["owners"] or [HUB_OWNER]]
-        for d in self._open_disagreements():
-            if d.overdue(now):
-                shown.append(self._disagreement_shown(d, summary, "read-mash-queue"))
-                items.append({"disagreement_id": str(d.id), "contact_id": str(d.contact_id),
-                              "clock": f"disagreement:{d.stage.stage.value}",
-                              "due": d.stage.due.isoformat(),
-                              "child_ids": [str(d.child_id)],
-                              "overdue_hours": round(
-                                  (now - d.stage.due).total_seconds() / 3600, 1)})
-        items.sort(key=lambda i: (i["due"], i.get("contact_id", "")))
-        disclose(self._audit, caller, "read-mash-breaches", list(dict.fromkeys(shown)),
-                 purpose=Purpose.TRIAGE.value,
-                 details={"contacts": sorted({i["contact_id"] for i in items
-                                              if "contact_id" in i})})
-        return {"at": now.isoformat(), "items": items}
 
     def contact(self, ctx: ReadContext, contact: UUID) -> dict[str, Any]:
         """One contact: MASH staff see the whole of it; a partner asked for research sees the
@@ -441,33 +309,3 @@ class FrontDoor(LevelsAndAllocation, InterAgencyDisagreements):
 
         return self._change(caller, contact, "complete-assessment", change,
                             lambda c: {"late": "assessment" in c.missed()})
-
-    # Feedback to the referrer --------------------------------------------------------------
-
-    def feedback(self, caller: Caller) -> dict[str, Any]:
-        """The caller's agency's contacts and referrals, decided: what was decided and the
-        MASH's feedback, also on no further action. Newest first."""
-        self.require(caller, "read-referral-feedback", "read-referral-feedback")
-        self.work.catch_up()
-        mine = sorted((c for c in self._in_state("assessing", "done")
-                       if c.referrer == caller.agency_id and c.decision is not None),
-                      key=lambda c: c.decision["at"] if c.decision else c.received_at,
-                      reverse=True)
-        # The decision and feedback are the deciding MASH's record, about each child.
-        disclose(self._audit, caller, "read-referral-feedback", [
-            Shown(c.id, "mash-feedback",
-                  (c.decision or {}).get("by", {}).get("agency", HUB_OWNER), child,
-                  (DataClass.SOCIAL_CARE,), "feedback-to-referrer",
-                  "Working Together 2018: the referrer is told the outcome",
-                  relation=Relation.OWNER.value)
-            for c in mine for child in dict.fromkeys(c.child_ids)],
-            purpose=Purpose.REFERRAL.value)
-        items = []
-        for c in mine:
-            d = c.decision or {}
-            items.append({"contact_id": str(c.id), "notification_id": str(c.notification_id),
-                          "child_ids": [str(i) for i in c.child_ids],
-                          "received_at": c.received_at.isoformat(),
-                          "decided_at": d["at"].isoformat(), "level": d["level"],
-                          "outcome": d["outcome"], "feedback": reveal(d["feedback"])})
-        return {"agency": caller.agency_id, "items": items}
