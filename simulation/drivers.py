@@ -11,6 +11,7 @@ from time import sleep
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from domain.indexes import source_ref_key
 from domain.notifications import Notification
 from hub.bootstrap import Hub
 from hub.errors import HubError, InvalidInput
@@ -126,7 +127,7 @@ class KafkaPath:
             return application_path(sim, agency, body)
         self._producer.send(topic, key=body["source_ref"].encode(),
                             value=json.dumps(body).encode()).get(timeout=60)
-        key = f"source-ref:{agency}:{body['source_ref']}"
+        key = source_ref_key(agency, body["source_ref"])
         deadline = time_now() + 120
         while (found := self._hub.store.lookup(key)) is None:
             if time_now() > deadline or not self._thread.is_alive():
