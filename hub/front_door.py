@@ -160,8 +160,8 @@ class FrontDoor(LevelsAndAllocation, MashQueues):
             rating = c.rating
             detail["rag"] = detail["rag"] and {
                 **detail["rag"], "history": [
-                    {"rating": r["rag"], "at": r["at"].isoformat(), "by": r["by"],
-                     "rationale": reveal(r["rationale"])} for r in c.ratings]}
+                    {"rating": r.rag, "at": r.at.isoformat(), "by": r.by,
+                     "rationale": reveal(r.rationale)} for r in c.ratings]}
             if rating is not None and c.decision is not None:
                 d = c.decision
                 detail["decision"] = {

@@ -63,9 +63,9 @@ class MashQueues(InterAgencyDisagreements):
             "re_referral_of": [str(i) for i in c.re_referral_of],
             "linked_to": str(c.linked_to) if c.linked_to else None,
             "rag": None if rating is None else {
-                "rating": rating["rag"], "due": rating["due"].isoformat(),
-                "at": rating["at"].isoformat(), "by": rating["by"],
-                "forced_by": rating["forced_by"]},
+                "rating": rating.rag, "due": rating.due.isoformat(),
+                "at": rating.at.isoformat(), "by": rating.by,
+                "forced_by": list(rating.forced_by)},
             "acknowledged": None if c.acknowledged is None else {
                 "at": c.acknowledged["at"].isoformat(), "by": c.acknowledged["by"],
                 "late": c.acknowledged["at"] > c.acknowledge_due},

@@ -148,8 +148,8 @@ class SubjectAccess:
             "front_door": [{
                 "contact_id": str(c.id), "kind": c.kind, "referrer": c.referrer,
                 "received_at": c.received_at.isoformat(),
-                "ratings": [{"rag": r["rag"], "at": r["at"].isoformat(),
-                             "rationale": reveal(r["rationale"])} for r in c.ratings],
+                "ratings": [{"rag": r.rag, "at": r.at.isoformat(),
+                             "rationale": reveal(r.rationale)} for r in c.ratings],
                 "research": [{"agency": r["agency"], "at": r["at"].isoformat(),
                               "content": (REDACTED if sar.redaction(
                                   str(c.id), f"research[{i}].content") else

@@ -73,6 +73,19 @@ class ResearchRequest:
     at: datetime
 
 
+@dataclass(frozen=True)
+class Rating:
+    """A RAG rating of a contact: its colour, when the work it sets is due, why (sealed under
+    the child's key), the immediate-referral indicators that forced red, who and when."""
+
+    rag: str
+    due: datetime
+    rationale: Personal | None
+    forced_by: tuple[str, ...]
+    by: dict[str, str]
+    at: datetime
+
+
 class MashContact(Aggregate):
     """One contact or referral at the front door, from arrival to decision and feedback."""
 
@@ -104,7 +117,7 @@ class MashContact(Aggregate):
         self.indicators = list(indicators)
         self.re_referral_of = list(re_referral_of)
         self.linked_to = linked_to
-        self.ratings: list[dict[str, Any]] = []
+        self.ratings: list[Rating] = []
         self.research_requests: list[ResearchRequest] = []
         self.research: list[dict[str, Any]] = []
         self.acknowledged: dict[str, Any] | None = None
@@ -149,11 +162,10 @@ class MashContact(Aggregate):
     @event(Rated)
     def _rate(self, rag: str, due: datetime, rationale: Personal | None, forced_by: list[str],
               by: dict[str, str], at: datetime) -> None:
-        self.ratings.append({"rag": rag, "due": due, "rationale": rationale,
-                             "forced_by": forced_by, "by": by, "at": at})
+        self.ratings.append(Rating(rag, due, rationale, tuple(forced_by), by, at))
 
     @property
-    def rating(self) -> dict[str, Any] | None:
+    def rating(self) -> Rating | None:
         return self.ratings[-1] if self.ratings else None
 
     def rate(self, rag: Rag, due: datetime, rationale: str | None, by: dict[str, str],
@@ -166,7 +178,7 @@ class MashContact(Aggregate):
             raise RuleViolation("an immediate-referral indicator was given ("
                                 + ", ".join(self.indicators) + "): the rating is red")
         current = self.rating
-        if current is not None and current["rag"] == rag.value:
+        if current is not None and current.rag == rag.value:
             raise RuleViolation(f"the contact is already rated {rag.value}")
         note = (reason(rationale, "rationale") if current is not None
                 else optional_text(rationale, "rationale", least=SENTENCE))
@@ -211,14 +223,14 @@ class MashContact(Aggregate):
             raise RuleViolation("the contact is already decided")
         if not agencies:
             raise InvalidContent("agencies", "name at least one partner agency")
-        self._request_research(sorted(set(agencies)), rating["due"], by, at)
+        self._request_research(sorted(set(agencies)), rating.due, by, at)
 
     def research_due(self, agency: str) -> datetime | None:
         """When ``agency``'s research is due: by the contact's current rating's deadline
         (None: it was not asked)."""
         asked = any(agency in r.agencies for r in self.research_requests)
         rating = self.rating
-        return rating["due"] if asked and rating is not None else None
+        return rating.due if asked and rating is not None else None
 
     class ResearchAdded(Aggregate.Event):
         class_version = 1
@@ -353,7 +365,7 @@ class MashContact(Aggregate):
         if self.decision is None:
             running["decide"] = self.decision_due
             if self.rating is not None:
-                running["rag"] = self.rating["due"]
+                running["rag"] = self.rating.due
         elif (due := self.assessment_outstanding) is not None:
             running["assessment"] = due
         return running
@@ -368,8 +380,8 @@ class MashContact(Aggregate):
             if at > self.decision_due:
                 missed["decide"] = self.decision_due
             rating = self.ratings[-1]
-            if at > rating["due"]:
-                missed["rag"] = rating["due"]
+            if at > rating.due:
+                missed["rag"] = rating.due
         if self.assessment is not None and self.decision is not None \
                 and self.assessment["at"] > self.decision["assessment_due"]:
             missed["assessment"] = self.decision["assessment_due"]

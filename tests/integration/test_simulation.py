@@ -73,10 +73,10 @@ def test_the_counts_match_the_raw_events(simulated: tuple[Hub, Any]) -> None:
     assert front["outcomes"] == dict(sorted(Counter(c.decision["outcome"]
                                                     for c in decided).items()))
     for colour in ("red", "amber", "green"):
-        rated = [c for c in decided if c.ratings[-1]["rag"] == colour]
+        rated = [c for c in decided if c.ratings[-1].rag == colour]
         assert front["rag"][colour]["of"] == len(rated)
         assert front["rag"][colour]["count"] == sum(
-            1 for c in rated if c.decision["at"] <= c.ratings[-1]["due"])
+            1 for c in rated if c.decision["at"] <= c.ratings[-1].due)
     cases = [c for c in raw[DartCase] if c.triage is not None]
     assert report["domestic_abuse"]["by_dash_level"] == dict(sorted(Counter(
         c.triage["dash_level"] for c in cases).items()))

@@ -76,7 +76,7 @@ def test_an_immediate_referral_indicator_forces_red() -> None:
         c.rate(Rag.AMBER, at, WHY, WORKER, at)
     c.rate(Rag.RED, at, None, WORKER, at)
     assert c.rating is not None
-    assert c.rating["forced_by"] == [Indicator.UNEXPLAINED_INJURY.value]
+    assert c.rating.forced_by == (Indicator.UNEXPLAINED_INJURY.value,)
 
 
 def test_a_changed_rating_needs_a_rationale() -> None:
@@ -90,7 +90,7 @@ def test_a_changed_rating_needs_a_rationale() -> None:
     c.rate(Rag.AMBER, at + timedelta(hours=24), WHY, WORKER, at)
     with pytest.raises(RuleViolation, match="already rated amber"):
         c.rate(Rag.AMBER, at, WHY, WORKER, at)
-    assert [r["rag"] for r in c.ratings] == ["green", "amber"]
+    assert [r.rag for r in c.ratings] == ["green", "amber"]
 
 
 def test_indicators_defined_by_age_must_fit_a_child_named() -> None:

@@ -54,7 +54,7 @@ def test_events_stored_before_the_move_rebuild_their_aggregates() -> None:
     contact = by_type[MashContact]
     assert contact.child_ids == [CHILD]
     assert contact.rating is not None
-    assert contact.rating["rag"] == "red"
+    assert contact.rating.rag == "red"
     assert contact.acknowledged is not None
     assert contact.research_outstanding() == ["notts-police"]
     assert by_type[Allocation].worker == {"user_id": "9f7d", "agency": "city-mash",
