@@ -5,6 +5,7 @@ them, each import audited under its children, and a file imported twice stored o
 
 import io
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -42,7 +43,7 @@ def load(hub: Hub, kind: CaseloadKind, text: str, *, skip: bool = False) -> Load
     return hub.caseload.load(OPERATOR, "city-mash", kind, checked.rows, skip_bad_rows=skip)
 
 
-def flag(hub: Hub, health: Caller, nhs: str) -> dict[str, object]:
+def flag(hub: Hub, health: Caller, nhs: str) -> dict[str, Any]:
     return hub.child_protection.lookup(ReadContext(health, Purpose.UNSCHEDULED_CARE, None), nhs)
 
 
