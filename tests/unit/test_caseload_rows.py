@@ -3,6 +3,7 @@ the NHS number's check digit, dates not in the future nor before birth, known ca
 legal statuses; errors name the column, never the value."""
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -112,3 +113,12 @@ def test_a_file_names_each_case_and_each_child_once() -> None:
         (5, {**cp_row(4), "nhs_number": nhs_number(2)}, )]]
     assert [str(e) for e in duplicates(rows)] == [
         "line 4: case_ref: repeats line 2", "line 5: nhs_number: the same child as line 3"]
+
+
+@pytest.mark.parametrize("kind", list(CaseloadKind))
+def test_the_documented_examples_are_valid(kind: CaseloadKind) -> None:
+    lines = (Path(__file__).parents[2] / "docs" / "caseload" / f"{kind.value}.csv"
+             ).read_text(encoding="utf-8").splitlines()
+    columns = check_columns(kind, lines[0].split(","))
+    for line, text in enumerate(lines[1:], start=2):
+        validate_row(kind, line, dict(zip(columns, text.split(","), strict=True)), TODAY)
