@@ -78,6 +78,7 @@ class _Batch:
     rows: int = 0
     already: int = 0
     people: list[PersonRecord] = field(default_factory=list)
+    linked: set[UUID] = field(default_factory=set)
     records: dict[UUID, Aggregate] = field(default_factory=dict)
     claims: list[KeyIndex] = field(default_factory=list)
     children: list[UUID] = field(default_factory=list)
@@ -196,7 +197,8 @@ class CaseloadImport:
                 batch.already += 1
                 continue
             person, claims = self._intake.link(row.child, agency_id, batch.people)
-            if person.id not in {p.id for p in batch.people}:
+            if person.id not in batch.linked:
+                batch.linked.add(person.id)
                 batch.people.append(person)
             batch.claims.extend(claims)
             try:
