@@ -41,6 +41,12 @@ def source_ref_key(agency_id: str, source_ref: str) -> str:
     return f"source-ref:{agency_id}:{source_ref}"
 
 
+def caseload_key(agency_id: str, kind: str, case_ref: str) -> str:
+    """A local authority's own reference for a case in its caseload at go-live, per kind of
+    file: imported again, the row is already stored."""
+    return f"caseload:{agency_id}:{kind}:{case_ref}"
+
+
 def link_key(digest: str) -> str:
     """A person's link key, as its keyed hash: points at their person record."""
     return f"link:{digest}"

@@ -140,6 +140,13 @@ class NotificationIntake:
                      if self._workflows is not None else [])
         return notification, list({p.id: p for p in people}.values()), follow_on
 
+    def link(self, subject: SubjectSubmission, agency_id: str,
+             already: list[PersonRecord]) -> tuple[PersonRecord, list[KeyIndex]]:
+        """The person record a validated subject belongs to (registered if new, not saved),
+        and the link keys to claim with it: the one way the hub links, for other services
+        (the caseload import) as for notifications."""
+        return self._link(subject, agency_id, already)
+
     def _link(self, subject: SubjectSubmission, agency_id: str,
               already: list[PersonRecord]) -> tuple[PersonRecord, list[KeyIndex]]:
         """The person record this subject belongs to, and the new link keys to claim.

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from domain.errors import DomainError
 from hub.audit.checkpoints import PublicKeyError
-from hub.cli import admin, auditor, processes, reporting, simulating
+from hub.cli import admin, auditor, importing, processes, reporting, simulating
 from hub.cli.common import UsageError
 from hub.cli.parser import parser
 from hub.errors import HubError
@@ -50,6 +50,7 @@ WITH_HUB: dict[tuple[str, str | None], WithHub] = {
     ("demo", None): admin.demo,
     ("audit", None): auditor.audit,
     ("report", None): reporting.report,
+    ("import", None): importing.import_caseload,
 }
 
 

@@ -4,6 +4,7 @@ import argparse
 from pathlib import Path
 
 from domain.agencies import StaffChangeReason
+from domain.caseload import CaseloadKind
 from domain.people import ErasureReason, HoldReason
 from hub.cli.common import (
     Parser,
@@ -187,6 +188,20 @@ def parser() -> argparse.ArgumentParser:
                         "(default HUB_CHILD_POPULATION)")
     report.add_argument("--rebuild", action="store_true",
                         help="rebuild the projection from the first event, and time it")
+
+    caseload = commands.add_parser(
+        "import", help="load a local authority's open caseload at go-live from a CSV file "
+                       "(docs/interface.md lists each kind's columns)")
+    caseload.add_argument("--kind", required=True, choices=[k.value for k in CaseloadKind],
+                          help="what the file holds")
+    caseload.add_argument("--file", required=True, metavar="CSV",
+                          help="the CSV file (UTF-8, a header line first)")
+    caseload.add_argument("--agency", required=True,
+                          help="the local authority's children's social care agency (kind "
+                               "mash), whose caseload it is")
+    caseload.add_argument("--skip-bad-rows", action="store_true",
+                          help="store the good rows of a file with bad ones (exit 1); "
+                               "without it a file with a bad row stores nothing (exit 2)")
 
     keys = commands.add_parser("keys", help="manage the keys in HUB_HOME")
     keys_cmd = keys.add_subparsers(dest="action", required=True, parser_class=Parser)

@@ -44,6 +44,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     ["erase", "--child", "not-a-uuid", "--reason-code", "other"],
     ["simulate", "--profile", "nottingham", "--days", "0"],
     ["report", "--from", "2026-13-01"],
+    ["import", "--kind", "referrals", "--file", "x.csv", "--agency", "city-mash"],
+    ["import", "--kind", "cp-plans", "--file", "x.csv"],
+    ["import", "--kind", "cp-plans", "--file", "x.csv", "--agency", "unregistered"],
 ])
 def test_bad_input_is_exit_2_with_one_line(argv: list[str], tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch,

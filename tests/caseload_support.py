@@ -1,0 +1,49 @@
+"""Caseload files for the import's tests: synthetic children (NHS numbers in the unissued
+999 range), and rows made bad on purpose."""
+
+import csv
+import io
+from collections.abc import Iterable
+
+from domain.identifiers import nhs_check_digit
+
+CP_COLUMNS = ("case_ref", "nhs_number", "given_name", "family_name", "date_of_birth",
+              "postcode", "plan_start_date", "category", "core_group_date", "last_review_date")
+CATEGORIES = ("neglect", "physical", "sexual", "emotional", "multiple")
+
+
+def nhs_number(n: int) -> str:
+    """The ``n``-th valid test NHS number (999 range), skipping bodies with no check digit."""
+    found = -1
+    body = 999_000_000
+    while True:
+        digit = nhs_check_digit(str(body))
+        if digit is not None:
+            found += 1
+            if found == n:
+                return f"{body}{digit}"
+        body += 1
+
+
+def bad_nhs_number(n: int) -> str:
+    """A test NHS number whose check digit is wrong."""
+    good = nhs_number(n)
+    return good[:9] + str((int(good[9]) + 1) % 10)
+
+
+def cp_row(n: int) -> dict[str, str]:
+    """A child on a plan: the ``n``-th of a synthetic caseload."""
+    return {"case_ref": f"CP-{n:05d}", "nhs_number": nhs_number(n), "given_name": f"Child{n}",
+            "family_name": "Caseload", "date_of_birth": f"{2010 + n % 12}-0{1 + n % 9}-1{n % 9}",
+            "postcode": "NG1 1AA" if n % 2 else "", "plan_start_date": "2025-06-0" + str(1 + n % 9),
+            "category": CATEGORIES[n % len(CATEGORIES)],
+            "core_group_date": "2025-06-20" if n % 3 else "",
+            "last_review_date": "2025-09-15" if n % 4 == 0 else ""}
+
+
+def as_csv(rows: Iterable[dict[str, str]], columns: Iterable[str] = CP_COLUMNS) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(columns), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
