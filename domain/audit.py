@@ -34,6 +34,7 @@ class AuditKind(StrEnum):
     ALLOCATION = "allocation"  # a worker allocated to a child, or a level of need changed
     CHILD_PROTECTION = "child-protection"  # a conference, core group, plan end, care status
     STAFF = "staff"  # a person's access disabled or their token replaced (reason codes only)
+    MATCHING = "matching"  # a possible match confirmed or rejected (the outcome, no words)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ Only the standard library and eventsourcing's domain model: no I/O.
 """
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -142,7 +143,7 @@ class Demographics:
     date_of_birth: str | None
 
     @classmethod
-    def of(cls, identity: dict[str, str | None]) -> "Demographics":
+    def of(cls, identity: Mapping[str, str | None]) -> "Demographics":
         return cls(identity.get("given_name"), identity.get("family_name"),
                    identity.get("date_of_birth"))
 

@@ -34,6 +34,7 @@ from hub.erasure import Erasure
 from hub.files import private_dir
 from hub.front_door import FrontDoor
 from hub.intake import LinkHasher, NotificationIntake
+from hub.matching import Matching
 from hub.missing import MissingChildren
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
@@ -87,6 +88,7 @@ class Hub:
     indicators: Indicators
     child_protection: ChildProtection
     relationships: Relationships
+    matching: Matching
     # Where the queues stand (ids, deadlines, states; no personal data), and the hub's clock:
     # what the operators' gauges are computed from (hub.metrics).
     work: WorkIndex
@@ -184,6 +186,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         indicators=Indicators(StoreLog.of(store, blind=True), _projection_states(settings)),
         child_protection=child_protection,
         relationships=relationships,
+        matching=Matching(store, capabilities, audit, work, clock),
         work=work,
         clock=clock,
     )
