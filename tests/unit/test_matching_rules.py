@@ -2,10 +2,13 @@
 subject carrying the same NHS number or UPN. ``True``: linked (confident); ``False``: held on
 a provisional person as a possible match."""
 
+import json
 from datetime import UTC, datetime
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.application import Application
+from eventsourcing.persistence import StoredEvent
 
 from domain.errors import InvalidContent, NotPermitted, RuleViolation
 from domain.matching import (
@@ -17,6 +20,7 @@ from domain.matching import (
     judge_identifier_match,
     owning_team,
 )
+from domain.people import PersonRecord
 
 D = Demographics
 
@@ -202,3 +206,20 @@ def test_the_sender_cannot_decide_even_as_the_owning_team() -> None:
     with pytest.raises(NotPermitted):
         match.decide(MatchOutcome.CONFIRMED, "Same child, checked with the GP.",
                      {"agency": "city-mash"}, "mash", datetime(2026, 11, 3, tzinfo=UTC))
+
+
+def test_a_link_stored_before_rules_were_recorded_reads_as_unrecorded() -> None:
+    """PersonRecord.NotificationLinked v1 (no rule) upcasts to v2 as `unrecorded`, 0."""
+    person = uuid4()
+    state = {"timestamp": {"_type_": "datetime_iso", "_data_": "2026-11-02T09:00:00+00:00"},
+             "notification_id": {"_type_": "uuid_hex", "_data_": uuid4().hex},
+             "notification_type": "health_concern", "agency": "city-health", "role": "child",
+             "occurred_at": {"_type_": "datetime_iso", "_data_": "2026-11-01T09:00:00+00:00"},
+             "received_at": {"_type_": "datetime_iso", "_data_": "2026-11-02T09:00:00+00:00"},
+             "school_urn": None}
+    stored = StoredEvent(originator_id=person, originator_version=2,
+                         topic="domain.people:PersonRecord.NotificationLinked",
+                         state=json.dumps(state).encode())
+    event = Application[UUID]().mapper.to_domain_event(stored)
+    assert isinstance(event, PersonRecord.NotificationLinked)
+    assert (event.link_rule, event.link_rule_version) == (LinkRule.UNRECORDED.value, 0)
