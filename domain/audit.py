@@ -35,6 +35,7 @@ class AuditKind(StrEnum):
     CHILD_PROTECTION = "child-protection"  # a conference, core group, plan end, care status
     STAFF = "staff"  # a person's access disabled or their token replaced (reason codes only)
     CASELOAD_IMPORT = "caseload-import"  # an authority's open caseload loaded at go-live
+    MATCHING = "matching"  # a possible match confirmed or rejected (the outcome, no words)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent, RuleViolation
+from domain.matching import RULES_VERSION, LinkRule
 from domain.personal import Personal
 from domain.text import optional_text
 
@@ -133,7 +134,10 @@ class PersonRecord(Aggregate):
             self._add_identifiers(new_fields, new_hashes, added_by)
 
     class NotificationLinked(Aggregate.Event):
-        class_version = 1
+        """A notification names this person. v2: the matching rule (and its version) that
+        linked it (``domain.matching.LinkRule``); a v1 link reads as ``unrecorded``, 0."""
+
+        class_version = 2
         notification_id: UUID
         notification_type: str
         agency: str
@@ -141,9 +145,16 @@ class PersonRecord(Aggregate):
         occurred_at: datetime
         received_at: datetime
         school_urn: str | None
+        link_rule: str
+        link_rule_version: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["link_rule"] = LinkRule.UNRECORDED.value
+            state["link_rule_version"] = 0
 
     @event(NotificationLinked)
-    def link_notification(
+    def _link_notification(
         self,
         notification_id: UUID,
         notification_type: str,
@@ -152,6 +163,8 @@ class PersonRecord(Aggregate):
         occurred_at: datetime,
         received_at: datetime,
         school_urn: str | None,
+        link_rule: str,
+        link_rule_version: int,
     ) -> None:
         self.notifications.append({
             "notification_id": notification_id,
@@ -161,9 +174,67 @@ class PersonRecord(Aggregate):
             "occurred_at": occurred_at,
             "received_at": received_at,
             "school_urn": school_urn,
+            "link_rule": link_rule,
+            "link_rule_version": link_rule_version,
         })
         if agency not in self.known_to:
             self.known_to.append(agency)
+
+    def link_notification(self, notification_id: UUID, notification_type: str, agency: str,
+                          role: str, occurred_at: datetime, received_at: datetime,
+                          school_urn: str | None, rule: LinkRule,
+                          rule_version: int = RULES_VERSION) -> None:
+        """Record that a notification names this person, and which rule linked it."""
+        self._link_notification(notification_id, notification_type, agency, role,
+                                occurred_at, received_at, school_urn, rule.value, rule_version)
+
+    class ConfirmedSameAs(Aggregate.Event):
+        """The owning team confirmed a possible match: this provisional person is the known
+        person ``known_id``, and reads of either are reads of the known one."""
+
+        class_version = 1
+        known_id: UUID
+        match_id: UUID
+        confirmed_by: dict[str, str]
+        confirmed_at: datetime
+
+    @event(ConfirmedSameAs)
+    def _confirm_same_as(self, known_id: UUID, match_id: UUID, confirmed_by: dict[str, str],
+                         confirmed_at: datetime) -> None:
+        self.same_as = known_id
+
+    @property
+    def same_as(self) -> UUID | None:
+        """The known person this provisional one was confirmed to be, if any."""
+        known: UUID | None = getattr(self, "_same_as", None)
+        return known
+
+    @same_as.setter
+    def same_as(self, value: UUID | None) -> None:
+        self._same_as = value
+
+    def take_in(self, provisional: "PersonRecord", match_id: UUID, by: dict[str, str],
+                at: datetime) -> None:
+        """The confirmed provisional person's notifications (and the involvement accepted on
+        them) join this record, each link saying that a confirmed match made it; the
+        provisional record points here from now on."""
+        if provisional.id == self.id or provisional.kind != self.kind:
+            raise RuleViolation("a person can only be confirmed as another of the same kind")
+        if provisional.same_as is not None or self.same_as is not None:
+            raise RuleViolation("this person has already been confirmed as another")
+        held = {n["notification_id"] for n in self.notifications}
+        for n in provisional.notifications:
+            if n["notification_id"] not in held:
+                self.link_notification(n["notification_id"], n["notification_type"],
+                                       n["agency"], n["role"], n["occurred_at"],
+                                       n["received_at"], n["school_urn"],
+                                       LinkRule.CONFIRMED_MATCH)
+        for a in provisional.accepted:
+            if not any(mine["notification_id"] == a["notification_id"]
+                       for mine in self.accepted):
+                self._accept_involvement(a["agency"], a["notification_id"], a["received_at"],
+                                         a["accepted_by"], a["accepted_at"])
+        provisional._confirm_same_as(self.id, match_id, by, at)
 
     class MaracReferred(Aggregate.Event):
         """This adult victim was referred to the MARAC (the repeat rule counts from here)."""

@@ -35,6 +35,7 @@ from hub.erasure import Erasure
 from hub.files import private_dir
 from hub.front_door import FrontDoor
 from hub.intake import LinkHasher, NotificationIntake
+from hub.matching import Matching
 from hub.missing import MissingChildren
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
@@ -89,6 +90,7 @@ class Hub:
     child_protection: ChildProtection
     relationships: Relationships
     caseload: CaseloadImport
+    matching: Matching
     # Where the queues stand (ids, deadlines, states; no personal data), and the hub's clock:
     # what the operators' gauges are computed from (hub.metrics).
     work: WorkIndex
@@ -187,6 +189,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         child_protection=child_protection,
         relationships=relationships,
         caseload=CaseloadImport(store, intake, registry, audit, timescales, clock),
+        matching=Matching(store, capabilities, audit, work, clock),
         work=work,
         clock=clock,
     )

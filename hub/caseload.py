@@ -196,7 +196,13 @@ class CaseloadImport:
             if self._store.lookup(key) is not None:
                 batch.already += 1
                 continue
-            person, claims = self._intake.link(row.child, agency_id, batch.people)
+            link = self._intake.link(row.child, agency_id, batch.people)
+            if link.doubted is not None:  # never a provisional child from a caseload file
+                batch.errors.append(RowError(
+                    row.line, "nhs_number", "the hub holds this NHS number for a child whose "
+                    "name or date of birth disagrees: check the row"))
+                continue
+            person, claims = link.person, link.claims
             if person.id not in batch.linked:
                 batch.linked.add(person.id)
                 batch.people.append(person)

@@ -131,7 +131,9 @@ class Disclosure:
         if notification is None:
             raise NotFound("no such notification")
         at = self._clock()
-        children = notification.child_ids
+        # A provisional person confirmed to be a known child is read as the known child.
+        children = list(dict.fromkeys(self._store.same_child(c).id
+                                      for c in notification.child_ids))
         case = self._admit(ctx, children, at, "read-notification")
         candidates = [self._judge_record(ctx, notification, child_id, at)
                       for child_id in children]
@@ -142,7 +144,7 @@ class Disclosure:
         return self._notification_view(best)
 
     def child(self, ctx: ReadContext, child_id: UUID) -> dict[str, Any]:
-        person = self._store.child(child_id)
+        person = self._store.same_child(child_id)
         at = self._clock()
         case = self._admit(ctx, [person.id], at, "read-child")
         identity = self._judge_identity(ctx, person, at)
@@ -162,16 +164,23 @@ class Disclosure:
         return view
 
     def chronology(self, ctx: ReadContext, child_id: UUID) -> dict[str, Any]:
-        """The child's multi-agency chronology, newest first, holding only what may be known."""
-        person = self._store.child(child_id)
+        """The child's multi-agency chronology, newest first, holding only what may be known.
+
+        A provisional person confirmed to be a known child reads as the known child (whose
+        record holds the provisional one's notifications since the confirmation); each item
+        says which matching rule, and version, linked it to the child."""
+        person = self._store.same_child(child_id)
         at = self._clock()
         case = self._admit(ctx, [person.id], at, "read-chronology")
         identity = self._judge_identity(ctx, person, at)
         judged = []
+        links: dict[UUID, dict[str, Any]] = {}
         for link in person.notifications:
             notification = self._store.find(link["notification_id"], Notification)
             if notification is not None and notification.received_at <= at:
                 judged.append(self._judge_record(ctx, notification, person.id, at))
+                links.setdefault(notification.id, {"rule": link["link_rule"],
+                                                   "version": link["link_rule_version"]})
         visible = [j for j in judged if j.visibility is not Visibility.NONE]
         records = [self._identity_record(person, identity)] + [
             record for j in judged for record in j.audit_records()]
@@ -182,7 +191,8 @@ class Disclosure:
         visible.sort(key=lambda j: (j.notification.occurred_at, str(j.notification.id)),
                      reverse=True)
         return {"child_id": str(person.id),
-                "items": [self._notification_view(j) for j in visible]}
+                "items": [{**self._notification_view(j), "link": links[j.notification.id]}
+                          for j in visible]}
 
     def receipt(self, caller: Caller, receipt: Receipt) -> dict[str, object]:
         """The answer to a sender: the notification's id and its children's ids. Naming a
@@ -219,6 +229,8 @@ class Disclosure:
         for person_id in dict.fromkeys(n.person_ids):
             person = child if person_id == child_id else self._store.find(person_id,
                                                                           PersonRecord)
+            if person is not None and person.same_as == child_id:
+                person = child  # confirmed to be the context child: judged as the child
             if person is not None:
                 identities[person_id] = self._judge(
                     ctx, person, ledger if person is child else self._resolver.ledger(

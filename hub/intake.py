@@ -16,6 +16,7 @@ from eventsourcing.persistence import Tracking
 
 from domain.errors import DomainError
 from domain.indexes import KeyIndex, is_identifier_link, link_key, source_ref_key
+from domain.matching import Demographics, LinkRule, PossibleMatch, Verdict, judge_identifier_match
 from domain.notifications import (
     Notification,
     NotificationSubmission,
@@ -23,6 +24,7 @@ from domain.notifications import (
     validate_submission,
 )
 from domain.people import IDENTIFIER_FIELDS, PersonKind, PersonRecord
+from domain.personal import reveal_fields
 from hub.errors import InvalidInput
 from hub.store import HubStore
 
@@ -41,6 +43,17 @@ class Receipt:
 
     def as_dict(self) -> dict[str, object]:
         return {"id": str(self.id), "child_ids": [str(c) for c in self.child_ids]}
+
+
+@dataclass(frozen=True)
+class Link:
+    """How one subject was linked: the person, the index keys it claims, the rule that
+    linked it, and (for a doubted identifier match) the known person it may be."""
+
+    person: PersonRecord
+    claims: list[KeyIndex]
+    rule: LinkRule
+    doubted: tuple[PersonRecord, Verdict] | None = None
 
 
 class LinkHasher:
@@ -88,18 +101,23 @@ class NotificationIntake:
                 return Receipt(existing.id, existing.child_ids, created=False,
                                known_before=tuple(existing.child_ids))
 
-        to_save: list[PersonRecord | Notification | KeyIndex] = []
+        to_save: list[Aggregate] = []
         people: list[PersonRecord] = []
+        links: list[Link] = []
         for subject in submission.subjects:
-            person, claims = self._link(subject, agency_id, already=people)
-            people.append(person)
-            to_save.extend(claims)
+            link = self._link(subject, agency_id, already=people)
+            people.append(link.person)
+            links.append(link)
+            to_save.extend(link.claims)
         known_before = tuple(dict.fromkeys(
             p.id for p, s in zip(people, submission.subjects, strict=True)
             if s.is_child and not any(isinstance(e, PersonRecord.Registered)
                                       for e in p.pending_events)))
+        received_at = self._clock()
         notification, linked, follow_on = self._compose(
-            agency_id, submitted_by, submission, people, self._clock())
+            agency_id, submitted_by, submission, people, received_at,
+            rules=[link.rule for link in links])
+        to_save.extend(self._doubts(notification, links, received_at))
         self._store.cipher.prepare([p.id for p in linked])
         self._store.save_tracked(
             [notification, *linked, *to_save, *follow_on,
@@ -117,12 +135,13 @@ class NotificationIntake:
         valid = validate_submission(submission, self._clock())
         notification, linked, follow_on = self._compose(
             agency_id, submitted_by, valid, people, valid.occurred_at,
-            linked_to=linked_to, content_class=content_class)
+            rules=[LinkRule.REFERRED_ON] * len(people), linked_to=linked_to,
+            content_class=content_class)
         return notification, [notification, *linked, *follow_on, KeyIndex(
             key=source_ref_key(agency_id, valid.source_ref), target=notification.id)]
 
     def _compose(self, agency_id: str, submitted_by: str, submission: NotificationSubmission,
-                 people: list[PersonRecord], received_at: datetime,
+                 people: list[PersonRecord], received_at: datetime, rules: list[LinkRule],
                  linked_to: UUID | None = None, content_class: str | None = None,
                  ) -> tuple[Notification, list[PersonRecord], list[Aggregate]]:
         """The notification, each of its people once with it linked on their record, and what
@@ -130,57 +149,87 @@ class NotificationIntake:
         notification = Notification.receive(
             uuid4(), submission, agency_id, submitted_by, [p.id for p in people], received_at,
             linked_to=linked_to, content_class=content_class)
-        for subject, person in zip(submission.subjects, people, strict=True):
+        for subject, person, rule in zip(submission.subjects, people, rules, strict=True):
             person.link_notification(
                 notification_id=notification.id, notification_type=submission.type.value,
                 agency=agency_id, role=subject.role.value, occurred_at=submission.occurred_at,
-                received_at=received_at, school_urn=subject.school_urn,
+                received_at=received_at, school_urn=subject.school_urn, rule=rule,
             )
         follow_on = (self._workflows(notification, submission, people)
                      if self._workflows is not None else [])
         return notification, list({p.id: p for p in people}.values()), follow_on
 
     def link(self, subject: SubjectSubmission, agency_id: str,
-             already: list[PersonRecord]) -> tuple[PersonRecord, list[KeyIndex]]:
-        """The person record a validated subject belongs to (registered if new, not saved),
-        and the link keys to claim with it: the one way the hub links, for other services
-        (the caseload import) as for notifications."""
+             already: list[PersonRecord]) -> Link:
+        """How a validated subject links (its person registered if new, not saved; the keys to
+        claim; the rule; a doubted known person): the one way the hub links, for other
+        services (the caseload import) as for notifications."""
         return self._link(subject, agency_id, already)
 
+    @staticmethod
+    def _doubts(notification: Notification, links: list[Link],
+                at: datetime) -> list[PossibleMatch]:
+        """A possible match for each subject held on a provisional person, saved with it."""
+        return [PossibleMatch.raise_doubt(
+                    uuid4(), link.person.id, link.doubted[0].id, notification.id,
+                    notification.notification_type, notification.source_agency,
+                    link.doubted[1], at)
+                for link in {id(link.person): link for link in links}.values()
+                if link.doubted is not None]
+
     def _link(self, subject: SubjectSubmission, agency_id: str,
-              already: list[PersonRecord]) -> tuple[PersonRecord, list[KeyIndex]]:
-        """The person record this subject belongs to, and the new link keys to claim.
+              already: list[PersonRecord]) -> Link:
+        """The person record this subject belongs to, the new link keys to claim, and the
+        matching rule (``domain.matching``) that decided it.
 
         A subject matches an existing record on an exact identifier, or on name, date of
         birth and postcode together; the strongest key that matches wins, unless the subject
-        carries an identifier that differs from the record's (then it is someone else). A
-        record matched by identifier takes the sender's other details (a name-and-birth key,
-        a postcode) only when the names and date of birth agree with its own.
+        carries an identifier that differs from the record's (then it is someone else). An
+        identifier match counts only with a confident demographic match: otherwise the
+        subject is held on a new provisional person (or on a weaker key's match) and the
+        known record is a possible match for the owning team to decide. A record matched by
+        identifier takes the sender's other details (a name-and-birth key, a postcode) only
+        when the names and date of birth agree with its own.
         """
         keys = subject.link_keys()
         hashes = [self._hash(k) for k in keys]
         identity = subject.identity()
         kind = PersonKind.CHILD if subject.is_child else PersonKind.ADULT
         person: PersonRecord | None = None
-        for digest in hashes:
+        rule = LinkRule.NEW_PERSON
+        doubted: tuple[PersonRecord, Verdict] | None = None
+        for key, digest in zip(keys, hashes, strict=True):
             match = next((p for p in already if digest in p.link_hashes), None)
             if match is None:
                 target = self._store.lookup(link_key(digest))
                 match = self._store.find(target, PersonRecord) if target else None
-            if (match is not None and match.kind == kind.value
-                    and not match.conflicts_with(identity)):
-                person = match
+            if (match is None or match.kind != kind.value or match.conflicts_with(identity)
+                    or (doubted is not None and doubted[0].id == match.id)):
+                continue
+            if not is_identifier_link(key):
+                person, rule = match, LinkRule.DEMOGRAPHIC_EXACT
                 break
+            verdict = judge_identifier_match(
+                Demographics.of(reveal_fields(match.identity)), Demographics.of(identity))
+            if verdict.confident:
+                person, rule = match, verdict.rule
+                break
+            doubted = doubted or (match, verdict)
         unclaimed = [h for h in hashes if self._store.lookup(link_key(h)) is None
                      and not any(h in p.link_hashes for p in already)]
         if person is None:
             person = PersonRecord.register(uuid4(), kind, identity, unclaimed,
                                            registered_by=agency_id)
+            if doubted is not None:
+                rule = LinkRule.IDENTIFIER_DOUBTED
         elif person.agrees_with(identity):
             person.add_identifiers(identity, unclaimed, added_by=agency_id)
+            doubted = None
         else:
             identifiers = {self._hash(k) for k in keys if is_identifier_link(k)}
             unclaimed = [h for h in unclaimed if h in identifiers]
             person.add_identifiers({k: v for k, v in identity.items()
                                     if k in IDENTIFIER_FIELDS}, unclaimed, added_by=agency_id)
-        return person, [KeyIndex(key=link_key(h), target=person.id) for h in unclaimed]
+            doubted = None
+        return Link(person, [KeyIndex(key=link_key(h), target=person.id) for h in unclaimed],
+                    rule, doubted if rule is LinkRule.IDENTIFIER_DOUBTED else None)

@@ -107,6 +107,12 @@ class HubStore(Application[UUID]):
             raise NotFound("no such child")
         return person
 
+    def same_child(self, child_id: UUID) -> PersonRecord:
+        """The child's person record, or, for a provisional person confirmed to be a known
+        child (``PersonRecord.same_as``), the known child's: reads treat them as one."""
+        person = self.child(child_id)
+        return self.child(person.same_as) if person.same_as is not None else person
+
     def lookup(self, key: str) -> UUID | None:
         """The record a unique key points at, if the key has been claimed."""
         index = self.find(index_id(key), KeyIndex)

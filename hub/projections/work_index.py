@@ -24,6 +24,7 @@ from domain.disagreement import Disagreement
 from domain.encompass import EncompassNotice, NotIssued
 from domain.front_door import MashContact
 from domain.marac import MaracReferral
+from domain.matching import PossibleMatch
 from domain.missing import InterviewStep, MissingRecord
 from domain.notifications import Notification
 from hub.ports import EventLog
@@ -36,7 +37,8 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              MashContact.Opened, MashContact.Acknowledged, MashContact.Decided,
              MashContact.AssessmentCompleted, ProtectionRecord.InitialConferenceHeld,
              ProtectionRecord.ReviewHeld, ProtectionRecord.PlanEnded,
-             Disagreement.Raised, Disagreement.Resolved)
+             Disagreement.Raised, Disagreement.Resolved, PossibleMatch.Raised,
+             PossibleMatch.Decided)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -108,6 +110,7 @@ class WorkIndex:
     disagreements: dict[UUID, bool] = field(default_factory=dict)  # id -> resolved
     plans: dict[UUID, bool] = field(default_factory=dict)  # protection record -> plan in force
     unreconciled: set[UUID] = field(default_factory=set)  # missing records with a conflict
+    open_matches: set[UUID] = field(default_factory=set)  # possible matches undecided
     position: int = 0
     _lock: Lock = field(default_factory=Lock)
     _sources: dict[UUID, Source] = field(default_factory=dict)
@@ -151,6 +154,10 @@ class WorkIndex:
             self.notices[e.originator_id].escalated = True
         elif isinstance(e, MaracReferral.Made):
             self.referrals.append(e.originator_id)
+        elif isinstance(e, PossibleMatch.Raised):
+            self.open_matches.add(e.originator_id)
+        elif isinstance(e, PossibleMatch.Decided):
+            self.open_matches.discard(e.originator_id)
         else:
             self._apply_front_door(e)
 

@@ -403,6 +403,42 @@ def test_a_break_glass_review_answer_names_its_child(api: Api) -> None:
                       "city-mash")
 
 
+# Possible matches ------------------------------------------------------------------------
+
+def doubted_match(api: Api) -> tuple[UUID, UUID, str]:
+    """Ella known to health; the police send Sam's incident on her NHS number. Returns
+    (Ella's id, Sam's provisional id, the possible match's id)."""
+    ella = submit(api.hub, "city-health", notification("H-ELLA", "health_concern", subjects=[
+        child("Ella", "Ray", "2011-05-03", nhs_number=NHS)], occurred_at="2026-11-20T08:00:00Z"))
+    sam = submit(api.hub, "notts-police", notification("NTP-SAM", subjects=[
+        child("Sam", "Jones", "2016-01-01", nhs_number=NHS)],
+        occurred_at="2026-11-23T08:00:00Z"))
+    [match] = api.get("city-dart", "/v1/matches")["items"]
+    return ella.child_ids[0], sam.child_ids[0], match["id"]
+
+
+def test_listing_possible_matches_names_both_children(api: Api) -> None:
+    ella, sam, match = doubted_match(api)
+    since = api.hub.audit.size()
+    api.get("city-dart", "/v1/matches")
+    api.assert_listed(since, "read-possible-matches", match, [sam], "notts-police",
+                      "city-dart")
+    assert {ella, sam} <= set(api.disclosure(since, "read-possible-matches").child_ids)
+
+
+def test_the_evidence_of_a_possible_match_names_both_children(api: Api) -> None:
+    ella, sam, match = doubted_match(api)
+    since = api.hub.audit.size()
+    evidence = api.get("city-dart", f"/v1/matches/{match}")
+    assert evidence["known"]["id"] == str(ella)
+    api.assert_listed(since, "read-possible-match", match, [sam], "notts-police", "city-dart")
+    entry = api.disclosure(since, "read-possible-match")
+    assert set(entry.child_ids) == {ella, sam}
+    rows = [r for r in disclosures(api.hub.audit, child_id=ella)
+            if r["audit_index"] == entry.originator_version - 1]
+    assert [r["record"] for r in rows] == [match], "who-saw does not list it for Ella"
+
+
 # The auditor's tools take the new entries ------------------------------------------------
 
 def test_replay_export_and_verification_take_the_new_entries(api: Api,

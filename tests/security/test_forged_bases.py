@@ -95,8 +95,8 @@ def test_3_a_made_up_concern_does_not_make_the_sender_involved(world: World) -> 
     child_id = world.send("gp", concern("health_concern", "H-1", amy()))["child_ids"][0]
     world.send("police", incident("NTP-5"))
     probe = world.send("other-police", concern("police_concern", "PROBE-1",
-                                               amy(given_name="X", family_name="Y")))
-    assert probe["child_ids"] == [child_id]  # it linked on the NHS number
+                                               amy(given_name="Amelia")))
+    assert probe["child_ids"] == [child_id]  # it linked on the NHS number (Amy: a nickname)
     # The sender owns its probe and sees nothing else, not even that other records exist.
     assert world.chronology("other-police", child_id, "referral") == {
         "police_concern": "full"}

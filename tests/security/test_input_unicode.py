@@ -118,7 +118,7 @@ def test_full_width_school_urn_and_upn_are_read_as_ascii(
         "NTP-A", subjects=[child(upn="B801200005001", school_urn="100001")]))
     assert first.status_code == 201, first.text
     again = client.post("/v1/notifications", headers=police, json=notification(
-        "NTP-B", subjects=[child("Amelia", "Jones", upn=full_width("b801200005001"),
+        "NTP-B", subjects=[child("Amelia", "Hart", upn=full_width("b801200005001"),
                                  school_urn=full_width("100001"))]))
     assert again.status_code == 201, again.text
     assert again.json()["child_ids"] == first.json()["child_ids"]

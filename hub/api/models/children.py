@@ -46,6 +46,14 @@ class DetailsOut(Out):
     location_sensitive: bool | None = None
 
 
+class LinkOut(Out):
+    rule: str = Field(description="the matching rule that linked the notification to the "
+                      "child (`identifier-verified`, `identifier-with-variation`, "
+                      "`demographic-exact`, `new-person`, `identifier-doubted`, "
+                      "`confirmed-match`, `referred-on`; `unrecorded` before rules were kept)")
+    version: int = Field(description="the version of the matching rules (0: unrecorded)")
+
+
 class NotificationOut(Out):
     """A notification as far as the caller is entitled: a `summary` adds only `contact`;
     `full` adds the rest (fields of other data classes left out unless they too are
@@ -62,6 +70,8 @@ class NotificationOut(Out):
     restricted: bool | None = None
     subjects: list[SubjectOut] | None = None
     details: DetailsOut | None = None
+    link: LinkOut | None = Field(default=None, description="in a chronology: which rule "
+                                 "linked it to this child")
 
 
 class ChildOut(Out):
