@@ -28,6 +28,7 @@ from hub.audit.service import AuditorService
 from hub.audit.trail import AuditTrail
 from hub.audit.witnesses import WitnessConfig, Witnesses
 from hub.child_protection import ChildProtection, load_contacts
+from hub.child_search import ChildSearch
 from hub.disclosure import Disclosure
 from hub.domestic_abuse import DomesticAbuse
 from hub.erasure import Erasure
@@ -87,6 +88,7 @@ class Hub:
     indicators: Indicators
     child_protection: ChildProtection
     relationships: Relationships
+    child_search: ChildSearch
     # Where the queues stand (ids, deadlines, states; no personal data), and the hub's clock:
     # what the operators' gauges are computed from (hub.metrics).
     work: WorkIndex
@@ -184,6 +186,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         indicators=Indicators(StoreLog.of(store, blind=True), _projection_states(settings)),
         child_protection=child_protection,
         relationships=relationships,
+        child_search=ChildSearch(store, registry, decisions, capabilities, audit,
+                                 LinkHasher(link_secret), clock),
         work=work,
         clock=clock,
     )
