@@ -22,6 +22,7 @@ entry names the criteria used, never their values. Refusals that do not depend o
 up, so they say nothing about whether a child exists.
 """
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -46,6 +47,10 @@ from policies.decision_point import CapabilityPolicy, DecisionPoint
 
 ACTION = "search-children"
 CAPABILITY = "search-children"
+# A search that looked a child up answers no sooner than this after it began, whatever it
+# found: how long a record took to load (how much the hub holds about the child), or whether
+# there was one, is not to be read from the time an answer takes.
+ANSWER_FLOOR_SECONDS = 0.1
 
 MESSAGES = {
     SearchResult.FOUND: "a child matches",
@@ -57,8 +62,10 @@ MESSAGES = {
 class ChildSearch:
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, link_hasher: LinkHasher,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 floor_seconds: float = ANSWER_FLOOR_SECONDS) -> None:
         self._store = store
+        self._floor = floor_seconds
         self._decisions = decisions
         self._audit = audit
         self._hash = link_hasher
@@ -68,6 +75,12 @@ class ChildSearch:
         self.require = Requirement(capabilities, audit)
 
     def search(self, ctx: ReadContext, query: ChildQuery) -> dict[str, Any]:
+        began = time.monotonic()
+        answer = self._search(ctx, query)
+        time.sleep(max(0.0, began + self._floor - time.monotonic()))
+        return answer
+
+    def _search(self, ctx: ReadContext, query: ChildQuery) -> dict[str, Any]:
         caller = ctx.caller
         self.require(caller, CAPABILITY, ACTION)
         at = self._clock()

@@ -3,6 +3,7 @@ keys, answered only with children the reader may see, "a match exists" otherwise
 search audited (naming the child that matched, never the values searched for)."""
 
 import json
+import time
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -15,6 +16,7 @@ from domain.child_search import ChildQuery
 from domain.errors import InvalidContent
 from hub.audit.history import disclosures
 from hub.bootstrap import Hub
+from hub.child_search import ANSWER_FLOOR_SECONDS
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled
 from hub.registry import Caller
@@ -229,3 +231,16 @@ def test_every_search_is_re_decided_by_replay(hub: Hub, people: dict[str, Caller
     searches = [e for e in hub.audit.entries() if e.action == "search-children"]
     assert len(searches) == 4
     assert checked >= 4
+
+
+def test_no_answer_comes_sooner_than_the_floor_whatever_it_found(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    """How long a record takes to load (how much is held about a child) or whether there is
+    one is not told by the time an answer takes: every answer waits for the floor."""
+    for n in range(10):
+        send(hub, f"S-{n}", [amy()])
+    police = people["notts-police"]
+    for number, result in ((NHS_AMY, "match-exists"), ("9434765900", "none")):
+        began = time.monotonic()
+        assert search(hub, police, nhs_number=number)["result"] == result
+        assert time.monotonic() - began >= ANSWER_FLOOR_SECONDS
