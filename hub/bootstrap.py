@@ -29,6 +29,7 @@ from hub.audit.trail import AuditTrail
 from hub.audit.witnesses import WitnessConfig, Witnesses
 from hub.caseload import CaseloadImport
 from hub.child_protection import ChildProtection, load_contacts
+from hub.child_search import ChildSearch
 from hub.disclosure import Disclosure
 from hub.domestic_abuse import DomesticAbuse
 from hub.erasure import Erasure
@@ -91,6 +92,7 @@ class Hub:
     relationships: Relationships
     caseload: CaseloadImport
     matching: Matching
+    child_search: ChildSearch
     # Where the queues stand (ids, deadlines, states; no personal data), and the hub's clock:
     # what the operators' gauges are computed from (hub.metrics).
     work: WorkIndex
@@ -190,6 +192,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         relationships=relationships,
         caseload=CaseloadImport(store, intake, registry, audit, timescales, clock),
         matching=Matching(store, capabilities, audit, work, clock),
+        child_search=ChildSearch(store, registry, decisions, capabilities, audit,
+                                 LinkHasher(link_secret), clock),
         work=work,
         clock=clock,
     )

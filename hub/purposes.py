@@ -60,16 +60,24 @@ class PurposeBinding:
             return None
         if not needs_case(purpose):
             return None
+        case, why = self.bound_case(caller, purpose, case_ref, people, at)
+        if why is not None:
+            self._refuse(caller, purpose, case_ref, people, action, why)
+        return case
+
+    def bound_case(self, caller: Caller, purpose: Purpose, case_ref: str | None,
+                   people: list[UUID], at: datetime) -> tuple[dict[str, str] | None, str | None]:
+        """For a purpose bound to a case: the case ({"kind", "id"}) and None, or None and why
+        the purpose does not hold for ``people``. Nothing is audited: the caller records the
+        answer (a search, whose entry says that a match exists)."""
         case = self._case(case_ref, people)
         if case is None:
-            self._refuse(caller, purpose, case_ref, people, action,
-                         f"the purpose {purpose.value} needs X-Case-Ref naming an open case "
-                         "about this child that names your agency")
+            return None, (f"the purpose {purpose.value} needs X-Case-Ref naming an open case "
+                          "about this child that names your agency")
         why = case_supports(purpose, case, people, caller.agency_id, caller.agency_kind, at)
         if why is not None:
-            self._refuse(caller, purpose, case_ref, people, action,
-                         f"the purpose {purpose.value} needs an open case: {why}")
-        return {"kind": case.kind.value, "id": str(case.id)}
+            return None, f"the purpose {purpose.value} needs an open case: {why}"
+        return {"kind": case.kind.value, "id": str(case.id)}, None
 
     def _refuse(self, caller: Caller, purpose: Purpose, case_ref: str | None, people: list[UUID],
                 action: str, message: str) -> NoReturn:

@@ -31,7 +31,7 @@ from hub.registry import Registry
 from hub.store import HubStore
 from policies.decision_point import DecisionPoint
 
-READ_ACTIONS = ("read-notification", "read-child", "read-chronology")
+READ_ACTIONS = ("read-notification", "read-child", "read-chronology", "search-children")
 # Answers the access policy decided directly; for those whose refusal is the policy's, the
 # question that decided it and the visibility it needed.
 DIRECT_ACTIONS: dict[str, tuple[Relation, DataClass, Visibility] | None] = {
@@ -112,12 +112,12 @@ class Entitlements:
         """Re-decide every judgement the decision point made for an audited answer, under the
         policy and the bases of its time, and compare it with what the entry recorded:
 
-        * reads decided on lawful bases (a notification, a child, a chronology): every field
-          of every record, the record's own visibility against its fields' (a notification
-          shows as its main class allows; another person named in it, only if the record
-          shows in full and that person's identity may be seen; a person record, as its
-          identity), the classes that had to be decided, and whether the read was answered
-          or refused;
+        * reads decided on lawful bases (a notification, a child, a chronology, a search for a
+          child): every field of every record, the record's own visibility against its
+          fields' (a notification shows as its main class allows; another person named in it,
+          only if the record shows in full and that person's identity may be seen; a person
+          record, as its identity), the classes that had to be decided, and whether the read
+          was answered or refused;
         * answers the access policy decided directly: a partner's MASH research, Operation
           Encompass notices and the CP-IS flag, including whether the answer was refused.
 
@@ -231,7 +231,9 @@ class Entitlements:
                   identity: Judgement | None) -> str | None:
         """Whether the read was answered ("disclosure") or refused ("denial")."""
         shown = any(v is not Visibility.NONE for v in main_shown.values())
-        if action == "read-child":
+        if action == "search-children" and identity is None:
+            return None  # no child matched: the search named no one, and shows nothing
+        if action in ("read-child", "search-children"):
             allowed = identity is not None and identity.decision.visibility is Visibility.FULL
         elif action == "read-chronology":
             allowed = shown or (identity is not None and identity.decision.allowed)

@@ -1,7 +1,7 @@
-"""After a full run through the real server (the demo data, reads, refusals, bad input, the
-auditor's API, an erasure), neither the server's log nor its metrics hold a demo child's
-name or date of birth. Every log line is JSON; a request id a caller makes of a child's id or
-name is not logged."""
+"""After a full run through the real server (the demo data, reads, refusals, bad input, searches
+for children, the auditor's API, an erasure), neither the server's log nor its metrics hold a
+demo child's name, date of birth, NHS number or postcode. Every log line is JSON; a request id
+a caller makes of a child's id or name is not logged."""
 
 import json
 import re
@@ -58,6 +58,23 @@ def test_logs_and_metrics_hold_no_personal_data(running_hub: RunningHub) -> None
         answer = get(f"/v1/children/{child_id}", mash, **{"X-Purpose": "triage",
                                                           "X-Request-Id": smuggled})
         assert answer.headers["X-Request-Id"] != smuggled
+    # Searches for a child: found (the MASH), "a match exists" (another force), a bad one (422)
+    # and one trying a query string (400). Their criteria are personal data: in the body only,
+    # and never in a log line or a metric.
+    def search(token: str, body: dict[str, str], query: str = "") -> httpx2.Response:
+        return httpx2.post(hub.url + "/v1/children/search" + query, json=body,
+                           headers={"Authorization": f"Bearer {token}", "X-Purpose": "triage"})
+
+    by_name = {"given_name": "Amy", "family_name": "Hart", "date_of_birth": "2016-04-02",
+               "postcode": "NG5 1AB"}
+    assert search(mash, by_name).json()["children"][0]["id"] == child_id
+    kyle = search(mash, {"nhs_number": "9434765919"}).json()["children"][0]
+    assert search(mash, {"given_name": "Kyle", "family_name": "Moss", "postcode": "NG7 2QP",
+                         "date_of_birth": "2011-09-14"}).json()["children"] == [kyle]
+    assert search(other_force, by_name).json()["result"] == "match-exists"
+    assert search(mash, {"given_name": "Amy", "family_name": "Hart"}).status_code == 422
+    assert search(mash, {"nhs_number": "9434765918"}).status_code == 422
+    assert search(mash, by_name, "?nhs_number=9434765919&given_name=Amy").status_code == 400
     assert get("/v1/audit/checkpoint", auditor).status_code == 200
     hub.cli("erase", "--child", child_id, "--reason-code", "recorded-in-error")
     scraper = (Path(hub.env["HUB_HOME"]) / "metrics.token").read_text().strip()
@@ -65,6 +82,7 @@ def test_logs_and_metrics_hold_no_personal_data(running_hub: RunningHub) -> None
     assert metrics.status_code == 200
     metrics_text = metrics.text
     assert 'route="/v1/children/{child_id}/chronology"' in metrics_text
+    assert 'route="/v1/children/search"' in metrics_text
     log = hub.log.read_text()
     assert "/v1/children/{child_id}/chronology" in log  # requests are logged, as templates
     assert "hub_queue_depth" in metrics_text  # the gauges, as counts only

@@ -320,6 +320,11 @@ def test_real_answers_match_the_published_schemas(api: tuple[TestClient, Hub],
     api_.call("GET", "/v1/children/{id}", 200, mash, "triage", id=amy)
     api_.call("GET", "/v1/children/{id}/chronology", 200, mash, "triage", id=amy)
     api_.call("GET", "/v1/children/{id}/chronology", 400, mash, id=amy)
+    api_.call("POST", "/v1/children/search", 200, mash, "triage",
+              body={"nhs_number": "9434765919"})
+    api_.call("POST", "/v1/children/search", 200, police, "triage",
+              body={"nhs_number": "9434765919"})
+    api_.call("POST", "/v1/children/search", 422, mash, "triage", body={"given_name": "Amy"})
     api_.call("POST", "/v1/children/{id}/consents", 201, police, body={
         "status": "given", "given_by": "parent", "scope": {
             "data_classes": ["police-incident"], "agencies": ["city-health"],

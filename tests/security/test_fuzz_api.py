@@ -153,6 +153,7 @@ LINKS: dict[tuple[str, str], list[tuple[str, list[tuple[str, str]]]]] = {
     ("post", "/v1/notifications"): [("$response.body#/id", NOTIFICATION_ROUTES),
                                     ("$response.body#/child_ids/*", CHILD_ROUTES)],
     ("get", "/v1/children/{child_id}"): [("$response.body#/id", CHILD_ROUTES)],
+    ("post", "/v1/children/search"): [("$response.body#/children/*/id", CHILD_ROUTES)],
     ("get", "/v1/children/{child_id}/chronology"): [
         ("$response.body#/items/*/id", NOTIFICATION_ROUTES)],
     ("get", "/v1/children/{child_id}/missing-episodes"): [
@@ -338,6 +339,14 @@ VALID_BODIES: dict[str, Callable[[dict[str, list[str]]], st.SearchStrategy[Any]]
         "looked_after": st.booleans()}),
     "POST /v1/cp-is/lookups": lambda _: st.fixed_dictionaries({
         "nhs_number": st.sampled_from([NHS_AMY, "9434765870", "943 476 5919"])}),
+    "POST /v1/children/search": lambda _: st.one_of(
+        st.fixed_dictionaries({
+            "nhs_number": st.sampled_from([NHS_AMY, "9434765870", "943 476 5919"])}),
+        st.fixed_dictionaries({
+            "given_name": st.sampled_from(["Amy", "AMY", "Ben"]),
+            "family_name": st.just("Hart"),
+            "date_of_birth": st.sampled_from(["2016-04-02", "2016-02-04"]),
+            "postcode": st.sampled_from(["NG5 1AB", "ng51ab"])})),
 }
 
 

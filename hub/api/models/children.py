@@ -1,5 +1,6 @@
 """Notifications, children and the lawful bases for sharing about them."""
 
+from typing import Literal
 
 from pydantic import Field
 
@@ -87,6 +88,29 @@ class ChildOut(Out):
     known_to: list[str] | None = Field(default=None, description="the agencies that know the "
                                                                  "child, when the caller may see "
                                                                  "the known-to class")
+
+
+class ChildMatchOut(Out):
+    """A child a search found, as the identity record shows them."""
+
+    id: str
+    kind: str
+    given_name: Text = None
+    family_name: Text = None
+    date_of_birth: Text = None
+    nhs_number: Text = None
+    upn: Text = None
+    postcode: Text = None
+
+
+class ChildSearchOut(Out):
+    result: Literal["found", "none", "match-exists"] = Field(
+        description="`found`: the child is in `children`; `none`: no child matches; "
+                    "`match-exists`: a child matches whom the caller may not see (no id, no "
+                    "detail): contact the MASH")
+    message: str = Field(description="the result in words; never personal data")
+    children: list[ChildMatchOut] = Field(description="the child found (at most one); empty "
+                                                      "unless `result` is `found`")
 
 
 class ChronologyOut(Out):

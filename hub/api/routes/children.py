@@ -1,16 +1,49 @@
-"""Children: the identity record and the multi-agency chronology."""
+"""Children: the identity record, the multi-agency chronology, and the search for a child."""
 
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.child_search import ChildQuery
 from domain.people import ErasureReason, HoldReason
 from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
+from hub.errors import MalformedInput
+from hub.shapes import Day
 
 router = APIRouter(prefix="/v1/children", tags=["children"])
+
+
+class ChildSearchIn(BaseModel):
+    """Whom to look for: in the body, never in a URL (a URL reaches logs and browsers)."""
+
+    model_config = ConfigDict(extra="forbid")
+    nhs_number: str | None = Field(None, max_length=20)
+    upn: str | None = Field(None, max_length=20)
+    given_name: str | None = Field(None, max_length=100)
+    family_name: str | None = Field(None, max_length=100)
+    date_of_birth: Day | None = None
+    postcode: str | None = Field(None, max_length=10)
+
+
+@router.post("/search",
+             response_model=models.ChildSearchOut, response_model_exclude_unset=True)
+def search_children(body: ChildSearchIn, ctx: Reading, hub: HubDep,
+                    request: Request) -> dict[str, Any]:
+    """Find a child by NHS number, by UPN, or by given name, family name, date of birth and
+    postcode together (exactly, as a notification would be linked): the child if the caller
+    may see their identity record, otherwise only that a match exists and to contact the MASH.
+    Every search is audited, naming the child that matched. A query string is refused: the
+    criteria go in the body, so that no URL (in a proxy's log, a browser's history) holds
+    them."""
+    if request.url.query:
+        raise MalformedInput("query: not taken here; send the search in the body")
+    query = ChildQuery.of(nhs_number=body.nhs_number, upn=body.upn,
+                          given_name=body.given_name, family_name=body.family_name,
+                          date_of_birth=body.date_of_birth, postcode=body.postcode)
+    return hub.child_search.search(ctx, query)
 
 
 @router.get("/{child_id}", response_model=models.ChildOut, response_model_exclude_unset=True)
