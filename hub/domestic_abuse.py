@@ -16,7 +16,15 @@ from eventsourcing.domain import Aggregate
 
 from domain.access import DataClass, Purpose, Visibility
 from domain.audit import AuditKind
-from domain.dart import DartCase, RiskLevel, TriageAction, dash_yes_count, enters_dart_queue, grade
+from domain.dart import (
+    DartCase,
+    RiskGrading,
+    RiskLevel,
+    TriageAction,
+    dash_yes_count,
+    enters_dart_queue,
+    grade,
+)
 from domain.encompass import (
     EncompassNotice,
 )
@@ -171,6 +179,14 @@ class DomesticAbuse(EncompassNotices):
                                    if triage["marac_referral"] else None),
                 "mash_referral": (str(triage["mash_referral"])
                                   if triage["mash_referral"] else None)},
+            "corrections": [{
+                "by": c["by"], "at": c["at"].isoformat(), "reason": reveal(c["reason"]),
+                "previous_level": c["previous"]["level"], "level": c["level"],
+                "direction": c["direction"], "actions": c["actions"],
+                "threshold_met": c["threshold_met"],
+                "marac_referral": str(c["marac_referral"]) if c["marac_referral"] else None,
+                "mash_referral": str(c["mash_referral"]) if c["mash_referral"] else None,
+                "flags": c["flags"]} for c in case.corrections],
         }
 
     def triage(self, caller: Caller, case: UUID, *, yes_count: int | None,
@@ -238,6 +254,98 @@ class DomesticAbuse(EncompassNotices):
                  purpose=Purpose.TRIAGE.value, details={"dart_case": str(triaged.id)})
         return self._case_view(triaged, at)
 
+    def _grading(self, case: DartCase, yes_count: int | None, answers: list[bool] | None,
+                 judged: RiskLevel | None,
+                 judgement_reason: str | None) -> tuple[Notification, RiskGrading]:
+        """The incident, and the grading a (re-)triage gives: the DASH count given, or the
+        police's, raised by professional judgement."""
+        incident = self._store.find(case.notification_id, Notification)
+        if incident is None:
+            raise NotFound("the incident of this case is not held")
+        sent = incident.details.get("dash") or {}
+        count = dash_yes_count(yes_count if (yes_count is not None or answers) else
+                               sent.get("yes_count"), answers)
+        return incident, grade(count, judged, judgement_reason)
+
+    def retriage(self, caller: Caller, case: UUID, *, yes_count: int | None,
+                 answers: list[bool] | None, level: str | None, judgement_reason: str | None,
+                 actions: list[str], threshold_met: bool, reason: str) -> dict[str, Any]:
+        """Correct the DART's triage, with a reason. A worker may raise the level; lowering
+        it takes a team manager (``dart-lower-risk``). A corrected grading that meets MARAC
+        criteria with no referral yet makes the referral, as a first triage would; one that
+        meets the threshold with no MASH referral yet refers to the MASH. A referral made
+        before is never undone: when the correction no longer calls for it, it stands and is
+        flagged (on the case's correction, and a MARAC referral for review)."""
+        self.require(caller, "dart-retriage", "dart-retriage")
+        at = self._clock()
+        chosen = [_enum(TriageAction, a, "actions") for a in dict.fromkeys(actions)]
+        judged = _enum(RiskLevel, level, "level") if level is not None else None
+        known = self._case(case)
+        _, first = self._grading(known, yes_count, answers, judged, judgement_reason)
+        if known.retriage_direction(first) == "down":  # a refusal here is audited
+            self.require(caller, "dart-lower-risk", "dart-retriage",
+                         [*known.child_ids, *known.victim_ids])
+        may_lower = self._capabilities.allows(caller.agency_kind, caller.role,
+                                              "dart-lower-risk")
+
+        def attempt() -> DartCase:
+            found = self._case(case)
+            incident, grading = self._grading(found, yes_count, answers, judged,
+                                              judgement_reason)
+            victims = [p for v in found.victim_ids
+                       if (p := self._store.find(v, PersonRecord)) is not None]
+            flags = evaluate(Incident(incident.id, incident.occurred_at), grading, [
+                VictimHistory(p.id, tuple(Incident(i, when) for i, when in p.incidents_as(
+                    NotificationType.DOMESTIC_ABUSE_INCIDENT.value,
+                    SubjectRole.ADULT_VICTIM.value)), tuple(p.marac_referrals))
+                for p in victims])  # (its own referral came after it: never a "repeat")
+            before = found.triage or {}
+            to_save: list[Aggregate] = [found]
+            final = list(chosen)
+            marac: MaracReferral | None = None
+            wants_marac = bool(flags) or TriageAction.MARAC_REFERRAL in chosen
+            if wants_marac and before.get("marac_referral") is None:
+                marac = MaracReferral.make(
+                    uuid4(), Incident(incident.id, incident.occurred_at), found.id,
+                    found.victim_ids, found.child_ids, grading.level, flags,
+                    caller.as_actor(), at)
+                for victim in victims:
+                    victim.record_marac_referral(marac.id, at)
+                to_save += [marac, *victims]
+            if wants_marac and TriageAction.MARAC_REFERRAL not in final:
+                final.insert(0, TriageAction.MARAC_REFERRAL)  # the rules decide this
+            if not wants_marac and before.get("marac_referral") is not None:
+                made = self._store.find(before["marac_referral"], MaracReferral)
+                if made is not None:  # it stands, flagged for review
+                    made.flag_criteria_no_longer_met(grading.level, caller.as_actor(), at)
+                    to_save.append(made)
+            mash: UUID | None = None
+            if threshold_met and before.get("mash_referral") is None:
+                mash, created = self._mash_referral(caller, found, incident, reason, at)
+                to_save += created
+            found.record_retriage(grading, final, threshold_met, reason, caller.as_actor(),
+                                  at, may_lower=may_lower, marac_criteria_met=wants_marac,
+                                  marac_referral=marac.id if marac else None,
+                                  mash_referral=mash)
+            self._store.save(*to_save)
+            return found
+
+        corrected = self._store.write(attempt)
+        last = corrected.corrections[-1]
+        self._audit.record(kind=AuditKind.TRIAGE, action="dart-retriage",
+                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
+                           child_ids=[*corrected.child_ids, *corrected.victim_ids],
+                           details={"case": str(corrected.id),
+                                    "previous_level": last["previous"]["level"],
+                                    "level": last["level"], "direction": last["direction"],
+                                    "actions": last["actions"], "flags": last["flags"],
+                                    "marac_referral": str(last["marac_referral"]),
+                                    "mash_referral": str(last["mash_referral"])})
+        disclose(self._audit, caller, "dart-retriage",
+                 self._case_shown(corrected, Visibility.FULL, "dart-retriage"),
+                 purpose=Purpose.TRIAGE.value, details={"dart_case": str(corrected.id)})
+        return self._case_view(corrected, at)
+
     def _mash_referral(self, caller: Caller, case: DartCase, incident: Notification,
                        rationale: str, at: datetime) -> tuple[UUID, list[Aggregate]]:
         """A referral (MARF) from the DART to the MASH front door, linked to the incident."""
@@ -279,7 +387,8 @@ class DomesticAbuse(EncompassNotices):
             "id": str(r.id), "incident_id": str(r.incident_id), "case_id": str(r.case_id),
             "victim_ids": [str(v) for v in r.victim_ids],
             "child_ids": [str(c) for c in r.child_ids], "level": r.level, "flags": r.flags,
-            "referred_by": r.referred_by, "referred_at": r.referred_at.isoformat()}
+            "referred_by": r.referred_by, "referred_at": r.referred_at.isoformat(),
+            "review": _review(r)}
             for r in referrals]}
 
     def breaches(self, caller: Caller) -> dict[str, Any]:
@@ -322,3 +431,12 @@ class DomesticAbuse(EncompassNotices):
              "overdue_hours": round((now - n.due).total_seconds() / 3600, 1)}
             for n in notices],
             "encompass_not_sent": sorted(undelivered, key=lambda u: u["received_at"])}
+
+
+def _review(referral: MaracReferral) -> dict[str, Any] | None:
+    """A referral's flag for review (a re-triage that no longer meets the criteria)."""
+    flagged = referral.flagged
+    if flagged is None:
+        return None
+    return {"reason": flagged["reason"], "level": flagged["level"], "by": flagged["by"],
+            "at": flagged["at"].isoformat()}

@@ -29,6 +29,21 @@ class TriageOut(Out):
     mash_referral: str | None
 
 
+class RetriageOut(Out):
+    by: Actor
+    at: str
+    reason: Text
+    previous_level: str
+    level: str
+    direction: str | None = Field(description="up, down, or null (the same level)")
+    actions: list[str]
+    threshold_met: bool
+    marac_referral: str | None = Field(description="the MARAC referral this correction made")
+    mash_referral: str | None = Field(description="the MASH referral this correction made")
+    flags: list[str] = Field(description="`marac-referral-stands`, `mash-referral-stands`: a "
+                             "referral made before that the correction no longer calls for")
+
+
 class DartCaseOut(Out):
     id: str
     notification_id: str
@@ -40,6 +55,8 @@ class DartCaseOut(Out):
     overdue: bool
     encompass: list[EncompassOutcomeOut]
     triage: TriageOut | None
+    corrections: list[RetriageOut] = Field(default_factory=list,
+                                           description="each re-triage, oldest first")
 
 
 class DartQueueOut(Out):
@@ -54,6 +71,13 @@ class MaracFlagOut(Out):
     detail: dict[str, Any] | None = Field(default=None, description="what the rule counted")
 
 
+class MaracReviewOut(Out):
+    reason: str
+    level: str
+    by: Actor
+    at: str
+
+
 class MaracReferralOut(Out):
     id: str
     incident_id: str
@@ -64,6 +88,8 @@ class MaracReferralOut(Out):
     flags: list[MaracFlagOut]
     referred_by: Actor
     referred_at: str
+    review: MaracReviewOut | None = Field(default=None, description="flagged for review: a "
+                                          "re-triage that no longer meets the criteria")
 
 
 class MaracReferralsOut(Out):
