@@ -38,7 +38,7 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              MashContact.AssessmentCompleted, ProtectionRecord.InitialConferenceHeld,
              ProtectionRecord.ReviewHeld, ProtectionRecord.PlanEnded,
              Disagreement.Raised, Disagreement.Resolved, PossibleMatch.Raised,
-             PossibleMatch.Decided)
+             PossibleMatch.Decided, MashContact.DecisionCorrected)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -178,7 +178,7 @@ class WorkIndex:
                                                                  e.decision_due)
         elif isinstance(e, MashContact.Acknowledged) and e.originator_id in self.contact_clocks:
             self.contact_clocks[e.originator_id].acknowledged = True
-        elif isinstance(e, MashContact.Decided):
+        elif isinstance(e, (MashContact.Decided, MashContact.DecisionCorrected)):
             self.contacts[e.originator_id] = "assessing" if e.assessment_due else "done"
         elif isinstance(e, MashContact.AssessmentCompleted):
             self.contacts[e.originator_id] = "done"

@@ -158,3 +158,89 @@ def test_the_domain_refuses_a_lowering_without_the_managers_permission(
         found.record_retriage(grade(3, None, None), [], False, REASON, dart.as_actor(),
                               MONDAY, may_lower=False, marac_criteria_met=False,
                               marac_referral=None, mash_referral=None)
+
+
+# The MASH corrects a decision ------------------------------------------------------------
+
+def decided_contact(hub: Hub, people: dict[str, Caller], outcome: str = "early-help",
+                    level: str = "additional") -> UUID:
+    from domain.front_door import contact_id
+    from tests.support import child
+
+    receipt = submit(hub, "riverside-primary", notification(
+        "C-1", "school_concern", subjects=[child()], occurred_at="2026-11-23T08:30:00Z",
+        summary="Arrived hungry again."))
+    contact = contact_id(receipt.id)
+    fd = hub.front_door
+    fd.rate(people["city-mash"], contact, "amber", None)
+    fd.decide(people["city-mash/social-worker"], contact, level=level, outcome=outcome,
+              rationale="Needs support at home.", feedback="Early help will call.",
+              signs_of_safety=None, participants=[])
+    return contact
+
+
+def test_a_team_manager_corrects_a_decision_and_its_deadline_follows(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    from domain.access import Purpose
+    from domain.front_door import NeedRecord, need_id
+    from hub.disclosure import ReadContext
+
+    contact = decided_contact(hub, people)
+    manager = people["city-mash/team-manager"]
+    clock.advance(days=2)
+    since = hub.audit.size()
+    summary = hub.front_door.correct_decision(manager, contact, level="child-in-need",
+                                              outcome="assessment", reason=REASON)
+    decision = summary["decision"]
+    assert (decision["level"], decision["outcome"]) == ("child-in-need", "assessment")
+    # 45 working days from the contact's arrival, by the clocks, not from the correction.
+    expected = hub.front_door.timescales.assessment_due(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    assert decision["assessment_due"] == expected.isoformat()
+    assert "assessment" in summary["deadlines"]
+    [correction] = decision["corrections"]
+    assert (correction["previous_level"], correction["previous_outcome"]) == (
+        "additional", "early-help")
+    assert "reason" not in correction  # the summary holds no free text
+    full = hub.front_door.contact(ReadContext(manager, Purpose.TRIAGE, None, None), contact)
+    assert full["decision"]["corrections"][0]["reason"] == REASON
+    assert full["decision"]["rationale"] == "Needs support at home."  # the original stays
+    child_id = UUID(summary["child_ids"][0])
+    need = hub.store.find(need_id(child_id), NeedRecord)
+    assert need is not None
+    assert [c["to"] for c in need.changes] == ["additional", "child-in-need"]
+    [entry] = [e for e in audited(hub, since, "correct-contact-decision")
+               if e.kind == "front-door"]
+    assert child_id in entry.child_ids
+    assert entry.details["previous_outcome"] == "early-help"
+    no_reason_in_trail(hub, "wrong incident")
+    # The referrer's feedback reads the corrected decision.
+    [fed] = hub.front_door.feedback(people["riverside-primary"])["items"]
+    assert fed["outcome"] == "assessment"
+    # Corrected back, the assessment's clock stops running.
+    back = hub.front_door.correct_decision(manager, contact, level="additional",
+                                           outcome="early-help", reason=REASON)
+    assert back["decision"]["assessment_due"] is None
+    assert "assessment" not in back["deadlines"]
+
+
+def test_a_decision_correction_is_the_team_managers_with_a_reason(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    contact = decided_contact(hub, people)
+    manager = people["city-mash/team-manager"]
+    for who in ("city-mash", "city-mash/social-worker", "riverside-primary", "city-dart",
+                "notts-police"):
+        with pytest.raises(NotEntitled):
+            hub.front_door.correct_decision(people[who], contact, level="child-in-need",
+                                            outcome="assessment", reason=REASON)
+    with pytest.raises(InvalidContent):
+        hub.front_door.correct_decision(manager, contact, level="child-in-need",
+                                        outcome="assessment", reason="no")
+    with pytest.raises(InvalidContent):  # early help does not answer protection
+        hub.front_door.correct_decision(manager, contact, level="protection",
+                                        outcome="early-help", reason=REASON)
+    with pytest.raises(RuleViolation):
+        hub.front_door.correct_decision(manager, contact, level="additional",
+                                        outcome="early-help", reason=REASON)
+    with pytest.raises(RuleViolation):
+        hub.front_door.correct_decision(manager, contact, level="protection",
+                                        outcome="strategy-discussion", reason=REASON)

@@ -115,3 +115,38 @@ def test_a_worker_raises_the_risk_without_widening_its_view(world: World) -> Non
     assert {v for (record, _), v in after.items() if record == health["id"]} <= {
         v for (record, _), v in before.items() if record == health["id"]}
     no_reason_in_trail(world)
+
+
+# The MASH's decision corrected -------------------------------------------------------------
+
+def decided_concern(world: World) -> tuple[str, str]:
+    """A school's concern about Amy, rated and decided; returns (contact id, Amy's id)."""
+    from domain.front_door import contact_id
+
+    sent = world.send("riverside", concern("school_concern", f"SEC-{next(REFS)}", amy()))
+    contact = str(contact_id(UUID(sent["id"])))
+    for who, path, body in (
+            ("mash", "rating", {"rag": "amber"}),
+            ("social-worker", "decision", {
+                "level": "additional", "outcome": "early-help",
+                "rationale": "Support at home.", "feedback": "Early help will call."})):
+        response = world.call("POST", f"/v1/mash/contacts/{contact}/{path}", who, json=body)
+        assert response.status_code == 200, response.text
+    return contact, sent["child_ids"][0]
+
+
+def test_only_the_mash_team_manager_corrects_a_decision(world: World) -> None:
+    contact, child_id = decided_concern(world)
+    path = f"/v1/mash/contacts/{contact}/decision/correction"
+    body = {"level": "child-in-need", "outcome": "assessment", "reason": REASON}
+    refused_to_all_but(world, {"mash-manager"}, "POST", path, body)
+    before = seen(world, "mash-manager", child_id)
+    response = world.call("POST", path, "mash-manager", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["decision"]["outcome"] == "assessment"
+    no_wider(before, seen(world, "mash-manager", child_id), set())
+    # The referrer sees the corrected decision, never the manager's reason.
+    fed = world.call("GET", "/v1/mash/feedback", "riverside", "referral").json()["items"]
+    assert [i["outcome"] for i in fed if i["contact_id"] == contact] == ["assessment"]
+    assert "checking the police" not in repr(fed)
+    no_reason_in_trail(world)
