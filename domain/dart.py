@@ -276,6 +276,24 @@ class DartCase(Aggregate):
              if grading.judgement_reason else None), chosen, threshold_met, direction,
             marac_referral, mash_referral, flags)
 
+    # An Encompass notice redirected to the right school ----------------------------------
+
+    class EncompassRedirected(Aggregate.Event):
+        """The coordinator redirected a child's notice: ``to_notice`` replaces
+        ``from_notice`` in the case's outcomes."""
+
+        class_version = 1
+        child_id: UUID
+        from_notice: UUID
+        to_notice: UUID
+
+    @event(EncompassRedirected)
+    def record_encompass_redirect(self, child_id: UUID, from_notice: UUID,
+                                  to_notice: UUID) -> None:
+        self.encompass = [{**o, "notice_id": to_notice, "redirected_from": from_notice}
+                          if o["child_id"] == child_id and o["notice_id"] == from_notice
+                          else o for o in self.encompass]
+
 
 class RetriageFlag(StrEnum):
     """What a re-triage records of the consequences of the triage it corrects."""

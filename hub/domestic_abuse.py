@@ -27,8 +27,10 @@ from domain.dart import (
 )
 from domain.encompass import (
     EncompassNotice,
+    Recipient,
+    redirected_due,
 )
-from domain.errors import RuleViolation
+from domain.errors import InvalidContent, RuleViolation
 from domain.marac import Incident, MaracReferral, VictimHistory, evaluate
 from domain.notifications import (
     DetailsSubmission,
@@ -40,6 +42,7 @@ from domain.notifications import (
 )
 from domain.people import PersonRecord
 from domain.personal import reveal
+from domain.text import reason as reason_text
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
@@ -168,7 +171,9 @@ class DomesticAbuse(EncompassNotices):
             "encompass": [{"child_id": str(o["child_id"]),
                            "notice_id": str(o["notice_id"]) if o["notice_id"] else None,
                            "not_issued": o["reason"],
-                           "words_withheld": o.get("words_withheld")}
+                           "words_withheld": o.get("words_withheld"),
+                           **({"redirected_from": str(o["redirected_from"])}
+                              if o.get("redirected_from") else {})}
                           for o in case.encompass],
             "triage": None if triage is None else {
                 **{k: reveal(triage[k]) for k in ("by", "yes_count", "dash_level", "level",
@@ -369,6 +374,61 @@ class DomesticAbuse(EncompassNotices):
             linked_to=incident.id, content_class=DataClass.DA_RISK.value)
         return referral.id, created
 
+    def redirect_notice(self, caller: Caller, notice_id: UUID, urn: str,
+                        reason: str) -> dict[str, Any]:
+        """The DART coordinator redirects a notice sent to the wrong school: withdrawn from
+        that school (whose inbox then shows only that a notice was withdrawn) and reissued to
+        the school with this URN, with the same content, due by the original deadline while
+        it is ahead, else by the start of that school's next school day. The DART case lists
+        the new notice. Audited naming the child; the reason sealed under the child's key."""
+        self.require(caller, "redirect-encompass", "redirect-encompass")
+        why = reason_text(reason, "reason")
+        school = self._registry.school_by_urn(urn)
+        if school is None:
+            raise InvalidContent("school_urn", "no school with that URN is registered")
+        at = self._clock()
+        new_id = uuid4()
+
+        def attempt() -> tuple[EncompassNotice, EncompassNotice]:
+            old = self._store.find(notice_id, EncompassNotice)
+            if old is None:
+                raise NotFound("no such notice")
+            c = old.content
+            identity = {k: reveal(c[k]) for k in ("given_name", "family_name",
+                                                  "date_of_birth")}
+            if any(v is None for v in identity.values()):
+                raise RuleViolation("the child has been erased: the notice cannot be sent on")
+            old.redirect(new_id, str(school["id"]), urn, why, caller.as_actor(), at)
+            new = EncompassNotice.issue(
+                new_id, old.notification_id, old.child_id, Recipient.SCHOOL,
+                str(school["id"]), urn,
+                due_at=redirected_due(old.due_at, at, self.timescales.encompass_due(urn, at)),
+                issued_at=at, identity={k: str(v) for k, v in identity.items()},
+                incident_at=c["incident_at"], present=c["present"],
+                welfare_check=c["welfare_check"],
+                child_words=str(words) if (words := reveal(c["child_words"])) else None)
+            new.record_reissued_from(old.id, old.due_at)
+            to_save: list[Aggregate] = [old, new]
+            case = self._store.find(case_id(old.notification_id), DartCase)
+            if case is not None:
+                case.record_encompass_redirect(old.child_id, old.id, new.id)
+                to_save.append(case)
+            self._store.save(*to_save)
+            return old, new
+
+        old, new = self._store.write(attempt)
+        self._audit.record(kind=AuditKind.ENCOMPASS, action="redirect-encompass",
+                           actor=caller.as_actor(), purpose=Purpose.ENCOMPASS.value,
+                           child_ids=[old.child_id],
+                           details={"notice": str(old.id), "to_notice": str(new.id),
+                                    "from_agency": old.recipient_agency,
+                                    "to_agency": new.recipient_agency,
+                                    "due_at": new.due_at.isoformat()})
+        return {"id": str(old.id), "withdrawn_at": at.isoformat(),
+                "from_agency": old.recipient_agency, "to_notice": str(new.id),
+                "to_agency": new.recipient_agency, "school_urn": urn,
+                "due_at": new.due_at.isoformat(), "original_due": old.due_at.isoformat()}
+
     def marac_referrals(self, caller: Caller) -> dict[str, Any]:
         """MARAC referrals, newest first: each the referring DART's record (da-risk), about
         each child and adult victim it lists."""
@@ -401,7 +461,7 @@ class DomesticAbuse(EncompassNotices):
         triage = sorted((c for c in self.work.cases.values() if not c.triaged and now > c.due),
                         key=lambda c: (c.due, str(c.id)))
         notices = sorted((n for n in self.work.notices.values()
-                          if not n.acknowledged and now > n.due),
+                          if not n.acknowledged and not n.withdrawn and now > n.due),
                          key=lambda n: (n.due, str(n.id)))
         undelivered = [{"case_id": str(state.id), "child_id": str(child), "reason": reason,
                         "received_at": state.received_at.isoformat()}

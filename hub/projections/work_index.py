@@ -38,7 +38,8 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              MashContact.AssessmentCompleted, ProtectionRecord.InitialConferenceHeld,
              ProtectionRecord.ReviewHeld, ProtectionRecord.PlanEnded,
              Disagreement.Raised, Disagreement.Resolved, PossibleMatch.Raised,
-             PossibleMatch.Decided, MashContact.DecisionCorrected)
+             PossibleMatch.Decided, MashContact.DecisionCorrected,
+             EncompassNotice.Redirected)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -65,6 +66,7 @@ class NoticeState:
     notification_id: UUID | None = None  # the incident
     child_id: UUID | None = None
     issued_at: datetime | None = None
+    withdrawn: bool = False  # redirected to another school: no longer this one's to act on
 
 
 @dataclass
@@ -152,6 +154,8 @@ class WorkIndex:
             self.notices[e.originator_id].acknowledged = True
         elif isinstance(e, EncompassNotice.Escalated) and e.originator_id in self.notices:
             self.notices[e.originator_id].escalated = True
+        elif isinstance(e, EncompassNotice.Redirected) and e.originator_id in self.notices:
+            self.notices[e.originator_id].withdrawn = True
         elif isinstance(e, MaracReferral.Made):
             self.referrals.append(e.originator_id)
         elif isinstance(e, PossibleMatch.Raised):

@@ -35,9 +35,10 @@ def no_reason_in_trail(hub: Hub, words: str) -> None:
 
 # The DART re-triages ---------------------------------------------------------------------
 
-def incident(hub: Hub, yes: int, ref: str = "NTP-1") -> UUID:
+def incident(hub: Hub, yes: int, ref: str = "NTP-1",
+             occurred_at: str = "2026-11-23T08:00:00Z") -> UUID:
     receipt = submit(hub, "notts-police", notification(
-        ref, occurred_at="2026-11-23T08:00:00Z", summary="Incident.", dash={"yes_count": yes}))
+        ref, occurred_at=occurred_at, summary="Incident.", dash={"yes_count": yes}))
     return case_id(receipt.id)
 
 
@@ -244,3 +245,98 @@ def test_a_decision_correction_is_the_team_managers_with_a_reason(
     with pytest.raises(RuleViolation):
         hub.front_door.correct_decision(manager, contact, level="protection",
                                         outcome="strategy-discussion", reason=REASON)
+
+
+# The DART coordinator redirects an Encompass notice ----------------------------------------
+
+def wrong_school(hub: Hub, people: dict[str, Caller],
+                 clock: Clock) -> tuple[UUID, UUID, Caller]:
+    """A Monday-morning incident whose notice went to Riverside (100001), due on Tuesday
+    morning; Amy is at Hillside (100002). Returns (case id, notice id, Hillside's DSL)."""
+    hub.registry.register_agency("hillside-academy", "school", "Hillside Academy", "100002")
+    _, token = hub.registry.register_user("hillside-academy", "dsl", "DSL")
+    clock.advance(hours=2)
+    case = incident(hub, 5, occurred_at="2026-11-23T10:00:00Z")
+    [outcome] = hub.domestic_abuse.case(people["city-dart"], case)["encompass"]
+    return case, UUID(outcome["notice_id"]), hub.registry.authenticate(token)
+
+
+def inbox(hub: Hub, school: Caller) -> list[dict[str, Any]]:
+    from domain.access import Purpose
+    from hub.disclosure import ReadContext
+
+    items: list[dict[str, Any]] = hub.domestic_abuse.inbox(
+        ReadContext(school, Purpose.ENCOMPASS, None, None), None)["items"]
+    return items
+
+
+def test_the_coordinator_redirects_a_notice_to_the_right_school(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    case, notice, hillside = wrong_school(hub, people, clock)
+    riverside = people["riverside-primary"]
+    [first] = inbox(hub, riverside)
+    assert first["child"]["given_name"] == "Amy"
+    clock.advance(minutes=30)
+    since = hub.audit.size()
+    moved = hub.domestic_abuse.redirect_notice(people["city-dart/team-manager"], notice,
+                                               "100002", REASON)
+    assert moved["due_at"] == moved["original_due"] == first["due_at"]  # still ahead
+    # The wrong school sees that a notice was withdrawn, and nothing of the child.
+    [stub] = inbox(hub, riverside)
+    assert stub["id"] == str(notice)
+    assert stub["withdrawn"]["at"] == moved["withdrawn_at"]
+    assert not {"child", "child_id", "child_words", "incident_at"} & set(stub)
+    with pytest.raises(RuleViolation):
+        hub.domestic_abuse.acknowledge(riverside, notice)
+    # The right school has it, with the original deadline.
+    [right] = inbox(hub, hillside)
+    assert right["id"] == moved["to_notice"]
+    assert right["child"]["given_name"] == "Amy"
+    assert right["due_at"] == first["due_at"]
+    assert right["redirected_from"]["notice_id"] == str(notice)
+    hub.domestic_abuse.acknowledge(hillside, UUID(right["id"]))
+    # The case lists the new notice.
+    [outcome] = hub.domestic_abuse.case(people["city-dart"], case)["encompass"]
+    assert outcome["notice_id"] == right["id"]
+    assert outcome["redirected_from"] == str(notice)
+    [entry] = audited(hub, since, "redirect-encompass")
+    assert entry.kind == "encompass"
+    assert UUID(right["child_id"]) in entry.child_ids
+    assert entry.details["to_agency"] == "hillside-academy"
+    no_reason_in_trail(hub, "wrong incident")
+    # Neither notice is left on the breach list.
+    clock.advance(days=3)
+    assert hub.domestic_abuse.breaches(people["city-dart"])["encompass"] == []
+    assert hub.domestic_abuse.escalate_overdue() == 0
+
+
+def test_a_notice_redirected_after_its_deadline_is_due_by_the_next_school_day(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    _, notice, hillside = wrong_school(hub, people, clock)
+    clock.advance(days=2)  # Wednesday 11:00: past Tuesday's start of the school day
+    moved = hub.domestic_abuse.redirect_notice(people["city-dart/team-manager"], notice,
+                                               "100002", REASON)
+    expected = hub.domestic_abuse.timescales.encompass_due("100002", clock.now)
+    assert moved["due_at"] == expected.isoformat()
+    assert moved["original_due"] < moved["due_at"]
+    [right] = inbox(hub, hillside)
+    assert right["redirected_from"]["original_due"] == moved["original_due"]
+
+
+def test_only_the_coordinator_redirects_and_only_to_a_registered_school(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    _, notice, hillside = wrong_school(hub, people, clock)
+    manager = people["city-dart/team-manager"]
+    for who in (people["city-dart"], people["riverside-primary"], hillside,
+                people["notts-police"], people["city-mash/team-manager"]):
+        with pytest.raises(NotEntitled):
+            hub.domestic_abuse.redirect_notice(who, notice, "100002", REASON)
+    with pytest.raises(InvalidContent):
+        hub.domestic_abuse.redirect_notice(manager, notice, "999999", REASON)
+    with pytest.raises(InvalidContent):
+        hub.domestic_abuse.redirect_notice(manager, notice, "100002", "no")
+    with pytest.raises(RuleViolation):
+        hub.domestic_abuse.redirect_notice(manager, notice, "100001", REASON)
+    hub.domestic_abuse.redirect_notice(manager, notice, "100002", REASON)
+    with pytest.raises(RuleViolation):
+        hub.domestic_abuse.redirect_notice(manager, notice, "100002", REASON)

@@ -150,3 +150,32 @@ def test_only_the_mash_team_manager_corrects_a_decision(world: World) -> None:
     assert [i["outcome"] for i in fed if i["contact_id"] == contact] == ["assessment"]
     assert "checking the police" not in repr(fed)
     no_reason_in_trail(world)
+
+
+# An Encompass notice redirected -------------------------------------------------------------
+
+def test_only_the_dart_coordinator_redirects_a_notice(world: World) -> None:
+    sent = world.send("police", incident(f"SEC-{next(REFS)}"))  # to Riverside (100001)
+    case = world.call("GET", f"/v1/dart/cases/{case_id(UUID(sent['id']))}", "dart").json()
+    notice = case["encompass"][0]["notice_id"]
+    path = f"/v1/encompass/{notice}/redirect"
+    body = {"school_urn": "100002", "reason": REASON}
+    # Hillview's DSL cannot pull another school's notice into its own inbox.
+    refused_to_all_but(world, {"dart-manager"}, "POST", path, body)
+    assert world.call("GET", "/v1/schools/100002/encompass", "hillview",
+                      "encompass").json()["items"] == []
+    response = world.call("POST", path, "dart-manager", json=body)
+    assert response.status_code == 200, response.text
+    [stub] = world.call("GET", "/v1/schools/100001/encompass", "riverside",
+                        "encompass").json()["items"]
+    assert stub["id"] == notice
+    assert "withdrawn" in stub
+    assert "Amy" not in repr(stub)
+    assert sent["child_ids"][0] not in repr(stub)
+    [right] = world.call("GET", "/v1/schools/100002/encompass", "hillview",
+                         "encompass").json()["items"]
+    assert right["child"]["given_name"] == "Amy"
+    redirected = [e for e in world.hub.audit.entries(0) if e.action == "redirect-encompass"
+                  and e.kind == "encompass"]
+    assert [str(c) for c in redirected[0].child_ids] == [sent["child_ids"][0]]
+    no_reason_in_trail(world)

@@ -13,6 +13,8 @@ class EncompassOutcomeOut(Out):
     notice_id: str | None
     not_issued: str | None = Field(description="why no notice was issued")
     words_withheld: str | None = Field(description="why the child's words were withheld")
+    redirected_from: str | None = Field(default=None, description="the notice this one "
+                                        "replaced, redirected from the wrong school")
 
 
 class TriageOut(Out):
@@ -137,20 +139,48 @@ class AcknowledgementOut(Out):
     late: bool
 
 
+class NoticeWithdrawnOut(Out):
+    at: str
+
+
+class RedirectedFromOut(Out):
+    notice_id: str
+    original_due: str
+
+
 class EncompassNoticeOut(Out):
+    """A notice; a withdrawn one (redirected to another school) holds only `id`,
+    `recipient`, `school_urn`, `due_at`, `issued_at`, `overdue`, `acknowledged` and
+    `withdrawn`: nothing of the child any more."""
+
     id: str
-    child_id: str
+    child_id: str | None = None
     recipient: str
     school_urn: str | None
     due_at: str
     issued_at: str
     overdue: bool
-    child: NoticeChildOut
-    incident_at: str
-    present: bool | None
-    welfare_check: bool | None
-    child_words: Text
+    child: NoticeChildOut | None = None
+    incident_at: str | None = None
+    present: bool | None = None
+    welfare_check: bool | None = None
+    child_words: Text = None
     acknowledged: AcknowledgementOut | None
+    withdrawn: NoticeWithdrawnOut | None = Field(default=None, description="the notice was "
+                                           "withdrawn from this recipient")
+    redirected_from: RedirectedFromOut | None = Field(
+        default=None, description="this school's copy of a notice first sent to another")
+
+
+class EncompassRedirectedOut(Out):
+    id: str
+    withdrawn_at: str
+    from_agency: str
+    to_notice: str
+    to_agency: str
+    school_urn: str
+    due_at: str
+    original_due: str
 
 
 class EncompassInboxOut(Out):

@@ -117,3 +117,18 @@ def own_inbox(ctx: Reading, hub: HubDep,
              response_model=models.EncompassAcknowledgedOut, response_model_exclude_unset=True)
 def acknowledge(notice_id: UUID, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
     return hub.domestic_abuse.acknowledge(caller, notice_id)
+
+
+class RedirectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    school_urn: SchoolUrn = Field(description="the right school's URN (registered with the hub)")
+    reason: str = Field(max_length=1000, description="why the notice is redirected")
+
+
+@router.post("/v1/encompass/{notice_id}/redirect",
+             response_model=models.EncompassRedirectedOut, response_model_exclude_unset=True)
+def redirect(notice_id: UUID, body: RedirectIn, caller: CurrentUser,
+             hub: HubDep) -> dict[str, Any]:
+    """The DART coordinator redirects a notice sent to the wrong school: withdrawn there
+    (without the child's details any more) and reissued to the right school."""
+    return hub.domestic_abuse.redirect_notice(caller, notice_id, body.school_urn, body.reason)
