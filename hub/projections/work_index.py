@@ -39,7 +39,8 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              ProtectionRecord.ReviewHeld, ProtectionRecord.PlanEnded,
              Disagreement.Raised, Disagreement.Resolved, PossibleMatch.Raised,
              PossibleMatch.Decided, MashContact.DecisionCorrected,
-             EncompassNotice.Redirected)
+             EncompassNotice.Redirected, MissingRecord.EpisodeTimesCorrected,
+             MissingRecord.EpisodesMerged, MissingRecord.EpisodeSplit)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -174,6 +175,9 @@ class WorkIndex:
         elif isinstance(e, MissingRecord.InterviewRecorded) and e.episode_id in self.episodes:
             if InterviewStep(e.step).settles:
                 self.episodes[e.episode_id].settled = True
+        elif isinstance(e, (MissingRecord.EpisodeTimesCorrected, MissingRecord.EpisodesMerged,
+                            MissingRecord.EpisodeSplit)):
+            self._apply_episode_correction(e)
         elif isinstance(e, MissingRecord.ReportNotApplied):
             self.unreconciled.add(e.originator_id)
         elif isinstance(e, MashContact.Opened):
@@ -195,3 +199,25 @@ class WorkIndex:
             self.disagreements[e.originator_id] = False
         elif isinstance(e, Disagreement.Resolved):
             self.disagreements[e.originator_id] = True
+
+    def _apply_episode_correction(
+            self, e: (MissingRecord.EpisodeTimesCorrected | MissingRecord.EpisodesMerged
+                      | MissingRecord.EpisodeSplit)) -> None:
+        """An episode's times corrected, two merged (the later no longer one), or one split
+        in two."""
+        kept = self.episodes.get(e.episode_id)
+        if kept is None:
+            return
+        if isinstance(e, MissingRecord.EpisodeTimesCorrected):
+            kept.open, kept.interview_due = e.end is None, e.interview_due
+            return
+        if isinstance(e, MissingRecord.EpisodesMerged):
+            gone = self.episodes.get(e.absorbed)
+            kept.open, kept.interview_due = e.end is None, e.interview_due
+            kept.settled = gone.settled if gone is not None else False
+            if gone is not None:  # still readable, no work of its own
+                gone.open, gone.interview_due = False, None
+            return
+        self.episodes[e.new_episode_id] = EpisodeState(
+            kept.record_id, kept.open, kept.interview_due, kept.settled)
+        kept.open, kept.interview_due, kept.settled = False, e.interview_due, False

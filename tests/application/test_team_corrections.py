@@ -340,3 +340,117 @@ def test_only_the_coordinator_redirects_and_only_to_a_registered_school(
     hub.domestic_abuse.redirect_notice(manager, notice, "100002", REASON)
     with pytest.raises(RuleViolation):
         hub.domestic_abuse.redirect_notice(manager, notice, "100002", REASON)
+
+
+# The missing team corrects episodes --------------------------------------------------------
+
+def report(hub: Hub, ref: str, type_: str, occurred_at: str) -> Any:
+    from tests.support import child
+
+    return submit(hub, "notts-police", notification(
+        ref, type_=type_, occurred_at=occurred_at,
+        subjects=[child("Sam", "Lowe", "2011-05-05", postcode="NG7 2AA")],
+        summary="Left the children's home after an argument."))
+
+
+def episodes(hub: Hub, people: dict[str, Caller], child_id: UUID) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = hub.missing.history(people["missing-team"],
+                                                      child_id)["episodes"]
+    return list(reversed(items))  # oldest first
+
+
+def test_the_missing_team_corrects_an_episodes_times(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    gone = report(hub, "M-1", "missing", "2026-11-22T06:00:00Z")
+    report(hub, "F-1", "found", "2026-11-23T07:00:00Z")
+    child_id = gone.child_ids[0]
+    [before] = episodes(hub, people, child_id)
+    assert before["priority"] is True  # more than 24 hours
+    assert before["interview"]["due"] == "2026-11-26T07:00:00+00:00"
+    since = hub.audit.size()
+    [after] = hub.missing.correct_times(
+        people["missing-team"], UUID(before["id"]), datetime(2026, 11, 23, 1, 0, tzinfo=UTC),
+        datetime(2026, 11, 23, 8, 0, tzinfo=UTC), REASON)["items"]
+    assert (after["start"], after["end"]) == ("2026-11-23T01:00:00+00:00",
+                                              "2026-11-23T08:00:00+00:00")
+    assert after["interview"]["due"] == "2026-11-26T08:00:00+00:00"  # 72 hours on
+    assert after["priority"] is False  # 7 hours: the over-24-hours flag re-decided
+    [correction] = after["corrections"]
+    assert correction["kind"] == "times"
+    assert correction["reason"] == REASON
+    assert correction["previous"]["start"] == "2026-11-22T06:00:00+00:00"
+    [entry] = audited(hub, since, "correct-missing-episode")
+    assert entry.kind == "missing"
+    assert child_id in entry.child_ids
+    assert entry.details["correction"] == "times"
+    no_reason_in_trail(hub, "wrong incident")
+    with pytest.raises(InvalidContent):
+        hub.missing.correct_times(people["missing-team"], UUID(before["id"]), None,
+                                  datetime(2026, 11, 22, 0, 0, tzinfo=UTC), REASON)
+
+
+def test_two_episodes_that_were_one_are_merged(hub: Hub, people: dict[str, Caller]) -> None:
+    gone = report(hub, "M-1", "missing", "2026-11-22T06:00:00Z")
+    report(hub, "F-1", "found", "2026-11-22T08:00:00Z")
+    report(hub, "M-2", "missing", "2026-11-22T09:00:00Z")
+    report(hub, "F-2", "found", "2026-11-23T07:00:00Z")
+    child_id = gone.child_ids[0]
+    first, second = episodes(hub, people, child_id)
+    assert len(hub.missing.queue(people["missing-team"])["interviews"]) == 2
+    [merged] = hub.missing.merge(people["missing-team"], UUID(second["id"]),
+                                 UUID(first["id"]), REASON)["items"]
+    assert merged["id"] == first["id"]
+    assert (merged["start"], merged["end"]) == (first["start"], second["end"])
+    assert merged["interview"]["due"] == second["interview"]["due"]
+    assert set(merged["reports"]) == {*first["reports"], *second["reports"]}
+    assert merged["corrections"][0]["kind"] == "merge"
+    assert merged["corrections"][0]["other"] == second["id"]
+    assert merged["priority"] is True  # 25 hours missing in all
+    _, absorbed = episodes(hub, people, child_id)
+    assert absorbed["merged_into"] == first["id"]
+    [due] = hub.missing.queue(people["missing-team"])["interviews"]
+    assert due["id"] == first["id"]
+    with pytest.raises(RuleViolation):
+        hub.missing.record_interview(people["missing-team"], UUID(second["id"]), "offered",
+                                     None, None, None)
+
+
+def test_an_episode_that_was_two_is_split(hub: Hub, people: dict[str, Caller]) -> None:
+    gone = report(hub, "M-1", "missing", "2026-11-22T06:00:00Z")
+    report(hub, "F-1", "found", "2026-11-23T07:00:00Z")
+    child_id = gone.child_ids[0]
+    [whole] = episodes(hub, people, child_id)
+    first, second = hub.missing.split(
+        people["missing-team"], UUID(whole["id"]), datetime(2026, 11, 22, 8, 0, tzinfo=UTC),
+        datetime(2026, 11, 22, 9, 0, tzinfo=UTC), "returned", REASON)["items"]
+    assert first["id"] == whole["id"]
+    assert (first["end"], first["ended_by"]) == ("2026-11-22T08:00:00+00:00", "returned")
+    assert first["interview"]["due"] == "2026-11-25T08:00:00+00:00"
+    assert (second["start"], second["end"]) == ("2026-11-22T09:00:00+00:00", whole["end"])
+    assert second["split_from"] == whole["id"]
+    assert second["interview"]["due"] == whole["interview"]["due"]
+    assert [c["kind"] for c in (*first["corrections"], *second["corrections"])] == [
+        "split", "split-from"]
+    assert {e["id"] for e in hub.missing.queue(people["missing-team"])["interviews"]} == {
+        first["id"], second["id"]}
+    hub.missing.record_interview(people["missing-team"], UUID(first["id"]), "offered",
+                                 None, None, None)
+    with pytest.raises(InvalidContent):
+        hub.missing.split(people["missing-team"], UUID(second["id"]),
+                          datetime(2026, 11, 22, 8, 0, tzinfo=UTC),
+                          datetime(2026, 11, 22, 10, 0, tzinfo=UTC), "found", REASON)
+
+
+def test_only_the_missing_team_corrects_episodes(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    gone = report(hub, "M-1", "missing", "2026-11-22T06:00:00Z")
+    report(hub, "F-1", "found", "2026-11-23T07:00:00Z")
+    [whole] = episodes(hub, people, gone.child_ids[0])
+    for who in ("notts-police", "city-mash/team-manager", "city-dart", "riverside-primary",
+                "info-governance"):
+        with pytest.raises(NotEntitled):
+            hub.missing.correct_times(people[who], UUID(whole["id"]),
+                                      datetime(2026, 11, 22, 7, 0, tzinfo=UTC), None, REASON)
+    with pytest.raises(InvalidContent):
+        hub.missing.correct_times(people["missing-team"], UUID(whole["id"]),
+                                  datetime(2026, 11, 22, 7, 0, tzinfo=UTC), None, "no")

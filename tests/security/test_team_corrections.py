@@ -179,3 +179,39 @@ def test_only_the_dart_coordinator_redirects_a_notice(world: World) -> None:
                   and e.kind == "encompass"]
     assert [str(c) for c in redirected[0].child_ids] == [sent["child_ids"][0]]
     no_reason_in_trail(world)
+
+
+# Missing episodes corrected -----------------------------------------------------------------
+
+def test_only_the_missing_team_corrects_an_episode(world: World) -> None:
+    sam = {"role": "child", "given_name": "Sam", "family_name": "Lowe",
+           "date_of_birth": "2011-05-05", "postcode": "NG7 2AA"}
+    gone = world.send("police", {**concern("missing", f"SEC-{next(REFS)}", sam),
+                                 "occurred_at": "2026-11-19T06:00:00Z"})
+    world.send("police", {**concern("found", f"SEC-{next(REFS)}", sam),
+                          "occurred_at": "2026-11-19T09:00:00Z"})
+    child_id = gone["child_ids"][0]
+    [episode] = world.call("GET", f"/v1/children/{child_id}/missing-episodes", "missing",
+                           "missing").json()["episodes"]
+    base = f"/v1/missing/episodes/{episode['id']}"
+    for path, body in ((f"{base}/times", {"start": "2026-11-19T05:00:00Z", "reason": REASON}),
+                       (f"{base}/split", {"returned_at": "2026-11-19T07:00:00Z",
+                                          "ended_by": "found",
+                                          "left_again_at": "2026-11-19T08:00:00Z",
+                                          "reason": REASON}),
+                       (f"{base}/merge", {"other_episode_id": episode["id"],
+                                          "reason": REASON})):
+        refused_to_all_but(world, {"missing"}, "POST", path, body)
+    before = seen(world, "missing", child_id)
+    response = world.call("POST", f"{base}/split", "missing", json={
+        "returned_at": "2026-11-19T07:00:00Z", "ended_by": "found",
+        "left_again_at": "2026-11-19T08:00:00Z", "reason": REASON})
+    assert response.status_code == 200, response.text
+    _first, second = response.json()["items"]
+    response = world.call("POST", f"{base}/merge", "missing", json={
+        "other_episode_id": second["id"], "reason": REASON})
+    assert response.status_code == 200, response.text
+    assert response.json()["items"][0]["end"] == "2026-11-19T09:00:00Z".replace(
+        "Z", "+00:00")
+    no_wider(before, seen(world, "missing", child_id), set())
+    no_reason_in_trail(world)

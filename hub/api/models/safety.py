@@ -217,6 +217,21 @@ class InterviewOut(Out):
     steps: list[InterviewStepOut]
 
 
+class EpisodePreviousOut(Out):
+    start: str | None = None
+    end: str | None = None
+    interview_due: str | None = None
+
+
+class EpisodeCorrectionOut(Out):
+    kind: str = Field(description="`times`, `merge`, `merged-into`, `split`, `split-from`")
+    at: str
+    by: Actor
+    reason: Text
+    other: str | None = Field(description="the other episode of a merge or split")
+    previous: EpisodePreviousOut
+
+
 class EpisodeOut(Out):
     id: str
     child_id: str
@@ -229,6 +244,9 @@ class EpisodeOut(Out):
     reports: list[str]
     reported_by: str | None
     split_from: str | None
+    merged_into: str | None = Field(default=None, description="merged into this episode: "
+                                    "no longer one of its own")
+    corrections: list[EpisodeCorrectionOut] = Field(default_factory=list)
     flags: list[MissingFlagOut]
     priority: bool
     informed: Actor | None = Field(description="the allocated worker told of the episode")
