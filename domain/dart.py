@@ -15,7 +15,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain import text
-from domain.errors import InvalidContent, RuleViolation
+from domain.errors import InvalidContent, NotPermitted, RuleViolation
 from domain.notifications import SubjectRole
 from domain.personal import Personal
 
@@ -186,3 +186,140 @@ class DartCase(Aggregate):
 
     def triage_overdue(self, now: datetime) -> bool:
         return self.triage is None and now > self.triage_due
+
+    # Re-triage (the DART corrects its triage) ----------------------------------------------
+
+    class Retriaged(Aggregate.Event):
+        """The DART corrected its triage, with a reason (sealed under the case's holder).
+        ``marac_referral`` and ``mash_referral`` are the referrals this correction made
+        (None: none made now); ``flags`` the consequences of the triage it corrects that
+        stand (``RetriageFlag``)."""
+
+        class_version = 1
+        by: dict[str, str]
+        at: datetime
+        reason: Personal
+        previous: dict[str, Any]  # level, dash_level, yes_count, actions, threshold_met
+        yes_count: int
+        dash_level: str
+        level: str
+        judgement_reason: Personal | None
+        actions: list[str]
+        threshold_met: bool
+        direction: str | None
+        marac_referral: UUID | None
+        mash_referral: UUID | None
+        flags: list[str]
+
+    @event(Retriaged)
+    def _record_retriage(self, by: dict[str, str], at: datetime, reason: Personal,
+                         previous: dict[str, Any], yes_count: int, dash_level: str,
+                         level: str, judgement_reason: Personal | None, actions: list[str],
+                         threshold_met: bool, direction: str | None,
+                         marac_referral: UUID | None, mash_referral: UUID | None,
+                         flags: list[str]) -> None:
+        triage = dict(self.triage or {})
+        triage.update(yes_count=yes_count, dash_level=dash_level, level=level,
+                      judgement_reason=judgement_reason, actions=actions,
+                      threshold_met=threshold_met)
+        if marac_referral is not None:
+            triage["marac_referral"] = marac_referral
+        if mash_referral is not None:
+            triage["mash_referral"] = mash_referral
+        self.triage = triage
+        self.retriages = [*self.corrections, {
+            "by": by, "at": at, "reason": reason, "previous": previous, "level": level,
+            "direction": direction, "actions": actions, "threshold_met": threshold_met,
+            "marac_referral": marac_referral, "mash_referral": mash_referral,
+            "flags": flags}]
+
+    @property
+    def corrections(self) -> list[dict[str, Any]]:
+        """Each re-triage, oldest first (none on a case stored before re-triage existed)."""
+        return list(getattr(self, "retriages", []))
+
+    def retriage_direction(self, grading: RiskGrading) -> str | None:
+        """Whether ``grading`` raises or lowers the triaged level (None: the same)."""
+        if self.triage is None:
+            raise RuleViolation("this incident has not been triaged yet: triage it first")
+        return risk_direction(RiskLevel(self.triage["level"]), grading.level)
+
+    def record_retriage(self, grading: RiskGrading, actions: list[TriageAction],
+                        threshold_met: bool, reason: str, by: dict[str, str], at: datetime,
+                        *, may_lower: bool, marac_criteria_met: bool,
+                        marac_referral: UUID | None, mash_referral: UUID | None) -> None:
+        """Correct the triage. The level may go down only when ``may_lower`` (a team
+        manager), and always with the reason. A MARAC or MASH referral the triage made is
+        never undone: when the corrected triage no longer calls for it, it stands, flagged."""
+        direction = self.retriage_direction(grading)
+        triage = self.triage or {}
+        why = text.reason(reason, "reason", short="give the reason for the re-triage in 10 "
+                          "to 4000 characters")
+        if direction == "down" and not may_lower:
+            raise NotPermitted("only a team manager may lower the risk level, with a reason")
+        check_triage_actions(actions, threshold_met)
+        chosen = [a.value for a in actions]
+        if (direction is None and grading.yes_count == triage["yes_count"]
+                and chosen == triage["actions"] and threshold_met == triage["threshold_met"]):
+            raise RuleViolation("the re-triage changes nothing of the triage")
+        flags = []
+        if triage.get("marac_referral") is not None and not marac_criteria_met:
+            flags.append(RetriageFlag.MARAC_REFERRAL_STANDS.value)
+        if triage.get("mash_referral") is not None and not threshold_met:
+            flags.append(RetriageFlag.MASH_REFERRAL_STANDS.value)
+        previous = {k: triage[k] for k in ("level", "dash_level", "yes_count", "actions",
+                                           "threshold_met")}
+        self._record_retriage(
+            by, at, Personal(self.holder, "retriage_reason", why), previous, grading.yes_count,
+            grading.dash.value, grading.level.value,
+            (Personal(self.holder, "judgement_reason", grading.judgement_reason)
+             if grading.judgement_reason else None), chosen, threshold_met, direction,
+            marac_referral, mash_referral, flags)
+
+    # An Encompass notice redirected to the right school ----------------------------------
+
+    class EncompassRedirected(Aggregate.Event):
+        """The coordinator redirected a child's notice: ``to_notice`` replaces
+        ``from_notice`` in the case's outcomes."""
+
+        class_version = 1
+        child_id: UUID
+        from_notice: UUID
+        to_notice: UUID
+
+    @event(EncompassRedirected)
+    def record_encompass_redirect(self, child_id: UUID, from_notice: UUID,
+                                  to_notice: UUID) -> None:
+        self.encompass = [{**o, "notice_id": to_notice, "redirected_from": from_notice}
+                          if o["child_id"] == child_id and o["notice_id"] == from_notice
+                          else o for o in self.encompass]
+
+
+class RetriageFlag(StrEnum):
+    """What a re-triage records of the consequences of the triage it corrects."""
+
+    # The MARAC referral made before stands, though the corrected grading meets no MARAC
+    # criterion: a referral is never withdrawn silently (the referral is flagged for review).
+    MARAC_REFERRAL_STANDS = "marac-referral-stands"
+    # The referral to the MASH made before stands, though the corrected triage no longer
+    # meets the social care threshold: the contact is the MASH's to decide.
+    MASH_REFERRAL_STANDS = "mash-referral-stands"
+
+
+def check_triage_actions(actions: list[TriageAction], threshold_met: bool) -> None:
+    """The rules a re-triage's actions obey, as the first triage's do."""
+    if not actions:
+        raise InvalidContent("actions", "at least one action is required")
+    chosen = set(actions)
+    if TriageAction.NO_FURTHER_ACTION in chosen and len(chosen) > 1:
+        raise InvalidContent("actions", "no-further-action cannot be combined with others")
+    if threshold_met != (TriageAction.MASH_REFERRAL in chosen):
+        raise InvalidContent("actions", "a triage that meets the social care threshold "
+                             "refers to the MASH (mash-referral), and only then")
+
+
+def risk_direction(previous: RiskLevel, new: RiskLevel) -> str | None:
+    """'up', 'down' or None (the same level)."""
+    if new is previous:
+        return None
+    return "up" if new.rank > previous.rank else "down"

@@ -264,3 +264,66 @@ class EncompassNotice(Aggregate):
     def acknowledged_late(self) -> bool:
         ack = self.acknowledgement
         return ack is not None and ack["at"] > self.due_at
+
+    # Redirected to the right school (the DART coordinator's correction) ----------------------
+
+    class Redirected(Aggregate.Event):
+        """Sent to the wrong school: withdrawn from it and reissued to the right one as
+        ``to_notice``. The wrong school's inbox shows only that a notice was withdrawn; the
+        reason is sealed under the child's key."""
+
+        class_version = 1
+        to_notice: UUID
+        to_agency: str
+        to_urn: str | None
+        reason: Personal
+        by: dict[str, str]
+        at: datetime
+
+    @event(Redirected)
+    def _redirect(self, to_notice: UUID, to_agency: str, to_urn: str | None,
+                  reason: Personal, by: dict[str, str], at: datetime) -> None:
+        self.redirection = {"to_notice": to_notice, "to_agency": to_agency, "to_urn": to_urn,
+                            "reason": reason, "by": by, "at": at}
+
+    @property
+    def redirected(self) -> dict[str, Any] | None:
+        """Where the notice went instead, and when (None: it stands)."""
+        redirection: dict[str, Any] | None = getattr(self, "redirection", None)
+        return redirection
+
+    def redirect(self, to_notice: UUID, to_agency: str, to_urn: str | None, reason: str,
+                 by: dict[str, str], at: datetime) -> None:
+        if self.redirected is not None:
+            raise RuleViolation("this notice has already been redirected")
+        if to_agency == self.recipient_agency:
+            raise RuleViolation("the notice is with that school already")
+        if not reason:
+            raise RuleViolation("a redirection needs its reason")
+        self._redirect(to_notice, to_agency, to_urn,
+                       Personal(self.child_id, "redirection_reason", reason), by, at)
+
+    class ReissuedFrom(Aggregate.Event):
+        """This notice is the right school's copy of ``from_notice``, sent to the wrong one;
+        ``original_due`` is the first notice's deadline."""
+
+        class_version = 1
+        from_notice: UUID
+        original_due: datetime
+
+    @event(ReissuedFrom)
+    def record_reissued_from(self, from_notice: UUID, original_due: datetime) -> None:
+        self.reissue = {"from_notice": from_notice, "original_due": original_due}
+
+    @property
+    def reissued_from(self) -> dict[str, Any] | None:
+        reissue: dict[str, Any] | None = getattr(self, "reissue", None)
+        return reissue
+
+
+def redirected_due(original_due: datetime, redirected_at: datetime,
+                   next_school_day: datetime) -> datetime:
+    """A redirected notice keeps the original deadline while it is still ahead; past it, the
+    right school has until its next school day starts after the redirection
+    (``next_school_day``), and the first notice's deadline stays on record."""
+    return original_due if redirected_at < original_due else next_school_day

@@ -135,3 +135,29 @@ class MaracReferral(Aggregate):
         return cls(id=id, incident_id=incident.id, case_id=case_id, victim_ids=victim_ids,
                    child_ids=child_ids, level=level.value,
                    flags=[f.as_data() for f in flags], referred_by=by, referred_at=at)
+
+    # A re-triage that no longer meets the criteria ------------------------------------------
+
+    class CriteriaNoLongerMet(Aggregate.Event):
+        """The DART re-triaged the incident and the corrected grading meets no MARAC
+        criterion: the referral stands (a referral is never withdrawn silently), flagged for
+        the MARAC coordinator's review, with the corrected level."""
+
+        class_version = 1
+        level: str
+        by: dict[str, str]
+        at: datetime
+
+    @event(CriteriaNoLongerMet)
+    def _criteria_no_longer_met(self, level: str, by: dict[str, str], at: datetime) -> None:
+        self.review = {"reason": "criteria-no-longer-met", "level": level, "by": by, "at": at}
+
+    def flag_criteria_no_longer_met(self, level: RiskLevel, by: dict[str, str],
+                                    at: datetime) -> None:
+        self._criteria_no_longer_met(level.value, by, at)
+
+    @property
+    def flagged(self) -> dict[str, Any] | None:
+        """The latest flag for review (None: none), on a referral stored before flags too."""
+        review: dict[str, Any] | None = getattr(self, "review", None)
+        return review

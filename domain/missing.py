@@ -210,7 +210,8 @@ class MissingRecord(ChildRecord):
                      if e["end"] is not None and e["start"] <= instant < e["end"]), None)
 
     def _history(self) -> list[PastEpisode]:
-        return [PastEpisode(e["id"], e["start"], e["end"]) for e in self.episodes]
+        return [PastEpisode(e["id"], e["start"], e["end"]) for e in self.episodes
+                if not e.get("merged_into")]  # an episode merged into another is not one
 
     def report_missing(self, new_id: UUID, episode_type: EpisodeType, start: datetime,
                        report: UUID, reported_by: str,
@@ -380,3 +381,204 @@ class MissingRecord(ChildRecord):
         return any(f["rule"] in (MissingRule.PRIORITY_OVER_24_HOURS.value,
                                  MissingRule.PRIORITY_REPEAT_EPISODE.value)
                    for f in episode["flags"])
+
+    # Corrections by the missing team ---------------------------------------------------------
+
+    def live(self, episode_id: UUID) -> dict[str, Any]:
+        """An episode that stands (not merged into another)."""
+        episode = self.episode(episode_id)
+        if episode.get("merged_into"):
+            raise RuleViolation("that episode was merged into another")
+        return episode
+
+    def _overlapping(self, start: datetime, end: datetime | None,
+                     *ignore: UUID) -> bool:
+        far = datetime.max.replace(tzinfo=start.tzinfo)
+        return any(start < (e["end"] or far) and e["start"] < (end or far)
+                   for e in self.episodes
+                   if e["id"] not in ignore and not e.get("merged_into"))
+
+    def _correction(self, episode: dict[str, Any], kind: str, reason: Personal,
+                    by: dict[str, str], at: datetime, previous: dict[str, Any],
+                    **more: Any) -> None:
+        episode["corrections"] = [*episode.get("corrections", []), {
+            "kind": kind, "reason": reason, "by": by, "at": at, "previous": previous,
+            **more}]
+
+    def _reason(self, why: str) -> Personal:
+        said = _text(why, "reason", required=True) or ""
+        if len(said) < 10:
+            raise InvalidContent("reason", "give the reason in a sentence (10 or more "
+                                 "characters)")
+        return Personal(self.child_id, "episode_correction", said)
+
+    @staticmethod
+    def _long_flags(episode_id: UUID, start: datetime, end: datetime | None,
+                    flags: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The flags with the over-24-hours rule re-decided on corrected times."""
+        kept = [f for f in flags if f["rule"] != MissingRule.PRIORITY_OVER_24_HOURS.value]
+        fired = flags_on_return(episode_id, start, end) if end is not None else []
+        return [*kept, *(f.as_data() for f in fired)]
+
+    class EpisodeTimesCorrected(Aggregate.Event):
+        """The missing team corrected when an episode began or ended, with a reason; the
+        interview's deadline follows the corrected return."""
+
+        class_version = 1
+        episode_id: UUID
+        start: datetime
+        end: datetime | None
+        interview_due: datetime | None
+        flags: list[dict[str, Any]]
+        previous: dict[str, Any]  # start, end, interview_due
+        reason: Personal
+        by: dict[str, str]
+        at: datetime
+
+    @event(EpisodeTimesCorrected)
+    def _correct_times(self, episode_id: UUID, start: datetime, end: datetime | None,
+                       interview_due: datetime | None, flags: list[dict[str, Any]],
+                       previous: dict[str, Any], reason: Personal, by: dict[str, str],
+                       at: datetime) -> None:
+        episode = self.episode(episode_id)
+        episode.update(start=start, end=end, interview_due=interview_due, flags=list(flags))
+        self._correction(episode, "times", reason, by, at, previous)
+
+    def correct_times(self, episode_id: UUID, start: datetime | None, end: datetime | None,
+                      why: str, by: dict[str, str], at: datetime,
+                      interview_within: timedelta) -> None:
+        episode = self.live(episode_id)
+        if end is not None and episode["end"] is None:
+            raise RuleViolation("the episode is open: a 'found' report ends it")
+        new_start, new_end = start or episode["start"], end or episode["end"]
+        if (new_start, new_end) == (episode["start"], episode["end"]):
+            raise RuleViolation("the correction changes nothing of the episode's times")
+        if new_start > at:
+            raise InvalidContent("start", "must not be in the future")
+        if new_end is not None and new_end <= new_start:
+            raise InvalidContent("end", "must be after the start")
+        if new_end is not None and new_end > at:
+            raise InvalidContent("end", "must not be in the future")
+        if self._overlapping(new_start, new_end, episode_id):
+            raise RuleViolation("the corrected times overlap another of the child's episodes")
+        due = episode["interview_due"]
+        if due is not None and new_end is not None:
+            due = new_end + interview_within
+        self._correct_times(episode_id, new_start, new_end, due,
+                            self._long_flags(episode_id, new_start, new_end,
+                                             episode["flags"]),
+                            {"start": episode["start"], "end": episode["end"],
+                             "interview_due": episode["interview_due"]},
+                            self._reason(why), by, at)
+
+    class EpisodesMerged(Aggregate.Event):
+        """Two episodes were one: the later (``absorbed``) joins the earlier
+        (``episode_id``), which now ends when the later ended, with its interview."""
+
+        class_version = 1
+        episode_id: UUID
+        absorbed: UUID
+        end: datetime | None
+        ended_by: str | None
+        interview_due: datetime | None
+        flags: list[dict[str, Any]]
+        previous: dict[str, Any]  # the earlier's end, ended_by, interview_due
+        reason: Personal
+        by: dict[str, str]
+        at: datetime
+
+    @event(EpisodesMerged)
+    def _merge(self, episode_id: UUID, absorbed: UUID, end: datetime | None,
+               ended_by: str | None, interview_due: datetime | None,
+               flags: list[dict[str, Any]], previous: dict[str, Any], reason: Personal,
+               by: dict[str, str], at: datetime) -> None:
+        kept, gone = self.episode(episode_id), self.episode(absorbed)
+        kept.update(end=end, ended_by=ended_by, interview_due=interview_due,
+                    flags=list(flags), interview=list(gone["interview"]),
+                    reports=list(dict.fromkeys([*kept["reports"], *gone["reports"]])))
+        gone["merged_into"] = episode_id
+        self._correction(kept, "merge", reason, by, at, previous, other=absorbed)
+        self._correction(gone, "merged-into", reason, by, at, {}, other=episode_id)
+
+    def merge_episodes(self, first: UUID, second: UUID, why: str, by: dict[str, str],
+                       at: datetime) -> UUID:
+        """Merge two of the child's episodes, one after the other with none between and of
+        the same type, into the earlier; returns its id."""
+        if first == second:
+            raise RuleViolation("an episode cannot be merged with itself")
+        a, b = sorted((self.live(first), self.live(second)), key=lambda e: e["start"])
+        if a["type"] != b["type"]:
+            raise RuleViolation("an away episode and a missing one are two episodes")
+        if a["end"] is None:
+            raise RuleViolation("the earlier episode is still open")
+        between = [e for e in self.episodes if not e.get("merged_into")
+                   and e["id"] not in (a["id"], b["id"]) and a["start"] < e["start"] < b["start"]]
+        if between:
+            raise RuleViolation("only episodes next to each other can be merged")
+        reports = [*a["reports"], *b["reports"]]
+        self._merge(a["id"], b["id"], b["end"], b["ended_by"], b["interview_due"],
+                    self._long_flags(a["id"], a["start"], b["end"],
+                                     [*a["flags"], *(f for f in b["flags"]
+                                                     if f not in a["flags"])]),
+                    {"end": a["end"], "ended_by": a["ended_by"],
+                     "interview_due": a["interview_due"], "reports": len(reports)},
+                    self._reason(why), by, at)
+        return UUID(str(a["id"]))
+
+    class EpisodeSplit(Aggregate.Event):
+        """One episode was two: the child came back at ``returned_at`` and left again at
+        ``left_again_at``. The first part keeps the id and ends at the return (its own
+        interview due); the second (``new_episode_id``) carries the rest, with the original
+        end and interview."""
+
+        class_version = 1
+        episode_id: UUID
+        new_episode_id: UUID
+        returned_at: datetime
+        ended_by: str
+        interview_due: datetime
+        left_again_at: datetime
+        first_flags: list[dict[str, Any]]
+        second_flags: list[dict[str, Any]]
+        reason: Personal
+        by: dict[str, str]
+        at: datetime
+
+    @event(EpisodeSplit)
+    def _split(self, episode_id: UUID, new_episode_id: UUID, returned_at: datetime,
+               ended_by: str, interview_due: datetime, left_again_at: datetime,
+               first_flags: list[dict[str, Any]], second_flags: list[dict[str, Any]],
+               reason: Personal, by: dict[str, str], at: datetime) -> None:
+        first = self.episode(episode_id)
+        second = {**first, "id": new_episode_id, "start": left_again_at,
+                  "reports": list(first["reports"]), "split_from": episode_id,
+                  "flags": list(second_flags), "interview": list(first["interview"]),
+                  "corrections": []}
+        previous = {"end": first["end"], "ended_by": first["ended_by"],
+                    "interview_due": first["interview_due"]}
+        first.update(end=returned_at, ended_by=ended_by, interview_due=interview_due,
+                     flags=list(first_flags), interview=[])
+        self._correction(first, "split", reason, by, at, previous, other=new_episode_id)
+        self._correction(second, "split-from", reason, by, at, {}, other=episode_id)
+        place = next(i for i, e in enumerate(self.episodes) if e["id"] == episode_id)
+        self.episodes.insert(place + 1, second)
+
+    def split_episode(self, episode_id: UUID, new_id: UUID, returned_at: datetime,
+                      left_again_at: datetime, ended_by: EpisodeEnd, why: str,
+                      by: dict[str, str], at: datetime, interview_within: timedelta) -> None:
+        episode = self.live(episode_id)
+        if ended_by is EpisodeEnd.BECAME_MISSING:
+            raise InvalidContent("ended_by", "the first part ends found or returned")
+        if not episode["start"] < returned_at <= left_again_at:
+            raise InvalidContent("returned_at", "the return falls after the start and before "
+                                 "leaving again")
+        if left_again_at > at:
+            raise InvalidContent("left_again_at", "must not be in the future")
+        if episode["end"] is not None and left_again_at >= episode["end"]:
+            raise InvalidContent("left_again_at", "must be before the episode's end")
+        self._split(episode_id, new_id, returned_at, ended_by.value,
+                    returned_at + interview_within, left_again_at,
+                    self._long_flags(episode_id, episode["start"], returned_at,
+                                     episode["flags"]),
+                    self._long_flags(new_id, left_again_at, episode["end"], []),
+                    self._reason(why), by, at)

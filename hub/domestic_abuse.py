@@ -16,11 +16,21 @@ from eventsourcing.domain import Aggregate
 
 from domain.access import DataClass, Purpose, Visibility
 from domain.audit import AuditKind
-from domain.dart import DartCase, RiskLevel, TriageAction, dash_yes_count, enters_dart_queue, grade
+from domain.dart import (
+    DartCase,
+    RiskGrading,
+    RiskLevel,
+    TriageAction,
+    dash_yes_count,
+    enters_dart_queue,
+    grade,
+)
 from domain.encompass import (
     EncompassNotice,
+    Recipient,
+    redirected_due,
 )
-from domain.errors import RuleViolation
+from domain.errors import InvalidContent, RuleViolation
 from domain.marac import Incident, MaracReferral, VictimHistory, evaluate
 from domain.notifications import (
     DetailsSubmission,
@@ -32,6 +42,7 @@ from domain.notifications import (
 )
 from domain.people import PersonRecord
 from domain.personal import reveal
+from domain.text import reason as reason_text
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
@@ -160,7 +171,9 @@ class DomesticAbuse(EncompassNotices):
             "encompass": [{"child_id": str(o["child_id"]),
                            "notice_id": str(o["notice_id"]) if o["notice_id"] else None,
                            "not_issued": o["reason"],
-                           "words_withheld": o.get("words_withheld")}
+                           "words_withheld": o.get("words_withheld"),
+                           **({"redirected_from": str(o["redirected_from"])}
+                              if o.get("redirected_from") else {})}
                           for o in case.encompass],
             "triage": None if triage is None else {
                 **{k: reveal(triage[k]) for k in ("by", "yes_count", "dash_level", "level",
@@ -171,6 +184,14 @@ class DomesticAbuse(EncompassNotices):
                                    if triage["marac_referral"] else None),
                 "mash_referral": (str(triage["mash_referral"])
                                   if triage["mash_referral"] else None)},
+            "corrections": [{
+                "by": c["by"], "at": c["at"].isoformat(), "reason": reveal(c["reason"]),
+                "previous_level": c["previous"]["level"], "level": c["level"],
+                "direction": c["direction"], "actions": c["actions"],
+                "threshold_met": c["threshold_met"],
+                "marac_referral": str(c["marac_referral"]) if c["marac_referral"] else None,
+                "mash_referral": str(c["mash_referral"]) if c["mash_referral"] else None,
+                "flags": c["flags"]} for c in case.corrections],
         }
 
     def triage(self, caller: Caller, case: UUID, *, yes_count: int | None,
@@ -238,6 +259,98 @@ class DomesticAbuse(EncompassNotices):
                  purpose=Purpose.TRIAGE.value, details={"dart_case": str(triaged.id)})
         return self._case_view(triaged, at)
 
+    def _grading(self, case: DartCase, yes_count: int | None, answers: list[bool] | None,
+                 judged: RiskLevel | None,
+                 judgement_reason: str | None) -> tuple[Notification, RiskGrading]:
+        """The incident, and the grading a (re-)triage gives: the DASH count given, or the
+        police's, raised by professional judgement."""
+        incident = self._store.find(case.notification_id, Notification)
+        if incident is None:
+            raise NotFound("the incident of this case is not held")
+        sent = incident.details.get("dash") or {}
+        count = dash_yes_count(yes_count if (yes_count is not None or answers) else
+                               sent.get("yes_count"), answers)
+        return incident, grade(count, judged, judgement_reason)
+
+    def retriage(self, caller: Caller, case: UUID, *, yes_count: int | None,
+                 answers: list[bool] | None, level: str | None, judgement_reason: str | None,
+                 actions: list[str], threshold_met: bool, reason: str) -> dict[str, Any]:
+        """Correct the DART's triage, with a reason. A worker may raise the level; lowering
+        it takes a team manager (``dart-lower-risk``). A corrected grading that meets MARAC
+        criteria with no referral yet makes the referral, as a first triage would; one that
+        meets the threshold with no MASH referral yet refers to the MASH. A referral made
+        before is never undone: when the correction no longer calls for it, it stands and is
+        flagged (on the case's correction, and a MARAC referral for review)."""
+        self.require(caller, "dart-retriage", "dart-retriage")
+        at = self._clock()
+        chosen = [_enum(TriageAction, a, "actions") for a in dict.fromkeys(actions)]
+        judged = _enum(RiskLevel, level, "level") if level is not None else None
+        known = self._case(case)
+        _, first = self._grading(known, yes_count, answers, judged, judgement_reason)
+        if known.retriage_direction(first) == "down":  # a refusal here is audited
+            self.require(caller, "dart-lower-risk", "dart-retriage",
+                         [*known.child_ids, *known.victim_ids])
+        may_lower = self._capabilities.allows(caller.agency_kind, caller.role,
+                                              "dart-lower-risk")
+
+        def attempt() -> DartCase:
+            found = self._case(case)
+            incident, grading = self._grading(found, yes_count, answers, judged,
+                                              judgement_reason)
+            victims = [p for v in found.victim_ids
+                       if (p := self._store.find(v, PersonRecord)) is not None]
+            flags = evaluate(Incident(incident.id, incident.occurred_at), grading, [
+                VictimHistory(p.id, tuple(Incident(i, when) for i, when in p.incidents_as(
+                    NotificationType.DOMESTIC_ABUSE_INCIDENT.value,
+                    SubjectRole.ADULT_VICTIM.value)), tuple(p.marac_referrals))
+                for p in victims])  # (its own referral came after it: never a "repeat")
+            before = found.triage or {}
+            to_save: list[Aggregate] = [found]
+            final = list(chosen)
+            marac: MaracReferral | None = None
+            wants_marac = bool(flags) or TriageAction.MARAC_REFERRAL in chosen
+            if wants_marac and before.get("marac_referral") is None:
+                marac = MaracReferral.make(
+                    uuid4(), Incident(incident.id, incident.occurred_at), found.id,
+                    found.victim_ids, found.child_ids, grading.level, flags,
+                    caller.as_actor(), at)
+                for victim in victims:
+                    victim.record_marac_referral(marac.id, at)
+                to_save += [marac, *victims]
+            if wants_marac and TriageAction.MARAC_REFERRAL not in final:
+                final.insert(0, TriageAction.MARAC_REFERRAL)  # the rules decide this
+            if not wants_marac and before.get("marac_referral") is not None:
+                made = self._store.find(before["marac_referral"], MaracReferral)
+                if made is not None:  # it stands, flagged for review
+                    made.flag_criteria_no_longer_met(grading.level, caller.as_actor(), at)
+                    to_save.append(made)
+            mash: UUID | None = None
+            if threshold_met and before.get("mash_referral") is None:
+                mash, created = self._mash_referral(caller, found, incident, reason, at)
+                to_save += created
+            found.record_retriage(grading, final, threshold_met, reason, caller.as_actor(),
+                                  at, may_lower=may_lower, marac_criteria_met=wants_marac,
+                                  marac_referral=marac.id if marac else None,
+                                  mash_referral=mash)
+            self._store.save(*to_save)
+            return found
+
+        corrected = self._store.write(attempt)
+        last = corrected.corrections[-1]
+        self._audit.record(kind=AuditKind.TRIAGE, action="dart-retriage",
+                           actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
+                           child_ids=[*corrected.child_ids, *corrected.victim_ids],
+                           details={"case": str(corrected.id),
+                                    "previous_level": last["previous"]["level"],
+                                    "level": last["level"], "direction": last["direction"],
+                                    "actions": last["actions"], "flags": last["flags"],
+                                    "marac_referral": str(last["marac_referral"]),
+                                    "mash_referral": str(last["mash_referral"])})
+        disclose(self._audit, caller, "dart-retriage",
+                 self._case_shown(corrected, Visibility.FULL, "dart-retriage"),
+                 purpose=Purpose.TRIAGE.value, details={"dart_case": str(corrected.id)})
+        return self._case_view(corrected, at)
+
     def _mash_referral(self, caller: Caller, case: DartCase, incident: Notification,
                        rationale: str, at: datetime) -> tuple[UUID, list[Aggregate]]:
         """A referral (MARF) from the DART to the MASH front door, linked to the incident."""
@@ -261,6 +374,61 @@ class DomesticAbuse(EncompassNotices):
             linked_to=incident.id, content_class=DataClass.DA_RISK.value)
         return referral.id, created
 
+    def redirect_notice(self, caller: Caller, notice_id: UUID, urn: str,
+                        reason: str) -> dict[str, Any]:
+        """The DART coordinator redirects a notice sent to the wrong school: withdrawn from
+        that school (whose inbox then shows only that a notice was withdrawn) and reissued to
+        the school with this URN, with the same content, due by the original deadline while
+        it is ahead, else by the start of that school's next school day. The DART case lists
+        the new notice. Audited naming the child; the reason sealed under the child's key."""
+        self.require(caller, "redirect-encompass", "redirect-encompass")
+        why = reason_text(reason, "reason")
+        school = self._registry.school_by_urn(urn)
+        if school is None:
+            raise InvalidContent("school_urn", "no school with that URN is registered")
+        at = self._clock()
+        new_id = uuid4()
+
+        def attempt() -> tuple[EncompassNotice, EncompassNotice]:
+            old = self._store.find(notice_id, EncompassNotice)
+            if old is None:
+                raise NotFound("no such notice")
+            c = old.content
+            identity = {k: reveal(c[k]) for k in ("given_name", "family_name",
+                                                  "date_of_birth")}
+            if any(v is None for v in identity.values()):
+                raise RuleViolation("the child has been erased: the notice cannot be sent on")
+            old.redirect(new_id, str(school["id"]), urn, why, caller.as_actor(), at)
+            new = EncompassNotice.issue(
+                new_id, old.notification_id, old.child_id, Recipient.SCHOOL,
+                str(school["id"]), urn,
+                due_at=redirected_due(old.due_at, at, self.timescales.encompass_due(urn, at)),
+                issued_at=at, identity={k: str(v) for k, v in identity.items()},
+                incident_at=c["incident_at"], present=c["present"],
+                welfare_check=c["welfare_check"],
+                child_words=str(words) if (words := reveal(c["child_words"])) else None)
+            new.record_reissued_from(old.id, old.due_at)
+            to_save: list[Aggregate] = [old, new]
+            case = self._store.find(case_id(old.notification_id), DartCase)
+            if case is not None:
+                case.record_encompass_redirect(old.child_id, old.id, new.id)
+                to_save.append(case)
+            self._store.save(*to_save)
+            return old, new
+
+        old, new = self._store.write(attempt)
+        self._audit.record(kind=AuditKind.ENCOMPASS, action="redirect-encompass",
+                           actor=caller.as_actor(), purpose=Purpose.ENCOMPASS.value,
+                           child_ids=[old.child_id],
+                           details={"notice": str(old.id), "to_notice": str(new.id),
+                                    "from_agency": old.recipient_agency,
+                                    "to_agency": new.recipient_agency,
+                                    "due_at": new.due_at.isoformat()})
+        return {"id": str(old.id), "withdrawn_at": at.isoformat(),
+                "from_agency": old.recipient_agency, "to_notice": str(new.id),
+                "to_agency": new.recipient_agency, "school_urn": urn,
+                "due_at": new.due_at.isoformat(), "original_due": old.due_at.isoformat()}
+
     def marac_referrals(self, caller: Caller) -> dict[str, Any]:
         """MARAC referrals, newest first: each the referring DART's record (da-risk), about
         each child and adult victim it lists."""
@@ -279,7 +447,8 @@ class DomesticAbuse(EncompassNotices):
             "id": str(r.id), "incident_id": str(r.incident_id), "case_id": str(r.case_id),
             "victim_ids": [str(v) for v in r.victim_ids],
             "child_ids": [str(c) for c in r.child_ids], "level": r.level, "flags": r.flags,
-            "referred_by": r.referred_by, "referred_at": r.referred_at.isoformat()}
+            "referred_by": r.referred_by, "referred_at": r.referred_at.isoformat(),
+            "review": _review(r)}
             for r in referrals]}
 
     def breaches(self, caller: Caller) -> dict[str, Any]:
@@ -292,7 +461,7 @@ class DomesticAbuse(EncompassNotices):
         triage = sorted((c for c in self.work.cases.values() if not c.triaged and now > c.due),
                         key=lambda c: (c.due, str(c.id)))
         notices = sorted((n for n in self.work.notices.values()
-                          if not n.acknowledged and now > n.due),
+                          if not n.acknowledged and not n.withdrawn and now > n.due),
                          key=lambda n: (n.due, str(n.id)))
         undelivered = [{"case_id": str(state.id), "child_id": str(child), "reason": reason,
                         "received_at": state.received_at.isoformat()}
@@ -322,3 +491,12 @@ class DomesticAbuse(EncompassNotices):
              "overdue_hours": round((now - n.due).total_seconds() / 3600, 1)}
             for n in notices],
             "encompass_not_sent": sorted(undelivered, key=lambda u: u["received_at"])}
+
+
+def _review(referral: MaracReferral) -> dict[str, Any] | None:
+    """A referral's flag for review (a re-triage that no longer meets the criteria)."""
+    flagged = referral.flagged
+    if flagged is None:
+        return None
+    return {"reason": flagged["reason"], "level": flagged["level"], "by": flagged["by"],
+            "at": flagged["at"].isoformat()}

@@ -17,6 +17,7 @@ from domain.encompass import (
     words_for_school,
     words_go_in,
 )
+from domain.errors import RuleViolation
 from domain.notifications import Notification, NotificationSubmission, SubjectSubmission
 from domain.people import SCHOOL_AUTHORITY_KINDS, PersonRecord
 from domain.personal import reveal
@@ -125,11 +126,13 @@ class EncompassNotices:
                       key=lambda n: (n.due, str(n.id)), reverse=True)
         notices = [n for s in mine if (n := self._store.find(s.id, EncompassNotice))]
         # A notice is the incident's police agency's record: they see the school read it.
+        # A withdrawn notice shows nothing of its child: it is no disclosure.
         disclose(self._audit, caller, "read-encompass-inbox", [
             Shown(n.id, "encompass-notice", self._police(n.notification_id), n.child_id,
                   (DataClass.ENCOMPASS_NOTICE,), decision.ground, decision.rule,
                   decision.visibility.value, Relation.PUPIL.value, decision.basis.value)
-            for n in notices], purpose=ctx.purpose.value, case_ref=ctx.case_ref,
+            for n in notices if n.redirected is None], purpose=ctx.purpose.value,
+            case_ref=ctx.case_ref,
             policy_version=self._decisions.version_at(at).text.version,
             denied=not decision.allowed)
         if not decision.allowed:
@@ -142,7 +145,18 @@ class EncompassNotices:
     def _notice_view(n: EncompassNotice, now: datetime) -> dict[str, Any]:
         c = n.content
         ack = n.acknowledgement
-        return {
+        acknowledged = None if ack is None else {"by": ack["by"], "at": ack["at"].isoformat(),
+                                                 "late": n.acknowledged_late}
+        withdrawn = n.redirected
+        if withdrawn is not None:  # that a notice was withdrawn, and nothing of the child
+            return {"id": str(n.id), "recipient": n.recipient, "school_urn": n.school_urn,
+                    "due_at": n.due_at.isoformat(), "issued_at": n.issued_at.isoformat(),
+                    "overdue": False, "acknowledged": acknowledged,
+                    "withdrawn": {"at": withdrawn["at"].isoformat()}}
+        reissue = n.reissued_from
+        return {**({"redirected_from": {"notice_id": str(reissue["from_notice"]),
+                                        "original_due": reissue["original_due"].isoformat()}}
+                   if reissue is not None else {}),
             "id": str(n.id), "child_id": str(n.child_id), "recipient": n.recipient,
             "school_urn": n.school_urn, "due_at": n.due_at.isoformat(),
             "issued_at": n.issued_at.isoformat(), "overdue": n.overdue(now),
@@ -151,9 +165,7 @@ class EncompassNotices:
                       "date_of_birth": reveal(c["date_of_birth"])},
             "incident_at": c["incident_at"].isoformat(), "present": c["present"],
             "welfare_check": c["welfare_check"], "child_words": reveal(c["child_words"]),
-            "acknowledged": None if ack is None else {"by": ack["by"],
-                                                      "at": ack["at"].isoformat(),
-                                                      "late": n.acknowledged_late},
+            "acknowledged": acknowledged,
         }
 
     def acknowledge(self, caller: Caller, notice_id: UUID) -> dict[str, Any]:
@@ -164,6 +176,9 @@ class EncompassNotices:
             notice = self._store.find(notice_id, EncompassNotice)
             if notice is None or notice.recipient_agency != caller.agency_id:
                 raise NotFound("no such notice in your inbox")  # another's: not even that
+            if notice.redirected is not None:
+                raise RuleViolation("this notice was withdrawn: there is nothing to "
+                                    "acknowledge")
             notice.acknowledge(caller.agency_id, caller.as_actor(), at)
             self._store.save(notice)
             return notice
@@ -183,12 +198,13 @@ class EncompassNotices:
         now = self._clock()
         escalated = 0
         for state in list(self.work.notices.values()):
-            if state.acknowledged or state.escalated or now <= state.due:
+            if state.acknowledged or state.escalated or state.withdrawn or now <= state.due:
                 continue
 
             def attempt(notice_id: UUID = state.id) -> bool:
                 notice = self._store.find(notice_id, EncompassNotice)
-                if notice is None or notice.escalation is not None or not notice.overdue(now):
+                if notice is None or notice.escalation is not None or not notice.overdue(now) \
+                        or notice.redirected is not None:
                     return False
                 notice.escalate(now)
                 self._store.save(notice)

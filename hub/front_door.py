@@ -167,7 +167,10 @@ class FrontDoor(LevelsAndAllocation, MashQueues):
                 detail["decision"] = {
                     **detail["decision"], "rationale": reveal(d["rationale"]),
                     "feedback": reveal(d["feedback"]),
-                    "signs_of_safety": reveal(d["signs_of_safety"])}
+                    "signs_of_safety": reveal(d["signs_of_safety"]),
+                    "corrections": [{**shown, "reason": reveal(c.corrections[i]["reason"])}
+                                    for i, shown in enumerate(
+                                        detail["decision"]["corrections"])]}
         disclose(self._audit, caller, "read-mash-contact", records, purpose=ctx.purpose.value,
                  case_ref=ctx.case_ref, details={"contact": str(c.id)},
                  policy_version=version)
@@ -291,6 +294,32 @@ class FrontDoor(LevelsAndAllocation, MashQueues):
         return self._change(caller, contact, "decide-contact", change,
                             lambda c: {"level": need.value, "outcome": chosen.value,
                                        "step": c.step})
+
+    def correct_decision(self, caller: Caller, contact: UUID, *, level: str, outcome: str,
+                         reason: str) -> dict[str, Any]:
+        """A team manager corrects a decision's level of need or outcome, with a reason: the
+        original stays in the contact's history, the assessment's deadline is recomputed
+        from the contact's arrival (``domain/clocks.py``), and the child's level of need
+        follows."""
+        need = parse_enum(LevelOfNeed, level, "level")
+        chosen = parse_enum(Outcome, outcome, "outcome")
+
+        def change(c: MashContact, at: datetime) -> list[Aggregate]:
+            assessment_due = (self.timescales.assessment_due(c.received_at)
+                              if chosen is Outcome.ASSESSMENT else None)
+            c.correct_decision(need, chosen, reason, assessment_due, caller.as_actor(), at)
+            records = [self._store.find(need_id(i), NeedRecord) or NeedRecord(child_id=i)
+                       for i in c.child_ids]
+            return [r for r in records
+                    if r.set_level(need, reason, c.id, caller.as_actor(), at)]
+
+        def details(c: MashContact) -> dict[str, Any]:
+            last = c.corrections[-1]
+            return {"correction": "decision", "level": need.value, "outcome": chosen.value,
+                    "previous_level": last["previous"]["level"],
+                    "previous_outcome": last["previous"]["outcome"]}
+
+        return self._change(caller, contact, "correct-contact-decision", change, details)
 
     def strategy_participants(self, caller: Caller, participants: list[str]) -> list[str]:
         """The agencies of the strategy discussion, the caller's among them."""

@@ -83,7 +83,13 @@ class MashQueues(InterAgencyDisagreements):
                 "step": c.step, "assessment_due": _iso(c.decision["assessment_due"]),
                 "enquiry_ids": [str(e) for e in c.decision["enquiry_ids"]],
                 "assessment_completed_at": (c.assessment["at"].isoformat()
-                                            if c.assessment else None)},
+                                            if c.assessment else None),
+                "corrections": [{
+                    "level": k["level"], "outcome": k["outcome"],
+                    "previous_level": k["previous"]["level"],
+                    "previous_outcome": k["previous"]["outcome"],
+                    "assessment_due": _iso(k["assessment_due"]),
+                    "at": k["at"].isoformat(), "by": k["by"]} for k in c.corrections]},
             # A school naming itself as the child's school, unlike the roll or the police:
             # the MASH settles it on the roll (PUT /v1/children/{id}/school).
             "school_claims": (self._relationships.claims(c.child_ids, c.notification_id, now)

@@ -132,6 +132,16 @@ class MissingChildren:
             "reports": [str(r) for r in episode["reports"]],
             "reported_by": episode["reported_by"],
             "split_from": str(episode["split_from"]) if episode["split_from"] else None,
+            **({"merged_into": str(episode["merged_into"])}
+               if episode.get("merged_into") else {}),
+            "corrections": [{
+                "kind": c["kind"], "at": c["at"].isoformat(), "by": c["by"],
+                "reason": reveal(c["reason"]),
+                "other": str(c["other"]) if c.get("other") else None,
+                "previous": {k: when(c["previous"].get(k)) for k in ("start", "end",
+                                                                    "interview_due")
+                             if k in c["previous"]}}
+                for c in episode.get("corrections", [])],
             "flags": episode["flags"], "priority": MissingRecord.priority(episode),
             "informed": episode["informed"],
             "interview": {
@@ -304,6 +314,7 @@ class MissingChildren:
         record = self._record_of(episode_id)
         self.require(caller, "record-return-interview", "record-return-interview",
                      [record.child_id])
+        record.live(episode_id)  # an episode merged into another has no interview of its own
 
         def attempt() -> MissingRecord:
             current = self._store.find(record.id, MissingRecord) or record
@@ -327,3 +338,69 @@ class MissingChildren:
             details={"episode": str(episode_id), "step": chosen.value})
         return self._view(saved, episode, now)
 
+    # Corrections by the missing team -------------------------------------------------------
+
+    def _correct(self, caller: Caller, episode_id: UUID, kind: str,
+                 change: Callable[[MissingRecord, datetime], list[UUID]]) -> dict[str, Any]:
+        """Apply one correction to a child's episodes (``change`` returns the episodes it
+        leaves standing, to answer with), audited naming the child; the reason is sealed
+        under the child's key and never in the trail."""
+        record = self._record_of(episode_id)
+        self.require(caller, "correct-missing-episode", "correct-missing-episode",
+                     [record.child_id])
+        now = self._clock()
+
+        def attempt() -> tuple[MissingRecord, list[UUID]]:
+            current = self._store.find(record.id, MissingRecord) or record
+            answer = change(current, now)
+            self._store.save(current)
+            return current, answer
+
+        saved, answer = self._store.write(attempt)
+        episodes = [saved.episode(i) for i in answer]
+        disclose(self._audit, caller, "correct-missing-episode", [
+            Shown(e["id"], "missing-episode", e["reported_by"] or HUB_OWNER, saved.child_id,
+                  (DataClass.MISSING_EPISODE,), "missing-children-function",
+                  "capability:correct-missing-episode") for e in episodes],
+            purpose=Purpose.MISSING.value, kind=AuditKind.MISSING,
+            details={"correction": kind, "episode": str(episode_id),
+                     "episodes": [str(i) for i in answer]})
+        return {"items": [self._view(saved, e, now) for e in episodes]}
+
+    def correct_times(self, caller: Caller, episode_id: UUID, start: datetime | None,
+                      end: datetime | None, reason: str) -> dict[str, Any]:
+        """Correct when an episode began or ended; the interview's deadline follows."""
+        begun = in_utc(start, "start") if start is not None else None
+        ended = in_utc(end, "end") if end is not None else None
+
+        def change(record: MissingRecord, now: datetime) -> list[UUID]:
+            record.correct_times(episode_id, begun, ended, reason, caller.as_actor(), now,
+                                 self.timescales.interview_within)
+            return [episode_id]
+
+        return self._correct(caller, episode_id, "times", change)
+
+    def merge(self, caller: Caller, episode_id: UUID, other: UUID,
+              reason: str) -> dict[str, Any]:
+        """Merge two of a child's episodes that were one."""
+        def change(record: MissingRecord, now: datetime) -> list[UUID]:
+            if other not in {e["id"] for e in record.episodes}:
+                raise NotFound("no such episode of this child")
+            return [record.merge_episodes(episode_id, other, reason, caller.as_actor(), now)]
+
+        return self._correct(caller, episode_id, "merge", change)
+
+    def split(self, caller: Caller, episode_id: UUID, returned_at: datetime,
+              left_again_at: datetime, ended_by: str, reason: str) -> dict[str, Any]:
+        """Split an episode that was two: the child came back, and went again."""
+        end = parse_enum(EpisodeEnd, ended_by, "ended_by")
+        back, again = in_utc(returned_at, "returned_at"), in_utc(left_again_at,
+                                                                  "left_again_at")
+        new_id = uuid4()
+
+        def change(record: MissingRecord, now: datetime) -> list[UUID]:
+            record.split_episode(episode_id, new_id, back, again, end, reason,
+                                 caller.as_actor(), now, self.timescales.interview_within)
+            return [episode_id, new_id]
+
+        return self._correct(caller, episode_id, "split", change)

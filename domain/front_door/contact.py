@@ -386,3 +386,61 @@ class MashContact(Aggregate):
                 and self.assessment["at"] > self.decision["assessment_due"]:
             missed["assessment"] = self.decision["assessment_due"]
         return missed
+
+    # Correcting the decision -------------------------------------------------------------
+
+    class DecisionCorrected(Aggregate.Event):
+        """A team manager corrected the decision's level of need or outcome, with a reason
+        (sealed under the contact's holder); the decision before it is kept in
+        ``previous``, and the assessment's deadline follows the corrected outcome."""
+
+        class_version = 1
+        level: str
+        outcome: str
+        reason: Personal
+        assessment_due: datetime | None
+        previous: dict[str, Any]  # level, outcome, assessment_due
+        by: dict[str, str]
+        at: datetime
+
+    @event(DecisionCorrected)
+    def _correct_decision(self, level: str, outcome: str, reason: Personal,
+                          assessment_due: datetime | None, previous: dict[str, Any],
+                          by: dict[str, str], at: datetime) -> None:
+        self.decision = {**(self.decision or {}), "level": level, "outcome": outcome,
+                         "assessment_due": assessment_due}
+        self.decision_corrections = [*self.corrections, {
+            "level": level, "outcome": outcome, "reason": reason,
+            "assessment_due": assessment_due, "previous": previous, "by": by, "at": at}]
+
+    @property
+    def corrections(self) -> list[dict[str, Any]]:
+        """Each correction of the decision, oldest first."""
+        return list(getattr(self, "decision_corrections", []))
+
+    def correct_decision(self, level: LevelOfNeed, outcome: Outcome, why: str,
+                         assessment_due: datetime | None, by: dict[str, str],
+                         at: datetime) -> None:
+        """Correct the decision's level of need and outcome. A strategy discussion opens (or
+        has opened) enquiries of its own: a correction to or from one is refused (enquiries
+        are opened and closed on their own routes); so is one after the assessment is
+        complete, and one that changes nothing."""
+        decision = self.decision
+        if decision is None:
+            raise RuleViolation("the contact is not decided yet: decide it")
+        if self.assessment is not None:
+            raise RuleViolation("the assessment is complete: the decision is final")
+        if Outcome.STRATEGY_DISCUSSION in (outcome, Outcome(decision["outcome"])):
+            raise RuleViolation("a strategy discussion opens enquiries of its own: a decision "
+                                "is not corrected to or from one")
+        if level not in OUTCOME_LEVELS[outcome]:
+            allowed = ", ".join(sorted(v.value for v in OUTCOME_LEVELS[outcome]))
+            raise InvalidContent("level", f"{outcome.value} answers the level(s) {allowed}")
+        if (level.value, outcome.value) == (decision["level"], decision["outcome"]):
+            raise RuleViolation("the correction changes nothing of the decision")
+        said = reason(why, "reason")
+        previous = {"level": decision["level"], "outcome": decision["outcome"],
+                    "assessment_due": decision["assessment_due"]}
+        self._correct_decision(level.value, outcome.value,
+                               Personal(self.holder, "decision_correction", said),
+                               assessment_due, previous, by, at)

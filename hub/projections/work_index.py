@@ -38,7 +38,9 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              MashContact.AssessmentCompleted, ProtectionRecord.InitialConferenceHeld,
              ProtectionRecord.ReviewHeld, ProtectionRecord.PlanEnded,
              Disagreement.Raised, Disagreement.Resolved, PossibleMatch.Raised,
-             PossibleMatch.Decided)
+             PossibleMatch.Decided, MashContact.DecisionCorrected,
+             EncompassNotice.Redirected, MissingRecord.EpisodeTimesCorrected,
+             MissingRecord.EpisodesMerged, MissingRecord.EpisodeSplit)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -65,6 +67,7 @@ class NoticeState:
     notification_id: UUID | None = None  # the incident
     child_id: UUID | None = None
     issued_at: datetime | None = None
+    withdrawn: bool = False  # redirected to another school: no longer this one's to act on
 
 
 @dataclass
@@ -152,6 +155,8 @@ class WorkIndex:
             self.notices[e.originator_id].acknowledged = True
         elif isinstance(e, EncompassNotice.Escalated) and e.originator_id in self.notices:
             self.notices[e.originator_id].escalated = True
+        elif isinstance(e, EncompassNotice.Redirected) and e.originator_id in self.notices:
+            self.notices[e.originator_id].withdrawn = True
         elif isinstance(e, MaracReferral.Made):
             self.referrals.append(e.originator_id)
         elif isinstance(e, PossibleMatch.Raised):
@@ -170,6 +175,9 @@ class WorkIndex:
         elif isinstance(e, MissingRecord.InterviewRecorded) and e.episode_id in self.episodes:
             if InterviewStep(e.step).settles:
                 self.episodes[e.episode_id].settled = True
+        elif isinstance(e, (MissingRecord.EpisodeTimesCorrected, MissingRecord.EpisodesMerged,
+                            MissingRecord.EpisodeSplit)):
+            self._apply_episode_correction(e)
         elif isinstance(e, MissingRecord.ReportNotApplied):
             self.unreconciled.add(e.originator_id)
         elif isinstance(e, MashContact.Opened):
@@ -178,7 +186,7 @@ class WorkIndex:
                                                                  e.decision_due)
         elif isinstance(e, MashContact.Acknowledged) and e.originator_id in self.contact_clocks:
             self.contact_clocks[e.originator_id].acknowledged = True
-        elif isinstance(e, MashContact.Decided):
+        elif isinstance(e, (MashContact.Decided, MashContact.DecisionCorrected)):
             self.contacts[e.originator_id] = "assessing" if e.assessment_due else "done"
         elif isinstance(e, MashContact.AssessmentCompleted):
             self.contacts[e.originator_id] = "done"
@@ -191,3 +199,25 @@ class WorkIndex:
             self.disagreements[e.originator_id] = False
         elif isinstance(e, Disagreement.Resolved):
             self.disagreements[e.originator_id] = True
+
+    def _apply_episode_correction(
+            self, e: (MissingRecord.EpisodeTimesCorrected | MissingRecord.EpisodesMerged
+                      | MissingRecord.EpisodeSplit)) -> None:
+        """An episode's times corrected, two merged (the later no longer one), or one split
+        in two."""
+        kept = self.episodes.get(e.episode_id)
+        if kept is None:
+            return
+        if isinstance(e, MissingRecord.EpisodeTimesCorrected):
+            kept.open, kept.interview_due = e.end is None, e.interview_due
+            return
+        if isinstance(e, MissingRecord.EpisodesMerged):
+            gone = self.episodes.get(e.absorbed)
+            kept.open, kept.interview_due = e.end is None, e.interview_due
+            kept.settled = gone.settled if gone is not None else False
+            if gone is not None:  # still readable, no work of its own
+                gone.open, gone.interview_due = False, None
+            return
+        self.episodes[e.new_episode_id] = EpisodeState(
+            kept.record_id, kept.open, kept.interview_due, kept.settled)
+        kept.open, kept.interview_due, kept.settled = False, e.interview_due, False

@@ -54,6 +54,17 @@ class SignsOfSafetyOut(Out):
     scale: int
 
 
+class DecisionCorrectionOut(Out):
+    level: str
+    outcome: str
+    previous_level: str
+    previous_outcome: str
+    assessment_due: str | None
+    at: str
+    by: Actor
+    reason: Text = Field(default=None, description="the MASH's own view of one contact")
+
+
 class DecisionOut(Out):
     """The MASH's decision; the MASH's own view of one contact adds `rationale`, `feedback`
     and `signs_of_safety`."""
@@ -69,6 +80,9 @@ class DecisionOut(Out):
     rationale: Text = None
     feedback: Text = None
     signs_of_safety: SignsOfSafetyOut | None = None
+    corrections: list[DecisionCorrectionOut] = Field(
+        default_factory=list, description="each correction by a team manager, oldest first; "
+                                          "`level` and `outcome` above are the corrected ones")
 
 
 class SchoolClaimOut(Out):

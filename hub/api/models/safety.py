@@ -13,6 +13,8 @@ class EncompassOutcomeOut(Out):
     notice_id: str | None
     not_issued: str | None = Field(description="why no notice was issued")
     words_withheld: str | None = Field(description="why the child's words were withheld")
+    redirected_from: str | None = Field(default=None, description="the notice this one "
+                                        "replaced, redirected from the wrong school")
 
 
 class TriageOut(Out):
@@ -29,6 +31,21 @@ class TriageOut(Out):
     mash_referral: str | None
 
 
+class RetriageOut(Out):
+    by: Actor
+    at: str
+    reason: Text
+    previous_level: str
+    level: str
+    direction: str | None = Field(description="up, down, or null (the same level)")
+    actions: list[str]
+    threshold_met: bool
+    marac_referral: str | None = Field(description="the MARAC referral this correction made")
+    mash_referral: str | None = Field(description="the MASH referral this correction made")
+    flags: list[str] = Field(description="`marac-referral-stands`, `mash-referral-stands`: a "
+                             "referral made before that the correction no longer calls for")
+
+
 class DartCaseOut(Out):
     id: str
     notification_id: str
@@ -40,6 +57,8 @@ class DartCaseOut(Out):
     overdue: bool
     encompass: list[EncompassOutcomeOut]
     triage: TriageOut | None
+    corrections: list[RetriageOut] = Field(default_factory=list,
+                                           description="each re-triage, oldest first")
 
 
 class DartQueueOut(Out):
@@ -54,6 +73,13 @@ class MaracFlagOut(Out):
     detail: dict[str, Any] | None = Field(default=None, description="what the rule counted")
 
 
+class MaracReviewOut(Out):
+    reason: str
+    level: str
+    by: Actor
+    at: str
+
+
 class MaracReferralOut(Out):
     id: str
     incident_id: str
@@ -64,6 +90,8 @@ class MaracReferralOut(Out):
     flags: list[MaracFlagOut]
     referred_by: Actor
     referred_at: str
+    review: MaracReviewOut | None = Field(default=None, description="flagged for review: a "
+                                          "re-triage that no longer meets the criteria")
 
 
 class MaracReferralsOut(Out):
@@ -111,20 +139,48 @@ class AcknowledgementOut(Out):
     late: bool
 
 
+class NoticeWithdrawnOut(Out):
+    at: str
+
+
+class RedirectedFromOut(Out):
+    notice_id: str
+    original_due: str
+
+
 class EncompassNoticeOut(Out):
+    """A notice; a withdrawn one (redirected to another school) holds only `id`,
+    `recipient`, `school_urn`, `due_at`, `issued_at`, `overdue`, `acknowledged` and
+    `withdrawn`: nothing of the child any more."""
+
     id: str
-    child_id: str
+    child_id: str | None = None
     recipient: str
     school_urn: str | None
     due_at: str
     issued_at: str
     overdue: bool
-    child: NoticeChildOut
-    incident_at: str
-    present: bool | None
-    welfare_check: bool | None
-    child_words: Text
+    child: NoticeChildOut | None = None
+    incident_at: str | None = None
+    present: bool | None = None
+    welfare_check: bool | None = None
+    child_words: Text = None
     acknowledged: AcknowledgementOut | None
+    withdrawn: NoticeWithdrawnOut | None = Field(default=None, description="the notice was "
+                                           "withdrawn from this recipient")
+    redirected_from: RedirectedFromOut | None = Field(
+        default=None, description="this school's copy of a notice first sent to another")
+
+
+class EncompassRedirectedOut(Out):
+    id: str
+    withdrawn_at: str
+    from_agency: str
+    to_notice: str
+    to_agency: str
+    school_urn: str
+    due_at: str
+    original_due: str
 
 
 class EncompassInboxOut(Out):
@@ -161,6 +217,21 @@ class InterviewOut(Out):
     steps: list[InterviewStepOut]
 
 
+class EpisodePreviousOut(Out):
+    start: str | None = None
+    end: str | None = None
+    interview_due: str | None = None
+
+
+class EpisodeCorrectionOut(Out):
+    kind: str = Field(description="`times`, `merge`, `merged-into`, `split`, `split-from`")
+    at: str
+    by: Actor
+    reason: Text
+    other: str | None = Field(description="the other episode of a merge or split")
+    previous: EpisodePreviousOut
+
+
 class EpisodeOut(Out):
     id: str
     child_id: str
@@ -173,6 +244,9 @@ class EpisodeOut(Out):
     reports: list[str]
     reported_by: str | None
     split_from: str | None
+    merged_into: str | None = Field(default=None, description="merged into this episode: "
+                                    "no longer one of its own")
+    corrections: list[EpisodeCorrectionOut] = Field(default_factory=list)
     flags: list[MissingFlagOut]
     priority: bool
     informed: Actor | None = Field(description="the allocated worker told of the episode")

@@ -57,6 +57,31 @@ def triage(case_id: UUID, body: TriageIn, caller: CurrentUser, hub: HubDep) -> d
         threshold_met=body.threshold_met, rationale=body.rationale)
 
 
+class RetriageIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dash: TriageDashIn | None = Field(default=None, description="omitted: the police's DASH count")
+    level: RiskLevel | None = Field(default=None, description="raise the DASH level by "
+                                    "professional judgement (never below the DASH level)")
+    judgement_reason: str | None = Field(default=None, max_length=1000)
+    actions: list[TriageAction] = Field(min_length=1, max_length=8)
+    threshold_met: StrictBool
+    reason: str = Field(max_length=4000, description="why the triage is corrected; lowering "
+                        "the risk level is a team manager's reason")
+
+
+@router.post("/v1/dart/cases/{case_id}/retriage",
+             response_model=models.DartCaseOut, response_model_exclude_unset=True)
+def retriage(case_id: UUID, body: RetriageIn, caller: CurrentUser,
+             hub: HubDep) -> dict[str, Any]:
+    """Correct the triage, with a reason: the level may go down only by a team manager; a
+    referral the triage made stands (flagged) when the correction no longer calls for it."""
+    dash = body.dash or TriageDashIn()
+    return hub.domestic_abuse.retriage(
+        caller, case_id, yes_count=dash.yes_count, answers=dash.answers, level=body.level,
+        judgement_reason=body.judgement_reason, actions=[a.value for a in body.actions],
+        threshold_met=body.threshold_met, reason=body.reason)
+
+
 @router.get("/v1/marac/referrals",
             response_model=models.MaracReferralsOut, response_model_exclude_unset=True)
 def marac_referrals(caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
@@ -92,3 +117,18 @@ def own_inbox(ctx: Reading, hub: HubDep,
              response_model=models.EncompassAcknowledgedOut, response_model_exclude_unset=True)
 def acknowledge(notice_id: UUID, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
     return hub.domestic_abuse.acknowledge(caller, notice_id)
+
+
+class RedirectIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    school_urn: SchoolUrn = Field(description="the right school's URN (registered with the hub)")
+    reason: str = Field(max_length=1000, description="why the notice is redirected")
+
+
+@router.post("/v1/encompass/{notice_id}/redirect",
+             response_model=models.EncompassRedirectedOut, response_model_exclude_unset=True)
+def redirect(notice_id: UUID, body: RedirectIn, caller: CurrentUser,
+             hub: HubDep) -> dict[str, Any]:
+    """The DART coordinator redirects a notice sent to the wrong school: withdrawn there
+    (without the child's details any more) and reissued to the right school."""
+    return hub.domestic_abuse.redirect_notice(caller, notice_id, body.school_urn, body.reason)

@@ -126,6 +126,22 @@ def decide(contact_id: UUID, body: DecisionIn, caller: CurrentUser,
                                  signs_of_safety=signs, participants=body.participants)
 
 
+class DecisionCorrectionIn(_In):
+    level: LevelOfNeed
+    outcome: Outcome
+    reason: str = Field(max_length=4000, description="why the decision is corrected")
+
+
+@router.post("/v1/mash/contacts/{contact_id}/decision/correction",
+             response_model=models.MashContactOut, response_model_exclude_unset=True)
+def correct_decision(contact_id: UUID, body: DecisionCorrectionIn, caller: CurrentUser,
+                     hub: HubDep) -> dict[str, Any]:
+    """A team manager corrects the level of need or outcome, with a reason (the original
+    stays in the history; the assessment's deadline is recomputed)."""
+    return hub.front_door.correct_decision(caller, contact_id, level=body.level,
+                                           outcome=body.outcome, reason=body.reason)
+
+
 class AssessmentIn(_In):
     summary: str = Field(max_length=4000)
 

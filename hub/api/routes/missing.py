@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from domain.missing import InterviewStep
+from domain.missing import EpisodeEnd, InterviewStep
 from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
 from hub.shapes import Instant
@@ -79,3 +79,51 @@ def reconcile(body: ReconciledIn, caller: CurrentUser, hub: HubDep) -> dict[str,
 def my_alerts(ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """Missing episodes of the children allocated to the caller, while work remains."""
     return hub.missing.alerts(ctx.caller, ctx.purpose)
+
+
+# Corrections by the missing team ---------------------------------------------------------
+
+class TimesIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: Instant | None = Field(default=None, description="the corrected start")
+    end: Instant | None = Field(default=None, description="the corrected return")
+    reason: str = Field(max_length=1000)
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    other_episode_id: UUID = Field(description="the child's episode that was the same one")
+    reason: str = Field(max_length=1000)
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    returned_at: Instant = Field(description="when the child came back")
+    ended_by: EpisodeEnd = Field(description="found or returned")
+    left_again_at: Instant = Field(description="when the child went again")
+    reason: str = Field(max_length=1000)
+
+
+@router.post("/v1/missing/episodes/{episode_id}/times",
+             response_model=models.EpisodeListOut, response_model_exclude_unset=True)
+def correct_times(episode_id: UUID, body: TimesIn, caller: CurrentUser,
+                  hub: HubDep) -> dict[str, Any]:
+    """Correct when an episode began or ended (the interview's deadline follows)."""
+    return hub.missing.correct_times(caller, episode_id, body.start, body.end, body.reason)
+
+
+@router.post("/v1/missing/episodes/{episode_id}/merge",
+             response_model=models.EpisodeListOut, response_model_exclude_unset=True)
+def merge(episode_id: UUID, body: MergeIn, caller: CurrentUser,
+          hub: HubDep) -> dict[str, Any]:
+    """Merge two of a child's episodes that were one, into the earlier."""
+    return hub.missing.merge(caller, episode_id, body.other_episode_id, body.reason)
+
+
+@router.post("/v1/missing/episodes/{episode_id}/split",
+             response_model=models.EpisodeListOut, response_model_exclude_unset=True)
+def split(episode_id: UUID, body: SplitIn, caller: CurrentUser,
+          hub: HubDep) -> dict[str, Any]:
+    """Split an episode that was two: the child came back, and went again."""
+    return hub.missing.split(caller, episode_id, body.returned_at, body.left_again_at,
+                             body.ended_by.value, body.reason)
