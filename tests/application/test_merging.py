@@ -14,7 +14,7 @@ from domain.access import Purpose
 from domain.audit import AuditKind
 from domain.errors import InvalidContent, NotPermitted, RuleViolation
 from domain.matching import LinkRule
-from domain.people import PersonRecord
+from domain.people import LegalHoldInPlace, PersonRecord
 from hub.audit.history import disclosures
 from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
@@ -157,8 +157,16 @@ def test_erasing_the_survivor_destroys_every_merged_key(
     mya, mia, _, _ = mya_and_mia(hub, clock)
     hub.merging.merge(people["city-mash/team-manager"], mia, mya, REASON)
     clock.advance(minutes=1)
+    # Retention assesses the survivor (with the merged records), never the merged one alone.
+    assert mia not in {p.id for p in hub.retention.children()}
+    assert mya in {p.id for p in hub.retention.children()}
     with pytest.raises(RuleViolation):  # the merged id: erase the survivor
         hub.erasure.erase({"cli_user": "ig"}, mia, "subject-request")
+    hub.retention.hold({"cli_user": "ig"}, mia, True, "inquiry")
+    with pytest.raises(LegalHoldInPlace):  # a hold on the merged record holds the survivor
+        hub.erasure.erase({"cli_user": "ig"}, mya, "subject-request")
+    assert hub.store.cipher.keys.get(mya) is not None
+    hub.retention.hold({"cli_user": "ig"}, mia, False, "inquiry")
     result = hub.erasure.erase({"cli_user": "ig"}, mya, "subject-request")
     assert result["keys_destroyed"] is True
     keys = hub.store.cipher.keys
