@@ -365,13 +365,17 @@ class SharingLedger(ChildRecord):
     # Questions, as at an instant -----------------------------------------------------------
 
     def _latest_consent(self, owner: str, agency: str, data_class: DataClass,
-                        purpose: Purpose, at: datetime) -> dict[str, Any] | None:
+                        purpose: Purpose, at: datetime,
+                        since: datetime | None = None) -> dict[str, Any] | None:
         """The latest consent record in force, in scope and recorded by someone whose word
-        counts for this owner's record and this reader; later records replace earlier."""
+        counts for this owner's record and this reader; later records replace earlier.
+        With ``since``, only consents recorded from then on."""
         latest = None
         for consent in self.consents:
             withdrawn = consent["withdrawn_at"]
             if not _in_period(consent, at) or (withdrawn is not None and withdrawn <= at):
+                continue
+            if since is not None and consent["recorded_at"] < since:
                 continue
             if not Scope.from_data(consent["scope"]).covers(agency, data_class, purpose):
                 continue
@@ -394,10 +398,14 @@ class SharingLedger(ChildRecord):
         return consent is not None and consent["status"] == ConsentStatus.REFUSED.value
 
     def sharing_decision(self, owner: str, agency: str, data_class: DataClass,
-                         purpose: Purpose, at: datetime) -> dict[str, Any] | None:
-        """The owner's latest decision in force about sharing this with this agency."""
+                         purpose: Purpose, at: datetime,
+                         since: datetime | None = None) -> dict[str, Any] | None:
+        """The owner's latest decision in force about sharing this with this agency (with
+        ``since``, only those recorded from then on)."""
         latest = None
         for decision in self.decisions:
+            if since is not None and decision["recorded_at"] < since:
+                continue
             if (decision["deciding_agency"] == owner and decision["recipient_agency"] == agency
                     and data_class.value in decision["data_classes"]
                     and purpose.value in decision["purposes"] and _in_period(decision, at)):
@@ -410,11 +418,14 @@ class SharingLedger(ChildRecord):
                 if e["opened_at"] <= at and (e["closed_at"] is None or at < e["closed_at"])
                 and agency in e["participants"]]
 
-    def in_open_enquiry(self, agency: str, at: datetime) -> bool:
+    def in_open_enquiry(self, agency: str, at: datetime,
+                        since: datetime | None = None) -> bool:
         """The agency takes part in an open enquiry that the statutory lead opened (an
-        enquiry an agency opened itself never widens its own access)."""
+        enquiry an agency opened itself never widens its own access); with ``since``, one
+        opened from then on."""
         return any(basis_counts(Basis.STATUTORY, recorder_of(e["opened_by"], "", agency))
-                   for e in self.open_enquiries(agency, at))
+                   for e in self.open_enquiries(agency, at)
+                   if since is None or e["opened_at"] >= since)
 
     def standing(self, owner: str, agency: str, data_class: DataClass, purpose: Purpose,
                  at: datetime) -> Standing:
@@ -430,6 +441,48 @@ class SharingLedger(ChildRecord):
                         consent_refused=self.consent_refused(owner, agency, data_class, purpose,
                                                              at),
                         not_shared=decision is not None and not decision["share"])
+
+
+NO_STANDING = Standing(frozenset({Basis.NONE}), consent_refused=False, not_shared=False)
+
+
+@dataclass(frozen=True)
+class MergedBases:
+    """The bases for the records of a person merged into another (``domain.merging``): the
+    merged person's own ledger, and what was recorded for the survivor from the merge on.
+
+    The survivor's bases recorded before the merge were recorded for the survivor's records
+    only, and never reach the merged person's (nor its own bases the survivor's older
+    records): a merge widens no one's access. A consent recorded for the survivor after the
+    merge is later than any of the merged person's, and replaces it (a refusal as a gift);
+    so does a later sharing decision."""
+
+    own: SharingLedger | None
+    survivor: SharingLedger | None
+    since: datetime
+
+    def standing(self, owner: str, agency: str, data_class: DataClass, purpose: Purpose,
+                 at: datetime) -> Standing:
+        own = (self.own.standing(owner, agency, data_class, purpose, at)
+               if self.own is not None else NO_STANDING)
+        later = self.survivor
+        if later is None:
+            return own
+        consent = later._latest_consent(owner, agency, data_class, purpose, at, self.since)
+        decision = later.sharing_decision(owner, agency, data_class, purpose, at, self.since)
+        bases = set(own.bases)
+        refused, not_shared = own.consent_refused, own.not_shared
+        if consent is not None:
+            given = consent["status"] == ConsentStatus.GIVEN.value
+            bases = (bases | {Basis.CONSENT}) if given else (bases - {Basis.CONSENT})
+            refused = not given
+        if decision is not None:
+            bases = ((bases | {Basis.SHARING_DECISION}) if decision["share"]
+                     else (bases - {Basis.SHARING_DECISION}))
+            not_shared = not decision["share"]
+        if later.in_open_enquiry(agency, at, self.since):
+            bases.add(Basis.STATUTORY)
+        return Standing(frozenset(bases), consent_refused=refused, not_shared=not_shared)
 
 
 def _check_scope(scope: Scope) -> None:

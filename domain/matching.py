@@ -66,6 +66,7 @@ class LinkRule(StrEnum):
     IDENTIFIER_DOUBTED = "identifier-doubted"  # a provisional person and a possible match
     CONFIRMED_MATCH = "confirmed-match"  # the owning team confirmed a possible match
     REFERRED_ON = "referred-on"  # a referral about the people of the record it came from
+    MERGED = "merged"  # a MASH team manager merged the person it named into this record
     UNRECORDED = "unrecorded"  # linked before links recorded their rule
 
 

@@ -479,3 +479,142 @@ class PersonRecord(Aggregate):
                 claims.append({"notification_id": n["notification_id"], "agency": n["agency"],
                                "school_urn": urn, "received_at": n["received_at"]})
         return claims
+
+    # Merge and split (``domain.merging``): two records of one child made one, and undone ----
+
+    class MergedIn(Aggregate.Event):
+        """Another record of this child (``person_id``) was merged into this one: its
+        notifications are linked here (each link saying a merge made it), its link keys
+        lead here, and those notifications keep their home on that person (its bases, its
+        relations, its data key) until a split."""
+
+        class_version = 1
+        merge_id: UUID
+        person_id: UUID
+        notification_ids: list[UUID]
+        link_hashes: list[str]
+        merged_by: dict[str, str]
+        merged_at: datetime
+
+    @event(MergedIn)
+    def _merge_in(self, merge_id: UUID, person_id: UUID, notification_ids: list[UUID],
+                  link_hashes: list[str], merged_by: dict[str, str],
+                  merged_at: datetime) -> None:
+        self.link_hashes.extend(h for h in link_hashes if h not in self.link_hashes)
+        self.merged_in = [*self.merged_in, {
+            "merge_id": merge_id, "person_id": person_id,
+            "notification_ids": list(notification_ids), "link_hashes": list(link_hashes),
+            "at": merged_at}]
+        self._note_correction("merge", merge_id, person_id, merged_by, merged_at,
+                              notification_ids)
+
+    class MergedInto(Aggregate.Event):
+        """This record was merged into ``survivor_id``: reads of it are reads of the
+        survivor's, and new notifications that match it join the survivor."""
+
+        class_version = 1
+        merge_id: UUID
+        survivor_id: UUID
+        merged_by: dict[str, str]
+        merged_at: datetime
+
+    @event(MergedInto)
+    def _merge_into(self, merge_id: UUID, survivor_id: UUID, merged_by: dict[str, str],
+                    merged_at: datetime) -> None:
+        self.same_as = survivor_id
+        self.merged = {"merge_id": merge_id, "into": survivor_id, "at": merged_at}
+        self._note_correction("merged-into", merge_id, survivor_id, merged_by, merged_at,
+                              [n["notification_id"] for n in self.notifications])
+
+    class SplitOff(Aggregate.Event):
+        """A merge undone on the survivor: the notifications ``returned`` go back to the
+        person split off; those ``kept`` stay here, as this child's own."""
+
+        class_version = 1
+        merge_id: UUID
+        person_id: UUID
+        returned: list[UUID]
+        kept: list[UUID]
+        split_by: dict[str, str]
+        split_at: datetime
+
+    @event(SplitOff)
+    def _split_off(self, merge_id: UUID, person_id: UUID, returned: list[UUID],
+                   kept: list[UUID], split_by: dict[str, str], split_at: datetime) -> None:
+        merge = next(m for m in self.merged_in if m["merge_id"] == merge_id)
+        self.merged_in = [m for m in self.merged_in if m["merge_id"] != merge_id]
+        self.notifications = [n for n in self.notifications
+                              if n["notification_id"] not in set(returned)]
+        self.link_hashes = [h for h in self.link_hashes if h not in merge["link_hashes"]]
+        self._note_correction("split", merge_id, person_id, split_by, split_at, returned)
+
+    class SplitFrom(Aggregate.Event):
+        """This record, merged into another, stands on its own again with the notifications
+        returned to it (those ``kept`` by the survivor are no longer linked here)."""
+
+        class_version = 1
+        merge_id: UUID
+        survivor_id: UUID
+        returned: list[UUID]
+        kept: list[UUID]
+        split_by: dict[str, str]
+        split_at: datetime
+
+    @event(SplitFrom)
+    def _split_from(self, merge_id: UUID, survivor_id: UUID, returned: list[UUID],
+                    kept: list[UUID], split_by: dict[str, str], split_at: datetime) -> None:
+        self.same_as = None
+        self.merged = None
+        self.notifications = [n for n in self.notifications
+                              if n["notification_id"] not in set(kept)]
+        self._note_correction("split-from", merge_id, survivor_id, split_by, split_at,
+                              returned)
+
+    def _note_correction(self, kind: str, merge_id: UUID, other: UUID, by: dict[str, str],
+                         at: datetime, notification_ids: list[UUID]) -> None:
+        self.corrections = [*self.corrections, {
+            "kind": kind, "merge_id": merge_id, "other_id": other, "at": at,
+            "by": {"agency": by.get("agency", ""), "role": by.get("role", "")},
+            "notifications": len(notification_ids)}]
+
+    @property
+    def merged_in(self) -> list[dict[str, Any]]:
+        """The records merged into this one and not split off again."""
+        return list(getattr(self, "_merged_in", []))
+
+    @merged_in.setter
+    def merged_in(self, value: list[dict[str, Any]]) -> None:
+        self._merged_in = value
+
+    @property
+    def merged(self) -> dict[str, Any] | None:
+        """The merge that made this record part of another (into, merge_id, at), if any."""
+        merged: dict[str, Any] | None = getattr(self, "_merged", None)
+        return merged
+
+    @merged.setter
+    def merged(self, value: dict[str, Any] | None) -> None:
+        self._merged = value
+
+    @property
+    def merged_into(self) -> UUID | None:
+        merged = self.merged
+        return None if merged is None else UUID(str(merged["into"]))
+
+    @property
+    def corrections(self) -> list[dict[str, Any]]:
+        """Merges and splits of this record, oldest first (shown in the chronology)."""
+        return list(getattr(self, "_corrections", []))
+
+    @corrections.setter
+    def corrections(self, value: list[dict[str, Any]]) -> None:
+        self._corrections = value
+
+    def home_of(self, notification_id: UUID) -> UUID:
+        """The person whose record a linked notification is judged on: the person merged in
+        that it came from (its bases, its relations), or this one."""
+        for merge in self.merged_in:
+            if notification_id in merge["notification_ids"]:
+                person: UUID = merge["person_id"]
+                return person
+        return self.id

@@ -18,7 +18,7 @@ from domain.access import (
     Relation,
     Restriction,
 )
-from domain.lawful_basis import SharingLedger, ledger_id
+from domain.lawful_basis import MergedBases, SharingLedger, ledger_id
 from domain.people import SCHOOL_AUTHORITY_KINDS, PersonRecord
 from hub.registry import Registry
 from hub.store import HubStore
@@ -74,15 +74,26 @@ class AccessResolver:
         a school's word about its own pupils is a claim for the MASH to confirm."""
         return self._registry.kind_of(agency) in SCHOOL_AUTHORITY_KINDS
 
-    def ledger(self, child_id: UUID) -> SharingLedger | None:
-        return self._store.find(ledger_id(child_id), SharingLedger)
+    def ledger(self, child_id: UUID,
+               person: PersonRecord | None = None) -> SharingLedger | MergedBases | None:
+        """The child's lawful bases; for a person merged into another (``domain.merging``),
+        its own and those recorded for the survivor since the merge (``person``, if given,
+        is the child's record, already loaded)."""
+        own = self._store.find(ledger_id(child_id), SharingLedger)
+        if person is None or person.id != child_id:
+            person = self._store.find(child_id, PersonRecord)
+        merged = person.merged if person is not None else None
+        if merged is None:
+            return own
+        return MergedBases(own, self._store.find(ledger_id(merged["into"]), SharingLedger),
+                           merged["at"])
 
     def judge(
         self,
         reader: Reader,
         purpose: Purpose,
         child: PersonRecord,
-        ledger: SharingLedger | None,
+        ledger: SharingLedger | MergedBases | None,
         owner: str,
         data_class: DataClass,
         restricted: bool,

@@ -37,6 +37,7 @@ from hub.files import private_dir
 from hub.front_door import FrontDoor
 from hub.intake import LinkHasher, NotificationIntake
 from hub.matching import Matching
+from hub.merging import Merging
 from hub.missing import MissingChildren
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
@@ -92,6 +93,7 @@ class Hub:
     relationships: Relationships
     caseload: CaseloadImport
     matching: Matching
+    merging: Merging
     child_search: ChildSearch
     # Where the queues stand (ids, deadlines, states; no personal data), and the hub's clock:
     # what the operators' gauges are computed from (hub.metrics).
@@ -192,6 +194,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         relationships=relationships,
         caseload=CaseloadImport(store, intake, registry, audit, timescales, clock),
         matching=Matching(store, capabilities, audit, work, clock),
+        merging=Merging(store, capabilities, audit, clock),
         child_search=ChildSearch(store, registry, decisions, capabilities, audit,
                                  LinkHasher(link_secret), clock),
         work=work,

@@ -24,7 +24,7 @@ from domain.access import (
 )
 from domain.audit import AuditKind
 from domain.break_glass import BreakGlassAccess
-from domain.lawful_basis import SharingLedger
+from domain.lawful_basis import MergedBases, SharingLedger
 from domain.notifications import Notification
 from domain.people import PersonRecord
 from domain.personal import reveal, reveal_fields
@@ -111,6 +111,14 @@ class JudgedRecord:
         return [main, *others]
 
 
+def corrected(correction: dict[str, Any]) -> dict[str, Any]:
+    """A merge or split of a child's record as its chronology shows it (no reason's words:
+    those are sealed on the merge)."""
+    return {"kind": correction["kind"], "merge_id": str(correction["merge_id"]),
+            "other_id": str(correction["other_id"]), "at": correction["at"].isoformat(),
+            "by": correction["by"], "notifications": correction["notifications"]}
+
+
 class Disclosure:
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail,
@@ -131,8 +139,9 @@ class Disclosure:
         if notification is None:
             raise NotFound("no such notification")
         at = self._clock()
-        # A provisional person confirmed to be a known child is read as the known child.
-        children = list(dict.fromkeys(self._store.same_child(c).id
+        # A provisional person confirmed to be a known child is read as the known child; a
+        # person merged into another is read on its own record (its bases, its relations).
+        children = list(dict.fromkeys(self._store.home_child(c).id
                                       for c in notification.child_ids))
         case = self._admit(ctx, children, at, "read-notification")
         candidates = [self._judge_record(ctx, notification, child_id, at)
@@ -178,7 +187,9 @@ class Disclosure:
         for link in person.notifications:
             notification = self._store.find(link["notification_id"], Notification)
             if notification is not None and notification.received_at <= at:
-                judged.append(self._judge_record(ctx, notification, person.id, at))
+                # A merged person's notification is judged on that person's record.
+                home = person.home_of(notification.id)
+                judged.append(self._judge_record(ctx, notification, home, at))
                 links.setdefault(notification.id, {"rule": link["link_rule"],
                                                    "version": link["link_rule_version"]})
         visible = [j for j in judged if j.visibility is not Visibility.NONE]
@@ -190,9 +201,13 @@ class Disclosure:
             raise NotEntitled("you are not entitled to see this child's chronology")
         visible.sort(key=lambda j: (j.notification.occurred_at, str(j.notification.id)),
                      reverse=True)
-        return {"child_id": str(person.id),
-                "items": [{**self._notification_view(j), "link": links[j.notification.id]}
-                          for j in visible]}
+        answer: dict[str, Any] = {
+            "child_id": str(person.id),
+            "items": [{**self._notification_view(j), "link": links[j.notification.id]}
+                      for j in visible]}
+        if person.corrections:
+            answer["corrections"] = [corrected(c) for c in person.corrections]
+        return answer
 
     def receipt(self, caller: Caller, receipt: Receipt) -> dict[str, object]:
         """The answer to a sender: the notification's id and its children's ids. Naming a
@@ -219,7 +234,7 @@ class Disclosure:
     def _judge_record(self, ctx: ReadContext, n: Notification, child_id: UUID,
                       at: datetime) -> JudgedRecord:
         child = self._store.child(child_id)
-        ledger = self._resolver.ledger(child_id)
+        ledger = self._resolver.ledger(child_id, child)
         main, classes = field_classes(n)
         restricted = n.restricted_at(at)
         fields: dict[DataClass, Judgement] = {
@@ -241,7 +256,8 @@ class Disclosure:
         return self._judge(ctx, person, self._resolver.ledger(person.id), HUB_OWNER,
                            DataClass.IDENTITY, False, at)
 
-    def _judge(self, ctx: ReadContext, child: PersonRecord, ledger: SharingLedger | None,
+    def _judge(self, ctx: ReadContext, child: PersonRecord,
+               ledger: SharingLedger | MergedBases | None,
                owner: str, data_class: DataClass, restricted: bool, at: datetime) -> Judgement:
         return self._resolver.judge(ctx.reader, ctx.purpose, child, ledger, owner, data_class,
                                     restricted, at, break_glass=ctx.break_glass_reason is not None)

@@ -52,12 +52,22 @@ class Erasure:
         code: ErasureReason = parse_enum(ErasureReason, reason_code, "reason_code")
         at = self._clock()
 
+        merged: list[UUID] = []
+
         def attempt() -> bool:
             person = self._store.child(child_id)
+            if person.merged_into is not None:
+                raise RuleViolation(f"this record was merged into {person.merged_into}: "
+                                    "erase that one (it erases both)")
+            # Every person merged into this one is the same child, its data sealed under its
+            # own key: erased with it, each checked for a legal hold first.
+            merged[:] = [m["person_id"] for m in person.merged_in]
             if person.erased:
                 return False
-            person.record_erasure(code, reason, actor, at)  # checks before anything is lost
-            self._store.save(person)
+            others = [self._store.child(m) for m in merged]
+            for each in [person, *others]:
+                each.record_erasure(code, reason, actor, at)  # checks before anything is lost
+            self._store.save(person, *others)
             return True
 
         try:
@@ -74,10 +84,14 @@ class Erasure:
             erasure: dict[str, Any] = self._store.child(child_id).erasure
             code, at = ErasureReason(erasure["reason_code"]), erasure["erased_at"]
         self._audit.record(kind=AuditKind.ERASURE, action="erase-child", actor=actor,
-                           child_ids=[child_id],
+                           child_ids=[child_id, *merged],
                            details={"at": at.isoformat(), "reason_code": code.value,
+                                    **({"merged": [str(m) for m in merged]} if merged else {}),
                                     **(details or {})})
         destroyed = self._cipher.keys.destroy(child_id)
         self._cipher.forget(child_id)
+        for other in merged:
+            destroyed = self._cipher.keys.destroy(other) and destroyed
+            self._cipher.forget(other)
         return {"child_id": str(child_id), "erased_at": at.isoformat(),
                 "reason_code": code.value, "keys_destroyed": destroyed}

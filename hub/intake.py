@@ -203,6 +203,8 @@ class NotificationIntake:
             if match is None:
                 target = self._store.lookup(link_key(digest))
                 match = self._store.find(target, PersonRecord) if target else None
+                if match is not None and match.merged_into is not None:  # its keys lead on
+                    match = self._store.find(match.merged_into, PersonRecord)
             if (match is None or match.kind != kind.value or match.conflicts_with(identity)
                     or (doubted is not None and doubted[0].id == match.id)):
                 continue

@@ -27,6 +27,8 @@ T = TypeVar("T")
 
 # Optimistic writes that lose a race are re-run this many times before giving up (409).
 WRITE_ATTEMPTS = 8
+# How many "same as" links a read follows (a confirmed person, a merge): a bound, not a rule.
+MOST_HOPS = 4
 
 
 class DateAsISO(Transcoding):
@@ -111,7 +113,22 @@ class HubStore(Application[UUID]):
         """The child's person record, or, for a provisional person confirmed to be a known
         child (``PersonRecord.same_as``), the known child's: reads treat them as one."""
         person = self.child(child_id)
-        return self.child(person.same_as) if person.same_as is not None else person
+        for _ in range(MOST_HOPS):  # a merged person may itself hold a confirmed one
+            if person.same_as is None:
+                break
+            person = self.child(person.same_as)
+        return person
+
+    def home_child(self, child_id: UUID) -> PersonRecord:
+        """The record a child's notification is judged on: a confirmed provisional person's
+        known child, but a person merged into another (``domain.merging``) itself, so that
+        its records keep their own bases and relations."""
+        person = self.child(child_id)
+        for _ in range(MOST_HOPS):
+            if person.same_as is None or person.merged is not None:
+                break
+            person = self.child(person.same_as)
+        return person
 
     def lookup(self, key: str) -> UUID | None:
         """The record a unique key points at, if the key has been claimed."""

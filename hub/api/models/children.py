@@ -5,6 +5,7 @@ from typing import Literal
 from pydantic import Field
 
 from hub.api.models.base import Actor, Out, Text
+from hub.api.models.merging import CorrectionOut
 
 # Notifications and children -------------------------------------------------------------------
 
@@ -116,6 +117,9 @@ class ChildSearchOut(Out):
 class ChronologyOut(Out):
     child_id: str
     items: list[NotificationOut]
+    corrections: list[CorrectionOut] | None = Field(
+        default=None, description="merges and splits of the child's record, oldest first "
+        "(present only when there are any)")
 
 
 class ErasureOut(Out):

@@ -105,3 +105,37 @@ def record_school(child_id: UUID, body: SchoolIn, caller: CurrentUser,
     """The child's school from the local authority's roll (the MASH; audited). It settles a
     school's claim to the child; a school's own concern never makes a child its pupil."""
     return hub.relationships.record_school(caller, child_id, body.urn)
+
+
+class MergeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    into: UUID = Field(description="the child's record that stays")
+    reason: str = Field(max_length=1000, description="why the two records are one child "
+                        "(sealed under the surviving child's key; never audited)")
+
+
+@router.post("/{child_id}/merge",
+             response_model=models.MergeOut, response_model_exclude_unset=True)
+def merge_child(child_id: UUID, body: MergeIn, caller: CurrentUser,
+                hub: HubDep) -> dict[str, Any]:
+    """Merge this child's record into another of the same child (a MASH team manager; never
+    an agency that sent a notification about either). Its notifications follow, each still
+    judged on its own bases; audited naming both; the owners of the moved records are told."""
+    return hub.merging.merge(caller, child_id, body.into, body.reason)
+
+
+class SplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    notifications: list[UUID] = Field(min_length=1, max_length=1000, description=(
+        "the notifications, among those a merge into this child moved, that go back to the "
+        "record they came from; the rest stay with this child"))
+    reason: str = Field(max_length=1000, description="why the merge was wrong (sealed)")
+
+
+@router.post("/{child_id}/split",
+             response_model=models.MergeOut, response_model_exclude_unset=True)
+def split_child(child_id: UUID, body: SplitIn, caller: CurrentUser,
+                hub: HubDep) -> dict[str, Any]:
+    """Undo a merge into this child: the notifications chosen go back to the record they
+    came from, which stands on its own again (a MASH team manager; audited naming both)."""
+    return hub.merging.split(caller, child_id, body.notifications, body.reason)
