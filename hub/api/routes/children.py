@@ -107,7 +107,7 @@ def record_school(child_id: UUID, body: SchoolIn, caller: CurrentUser,
     return hub.relationships.record_school(caller, child_id, body.urn)
 
 
-class MergeIn(BaseModel):
+class ChildMergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     into: UUID = Field(description="the child's record that stays")
     reason: str = Field(max_length=1000, description="why the two records are one child "
@@ -116,7 +116,7 @@ class MergeIn(BaseModel):
 
 @router.post("/{child_id}/merge",
              response_model=models.MergeOut, response_model_exclude_unset=True)
-def merge_child(child_id: UUID, body: MergeIn, caller: CurrentUser,
+def merge_child(child_id: UUID, body: ChildMergeIn, caller: CurrentUser,
                 hub: HubDep) -> dict[str, Any]:
     """Merge this child's record into another of the same child (a MASH team manager; never
     an agency that sent a notification about either). Its notifications follow, each still
@@ -124,7 +124,7 @@ def merge_child(child_id: UUID, body: MergeIn, caller: CurrentUser,
     return hub.merging.merge(caller, child_id, body.into, body.reason)
 
 
-class SplitIn(BaseModel):
+class ChildSplitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     notifications: list[UUID] = Field(min_length=1, max_length=1000, description=(
         "the notifications, among those a merge into this child moved, that go back to the "
@@ -134,7 +134,7 @@ class SplitIn(BaseModel):
 
 @router.post("/{child_id}/split",
              response_model=models.MergeOut, response_model_exclude_unset=True)
-def split_child(child_id: UUID, body: SplitIn, caller: CurrentUser,
+def split_child(child_id: UUID, body: ChildSplitIn, caller: CurrentUser,
                 hub: HubDep) -> dict[str, Any]:
     """Undo a merge into this child: the notifications chosen go back to the record they
     came from, which stands on its own again (a MASH team manager; audited naming both)."""

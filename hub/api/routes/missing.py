@@ -90,13 +90,13 @@ class TimesIn(BaseModel):
     reason: str = Field(max_length=1000)
 
 
-class MergeIn(BaseModel):
+class EpisodeMergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     other_episode_id: UUID = Field(description="the child's episode that was the same one")
     reason: str = Field(max_length=1000)
 
 
-class SplitIn(BaseModel):
+class EpisodeSplitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     returned_at: Instant = Field(description="when the child came back")
     ended_by: EpisodeEnd = Field(description="found or returned")
@@ -114,7 +114,7 @@ def correct_times(episode_id: UUID, body: TimesIn, caller: CurrentUser,
 
 @router.post("/v1/missing/episodes/{episode_id}/merge",
              response_model=models.EpisodeListOut, response_model_exclude_unset=True)
-def merge(episode_id: UUID, body: MergeIn, caller: CurrentUser,
+def merge(episode_id: UUID, body: EpisodeMergeIn, caller: CurrentUser,
           hub: HubDep) -> dict[str, Any]:
     """Merge two of a child's episodes that were one, into the earlier."""
     return hub.missing.merge(caller, episode_id, body.other_episode_id, body.reason)
@@ -122,7 +122,7 @@ def merge(episode_id: UUID, body: MergeIn, caller: CurrentUser,
 
 @router.post("/v1/missing/episodes/{episode_id}/split",
              response_model=models.EpisodeListOut, response_model_exclude_unset=True)
-def split(episode_id: UUID, body: SplitIn, caller: CurrentUser,
+def split(episode_id: UUID, body: EpisodeSplitIn, caller: CurrentUser,
           hub: HubDep) -> dict[str, Any]:
     """Split an episode that was two: the child came back, and went again."""
     return hub.missing.split(caller, episode_id, body.returned_at, body.left_again_at,
