@@ -121,7 +121,11 @@ class ChildSearch:
         if not targets or targets[0] is None or any(t != targets[0] for t in targets):
             return None
         person = self._store.find(targets[0], PersonRecord)
-        if person is None or not person.is_child or person.erased:
+        for _ in range(8):  # a merged record's keys lead on to the record it was merged into
+            if person is None or person.merged_into is None:
+                break
+            person = self._store.find(person.merged_into, PersonRecord)
+        if person is None or not person.is_child or person.erased or person.merged_into:
             return None
         return person
 

@@ -25,6 +25,7 @@ from uuid import UUID
 
 from domain.access import DataClass, Purpose, Visibility
 from domain.audit import AuditKind
+from domain.errors import RuleViolation
 from domain.matching import MatchOutcome, PossibleMatch
 from domain.people import PersonRecord
 from domain.personal import reveal, reveal_fields
@@ -95,6 +96,11 @@ class Matching:
             changed: list[Any] = [match]
             if outcome is MatchOutcome.CONFIRMED:
                 provisional, known = self._people(match)
+                if provisional.merged_in or provisional.merged_into or known.merged_into:
+                    # A record merged in keeps its bases only while it stays a merge; taken
+                    # in again by a confirmation it would be judged on the known child's.
+                    raise RuleViolation("a record was merged into (or from) one of the two: "
+                                        "split it off before confirming the match")
                 known.take_in(provisional, match.id, caller.as_actor(), at)
                 changed += [known, provisional]
             self._store.save(*changed)

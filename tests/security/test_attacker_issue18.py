@@ -168,9 +168,6 @@ def merge(api: Api, child_id: str, into: str) -> Any:
                     purpose="referral", json={"into": into, "reason": REASON})
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 attacker review: a confirm after a merge "
-                   "moves the merged record onto the known child judged on her bases "
-                   "(domain/people.py take_in relinks it without its home)")
 def test_a_confirm_after_a_merge_keeps_the_merged_records_home(api: Api) -> None:
     """A duplicate of Sam (health's burn) is merged into Sam's provisional record; the DART
     then confirms Sam is Ella. A consent recorded for Ella, before any of it, must not open
@@ -333,9 +330,6 @@ def test_a_match_exists_answer_is_the_same_for_any_child(api: Api) -> None:
     assert one.headers.get("content-length") == two.headers.get("content-length")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 18 attacker review: a search does not follow "
-                   "a merge (hub/child_search.py _match): it answers with the merged "
-                   "duplicate's id and identity, which then reads as the survivor")
 def test_a_search_on_a_merged_childs_number_finds_the_survivor_or_nothing_of_the_duplicate(
         api: Api) -> None:
     """After Mya (NHS number) is merged into Mia, a search by Mya's number answers for the
