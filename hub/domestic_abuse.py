@@ -39,6 +39,7 @@ from hub.capabilities import Requirement
 from hub.capabilities import parse_enum as _enum
 from hub.encompass_notices import EncompassNotices
 from hub.errors import NotFound
+from hub.followed_corrections import IncidentCorrections, case_corrections
 from hub.intake import NotificationIntake
 from hub.projections.work_index import WorkIndex
 from hub.registry import Caller, Registry
@@ -53,7 +54,7 @@ def case_id(notification_id: UUID) -> UUID:
     return uuid5(NAMESPACE_URL, f"/hub/dart-case/{notification_id}")
 
 
-class DomesticAbuse(EncompassNotices):
+class DomesticAbuse(EncompassNotices, IncidentCorrections):
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -162,6 +163,7 @@ class DomesticAbuse(EncompassNotices):
                            "not_issued": o["reason"],
                            "words_withheld": o.get("words_withheld")}
                           for o in case.encompass],
+            **case_corrections(case),
             "triage": None if triage is None else {
                 **{k: reveal(triage[k]) for k in ("by", "yes_count", "dash_level", "level",
                                                   "judgement_reason", "actions",
@@ -292,7 +294,7 @@ class DomesticAbuse(EncompassNotices):
         triage = sorted((c for c in self.work.cases.values() if not c.triaged and now > c.due),
                         key=lambda c: (c.due, str(c.id)))
         notices = sorted((n for n in self.work.notices.values()
-                          if not n.acknowledged and now > n.due),
+                          if not n.acknowledged and not n.withdrawn and now > n.due),
                          key=lambda n: (n.due, str(n.id)))
         undelivered = [{"case_id": str(state.id), "child_id": str(child), "reason": reason,
                         "received_at": state.received_at.isoformat()}

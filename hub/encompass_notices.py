@@ -26,6 +26,7 @@ from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
+from hub.followed_corrections import withdrawn_notice_view
 from hub.projections.work_index import WorkIndex
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
@@ -142,6 +143,8 @@ class EncompassNotices:
     def _notice_view(n: EncompassNotice, now: datetime) -> dict[str, Any]:
         c = n.content
         ack = n.acknowledgement
+        if n.withdrawal is not None:  # withdrawn: that it was, never why, nor whom about
+            return withdrawn_notice_view(n, now)
         return {
             "id": str(n.id), "child_id": str(n.child_id), "recipient": n.recipient,
             "school_urn": n.school_urn, "due_at": n.due_at.isoformat(),
@@ -154,6 +157,8 @@ class EncompassNotices:
             "acknowledged": None if ack is None else {"by": ack["by"],
                                                       "at": ack["at"].isoformat(),
                                                       "late": n.acknowledged_late},
+            "updated_at": n.updates[-1]["at"].isoformat() if n.updates else None,
+            "withdrawn": None,
         }
 
     def acknowledge(self, caller: Caller, notice_id: UUID) -> dict[str, Any]:
@@ -183,7 +188,7 @@ class EncompassNotices:
         now = self._clock()
         escalated = 0
         for state in list(self.work.notices.values()):
-            if state.acknowledged or state.escalated or now <= state.due:
+            if state.acknowledged or state.withdrawn or state.escalated or now <= state.due:
                 continue
 
             def attempt(notice_id: UUID = state.id) -> bool:

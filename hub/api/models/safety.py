@@ -29,6 +29,18 @@ class TriageOut(Out):
     mash_referral: str | None
 
 
+class CaseAmendmentOut(Out):
+    version: int
+    changed: list[str] = Field(description="what the case rests on that changed: children, "
+                                           "victims, occurred_at, dash")
+    after_triage: bool
+    at: str
+
+
+class WithdrawnAtOut(Out):
+    at: str
+
+
 class DartCaseOut(Out):
     id: str
     notification_id: str
@@ -40,6 +52,10 @@ class DartCaseOut(Out):
     overdue: bool
     encompass: list[EncompassOutcomeOut]
     triage: TriageOut | None
+    amendments: list[CaseAmendmentOut] = Field(
+        default_factory=list, description="the police's amendments the case followed")
+    withdrawn: WithdrawnAtOut | None = Field(
+        default=None, description="the police withdrew the incident: out of the queue")
 
 
 class DartQueueOut(Out):
@@ -119,12 +135,16 @@ class EncompassNoticeOut(Out):
     due_at: str
     issued_at: str
     overdue: bool
-    child: NoticeChildOut
-    incident_at: str
+    child: NoticeChildOut | None = Field(description="null once the notice is withdrawn")
+    incident_at: str | None
     present: bool | None
     welfare_check: bool | None
     child_words: Text
     acknowledged: AcknowledgementOut | None
+    updated_at: str | None = Field(default=None, description="when the police last amended "
+                                                             "what it says")
+    withdrawn: WithdrawnAtOut | None = Field(default=None, description="the notice was "
+                                           "withdrawn (never why); nothing more is owed")
 
 
 class EncompassInboxOut(Out):
