@@ -163,7 +163,7 @@ class Disclosure:
             raise NotEntitled("the history of a notification is for readers entitled to the "
                               "whole of it")
         return {"id": str(notification.id), "version": notification.notification_version,
-                **_corrections(notification, full=True),
+                "amended_at": None, "withdrawn": None, **_corrections(notification, full=True),
                 "versions": [{"version": v["version"], "sent_at": v["at"].isoformat(),
                               "occurred_at": v["occurred_at"].isoformat(),
                               **self._content(best, v["subjects"], v["details"])}
@@ -398,9 +398,12 @@ class Disclosure:
 
 
 def _corrections(n: Notification, *, full: bool) -> dict[str, Any]:
-    """What a read shows of the sender's corrections: the version, when it was amended, and
-    whether it was withdrawn (its reason, code and words, to a reader of the whole)."""
+    """What a read shows of the sender's corrections, once there are any (nothing otherwise):
+    the version, when it was amended, and whether it was withdrawn (its reason, code and
+    words, to a reader of the whole)."""
     w = n.withdrawal
+    if w is None and n.amended is None and n.notification_version == 1:
+        return {}
     withdrawn: dict[str, Any] | None = None
     if w is not None:
         withdrawn = {"at": w["at"].isoformat()}

@@ -48,7 +48,7 @@ def read_notification(notification_id: UUID, ctx: Reading, hub: HubDep,
     """One notification, as much of it as the caller is entitled to (audited); its `ETag` is
     its version (for `If-Match` when its sender amends it)."""
     view = hub.disclosure.notification(ctx, notification_id)
-    response.headers["ETag"] = f'"{view["version"]}"'
+    response.headers["ETag"] = f'"{view.get("version", 1)}"'
     return view
 
 
