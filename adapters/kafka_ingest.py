@@ -186,11 +186,11 @@ class Ingest:
                 raise MalformedInput("the record has no value")
             if len(value) > MAX_RECORD_BYTES:
                 raise PayloadTooLarge(f"the record is larger than {MAX_RECORD_BYTES} bytes")
-            record = parse_record(value)
-            if isinstance(record, WithdrawalSubmission):  # "withdrawn": true
-                self.hub.intake.withdraw(agency, f"kafka:{tp.topic}", record, tracking)
+            sent = parse_record(value)
+            if isinstance(sent, WithdrawalSubmission):  # "withdrawn": true
+                self.hub.intake.withdraw(agency, f"kafka:{tp.topic}", sent, tracking)
             else:  # a notification, or a newer version of one (an amendment)
-                self.hub.intake.submit(agency, f"kafka:{tp.topic}", record, tracking)
+                self.hub.intake.submit(agency, f"kafka:{tp.topic}", sent, tracking)
             self.metrics.records.labels(tp.topic, "stored").inc()
         except (MalformedInput, InvalidInput, PayloadTooLarge, InvalidContent) as error:
             self._dead_letter(tp, offset, record.key, value, str(error))
