@@ -32,11 +32,12 @@ from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from domain.errors import InvalidContent
+from domain.notifications import WithdrawalSubmission
 from hub.errors import HubError, InvalidInput, MalformedInput, PayloadTooLarge
 from hub.intake import NotificationIntake
 from hub.retrying import SAY_EVERY, Stopped, Trouble
 from hub.retrying import call as retry
-from hub.shapes import parse_notification
+from hub.shapes import parse_record
 from hub.store import HubStore
 
 log = logging.getLogger("hub.ingest")
@@ -185,8 +186,11 @@ class Ingest:
                 raise MalformedInput("the record has no value")
             if len(value) > MAX_RECORD_BYTES:
                 raise PayloadTooLarge(f"the record is larger than {MAX_RECORD_BYTES} bytes")
-            submission = parse_notification(value)
-            self.hub.intake.submit(agency, f"kafka:{tp.topic}", submission, tracking)
+            sent = parse_record(value)
+            if isinstance(sent, WithdrawalSubmission):  # "withdrawn": true
+                self.hub.intake.withdraw(agency, f"kafka:{tp.topic}", sent, tracking)
+            else:  # a notification, or a newer version of one (an amendment)
+                self.hub.intake.submit(agency, f"kafka:{tp.topic}", sent, tracking)
             self.metrics.records.labels(tp.topic, "stored").inc()
         except (MalformedInput, InvalidInput, PayloadTooLarge, InvalidContent) as error:
             self._dead_letter(tp, offset, record.key, value, str(error))

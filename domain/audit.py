@@ -36,6 +36,7 @@ class AuditKind(StrEnum):
     STAFF = "staff"  # a person's access disabled or their token replaced (reason codes only)
     CASELOAD_IMPORT = "caseload-import"  # an authority's open caseload loaded at go-live
     MATCHING = "matching"  # a possible match confirmed or rejected (the outcome, no words)
+    SENDER_CORRECTION = "sender-correction"  # a notification amended or withdrawn by its sender
 
 
 @dataclass(frozen=True)

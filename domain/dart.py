@@ -168,6 +168,8 @@ class DartCase(Aggregate):
                       marac_referral: UUID | None, mash_referral: UUID | None) -> None:
         if self.triage is not None:
             raise RuleViolation("this incident has already been triaged")
+        if self.withdrawal is not None:
+            raise RuleViolation("the police withdrew this incident")
         rationale = text.reason(rationale, "rationale",
                                 short="give the rationale in 10 to 4000 characters")
         if not actions:
@@ -185,7 +187,7 @@ class DartCase(Aggregate):
                             marac_referral, mash_referral)
 
     def triage_overdue(self, now: datetime) -> bool:
-        return self.triage is None and now > self.triage_due
+        return self.triage is None and self.withdrawal is None and now > self.triage_due
 
     # Re-triage (the DART corrects its triage) ----------------------------------------------
 
@@ -240,6 +242,9 @@ class DartCase(Aggregate):
 
     def retriage_direction(self, grading: RiskGrading) -> str | None:
         """Whether ``grading`` raises or lowers the triaged level (None: the same)."""
+        if self.withdrawal is not None:
+            raise RuleViolation("the police withdrew this incident: there is nothing to "
+                                "re-triage")
         if self.triage is None:
             raise RuleViolation("this incident has not been triaged yet: triage it first")
         return risk_direction(RiskLevel(self.triage["level"]), grading.level)
@@ -293,6 +298,81 @@ class DartCase(Aggregate):
         self.encompass = [{**o, "notice_id": to_notice, "redirected_from": from_notice}
                           if o["child_id"] == child_id and o["notice_id"] == from_notice
                           else o for o in self.encompass]
+
+    # The sender's corrections ------------------------------------------------------------
+
+    class IncidentAmended(Aggregate.Event):
+        """The police amended the incident: the case follows its version (children, adult
+        victims, when it happened, each child's notice or why none). ``changed`` names what
+        the DART judged on that changed (``children``, ``victims``, ``occurred_at``,
+        ``dash``); after a triage it tells the DART to look again."""
+
+        class_version = 1
+        version: int
+        child_ids: list[UUID]
+        victim_ids: list[UUID]
+        occurred_at: datetime
+        encompass: list[dict[str, Any]]
+        changed: list[str]
+        at: datetime
+
+    @event(IncidentAmended)
+    def _follow_amendment(self, version: int, child_ids: list[UUID], victim_ids: list[UUID],
+                          occurred_at: datetime, encompass: list[dict[str, Any]],
+                          changed: list[str], at: datetime) -> None:
+        self.child_ids = list(child_ids)
+        self.victim_ids = list(victim_ids)
+        self.occurred_at = occurred_at
+        self.encompass = list(encompass)
+        self.amendments = [*self.amendments, {"version": version, "changed": list(changed),
+                                              "after_triage": self.triage is not None,
+                                              "at": at}]
+
+    @property
+    def amendments(self) -> list[dict[str, Any]]:
+        return list(getattr(self, "_amendments", []))
+
+    @amendments.setter
+    def amendments(self, value: list[dict[str, Any]]) -> None:
+        self._amendments = value
+
+    def follow_amendment(self, version: int, child_ids: list[UUID], victim_ids: list[UUID],
+                         occurred_at: datetime, encompass: list[dict[str, Any]],
+                         dash_changed: bool, at: datetime) -> None:
+        """Follow the incident's new version, saying what that the case rests on changed."""
+        if self.withdrawal is not None:
+            raise RuleViolation("the police withdrew this incident")
+        changed = [name for name, was, now in (
+            ("children", self.child_ids, child_ids), ("victims", self.victim_ids, victim_ids),
+            ("occurred_at", self.occurred_at, occurred_at)) if was != now]
+        if dash_changed:
+            changed.append("dash")
+        self._follow_amendment(version, child_ids, victim_ids, occurred_at, encompass,
+                               changed, at)
+
+    class IncidentWithdrawn(Aggregate.Event):
+        """The police withdrew the incident: the case leaves the queue (no reason here)."""
+
+        class_version = 1
+        at: datetime
+
+    @event(IncidentWithdrawn)
+    def _withdraw(self, at: datetime) -> None:
+        self.withdrawal = {"at": at}
+
+    @property
+    def withdrawal(self) -> dict[str, Any] | None:
+        value: dict[str, Any] | None = getattr(self, "_withdrawal", None)
+        return value
+
+    @withdrawal.setter
+    def withdrawal(self, value: dict[str, Any] | None) -> None:
+        self._withdrawal = value
+
+    def withdraw(self, at: datetime) -> None:
+        if self.withdrawal is not None:
+            raise RuleViolation("the police withdrew this incident already")
+        self._withdraw(at)
 
 
 class RetriageFlag(StrEnum):

@@ -236,6 +236,8 @@ class EncompassNotice(Aggregate):
     def acknowledge(self, agency: str, by: dict[str, str], at: datetime) -> None:
         if agency != self.recipient_agency:
             raise RuleViolation("only the notice's recipient may acknowledge it")
+        if self.withdrawal is not None:
+            raise RuleViolation("this notice has been withdrawn")
         if self.acknowledgement is not None:
             raise RuleViolation("this notice has already been acknowledged")
         self._acknowledge(by, at)
@@ -258,7 +260,64 @@ class EncompassNotice(Aggregate):
         self._escalate(now)
 
     def overdue(self, now: datetime) -> bool:
-        return self.acknowledgement is None and now > self.due_at
+        return self.acknowledgement is None and self.withdrawal is None and now > self.due_at
+
+    # The police's corrections ------------------------------------------------------------
+
+    class Updated(Aggregate.Event):
+        """The police amended the incident: the notice says what its new version says (only
+        the notice's own fields, as at issue)."""
+
+        class_version = 1
+        content: dict[str, Any]
+        version: int
+        at: datetime
+
+    @event(Updated)
+    def _update(self, content: dict[str, Any], version: int, at: datetime) -> None:
+        self.content = content
+        self.updates = [*self.updates, {"version": version, "at": at}]
+
+    @property
+    def updates(self) -> list[dict[str, Any]]:
+        return list(getattr(self, "_updates", []))
+
+    @updates.setter
+    def updates(self, value: list[dict[str, Any]]) -> None:
+        self._updates = value
+
+    def update(self, content: dict[str, Any], version: int, at: datetime) -> None:
+        if set(content) != set(NOTICE_FIELDS):
+            raise RuleViolation("an Encompass notice holds only its defined fields")
+        if self.withdrawal is not None:
+            raise RuleViolation("this notice has been withdrawn")
+        self._update(content, version, at)
+
+    class Withdrawn(Aggregate.Event):
+        """The police withdrew the incident (or amended it so that this notice is not owed):
+        the school is told that the notice was withdrawn, never why, and no longer sees the
+        child's name or words."""
+
+        class_version = 1
+        at: datetime
+
+    @event(Withdrawn)
+    def _withdraw(self, at: datetime) -> None:
+        self.withdrawal = {"at": at}
+
+    @property
+    def withdrawal(self) -> dict[str, Any] | None:
+        value: dict[str, Any] | None = getattr(self, "_withdrawal", None)
+        return value
+
+    @withdrawal.setter
+    def withdrawal(self, value: dict[str, Any] | None) -> None:
+        self._withdrawal = value
+
+    def withdraw(self, at: datetime) -> None:
+        if self.withdrawal is not None:
+            raise RuleViolation("this notice has already been withdrawn")
+        self._withdraw(at)
 
     @property
     def acknowledged_late(self) -> bool:
@@ -296,6 +355,8 @@ class EncompassNotice(Aggregate):
                  by: dict[str, str], at: datetime) -> None:
         if self.redirected is not None:
             raise RuleViolation("this notice has already been redirected")
+        if self.withdrawal is not None:
+            raise RuleViolation("the police withdrew this notice: there is nothing to redirect")
         if to_agency == self.recipient_agency:
             raise RuleViolation("the notice is with that school already")
         if not reason:

@@ -13,7 +13,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import InvalidContent, RuleViolation
+from domain.errors import InvalidContent, NotPermitted, RuleViolation
 from domain.front_door import CONTACT_TYPES, check_indicators
 from domain.identifiers import (
     age_on,
@@ -26,6 +26,7 @@ from domain.identifiers import (
 from domain.indexes import demographic_link, nhs_link, upn_link
 from domain.personal import Personal
 from domain.plausibility import check_born_by, check_date_of_birth, check_past
+from domain.text import optional_text
 
 # How far ahead of the hub's clock a sender's clock may run before a time is "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
@@ -147,6 +148,35 @@ class NotificationSubmission:
     occurred_at: datetime
     subjects: tuple[SubjectSubmission, ...]
     details: DetailsSubmission = field(default_factory=DetailsSubmission)
+    # The sender's version of this notification (1 unless it says): a record with the same
+    # source_ref and a higher version is an amendment.
+    version: int = 1
+
+
+class WithdrawalReason(StrEnum):
+    """Why a sender withdrew a notification: kept in clear (the words are sealed)."""
+
+    SENT_IN_ERROR = "sent-in-error"
+    WRONG_PERSON = "wrong-person"
+    DUPLICATE = "duplicate"
+    NOT_A_CONCERN = "not-a-concern"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class WithdrawalSubmission:
+    """A withdrawal as a record on an agency's topic carries it (``withdrawn: true``)."""
+
+    source_ref: str
+    reason_code: str
+    reason: str | None = None
+
+
+class StaleVersion(RuleViolation):
+    """An amendment that is not newer than the version the hub holds."""
+
+
+MAX_VERSION = 1_000_000
 
 
 def validate_subject(subject: SubjectSubmission, index: int, occurred_at: datetime,
@@ -233,7 +263,14 @@ def validate_submission(submission: NotificationSubmission,
         occurred_at=occurred_at,
         subjects=subjects,
         details=replace(submission.details, episode=episode, indicators=indicators),
+        version=_check_version(submission.version),
     )
+
+
+def _check_version(version: int) -> int:
+    if not 1 <= version <= MAX_VERSION:
+        raise InvalidContent("version", f"must be between 1 and {MAX_VERSION}")
+    return version
 
 
 _EPISODE_TYPES = {"missing": ("missing", "away"), "found": ("found", "returned")}
@@ -275,7 +312,9 @@ class Notification(Aggregate):
     """
 
     class Received(Aggregate.Created):
-        class_version = 1
+        """v2: the sender's version of what it sent (v1 reads as version 1)."""
+
+        class_version = 2
         notification_type: str
         source_agency: str
         source_ref: str
@@ -284,6 +323,11 @@ class Notification(Aggregate):
         submitted_by: str
         subjects: list[dict[str, Any]]
         details: dict[str, Any]
+        notification_version: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["notification_version"] = 1
 
     @event(Received)
     def __init__(
@@ -297,6 +341,7 @@ class Notification(Aggregate):
         submitted_by: str,
         subjects: list[dict[str, Any]],
         details: dict[str, Any],
+        notification_version: int = 1,
     ) -> None:
         self.notification_type = notification_type
         self.source_agency = source_agency
@@ -306,6 +351,8 @@ class Notification(Aggregate):
         self.submitted_by = submitted_by
         self.subjects = subjects
         self.details = details
+        # The sender's version (the aggregate's own ``version`` counts its events).
+        self.notification_version = notification_version
         self.restrictions: list[dict[str, Any]] = []
 
     class RestrictionChanged(Aggregate.Event):
@@ -362,42 +409,7 @@ class Notification(Aggregate):
         content_class: str | None = None,
     ) -> "Notification":
         """Record a validated submission whose subjects are linked to ``person_ids``."""
-        subjects: list[dict[str, Any]] = []
-        for subject, person_id in zip(submission.subjects, person_ids, strict=True):
-            subjects.append({
-                "person_id": person_id,
-                "role": subject.role.value,
-                "identity": {k: Personal(person_id, k, v) for k, v in subject.identity().items()},
-                "school_urn": subject.school_urn,
-                "present": subject.present,
-                "spoken_to": subject.spoken_to,
-                "pregnant": subject.pregnant,
-                "home_educated": subject.home_educated,
-            })
-        # Free text is held for the first child named: erasing that child erases it.
-        holder = next(p for s, p in zip(submission.subjects, person_ids, strict=True)
-                      if s.is_child)
-        d = submission.details
-        details: dict[str, Any] = {
-            "welfare_check": d.welfare_check,
-            "location_sensitive": bool(d.location_sensitive),
-            "dash": ({"yes_count": d.dash.yes_count,
-                      "answers": list(d.dash.answers) if d.dash.answers else None}
-                     if d.dash else None),
-        }
-        for name in ("summary", "location", "child_words", "words_for_school"):
-            text = getattr(d, name)
-            details[name] = Personal(holder, name, text) if text is not None else None
-        if d.episode is not None:
-            details["episode"] = {"type": d.episode.type, "left_at": d.episode.left_at,
-                                  "last_seen_at": d.episode.last_seen_at,
-                                  "ended": d.episode.ended}
-        if d.indicators:
-            details["indicators"] = list(d.indicators)
-        if linked_to is not None:  # a referral made from another record (a DA incident)
-            details["linked_to"] = linked_to
-        if content_class is not None:  # its text was copied from a record of that class
-            details["content_class"] = content_class
+        subjects, details = _recorded(submission, person_ids, linked_to, content_class)
         return cls(
             id=id,
             notification_type=submission.type.value,
@@ -408,7 +420,136 @@ class Notification(Aggregate):
             submitted_by=submitted_by,
             subjects=subjects,
             details=details,
+            notification_version=submission.version,
         )
+
+    # Corrections by the sender -----------------------------------------------------------
+
+    class Amended(Aggregate.Event):
+        """The sending agency corrected what it sent: ``version`` replaces when it happened,
+        the people named and the details (each personal value sealed for its person, as at
+        intake); what it said before stays, as the record's history."""
+
+        class_version = 1
+        notification_version: int
+        occurred_at: datetime
+        subjects: list[dict[str, Any]]
+        details: dict[str, Any]
+        amended_at: datetime
+        amended_by: str
+
+    @event(Amended)
+    def _amend(self, notification_version: int, occurred_at: datetime,
+               subjects: list[dict[str, Any]], details: dict[str, Any], amended_at: datetime,
+               amended_by: str) -> None:
+        self.history = [*self.history, self._current()]
+        self.notification_version = notification_version
+        self.occurred_at = occurred_at
+        self.subjects = subjects
+        self.details = details
+        self.amended = (amended_at, amended_by)
+
+    def _current(self) -> dict[str, Any]:
+        at, by = self.amended or (self.received_at, self.submitted_by)
+        return {"version": self.notification_version, "occurred_at": self.occurred_at,
+                "subjects": self.subjects, "details": self.details, "at": at, "by": by}
+
+    @property
+    def history(self) -> list[dict[str, Any]]:
+        """The versions this one replaced, oldest first (each as ``versions`` gives it)."""
+        return list(getattr(self, "_history", []))
+
+    @history.setter
+    def history(self, value: list[dict[str, Any]]) -> None:
+        self._history = value
+
+    @property
+    def amended(self) -> tuple[datetime, str] | None:
+        """When, and by whom, the current version was sent, if it is an amendment."""
+        value: tuple[datetime, str] | None = getattr(self, "_amended", None)
+        return value
+
+    @amended.setter
+    def amended(self, value: tuple[datetime, str] | None) -> None:
+        self._amended = value
+
+    def versions(self) -> list[dict[str, Any]]:
+        """Every version, oldest first, the current last: version, occurred_at, subjects,
+        details, when and by whom it was sent."""
+        return [*self.history, self._current()]
+
+    def check_sender(self, agency: str) -> None:
+        """Only the agency that sent a notification corrects it."""
+        if agency != self.source_agency:
+            raise NotPermitted("only the agency that sent a notification may amend or "
+                               "withdraw it")
+
+    def amend(self, submission: NotificationSubmission, person_ids: list[UUID], agency: str,
+              by: str, at: datetime) -> None:
+        """A new version from the sender: newer than the one held, of the same type and
+        reference, while the notification stands; its people already linked (by the same
+        rules as the intake) to ``person_ids``."""
+        self.check_sender(agency)
+        if self.withdrawal is not None:
+            raise RuleViolation("this notification has been withdrawn: send a new one")
+        if submission.version <= self.notification_version:
+            raise StaleVersion(f"version {submission.version} is not newer than version "
+                               f"{self.notification_version}, the one held")
+        if submission.type.value != self.notification_type:
+            raise InvalidContent("type", "an amendment keeps the notification's type "
+                                         "(withdraw it and send another)")
+        if submission.source_ref != self.source_ref:
+            raise InvalidContent("source_ref", "an amendment keeps the notification's "
+                                               "source_ref")
+        if self.details.get("episode") is not None and (
+                _episode(submission) != self.details["episode"]
+                or list(person_ids) != self.person_ids):
+            raise RuleViolation("a missing episode (its times, its child) is corrected by the "
+                                "missing team, not by amending the report")
+        subjects, details = _recorded(submission, person_ids, self.details.get("linked_to"),
+                                      self.details.get("content_class"))
+        self._amend(submission.version, submission.occurred_at, subjects, details, at, by)
+
+    class Withdrawn(Aggregate.Event):
+        """The sending agency withdrew the notification: the reason's code in clear, its
+        words (if any) sealed for the record's first child."""
+
+        class_version = 1
+        reason_code: str
+        reason: Personal | None
+        withdrawn_at: datetime
+        withdrawn_by: str
+
+    @event(Withdrawn)
+    def _withdraw(self, reason_code: str, reason: Personal | None, withdrawn_at: datetime,
+                  withdrawn_by: str) -> None:
+        self.withdrawal = {"reason_code": reason_code, "reason": reason, "at": withdrawn_at,
+                           "by": withdrawn_by}
+
+    @property
+    def withdrawal(self) -> dict[str, Any] | None:
+        value: dict[str, Any] | None = getattr(self, "_withdrawal", None)
+        return value
+
+    @withdrawal.setter
+    def withdrawal(self, value: dict[str, Any] | None) -> None:
+        self._withdrawal = value
+
+    def withdraw(self, code: WithdrawalReason, reason: str | None, agency: str, by: str,
+                 at: datetime) -> None:
+        """Withdraw with a reason: a code, and words (required with ``other``)."""
+        self.check_sender(agency)
+        if self.withdrawal is not None:
+            raise RuleViolation("this notification has already been withdrawn")
+        if self.details.get("episode") is not None:
+            raise RuleViolation("a missing or found report is corrected by the missing team, "
+                                "not withdrawn")
+        words = optional_text(reason, "reason", most=1000)
+        if code is WithdrawalReason.OTHER and words is None:
+            raise InvalidContent("reason", "is required with the reason code other")
+        holder = (self.child_ids or self.person_ids)[0]
+        self._withdraw(code.value, Personal(holder, "withdrawal_reason", words)
+                       if words is not None else None, at, by)
 
     @property
     def child_ids(self) -> list[UUID]:
@@ -417,3 +558,53 @@ class Notification(Aggregate):
     @property
     def person_ids(self) -> list[UUID]:
         return [s["person_id"] for s in self.subjects]
+
+
+def _episode(submission: NotificationSubmission) -> dict[str, Any] | None:
+    e = submission.details.episode
+    if e is None:
+        return None
+    return {"type": e.type, "left_at": e.left_at, "last_seen_at": e.last_seen_at,
+            "ended": e.ended}
+
+
+def _recorded(submission: NotificationSubmission, person_ids: list[UUID],
+              linked_to: UUID | None, content_class: str | None,
+              ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """A validated submission's subjects (linked to ``person_ids``) and details as a
+    notification holds them, each personal value sealed for the person it concerns."""
+    subjects: list[dict[str, Any]] = []
+    for subject, person_id in zip(submission.subjects, person_ids, strict=True):
+        subjects.append({
+            "person_id": person_id,
+            "role": subject.role.value,
+            "identity": {k: Personal(person_id, k, v) for k, v in subject.identity().items()},
+            "school_urn": subject.school_urn,
+            "present": subject.present,
+            "spoken_to": subject.spoken_to,
+            "pregnant": subject.pregnant,
+            "home_educated": subject.home_educated,
+        })
+    # Free text is held for the first child named: erasing that child erases it.
+    holder = next(p for s, p in zip(submission.subjects, person_ids, strict=True)
+                  if s.is_child)
+    d = submission.details
+    details: dict[str, Any] = {
+        "welfare_check": d.welfare_check,
+        "location_sensitive": bool(d.location_sensitive),
+        "dash": ({"yes_count": d.dash.yes_count,
+                  "answers": list(d.dash.answers) if d.dash.answers else None}
+                 if d.dash else None),
+    }
+    for name in ("summary", "location", "child_words", "words_for_school"):
+        text = getattr(d, name)
+        details[name] = Personal(holder, name, text) if text is not None else None
+    if d.episode is not None:
+        details["episode"] = _episode(submission)
+    if d.indicators:
+        details["indicators"] = list(d.indicators)
+    if linked_to is not None:  # a referral made from another record (a DA incident)
+        details["linked_to"] = linked_to
+    if content_class is not None:  # its text was copied from a record of that class
+        details["content_class"] = content_class
+    return subjects, details

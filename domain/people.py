@@ -188,6 +188,31 @@ class PersonRecord(Aggregate):
         self._link_notification(notification_id, notification_type, agency, role,
                                 occurred_at, received_at, school_urn, rule.value, rule_version)
 
+    class NotificationUnlinked(Aggregate.Event):
+        """The sender amended a notification so that it no longer names this person in the
+        way it did (someone else, another role, another time): the link goes, and with it any
+        involvement accepted on it, so a correction never leaves the sender involved with a
+        child its record was not about."""
+
+        class_version = 1
+        notification_id: UUID
+        at: datetime
+
+    @event(NotificationUnlinked)
+    def _unlink_notification(self, notification_id: UUID, at: datetime) -> None:
+        self.notifications = [n for n in self.notifications
+                              if n["notification_id"] != notification_id]
+        self.accepted = [a for a in self.accepted if a["notification_id"] != notification_id]
+
+    def unlink_notification(self, notification_id: UUID, at: datetime) -> dict[str, Any]:
+        """Remove this person's link to a notification; the link removed is returned."""
+        link = next((n for n in self.notifications
+                     if n["notification_id"] == notification_id), None)
+        if link is None:
+            raise RuleViolation("this notification does not name this person")
+        self._unlink_notification(notification_id, at)
+        return link
+
     class ConfirmedSameAs(Aggregate.Event):
         """The owning team confirmed a possible match: this provisional person is the known
         person ``known_id``, and reads of either are reads of the known one."""

@@ -30,6 +30,7 @@ from hub.audit.witnesses import WitnessConfig, Witnesses
 from hub.caseload import CaseloadImport
 from hub.child_protection import ChildProtection, load_contacts
 from hub.child_search import ChildSearch
+from hub.corrections import Corrections, Downstream
 from hub.disclosure import Disclosure
 from hub.domestic_abuse import DomesticAbuse
 from hub.erasure import Erasure
@@ -73,6 +74,7 @@ class Hub:
     data_keys: DataKeyStore
     registry: Registry
     intake: NotificationIntake
+    corrections: Corrections
     disclosure: Disclosure
     sharing: Sharing
     audit: AuditTrail
@@ -164,6 +166,21 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     domestic_abuse = DomesticAbuse(store, registry, decisions, capabilities, audit,
                                    timescales, clock, work, intake=intake)
 
+    def amended(notification: Notification, submission: NotificationSubmission,
+                people: list[PersonRecord], at: datetime) -> list[Aggregate]:
+        """Everything an amendment sets going, saved with it."""
+        return [*domestic_abuse.on_amended(notification, submission, people, at),
+                *front_door.on_amended(notification, submission, people, at)]
+
+    def withdrawn(notification: Notification, at: datetime) -> list[Aggregate]:
+        return [*domestic_abuse.on_withdrawn(notification, at),
+                *front_door.on_withdrawn(notification, at)]
+
+    corrections = Corrections(store, intake, audit, capabilities,
+                              Downstream(amended, withdrawn), clock)
+    intake.amendments = corrections.amend_by_ref
+    intake.withdrawals = corrections.withdraw_by_ref
+
     return Hub(
         settings=settings,
         store=store,
@@ -172,6 +189,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         data_keys=data_keys,
         registry=registry,
         intake=intake,
+        corrections=corrections,
         disclosure=Disclosure(store, registry, decisions, capabilities, audit, clock),
         sharing=Sharing(store, registry, capabilities, audit, clock),
         audit=audit,

@@ -152,6 +152,32 @@ class Disclosure:
             raise NotEntitled("you are not entitled to see this notification")
         return self._notification_view(best)
 
+    def versions(self, ctx: ReadContext, notification_id: UUID) -> dict[str, Any]:
+        """Every version of a notification its sender corrected, oldest first, for a reader
+        entitled to the whole of it (each version's fields judged as the current one's);
+        audited like a read of the notification, refused (and audited) for anyone else."""
+        notification = self._store.find(notification_id, Notification)
+        if notification is None:
+            raise NotFound("no such notification")
+        at = self._clock()
+        children = list(dict.fromkeys(self._store.same_child(c).id
+                                      for c in notification.child_ids))
+        case = self._admit(ctx, children, at, "read-notification-versions")
+        best = max((self._judge_record(ctx, notification, child_id, at)
+                    for child_id in children), key=lambda j: VISIBILITY_RANK[j.visibility])
+        full = best.visibility is Visibility.FULL
+        self._record(ctx, "read-notification-versions", [best], at, case=case,
+                     disclosed=full)
+        if not full:
+            raise NotEntitled("the history of a notification is for readers entitled to the "
+                              "whole of it")
+        return {"id": str(notification.id), "version": notification.notification_version,
+                "amended_at": None, "withdrawn": None, **_corrections(notification, full=True),
+                "versions": [{"version": v["version"], "sent_at": v["at"].isoformat(),
+                              "occurred_at": v["occurred_at"].isoformat(),
+                              **self._content(best, v["subjects"], v["details"])}
+                             for v in notification.versions()]}
+
     def child(self, ctx: ReadContext, child_id: UUID) -> dict[str, Any]:
         person = self._store.same_child(child_id)
         at = self._clock()
@@ -339,12 +365,24 @@ class Disclosure:
         view: dict[str, Any] = {
             "id": str(n.id), "type": n.notification_type, "agency": n.source_agency,
             "occurred_at": n.occurred_at.isoformat(), "visibility": r.visibility.value,
+            **_corrections(n, full=r.visibility is Visibility.FULL),
         }
         if r.visibility is Visibility.SUMMARY:
             view["contact"] = self._contact(n.source_agency)
             return view
+        view.update(self._content(r, n.subjects, n.details))
+        view.update({"source_ref": n.source_ref, "received_at": n.received_at.isoformat(),
+                     "restricted": n.restricted_at(self._clock())})
+        return view
+
+    def _content(self, r: JudgedRecord, people: list[dict[str, Any]],
+                 d: dict[str, Any]) -> dict[str, Any]:
+        """The subjects and details of a version of ``r``'s notification, each field as far
+        as ``r``'s judgements allow (a person of an earlier version that the current one does
+        not name was not judged, and is not shown)."""
+        n = r.notification
         subjects = []
-        for s in n.subjects:
+        for s in people:
             subject: dict[str, Any] = {"role": s["role"]}
             if r.shows_identity(s["person_id"]):
                 subject["person_id"] = str(s["person_id"])
@@ -353,7 +391,6 @@ class Disclosure:
             subject.update({"present": s["present"], "spoken_to": s["spoken_to"],
                             "pregnant": s["pregnant"]})
             subjects.append(subject)
-        d = n.details
         details: dict[str, Any] = {"welfare_check": d.get("welfare_check")}
         copied = content_class(n)
         if copied is None or r.shows(copied):
@@ -366,10 +403,7 @@ class Disclosure:
         if d.get("location") is not None and r.shows(location_class):
             details["location"] = reveal(d["location"])
             details["location_sensitive"] = bool(d.get("location_sensitive"))
-        view.update({"source_ref": n.source_ref, "received_at": n.received_at.isoformat(),
-                     "restricted": n.restricted_at(self._clock()), "subjects": subjects,
-                     "details": details})
-        return view
+        return {"subjects": subjects, "details": details}
 
     def _contact(self, agency_id: str) -> dict[str, Any]:
         try:
@@ -377,3 +411,20 @@ class Disclosure:
         except NotFound:
             return {"agency": agency_id}
         return {"agency": agency_id, "name": agency["name"]}
+
+
+def _corrections(n: Notification, *, full: bool) -> dict[str, Any]:
+    """What a read shows of the sender's corrections, once there are any (nothing otherwise):
+    the version, when it was amended, and whether it was withdrawn (its reason, code and
+    words, to a reader of the whole)."""
+    w = n.withdrawal
+    if w is None and n.amended is None and n.notification_version == 1:
+        return {}
+    withdrawn: dict[str, Any] | None = None
+    if w is not None:
+        withdrawn = {"at": w["at"].isoformat()}
+        if full:
+            withdrawn.update(reason_code=w["reason_code"], reason=reveal(w["reason"]))
+    amended = n.amended
+    return {"version": n.notification_version,
+            "amended_at": amended[0].isoformat() if amended else None, "withdrawn": withdrawn}

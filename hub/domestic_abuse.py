@@ -50,6 +50,7 @@ from hub.capabilities import Requirement
 from hub.capabilities import parse_enum as _enum
 from hub.encompass_notices import EncompassNotices
 from hub.errors import NotFound
+from hub.followed_corrections import IncidentCorrections, case_corrections
 from hub.intake import NotificationIntake
 from hub.projections.work_index import WorkIndex
 from hub.registry import Caller, Registry
@@ -64,7 +65,7 @@ def case_id(notification_id: UUID) -> UUID:
     return uuid5(NAMESPACE_URL, f"/hub/dart-case/{notification_id}")
 
 
-class DomesticAbuse(EncompassNotices):
+class DomesticAbuse(EncompassNotices, IncidentCorrections):
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -175,6 +176,7 @@ class DomesticAbuse(EncompassNotices):
                            **({"redirected_from": str(o["redirected_from"])}
                               if o.get("redirected_from") else {})}
                           for o in case.encompass],
+            **case_corrections(case),
             "triage": None if triage is None else {
                 **{k: reveal(triage[k]) for k in ("by", "yes_count", "dash_level", "level",
                                                   "judgement_reason", "actions",

@@ -147,8 +147,8 @@ class EncompassNotices:
         ack = n.acknowledgement
         acknowledged = None if ack is None else {"by": ack["by"], "at": ack["at"].isoformat(),
                                                  "late": n.acknowledged_late}
-        withdrawn = n.redirected
-        if withdrawn is not None:  # that a notice was withdrawn, and nothing of the child
+        withdrawn = n.withdrawal or n.redirected
+        if withdrawn is not None:  # that a notice was withdrawn, never why, nor whom about
             return {"id": str(n.id), "recipient": n.recipient, "school_urn": n.school_urn,
                     "due_at": n.due_at.isoformat(), "issued_at": n.issued_at.isoformat(),
                     "overdue": False, "acknowledged": acknowledged,
@@ -166,6 +166,7 @@ class EncompassNotices:
             "incident_at": c["incident_at"].isoformat(), "present": c["present"],
             "welfare_check": c["welfare_check"], "child_words": reveal(c["child_words"]),
             "acknowledged": acknowledged,
+            "updated_at": n.updates[-1]["at"].isoformat() if n.updates else None,
         }
 
     def acknowledge(self, caller: Caller, notice_id: UUID) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
+from hub.followed_corrections import ContactCorrections
 from hub.levels_of_need import LevelsAndAllocation
 from hub.mash_queues import MashQueues
 from hub.projections.work_index import WorkIndex
@@ -59,7 +60,7 @@ from policies.decision_point import CapabilityPolicy, DecisionPoint
 HUB_RULE = {"user_id": "", "agency": HUB_OWNER, "agency_kind": "hub", "role": "rule"}
 
 
-class FrontDoor(LevelsAndAllocation, MashQueues):
+class FrontDoor(LevelsAndAllocation, MashQueues, ContactCorrections):
     def __init__(self, store: HubStore, registry: Registry, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
                  work: WorkIndex,

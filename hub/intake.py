@@ -21,6 +21,7 @@ from domain.notifications import (
     Notification,
     NotificationSubmission,
     SubjectSubmission,
+    WithdrawalSubmission,
     validate_submission,
 )
 from domain.people import IDENTIFIER_FIELDS, PersonKind, PersonRecord
@@ -30,6 +31,10 @@ from hub.store import HubStore
 
 # What a new notification sets going (a DART case, Encompass notices), saved with it.
 Workflow = Callable[[Notification, NotificationSubmission, list[PersonRecord]], list[Aggregate]]
+# A record with a newer version of a reference the agency has used (hub.corrections): the
+# receipt of the amendment, or None when the record is not one.
+Amendment = Callable[[str, str, NotificationSubmission, Tracking | None], "Receipt | None"]
+Withdrawal = Callable[[str, str, WithdrawalSubmission, Tracking | None], object]
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,10 @@ class NotificationIntake:
         self._hash = link_hasher
         self._clock = clock
         self._workflows = workflows
+        # Set at wiring (hub.bootstrap): how a newer version of a notification, and a
+        # withdrawal record, are stored.
+        self.amendments: Amendment | None = None
+        self.withdrawals: Withdrawal | None = None
 
     def submit(self, agency_id: str, submitted_by: str, submission: NotificationSubmission,
                tracking: Tracking | None = None) -> Receipt:
@@ -83,11 +92,23 @@ class NotificationIntake:
         when the notification was already stored: then only the position moves.
         """
         valid = validate_submission(submission, self._clock())  # InvalidContent, as raised
+        if self.amendments is not None and valid.version > 1:
+            amended = self.amendments(agency_id, submitted_by, valid, tracking)
+            if amended is not None:
+                return amended
         try:
             return self._store.write(
                 lambda: self._store_once(agency_id, submitted_by, valid, tracking))
         except DomainError as error:  # a workflow's rule (a return before the episode began)
             raise InvalidInput(str(error)) from None
+
+    def withdraw(self, agency_id: str, submitted_by: str, withdrawal: WithdrawalSubmission,
+                 tracking: Tracking | None = None) -> None:
+        """A withdrawal record (Kafka) of ``agency_id``'s notification with its source_ref,
+        stored with ``tracking`` (``hub.corrections``)."""
+        if self.withdrawals is None:
+            raise InvalidInput("withdrawn: withdrawals are not taken by this intake")
+        self.withdrawals(agency_id, submitted_by, withdrawal, tracking)
 
     def _store_once(self, agency_id: str, submitted_by: str,
                     submission: NotificationSubmission, tracking: Tracking | None) -> Receipt:
@@ -165,6 +186,13 @@ class NotificationIntake:
         claim; the rule; a doubted known person): the one way the hub links, for other
         services (the caseload import) as for notifications."""
         return self._link(subject, agency_id, already)
+
+    @staticmethod
+    def possible_matches(notification: Notification, links: list[Link],
+                         at: datetime) -> list[PossibleMatch]:
+        """A possible match for each subject held on a provisional person (the intake's own,
+        for an amendment's subjects linked again)."""
+        return NotificationIntake._doubts(notification, links, at)
 
     @staticmethod
     def _doubts(notification: Notification, links: list[Link],

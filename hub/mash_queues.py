@@ -94,6 +94,11 @@ class MashQueues(InterAgencyDisagreements):
             # the MASH settles it on the roll (PUT /v1/children/{id}/school).
             "school_claims": (self._relationships.claims(c.child_ids, c.notification_id, now)
                               if self._relationships is not None else []),
+            # The referrer's corrections: amended (versions followed), or withdrawn (closed).
+            "amendments": [{"version": a["version"], "at": a["at"].isoformat()}
+                           for a in c.amendments],
+            "closed": (None if c.closure is None else {
+                "reason": c.closure["reason"], "at": c.closure["at"].isoformat()}),
         }
 
     def _earliest(self, c: MashContact) -> datetime:

@@ -174,7 +174,8 @@ def snapshot(hub: "Hub") -> Snapshot:
     work.catch_up()
     now = hub.clock()
     cases = list(work.cases.values())
-    notices = [n for n in list(work.notices.values()) if not n.acknowledged]
+    notices = [n for n in list(work.notices.values())
+               if not n.acknowledged and not n.withdrawn]
     open_contacts = [i for i, state in list(work.contacts.items()) if state == "open"]
     clocks = [work.contact_clocks[i] for i in open_contacts if i in work.contact_clocks]
     episodes = list(work.episodes.values())

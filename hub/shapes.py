@@ -27,6 +27,7 @@ from domain.errors import InvalidContent
 from domain.front_door import Indicator
 from domain.identifiers import normalise_urn
 from domain.notifications import (
+    MAX_VERSION,
     DashAssessment,
     DetailsSubmission,
     EpisodeReport,
@@ -34,6 +35,8 @@ from domain.notifications import (
     NotificationType,
     SubjectRole,
     SubjectSubmission,
+    WithdrawalReason,
+    WithdrawalSubmission,
 )
 from domain.plausibility import check_day, check_instant
 from hub.errors import InvalidInput, MalformedInput
@@ -142,6 +145,8 @@ class NotificationIn(_Strict):
     occurred_at: Instant
     subjects: list[SubjectIn] = Field(max_length=MAX_SUBJECTS)
     details: DetailsIn = Field(default_factory=DetailsIn)
+    # The sender's version: a higher one with the same source_ref is an amendment.
+    version: StrictInt = Field(default=1, ge=1, le=MAX_VERSION)
 
     def to_submission(self) -> NotificationSubmission:
         d = self.details
@@ -160,7 +165,27 @@ class NotificationIn(_Strict):
                 episode=EpisodeReport(**d.episode.model_dump()) if d.episode else None,
                 indicators=tuple(d.indicators),
             ),
+            version=self.version,
         )
+
+
+class WithdrawalIn(_Strict):
+    """A withdrawal, as a record on an agency's topic carries it."""
+
+    source_ref: str = Field(max_length=64)
+    withdrawn: Literal[True]
+    reason_code: WithdrawalReason
+    reason: str | None = Field(default=None, max_length=1000)
+
+    def to_submission(self) -> WithdrawalSubmission:
+        return WithdrawalSubmission(self.source_ref, self.reason_code.value, self.reason)
+
+
+class WithdrawalBody(_Strict):
+    """``POST /v1/notifications/{id}/withdrawal``: why the sender withdraws it."""
+
+    reason_code: WithdrawalReason
+    reason: str | None = Field(default=None, max_length=1000)
 
 
 def describe(error: ValidationError) -> str:
@@ -244,6 +269,20 @@ def parse_notification(raw: bytes) -> NotificationSubmission:
         raise InvalidInput("body: must be a JSON object")
     try:
         return NotificationIn.model_validate(body).to_submission()
+    except ValidationError as error:
+        raise InvalidInput(describe(error)) from None
+
+
+def parse_record(raw: bytes) -> NotificationSubmission | WithdrawalSubmission:
+    """A record on an agency's topic: a notification (or a newer version of one), or, with
+    ``"withdrawn": true``, a withdrawal of the notification with that ``source_ref``."""
+    body = parse_json(raw)
+    if not isinstance(body, dict):
+        raise InvalidInput("body: must be a JSON object")
+    if "withdrawn" not in body:
+        return parse_notification(raw)
+    try:
+        return WithdrawalIn.model_validate(body).to_submission()
     except ValidationError as error:
         raise InvalidInput(describe(error)) from None
 

@@ -172,6 +172,7 @@ class MashContact(Aggregate):
              at: datetime) -> None:
         """Rate (or re-rate) the contact. Any immediate-referral indicator forces red; a
         changed rating needs a written rationale."""
+        self.check_open()
         if self.decision is not None:
             raise RuleViolation("the contact is decided; its rating is final")
         if self.indicators and rag is not Rag.RED:
@@ -197,6 +198,7 @@ class MashContact(Aggregate):
         self.acknowledged = {"by": by, "at": at}
 
     def acknowledge(self, by: dict[str, str], at: datetime) -> None:
+        self.check_open()
         if self.acknowledged is not None:
             raise RuleViolation("the contact is already acknowledged")
         self._acknowledge(by, at)
@@ -216,6 +218,7 @@ class MashContact(Aggregate):
         self.research_requests.append(ResearchRequest(tuple(agencies), due, by, at))
 
     def request_research(self, agencies: list[str], by: dict[str, str], at: datetime) -> None:
+        self.check_open()
         rating = self.rating
         if rating is None:
             raise RuleViolation("rate the contact first: its rating sets the research deadline")
@@ -249,6 +252,7 @@ class MashContact(Aggregate):
 
     def add_research(self, research_id: UUID, agency: str, agency_kind: str, content: str,
                      by: dict[str, str], at: datetime) -> None:
+        self.check_open()
         if self.research_due(agency) is None:
             raise RuleViolation("your agency has not been asked for research on this contact")
         if self.decision is not None:
@@ -294,6 +298,7 @@ class MashContact(Aggregate):
                signs: SignsOfSafety | None, assessment_due: datetime | None,
                enquiry_ids: list[UUID], previous_level: LevelOfNeed | None,
                by: dict[str, str], at: datetime) -> None:
+        self.check_open()
         if self.decision is not None:
             raise RuleViolation("the contact is already decided")
         if self.rating is None:
@@ -355,11 +360,77 @@ class MashContact(Aggregate):
         return step(LevelOfNeed(previous) if previous else None,
                     LevelOfNeed(self.decision["level"]))
 
+    # The sender's corrections -----------------------------------------------------------------
+
+    class NotificationAmended(Aggregate.Event):
+        """The referrer amended what it sent: the contact names its children and indicators
+        as its new version does."""
+
+        class_version = 1
+        version: int
+        child_ids: list[UUID]
+        indicators: list[str]
+        at: datetime
+
+    @event(NotificationAmended)
+    def _follow_amendment(self, version: int, child_ids: list[UUID], indicators: list[str],
+                          at: datetime) -> None:
+        self.child_ids = list(child_ids)
+        self.indicators = list(indicators)
+        self.amendments = [*self.amendments, {"version": version, "at": at}]
+
+    @property
+    def amendments(self) -> list[dict[str, Any]]:
+        return list(getattr(self, "_amendments", []))
+
+    @amendments.setter
+    def amendments(self, value: list[dict[str, Any]]) -> None:
+        self._amendments = value
+
+    def follow_amendment(self, version: int, child_ids: list[UUID], indicators: list[str],
+                         at: datetime) -> None:
+        """Follow the referrer's new version. The record's free text stays sealed for the
+        first child it named (``holder``), so the first child stays first."""
+        self.check_open()
+        first = [self.holder] if self.holder in child_ids else []
+        ordered = first + [c for c in child_ids if c not in first]
+        self._follow_amendment(version, ordered, indicators, at)
+
+    class Closed(Aggregate.Event):
+        """Closed without a decision: ``reason`` is a code (``withdrawn-by-sender``)."""
+
+        class_version = 1
+        reason: str
+        at: datetime
+
+    @event(Closed)
+    def _close(self, reason: str, at: datetime) -> None:
+        self.closure = {"reason": reason, "at": at}
+
+    @property
+    def closure(self) -> dict[str, Any] | None:
+        value: dict[str, Any] | None = getattr(self, "_closure", None)
+        return value
+
+    @closure.setter
+    def closure(self, value: dict[str, Any] | None) -> None:
+        self._closure = value
+
+    def check_open(self) -> None:
+        if self.closure is not None:
+            raise RuleViolation("the contact was closed: " + str(self.closure["reason"]))
+
+    def close(self, reason: str, at: datetime) -> None:
+        self.check_open()
+        self._close(reason, at)
+
     # Clocks ----------------------------------------------------------------------------------
 
     def deadlines(self) -> dict[str, datetime]:
         """Every clock still running: name -> due."""
         running: dict[str, datetime] = {}
+        if self.closure is not None:
+            return running
         if self.acknowledged is None:
             running["acknowledge"] = self.acknowledge_due
         if self.decision is None:

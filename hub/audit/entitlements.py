@@ -31,7 +31,8 @@ from hub.registry import Registry
 from hub.store import HubStore
 from policies.decision_point import DecisionPoint
 
-READ_ACTIONS = ("read-notification", "read-child", "read-chronology", "search-children")
+READ_ACTIONS = ("read-notification", "read-child", "read-chronology", "search-children",
+                "read-notification-versions")
 # Answers the access policy decided directly; for those whose refusal is the policy's, the
 # question that decided it and the visibility it needed.
 DIRECT_ACTIONS: dict[str, tuple[Relation, DataClass, Visibility] | None] = {

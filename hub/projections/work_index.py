@@ -40,7 +40,9 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              Disagreement.Raised, Disagreement.Resolved, PossibleMatch.Raised,
              PossibleMatch.Decided, MashContact.DecisionCorrected,
              EncompassNotice.Redirected, MissingRecord.EpisodeTimesCorrected,
-             MissingRecord.EpisodesMerged, MissingRecord.EpisodeSplit)
+             MissingRecord.EpisodesMerged, MissingRecord.EpisodeSplit,
+             DartCase.IncidentAmended, DartCase.IncidentWithdrawn,
+             EncompassNotice.Withdrawn, MashContact.Closed)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -67,7 +69,7 @@ class NoticeState:
     notification_id: UUID | None = None  # the incident
     child_id: UUID | None = None
     issued_at: datetime | None = None
-    withdrawn: bool = False  # redirected to another school: no longer this one's to act on
+    withdrawn: bool = False  # withdrawn by the police, or redirected: owed nothing here
 
 
 @dataclass
@@ -163,8 +165,29 @@ class WorkIndex:
             self.open_matches.add(e.originator_id)
         elif isinstance(e, PossibleMatch.Decided):
             self.open_matches.discard(e.originator_id)
+        elif self._apply_correction(e):
+            return
         else:
             self._apply_front_door(e)
+
+    def _apply_correction(self, e: object) -> bool:
+        """A sender's correction followed downstream (hub.corrections): a withdrawn case or
+        notice leaves the queues and breach lists, a closed contact its queue."""
+        if isinstance(e, DartCase.IncidentAmended) and e.originator_id in self.cases:
+            case = self.cases[e.originator_id]
+            case.child_ids = list(e.child_ids)
+            case.not_sent = [(o["child_id"], o["reason"]) for o in e.encompass
+                             if o["reason"] not in (None, NotIssued.OUT_OF_AGE_RANGE.value)]
+        elif isinstance(e, DartCase.IncidentWithdrawn):
+            self.cases.pop(e.originator_id, None)
+        elif isinstance(e, EncompassNotice.Withdrawn) and e.originator_id in self.notices:
+            self.notices[e.originator_id].withdrawn = True
+        elif isinstance(e, MashContact.Closed):
+            self.contacts[e.originator_id] = "closed"
+            self.contact_clocks.pop(e.originator_id, None)
+        else:
+            return False
+        return True
 
     def _apply_front_door(self, e: object) -> None:
         if isinstance(e, MissingRecord.EpisodeStarted):

@@ -14,6 +14,26 @@ class NotificationAccepted(Out):
     child_ids: list[str]
 
 
+class NotificationAmended(Out):
+    id: str
+    child_ids: list[str] = Field(description="the children the new version names")
+    version: int
+
+
+class NotificationWithdrawn(Out):
+    id: str
+    version: int
+    reason_code: str
+    withdrawn: bool
+
+
+class WithdrawalOut(Out):
+    at: str
+    reason_code: str | None = Field(default=None, description="to a reader of the whole")
+    reason: Text = Field(default=None, description="the sender's words, to a reader of the "
+                                                   "whole")
+
+
 class ContactOut(Out):
     agency: str
     name: str | None = None
@@ -74,6 +94,27 @@ class NotificationOut(Out):
     details: DetailsOut | None = None
     link: LinkOut | None = Field(default=None, description="in a chronology: which rule "
                                  "linked it to this child")
+    version: int | None = Field(default=None, description="the sender's version (1 unless "
+                                                          "amended)")
+    amended_at: str | None = Field(default=None, description="when the current version came, "
+                                                             "if it is an amendment")
+    withdrawn: WithdrawalOut | None = Field(default=None, description="withdrawn by its sender")
+
+
+class VersionOut(Out):
+    version: int
+    sent_at: str
+    occurred_at: str
+    subjects: list[SubjectOut]
+    details: DetailsOut
+
+
+class NotificationVersionsOut(Out):
+    id: str
+    version: int
+    amended_at: str | None = None
+    withdrawn: WithdrawalOut | None = None
+    versions: list[VersionOut] = Field(description="oldest first, the current last")
 
 
 class ChildOut(Out):

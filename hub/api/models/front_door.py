@@ -92,6 +92,16 @@ class SchoolClaimOut(Out):
     known_school_urn: str | None
 
 
+class AmendmentFollowedOut(Out):
+    version: int
+    at: str
+
+
+class ClosedOut(Out):
+    reason: str
+    at: str
+
+
 class MashContactOut(Out):
     """A contact. A partner asked for research sees its clocks and research only: no
     `referrer`, `indicators`, `re_referral`, `re_referral_of`, `linked_to`, `decision` or
@@ -115,6 +125,10 @@ class MashContactOut(Out):
     research: ResearchOut
     decision: DecisionOut | None = None
     school_claims: list[SchoolClaimOut] | None = None
+    amendments: list[AmendmentFollowedOut] | None = Field(
+        default=None, description="the referrer's amendments the contact followed")
+    closed: ClosedOut | None = Field(
+        default=None, description="closed without a decision (`withdrawn-by-sender`)")
 
 
 class MashQueueOut(Out):

@@ -46,6 +46,18 @@ class RetriageOut(Out):
                              "referral made before that the correction no longer calls for")
 
 
+class CaseAmendmentOut(Out):
+    version: int
+    changed: list[str] = Field(description="what the case rests on that changed: children, "
+                                           "victims, occurred_at, dash")
+    after_triage: bool
+    at: str
+
+
+class WithdrawnAtOut(Out):
+    at: str
+
+
 class DartCaseOut(Out):
     id: str
     notification_id: str
@@ -59,6 +71,10 @@ class DartCaseOut(Out):
     triage: TriageOut | None
     corrections: list[RetriageOut] = Field(default_factory=list,
                                            description="each re-triage, oldest first")
+    amendments: list[CaseAmendmentOut] = Field(
+        default_factory=list, description="the police's amendments the case followed")
+    withdrawn: WithdrawnAtOut | None = Field(
+        default=None, description="the police withdrew the incident: out of the queue")
 
 
 class DartQueueOut(Out):
@@ -160,14 +176,18 @@ class EncompassNoticeOut(Out):
     due_at: str
     issued_at: str
     overdue: bool
-    child: NoticeChildOut | None = None
+    child: NoticeChildOut | None = Field(default=None, description="null once the notice "
+                                         "is withdrawn")
     incident_at: str | None = None
     present: bool | None = None
     welfare_check: bool | None = None
     child_words: Text = None
     acknowledged: AcknowledgementOut | None
+    updated_at: str | None = Field(default=None, description="when the police last amended "
+                                                             "what it says")
     withdrawn: NoticeWithdrawnOut | None = Field(default=None, description="the notice was "
-                                           "withdrawn from this recipient")
+                                           "withdrawn from this recipient (by the police, or "
+                                           "redirected to another school): never why")
     redirected_from: RedirectedFromOut | None = Field(
         default=None, description="this school's copy of a notice first sent to another")
 

@@ -3,12 +3,13 @@
 from typing import Any
 from uuid import UUID
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, Header, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
-from hub.shapes import parse_notification
+from hub.errors import MalformedInput
+from hub.shapes import WithdrawalBody, parse_notification
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
@@ -42,6 +43,61 @@ async def submit_notification(request: Request, caller: CurrentUser, hub: HubDep
 
 @router.get("/{notification_id}",
             response_model=models.NotificationOut, response_model_exclude_unset=True)
-def read_notification(notification_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
-    """One notification, as much of it as the caller is entitled to (audited)."""
-    return hub.disclosure.notification(ctx, notification_id)
+def read_notification(notification_id: UUID, ctx: Reading, hub: HubDep,
+                      response: Response) -> dict[str, Any]:
+    """One notification, as much of it as the caller is entitled to (audited); its `ETag` is
+    its version (for `If-Match` when its sender amends it)."""
+    view = hub.disclosure.notification(ctx, notification_id)
+    response.headers["ETag"] = f'"{view.get("version", 1)}"'
+    return view
+
+
+def _if_match(value: str | None) -> int | None:
+    """The version an ``If-Match`` names: ``"3"`` (an entity tag as ``GET`` gives it), also
+    weak (``W/"3"``); 400 for anything else."""
+    if value is None:
+        return None
+    tag = value.strip().removeprefix("W/")
+    if len(tag) >= 2 and tag[0] == tag[-1] == '"':
+        tag = tag[1:-1]
+    if not tag.isascii() or not tag.isdigit() or len(tag) > 7:
+        raise MalformedInput("If-Match: must be the entity tag of a version, such as \"2\"")
+    return int(tag)
+
+
+@router.put(
+    "/{notification_id}",
+    response_model=models.NotificationAmended,
+    openapi_extra=_BODY,
+)
+async def amend_notification(notification_id: UUID, request: Request, caller: CurrentUser,
+                             hub: HubDep, response: Response,
+                             if_match: str | None = Header(default=None)) -> dict[str, Any]:
+    """A new version of a notification, from the agency that sent it: the whole notification
+    again, with `version` above the one held (or `If-Match` with the version read, and the
+    next is taken); 409 when it is not newer. Validated and linked as at intake."""
+    submission = parse_notification(await request.body())
+    done = await run_in_threadpool(hub.corrections.amend, caller, notification_id, submission,
+                                   _if_match(if_match))
+    answer = await run_in_threadpool(hub.disclosure.receipt, caller, done.receipt)
+    response.headers["ETag"] = f'"{done.version}"'
+    return {**answer, "version": done.version}
+
+
+@router.post("/{notification_id}/withdrawal", response_model=models.NotificationWithdrawn)
+def withdraw_notification(notification_id: UUID, body: WithdrawalBody, caller: CurrentUser,
+                          hub: HubDep) -> dict[str, Any]:
+    """The sending agency withdraws its notification, with a reason code (and words,
+    required with `other`, sealed under the child's key); what it set going follows."""
+    done = hub.corrections.withdraw(caller, notification_id, body.reason_code.value,
+                                    body.reason)
+    return {"id": str(done.receipt.id), "version": done.version,
+            "reason_code": body.reason_code.value, "withdrawn": True}
+
+
+@router.get("/{notification_id}/versions", response_model=models.NotificationVersionsOut,
+            response_model_exclude_unset=True)
+def notification_versions(notification_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
+    """Every version of a notification, oldest first, for a reader entitled to the whole of
+    it (audited; refused, and audited, for anyone else)."""
+    return hub.disclosure.versions(ctx, notification_id)
