@@ -167,6 +167,7 @@ class EncompassNotices:
             "welfare_check": c["welfare_check"], "child_words": reveal(c["child_words"]),
             "acknowledged": acknowledged,
             "updated_at": n.updates[-1]["at"].isoformat() if n.updates else None,
+            "withdrawn": None,
         }
 
     def acknowledge(self, caller: Caller, notice_id: UUID) -> dict[str, Any]:
