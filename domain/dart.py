@@ -137,6 +137,8 @@ class DartCase(Aggregate):
         self.triage_due = triage_due
         self.encompass = list(encompass)  # per child: the notice issued, or why none was
         self.triage: dict[str, Any] | None = None
+        self.amendments: list[dict[str, Any]] = []  # the police's amendments followed
+        self.withdrawal: dict[str, Any] | None = None  # the police withdrew the incident
 
     class Triaged(Aggregate.Event):
         class_version = 1
@@ -328,14 +330,6 @@ class DartCase(Aggregate):
                                               "after_triage": self.triage is not None,
                                               "at": at}]
 
-    @property
-    def amendments(self) -> list[dict[str, Any]]:
-        return list(getattr(self, "_amendments", []))
-
-    @amendments.setter
-    def amendments(self, value: list[dict[str, Any]]) -> None:
-        self._amendments = value
-
     def follow_amendment(self, version: int, child_ids: list[UUID], victim_ids: list[UUID],
                          occurred_at: datetime, encompass: list[dict[str, Any]],
                          dash_changed: bool, at: datetime) -> None:
@@ -359,15 +353,6 @@ class DartCase(Aggregate):
     @event(IncidentWithdrawn)
     def _withdraw(self, at: datetime) -> None:
         self.withdrawal = {"at": at}
-
-    @property
-    def withdrawal(self) -> dict[str, Any] | None:
-        value: dict[str, Any] | None = getattr(self, "_withdrawal", None)
-        return value
-
-    @withdrawal.setter
-    def withdrawal(self, value: dict[str, Any] | None) -> None:
-        self._withdrawal = value
 
     def withdraw(self, at: datetime) -> None:
         if self.withdrawal is not None:

@@ -201,6 +201,8 @@ class EncompassNotice(Aggregate):
         self.content = content
         self.acknowledgement: dict[str, Any] | None = None
         self.escalation: dict[str, Any] | None = None
+        self.updates: list[dict[str, Any]] = []  # the police's amendments of what it says
+        self.withdrawal: dict[str, Any] | None = None  # withdrawn by the police
 
     @classmethod
     def issue(cls, id: UUID, notification_id: UUID, child_id: UUID, recipient: Recipient,
@@ -278,14 +280,6 @@ class EncompassNotice(Aggregate):
         self.content = content
         self.updates = [*self.updates, {"version": version, "at": at}]
 
-    @property
-    def updates(self) -> list[dict[str, Any]]:
-        return list(getattr(self, "_updates", []))
-
-    @updates.setter
-    def updates(self, value: list[dict[str, Any]]) -> None:
-        self._updates = value
-
     def update(self, content: dict[str, Any], version: int, at: datetime) -> None:
         if set(content) != set(NOTICE_FIELDS):
             raise RuleViolation("an Encompass notice holds only its defined fields")
@@ -304,15 +298,6 @@ class EncompassNotice(Aggregate):
     @event(Withdrawn)
     def _withdraw(self, at: datetime) -> None:
         self.withdrawal = {"at": at}
-
-    @property
-    def withdrawal(self) -> dict[str, Any] | None:
-        value: dict[str, Any] | None = getattr(self, "_withdrawal", None)
-        return value
-
-    @withdrawal.setter
-    def withdrawal(self, value: dict[str, Any] | None) -> None:
-        self._withdrawal = value
 
     def withdraw(self, at: datetime) -> None:
         if self.withdrawal is not None:
