@@ -117,7 +117,9 @@ class NotificationVersionsOut(Out):
     versions: list[VersionOut] = Field(description="oldest first, the current last")
 
 
-class ChildOut(Out):
+class IdentityOut(Out):
+    """A person as the identity record shows them: the fields the caller may see."""
+
     id: str
     kind: str
     given_name: Text = None
@@ -126,23 +128,17 @@ class ChildOut(Out):
     nhs_number: Text = None
     upn: Text = None
     postcode: Text = None
+
+
+class ChildOut(IdentityOut):
     erased: bool
     known_to: list[str] | None = Field(default=None, description="the agencies that know the "
                                                                  "child, when the caller may see "
                                                                  "the known-to class")
 
 
-class ChildMatchOut(Out):
+class ChildMatchOut(IdentityOut):
     """A child a search found, as the identity record shows them."""
-
-    id: str
-    kind: str
-    given_name: Text = None
-    family_name: Text = None
-    date_of_birth: Text = None
-    nhs_number: Text = None
-    upn: Text = None
-    postcode: Text = None
 
 
 class ChildSearchOut(Out):

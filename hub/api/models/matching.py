@@ -4,6 +4,7 @@ did not (domain/matching.py)."""
 from pydantic import Field
 
 from hub.api.models.base import Actor, Out, Text
+from hub.api.models.children import IdentityOut
 
 
 class ComparisonOut(Out):
@@ -36,16 +37,8 @@ class PossibleMatchOut(Out):
     decision: MatchDecisionOut | None
 
 
-class MatchPersonOut(Out):
-    id: str
-    kind: str
+class MatchPersonOut(IdentityOut):
     erased: bool
-    given_name: Text = None
-    family_name: Text = None
-    date_of_birth: Text = None
-    nhs_number: Text = None
-    upn: Text = None
-    postcode: Text = None
 
 
 class PossibleMatchesOut(Out):
