@@ -138,17 +138,21 @@ def merge(merge_id: UUID, survivor: PersonRecord, merged: PersonRecord, reason: 
 def split(record: PersonMerge, survivor: PersonRecord, merged: PersonRecord,
           returned: list[UUID], reason: str, by: dict[str, str], at: datetime) -> None:
     """Undo a merge: the notifications ``returned`` (some or all of those it moved) go back
-    to the merged person, which stands on its own again; the rest stay with the survivor
-    as its own. All three changed, not saved."""
+    to the merged person, which stands on its own again, with every notification that
+    matched that person's keys after the merge; the rest stay with the survivor as its own.
+    All three changed, not saved."""
     said = required_reason(reason, most=1000)
     if record.split is not None or merged.merged_into != survivor.id \
             or not any(m["merge_id"] == record.id for m in survivor.merged_in):
         raise RuleViolation("this merge has already been undone")
+    entry = next(m for m in survivor.merged_in if m["merge_id"] == record.id)
     chosen = list(dict.fromkeys(returned))
     unknown = [n for n in chosen if n not in record.notification_ids]
     if unknown:
         raise RuleViolation("only notifications this merge moved can go back")
     _not_a_sender(by, survivor, merged)
+    # What came after the merge by the merged person's own keys was about that person.
+    chosen = list(dict.fromkeys([*chosen, *entry.get("arrived", [])]))
     kept = [n for n in record.notification_ids if n not in chosen]
     survivor._split_off(record.id, merged.id, chosen, kept, by, at)
     merged._split_from(record.id, survivor.id, chosen, kept, by, at)

@@ -595,6 +595,31 @@ class PersonRecord(Aggregate):
         self._note_correction("split-from", merge_id, survivor_id, split_by, split_at,
                               returned)
 
+    class ArrivedThroughMerge(Aggregate.Event):
+        """A notification that matched the merged person's keys after the merge (and so
+        joined this record) came through that merge: its home is that person, and a split
+        of the merge sends it back there (its keys said whose it is)."""
+
+        class_version = 1
+        merge_id: UUID
+        notification_id: UUID
+
+    @event(ArrivedThroughMerge)
+    def _arrived_through(self, merge_id: UUID, notification_id: UUID) -> None:
+        self.merged_in = [
+            {**m, "arrived": [*m.get("arrived", []), notification_id]}
+            if m["merge_id"] == merge_id and notification_id not in m.get("arrived", [])
+            else m for m in self.merged_in]
+
+    def arrived_through(self, merged: "PersonRecord", notification_id: UUID) -> None:
+        """Record that a notification linked here came by ``merged``'s keys (merged in)."""
+        merge = next((m for m in self.merged_in if m["person_id"] == merged.id), None)
+        if merge is None:
+            raise RuleViolation("that record is not merged into this one")
+        if notification_id not in merge["notification_ids"] \
+                and notification_id not in merge.get("arrived", []):
+            self._arrived_through(merge["merge_id"], notification_id)
+
     def _note_correction(self, kind: str, merge_id: UUID, other: UUID, by: dict[str, str],
                          at: datetime, notification_ids: list[UUID]) -> None:
         self.corrections = [*self.corrections, {
@@ -639,7 +664,8 @@ class PersonRecord(Aggregate):
         """The person whose record a linked notification is judged on: the person merged in
         that it came from (its bases, its relations), or this one."""
         for merge in self.merged_in:
-            if notification_id in merge["notification_ids"]:
+            if notification_id in merge["notification_ids"] \
+                    or notification_id in merge.get("arrived", []):
                 person: UUID = merge["person_id"]
                 return person
         return self.id

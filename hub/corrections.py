@@ -215,6 +215,8 @@ class Corrections:
         self._relink(notification, valid, people, before, rules, loaded, at)
         follow_on = self._downstream.amended(notification, valid, people, at)
         doubts = NotificationIntake.possible_matches(notification, links, at)
+        for merged in NotificationIntake.arrivals(notification, links):
+            loaded[merged.id] = merged
         self._store.cipher.prepare(list(loaded))
         self._store.save_tracked([notification, *loaded.values(),
                                   *[claim for link in links for claim in link.claims],
@@ -259,6 +261,7 @@ class Corrections:
                                         for n in gone.notifications):
                 gone.unlink_notification(notification.id, at)
                 loaded[gone.id] = gone
+                self._unlink_home(gone, notification.id, loaded, at)
         for person in {p.id: p for p in people}.values():
             role, school = named[person.id]
             link = next((n for n in person.notifications
@@ -273,6 +276,19 @@ class Corrections:
                 notification_type=notification.notification_type, agency=notification.source_agency,
                 role=role, occurred_at=valid.occurred_at, received_at=notification.received_at,
                 school_urn=school, rule=rules[person.id])
+
+    def _unlink_home(self, person: PersonRecord, notification_id: UUID,
+                     loaded: dict[UUID, PersonRecord], at: datetime) -> None:
+        """A notification no longer names ``person``, merged into another record: that
+        record no longer shows it either."""
+        if person.merged_into is None:
+            return
+        survivor = loaded.get(person.merged_into) or self._store.find(person.merged_into,
+                                                                      PersonRecord)
+        if survivor is not None and any(n["notification_id"] == notification_id
+                                        for n in survivor.notifications):
+            survivor.unlink_notification(notification_id, at)
+            loaded[survivor.id] = survivor
 
     def _withdraw_once(self, agency: str, by: str, notification_id: UUID,
                        code: WithdrawalReason, reason: str | None,

@@ -59,6 +59,9 @@ class Link:
     claims: list[KeyIndex]
     rule: LinkRule
     doubted: tuple[PersonRecord, Verdict] | None = None
+    # The record ``person`` was merged into, when the subject matched a merged person's keys:
+    # the notification is that person's (its home), shown on the survivor's record.
+    survivor: PersonRecord | None = None
 
 
 class LinkHasher:
@@ -139,9 +142,10 @@ class NotificationIntake:
             agency_id, submitted_by, submission, people, received_at,
             rules=[link.rule for link in links])
         to_save.extend(self._doubts(notification, links, received_at))
-        self._store.cipher.prepare([p.id for p in linked])
+        survivors = self.arrivals(notification, links)
+        self._store.cipher.prepare([p.id for p in [*linked, *survivors]])
         self._store.save_tracked(
-            [notification, *linked, *to_save, *follow_on,
+            [notification, *linked, *survivors, *to_save, *follow_on,
              KeyIndex(key=source_key, target=notification.id)], tracking)
         return Receipt(notification.id, notification.child_ids, created=True,
                        known_before=known_before)
@@ -188,6 +192,28 @@ class NotificationIntake:
         return self._link(subject, agency_id, already)
 
     @staticmethod
+    def arrivals(notification: Notification, links: list[Link]) -> list[PersonRecord]:
+        """For each subject that matched a merged person's keys (linked on that person, its
+        home): the notification shown on the survivor's record too, linked there by the
+        merge, and the survivor told it came through the merge, so that a split sends it
+        back with the rest. The survivors changed, returned."""
+        changed: dict[UUID, PersonRecord] = {}
+        for link in links:
+            survivor = link.survivor
+            if survivor is None:
+                continue
+            held = next(n for n in link.person.notifications
+                        if n["notification_id"] == notification.id)
+            if not any(n["notification_id"] == notification.id
+                       for n in survivor.notifications):
+                survivor.link_notification(
+                    notification.id, held["notification_type"], held["agency"], held["role"],
+                    held["occurred_at"], held["received_at"], None, LinkRule.MERGED)
+            survivor.arrived_through(link.person, notification.id)
+            changed[survivor.id] = survivor
+        return list(changed.values())
+
+    @staticmethod
     def possible_matches(notification: Notification, links: list[Link],
                          at: datetime) -> list[PossibleMatch]:
         """A possible match for each subject held on a provisional person (the intake's own,
@@ -226,25 +252,25 @@ class NotificationIntake:
         person: PersonRecord | None = None
         rule = LinkRule.NEW_PERSON
         doubted: tuple[PersonRecord, Verdict] | None = None
+        survivor: PersonRecord | None = None
         for key, digest in zip(keys, hashes, strict=True):
-            match = next((p for p in already if digest in p.link_hashes), None)
-            if match is None:
-                target = self._store.lookup(link_key(digest))
-                match = self._store.find(target, PersonRecord) if target else None
-                if match is not None and match.merged_into is not None:  # its keys lead on
-                    match = self._store.find(match.merged_into, PersonRecord)
-            if (match is None or match.kind != kind.value or match.conflicts_with(identity)
+            owner, match = self._owner(digest, already)
+            if (match is None or owner is None or match.kind != kind.value
+                    or owner.conflicts_with(identity) or match.conflicts_with(identity)
                     or (doubted is not None and doubted[0].id == match.id)):
                 continue
             if not is_identifier_link(key):
                 person, rule = match, LinkRule.DEMOGRAPHIC_EXACT
-                break
-            verdict = judge_identifier_match(
-                Demographics.of(reveal_fields(match.identity)), Demographics.of(identity))
-            if verdict.confident:
+            else:
+                verdict = judge_identifier_match(
+                    Demographics.of(reveal_fields(owner.identity)), Demographics.of(identity))
+                if not verdict.confident:
+                    doubted = doubted or (match, verdict)
+                    continue
                 person, rule = match, verdict.rule
-                break
-            doubted = doubted or (match, verdict)
+            if owner.id != match.id:  # the merged person's keys: it stays its home
+                person, survivor = owner, match
+            break
         unclaimed = [h for h in hashes if self._store.lookup(link_key(h)) is None
                      and not any(h in p.link_hashes for p in already)]
         if person is None:
@@ -252,14 +278,25 @@ class NotificationIntake:
                                            registered_by=agency_id)
             if doubted is not None:
                 rule = LinkRule.IDENTIFIER_DOUBTED
-        elif person.agrees_with(identity):
+        else:
+            if not person.agrees_with(identity):
+                identifiers = {self._hash(k) for k in keys if is_identifier_link(k)}
+                unclaimed = [h for h in unclaimed if h in identifiers]
+                identity = {k: v for k, v in identity.items() if k in IDENTIFIER_FIELDS}
             person.add_identifiers(identity, unclaimed, added_by=agency_id)
             doubted = None
-        else:
-            identifiers = {self._hash(k) for k in keys if is_identifier_link(k)}
-            unclaimed = [h for h in unclaimed if h in identifiers]
-            person.add_identifiers({k: v for k, v in identity.items()
-                                    if k in IDENTIFIER_FIELDS}, unclaimed, added_by=agency_id)
-            doubted = None
         return Link(person, [KeyIndex(key=link_key(h), target=person.id) for h in unclaimed],
-                    rule, doubted if rule is LinkRule.IDENTIFIER_DOUBTED else None)
+                    rule, doubted if rule is LinkRule.IDENTIFIER_DOUBTED else None, survivor)
+
+    def _owner(self, digest: str, already: list[PersonRecord],
+               ) -> tuple[PersonRecord | None, PersonRecord | None]:
+        """The record a link key belongs to, and the record it leads to (the survivor, if
+        that record was merged into another)."""
+        match = next((p for p in already if digest in p.link_hashes), None)
+        if match is not None:
+            return match, match
+        target = self._store.lookup(link_key(digest))
+        owner = self._store.find(target, PersonRecord) if target else None
+        if owner is not None and owner.merged_into is not None:  # its keys lead on
+            return owner, self._store.find(owner.merged_into, PersonRecord)
+        return owner, owner

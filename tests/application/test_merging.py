@@ -4,6 +4,7 @@ undoes a wrong merge, choosing which notifications go back; both audited naming 
 children, told to the owners of the records that moved, shown in the chronology; erasing the
 survivor erases everything merged into it."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -20,6 +21,7 @@ from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller
+from hub.shapes import parse_notification
 from tests.support import Clock, child, notification, submit
 
 START = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -99,11 +101,14 @@ def test_a_merge_moves_the_chronology_and_the_link_keys_and_is_audited_naming_bo
     assert {e.child_id for e in feed} == {mya, mia}
     assert all(e.records[0]["record"] == str(mia_note) for e in feed)
     # Link keys follow: a new notification about Mia (her name, birth date and postcode, the
-    # duplicate's key) joins the survivor.
+    # duplicate's key) is Mia's, shown on the survivor's record (as the merge's own are).
     again = submit(hub, "notts-police", notification("NTP-MIA", "police_concern", subjects=[
         child("Mia", "Stone", "2015-02-11", postcode="NG7 2RD")],
         occurred_at="2026-11-01T10:00:00Z"))
-    assert again.child_ids == [mya]
+    assert again.child_ids == [mia]
+    clock.advance(minutes=1)
+    shown = {i["id"]: i["link"]["rule"] for i in read(hub, manager, mya)["items"]}
+    assert shown[str(again.id)] == LinkRule.MERGED.value
 
 
 def test_a_merge_widens_no_ones_access_each_record_keeps_its_own_bases(
@@ -239,3 +244,41 @@ def test_two_records_with_different_nhs_numbers_are_two_children(
         occurred_at="2026-11-01T10:00:00Z"))
     with pytest.raises(RuleViolation):
         hub.merging.merge(people["city-mash/team-manager"], other.child_ids[0], mya, REASON)
+
+
+def test_what_came_by_the_merged_childs_keys_is_that_childs_and_goes_back_on_a_split(
+        hub: Hub, clock: Clock, people: dict[str, Caller]) -> None:
+    """After Mia is merged into Mya, a concern naming Mia by her own key (name, birth date,
+    postcode) is Mia's: shown on Mya's record while they are one, sent back to Mia by any
+    split of that merge, and gone from Mya's record if its sender amends it to name another
+    child."""
+    mya, mia, mya_note, mia_note = mya_and_mia(hub, clock)
+    manager = people["city-mash/team-manager"]
+    hub.merging.merge(manager, mia, mya, REASON)
+    clock.advance(minutes=1)
+    late = submit(hub, "city-health", notification("H-MIA-LATE", "health_concern", subjects=[
+        child("Mia", "Stone", "2015-02-11", postcode="NG7 2RD")],
+        occurred_at="2026-11-01T10:00:00Z"))
+    assert late.child_ids == [mia]
+    assert person(hub, mya).home_of(late.id) == mia
+    # A split naming only the merge's own notification sends the late one back too.
+    undone = hub.merging.split(manager, mya, [mia_note], "Wrong: Mia is Mya's twin sister.")
+    assert set(undone["split"]["returned"]) == {str(mia_note), str(late.id)}
+    assert {n["notification_id"] for n in person(hub, mya).notifications} == {mya_note}
+    assert {n["notification_id"] for n in person(hub, mia).notifications} == {
+        mia_note, late.id}
+    # Merged again; a later concern by Mia's key, then amended by its sender to name someone
+    # else: neither record keeps it.
+    hub.merging.merge(manager, mia, mya, REASON)
+    clock.advance(minutes=1)
+    body = notification("H-MIA-AMEND", "health_concern", subjects=[
+        child("Mia", "Stone", "2015-02-11", postcode="NG7 2RD")],
+        occurred_at="2026-11-01T12:00:00Z")
+    wrong = submit(hub, "city-health", body)
+    assert wrong.id in {n["notification_id"] for n in person(hub, mya).notifications}
+    body["subjects"] = [child("Zac", "Hill", "2014-03-04", postcode="NG1 1AA")]
+    body["version"] = 2
+    hub.corrections.amend(people["city-health"], wrong.id,
+                          parse_notification(json.dumps(body).encode()))
+    for record in (mya, mia):
+        assert wrong.id not in {n["notification_id"] for n in person(hub, record).notifications}
