@@ -31,6 +31,12 @@ exact by construction (``demographic-exact``). Known limit: twins who share a su
 date of birth and whose given names differ by one letter ("Mia" and "Mya") are taken for a
 typo when one carries the other's identifier; that needs the identifier to be wrong as well.
 
+Version 2 adds one rule (``told-apart``): when the owning team rejected a possible match, the
+known person remembers the person it was told apart from; a later subject that carries the
+known person's identifier but confidently matches that person's own names and date of birth
+(by the rules above) is linked to that person, not doubted again on yet another provisional
+record. The threshold itself is unchanged from version 1.
+
 Only the standard library and eventsourcing's domain model: no I/O.
 """
 
@@ -48,7 +54,7 @@ from domain.errors import NotPermitted, RuleViolation
 from domain.personal import Personal
 from domain.text import reason as required_reason
 
-RULES_VERSION = 1
+RULES_VERSION = 2
 
 # At most this many of given name, family name and date of birth may vary at once.
 MOST_VARIATIONS = 2
@@ -65,6 +71,7 @@ class LinkRule(StrEnum):
     NEW_PERSON = "new-person"  # nothing matched: a new record
     IDENTIFIER_DOUBTED = "identifier-doubted"  # a provisional person and a possible match
     CONFIRMED_MATCH = "confirmed-match"  # the owning team confirmed a possible match
+    TOLD_APART = "told-apart"  # a person the owning team told apart from the identifier's
     REFERRED_ON = "referred-on"  # a referral about the people of the record it came from
     MERGED = "merged"  # a MASH team manager merged the person it named into this record
     UNRECORDED = "unrecorded"  # linked before links recorded their rule

@@ -84,6 +84,8 @@ class PersonRecord(Aggregate):
         self.link_hashes = list(link_hashes)
         self.known_to = [registered_by]
         self.notifications: list[dict[str, Any]] = []
+        # People the owning team told apart from this one (a possible match rejected).
+        self.told_apart: list[UUID] = []
 
     class IdentifiersAdded(Aggregate.Event):
         class_version = 1
@@ -260,6 +262,27 @@ class PersonRecord(Aggregate):
                 self._accept_involvement(a["agency"], a["notification_id"], a["received_at"],
                                          a["accepted_by"], a["accepted_at"])
         provisional._confirm_same_as(self.id, match_id, by, at)
+
+    class ToldApart(Aggregate.Event):
+        """The owning team rejected a possible match: ``person_id`` (the provisional person)
+        is not this person. Remembered, so that the next notification naming that person
+        with this person's identifier joins that person's record instead of raising the same
+        doubt again on a new provisional person."""
+
+        class_version = 1
+        person_id: UUID
+        match_id: UUID
+        at: datetime
+
+    @event(ToldApart)
+    def _tell_apart(self, person_id: UUID, match_id: UUID, at: datetime) -> None:
+        if person_id not in self.told_apart:
+            self.told_apart = [*self.told_apart, person_id]
+
+    def tell_apart(self, other: "PersonRecord", match_id: UUID, at: datetime) -> None:
+        if other.id == self.id:
+            raise RuleViolation("a person cannot be told apart from itself")
+        self._tell_apart(other.id, match_id, at)
 
     class MaracReferred(Aggregate.Event):
         """This adult victim was referred to the MARAC (the repeat rule counts from here)."""

@@ -273,6 +273,10 @@ class NotificationIntake:
             break
         unclaimed = [h for h in hashes if self._store.lookup(link_key(h)) is None
                      and not any(h in p.link_hashes for p in already)]
+        if person is None and doubted is not None:
+            person = self._told_apart(doubted[0], kind, identity)
+            if person is not None:
+                rule, doubted = LinkRule.TOLD_APART, None
         if person is None:
             person = PersonRecord.register(uuid4(), kind, identity, unclaimed,
                                            registered_by=agency_id)
@@ -287,6 +291,22 @@ class NotificationIntake:
             doubted = None
         return Link(person, [KeyIndex(key=link_key(h), target=person.id) for h in unclaimed],
                     rule, doubted if rule is LinkRule.IDENTIFIER_DOUBTED else None, survivor)
+
+    def _told_apart(self, known: PersonRecord, kind: PersonKind,
+                    identity: dict[str, str]) -> PersonRecord | None:
+        """A person the owning team told apart from ``known`` whom the subject confidently
+        is (by name and date of birth), if there is one (and it stands on its own: one
+        merged or confirmed as another is not taken by this rule)."""
+        subject = Demographics.of(identity)
+        for person_id in known.told_apart:
+            person = self._store.find(person_id, PersonRecord)
+            if (person is None or person.erased or person.kind != kind.value
+                    or person.same_as is not None or person.conflicts_with(identity)):
+                continue
+            if judge_identifier_match(Demographics.of(reveal_fields(person.identity)),
+                                      subject).confident:
+                return person
+        return None
 
     def _owner(self, digest: str, already: list[PersonRecord],
                ) -> tuple[PersonRecord | None, PersonRecord | None]:

@@ -103,6 +103,10 @@ class Matching:
                                         "split it off before confirming the match")
                 known.take_in(provisional, match.id, caller.as_actor(), at)
                 changed += [known, provisional]
+            else:
+                provisional, known = self._people(match)
+                known.tell_apart(provisional, match.id, at)
+                changed.append(known)
             self._store.save(*changed)
             return match
 

@@ -117,7 +117,7 @@ def test_a_chronology_holds_only_what_the_caller_may_know_newest_first(hub: Hub)
         "id": str(school.id), "type": "school_concern", "agency": "riverside-primary",
         "occurred_at": "2026-11-18T09:00:00+00:00", "visibility": "summary",
         "contact": {"agency": "riverside-primary", "name": "Riverside Primary School"},
-        "link": {"rule": "demographic-exact", "version": 1}}
+        "link": {"rule": "demographic-exact", "version": 2}}
 
 
 def test_the_identity_record_is_for_the_front_door_dart_and_missing_team(hub: Hub) -> None:

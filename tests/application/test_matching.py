@@ -160,6 +160,32 @@ def test_rejected_the_two_stay_apart(hub: Hub, people: dict[str, Caller]) -> Non
     assert "five years" not in repr(entry)
 
 
+def test_a_rejection_is_remembered_the_next_notification_joins_the_child_told_apart(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    """Sam was told apart from Ella: a later incident naming Sam with Ella's number (and no
+    postcode, so no other key) joins Sam's record by the rule ``told-apart``, raising no
+    doubt again; someone else on Ella's number is still doubted."""
+    ella_id = ella(hub)
+    sam_on_ellas_number(hub)
+    match = the_match(hub)
+    hub.matching.decide(people["city-dart"], match.id, MatchOutcome.REJECTED,
+                        "Another child: five years younger, another family.")
+    assert person(hub, ella_id).told_apart == [match.provisional_id]
+    again = submit(hub, "notts-police", notification("NTP-SAM-2", "domestic_abuse_incident",
+                   subjects=[child("Samuel", "Jones", "2016-01-01", nhs_number=ELLA_NHS)]))
+    assert again.child_ids == [match.provisional_id]
+    link = next(n for n in person(hub, match.provisional_id).notifications
+                if n["notification_id"] == again.id)
+    assert (link["link_rule"], link["link_rule_version"]) == (
+        LinkRule.TOLD_APART.value, RULES_VERSION)
+    hub.work.catch_up()
+    assert hub.work.open_matches == set()
+    other = submit(hub, "notts-police", notification("NTP-ZOE", "domestic_abuse_incident",
+                   subjects=[child("Zoe", "Park", "2013-07-07", nhs_number=ELLA_NHS)]))
+    assert other.child_ids not in ([ella_id], [match.provisional_id])
+    assert the_match(hub).known_id == ella_id
+
+
 def test_confirmed_the_provisional_records_read_as_the_known_child(
         hub: Hub, people: dict[str, Caller]) -> None:
     ella_id = ella(hub)

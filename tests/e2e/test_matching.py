@@ -72,7 +72,7 @@ def test_sams_incident_on_ellas_nhs_number_is_doubted_and_rejected(
     assert (match["provisional_id"], match["known_id"]) == (sam, ella)
     assert match["notification_id"] == incident_id
     assert match["rule"] == "identifier-doubted"
-    assert match["rule_version"] == 1
+    assert match["rule_version"] == 2
     assert "Sam" not in listed.text
     assert "Ella" not in listed.text
 
@@ -103,7 +103,7 @@ def test_sams_incident_on_ellas_nhs_number_is_doubted_and_rejected(
     assert "Sam's incident" not in str(ella_items)
     sam_items = call("GET", f"/v1/children/{sam}/chronology", social).json()["items"]
     assert [i["id"] for i in sam_items] == [incident_id]
-    assert sam_items[0]["link"] == {"rule": "identifier-doubted", "version": 1}
+    assert sam_items[0]["link"] == {"rule": "identifier-doubted", "version": 2}
     assert [s["given_name"] for s in sam_items[0]["subjects"] if s["role"] == "child"] == [
         "Sam"]
 
