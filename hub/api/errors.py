@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from domain.errors import DomainError, InvalidContent, NotPermitted, RuleViolation
 from hub.audit.tiles import BundleTooLarge
@@ -103,10 +104,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(status, _STATUS_CODES[status], message, fields or None)
 
     @app.exception_handler(HTTPException)
-    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "error")
-        # Starlette's own headers go on: the Allow of a 405 above all.
-        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # every method the path takes, not the first route's
+            headers["Allow"] = allowed_methods(app, request)
+        return error_response(exc.status_code, code, str(exc.detail), headers=headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
@@ -114,3 +117,12 @@ def install_error_handlers(app: FastAPI) -> None:
         route = getattr(request.scope.get("route"), "path", "unmatched")
         log.error("unexpected %s on %s %s", type(exc).__name__, request.method, route)
         return error_response(500, "internal", "the hub failed to answer; it has been logged")
+
+
+def allowed_methods(app: FastAPI, request: Request) -> str:
+    """Every method the request's path takes (Starlette names only the first matching
+    route's in a 405's Allow, and this path may have a route per method)."""
+    return ", ".join(
+        method for method in ("DELETE", "GET", "HEAD", "PATCH", "POST", "PUT")
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+               for route in app.router.routes))

@@ -106,7 +106,9 @@ def test_the_sender_amends_others_are_refused_and_audited(
     # PATCH and DELETE stay unanswered: an amendment is the whole notification again, a
     # withdrawal is a record of its own (a reason, kept), never a deletion.
     for method in ("PATCH", "DELETE"):
-        assert call(client, tokens, method, "notts-police", path).status_code == 405
+        refused = call(client, tokens, method, "notts-police", path)
+        assert refused.status_code == 405
+        assert refused.headers["allow"] == "GET, PUT"  # every method the path takes
 
 
 def test_the_history_is_for_readers_of_the_whole(
