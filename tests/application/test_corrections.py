@@ -15,6 +15,7 @@ from domain.dart import DartCase
 from domain.encompass import EncompassNotice
 from domain.errors import RuleViolation
 from domain.front_door import MashContact, contact_id
+from domain.marac import MaracReferral
 from domain.matching import PossibleMatch
 from domain.notifications import Notification, StaleVersion, WithdrawalSubmission
 from domain.people import PersonRecord
@@ -240,6 +241,41 @@ def test_withdrawn_the_case_leaves_the_queue_and_the_school_sees_only_that(
     assert notice_held.withdrawal is not None
     with pytest.raises(RuleViolation):
         hub.corrections.amend(police, first.id, parsed(incident(version=2)))
+
+
+def test_a_withdrawn_incident_leaves_its_marac_referral_flagged_for_review(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    """A referral is never withdrawn silently: the MARAC coordinator decides."""
+    police, dart = people["notts-police"], people["city-dart"]
+    first = submit(hub, "notts-police", incident(yes=15))  # visible high risk
+    triaged = hub.domestic_abuse.triage(
+        dart, case_id(first.id), yes_count=None, answers=None, level=None,
+        judgement_reason=None, actions=["safety-planning"], threshold_met=False,
+        rationale="High risk: MARAC and safety planning.")
+    referral_id = triaged["triage"]["marac_referral"]
+    [before] = hub.domestic_abuse.marac_referrals(dart)["items"]
+    assert (before["id"], before["review"]) == (referral_id, None)
+    clock.advance(minutes=40)
+    done = hub.corrections.withdraw(police, first.id, "sent-in-error",
+                                    "Keyed against the wrong incident number.")
+    assert done.marac_flagged == (UUID(referral_id),)
+    [after] = hub.domestic_abuse.marac_referrals(dart)["items"]
+    assert after["review"] == {"reason": "incident-withdrawn", "level": None,
+                               "by": {"agency": "notts-police"},
+                               "at": clock.now.isoformat()}
+    assert after["flags"] == before["flags"]  # it stands, as it was made
+    stored = hub.store.find(UUID(referral_id), MaracReferral)
+    assert stored is not None
+    assert stored.flagged is not None
+    assert stored.flagged["reason"] == "incident-withdrawn"
+    # Saved with the withdrawal: the case's and the referral's events are in one transaction.
+    case = hub.store.find(case_id(first.id), DartCase)
+    assert case is not None
+    assert case.withdrawal is not None
+    [entry] = [e for e in hub.audit.entries() if e.action == "withdraw-notification"]
+    assert entry.details == {"record": str(first.id), "version": 1,
+                             "reason_code": "sent-in-error", "marac_review": [referral_id]}
+    assert "wrong incident" not in json.dumps(entry.details)
 
 
 def test_a_concern_withdrawn_closes_its_contact(
