@@ -25,7 +25,7 @@ from hub.domestic_abuse import case_id
 from hub.errors import InvalidInput, NotEntitled
 from hub.registry import Caller
 from hub.shapes import parse_notification
-from tests.support import Clock, child, notification, submit
+from tests.support import Clock, child, notification, relayed, submit
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 AMY_NHS, ELLA_NHS = "9434765870", "9434765919"
@@ -276,6 +276,36 @@ def test_a_withdrawn_incident_leaves_its_marac_referral_flagged_for_review(
     assert entry.details == {"record": str(first.id), "version": 1,
                              "reason_code": "sent-in-error", "marac_review": [referral_id]}
     assert "wrong incident" not in json.dumps(entry.details)
+    [review] = [v for topic, _, v in relayed(hub) if v["event_type"] == "marac.review"]
+    assert (review["referral_id"], review["reason"], review["by_agency"]) == (
+        referral_id, "incident-withdrawn", "notts-police")
+    assert review["child_id"] == str(first.child_ids[0])
+
+
+def test_the_relay_tells_subscribers_of_corrections_in_ids_and_codes_only(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    from adapters.kafka_relay import ENCOMPASS_TOPIC
+
+    police = people["notts-police"]
+    first = submit(hub, "notts-police", incident())
+    clock.advance(minutes=10)
+    hub.corrections.amend(police, first.id, parsed(incident(version=2,
+                                                            words="I stayed in my room")))
+    clock.advance(minutes=10)
+    hub.corrections.withdraw(police, first.id, "other", "Sent about another family entirely.")
+    records = relayed(hub)
+    assert {"notification.amended", "notification.withdrawn", "encompass.updated",
+            "encompass.withdrawn", "dart.incident-amended", "dart.incident-withdrawn",
+            } <= {v["event_type"] for _, _, v in records}
+    assert [v["event_type"] for topic, _, v in records if topic == ENCOMPASS_TOPIC] == [
+        "encompass.notice", "encompass.updated", "encompass.withdrawn"]
+    [withdrawn] = [v for _, _, v in records if v["event_type"] == "notification.withdrawn"]
+    assert (withdrawn["reason_code"], withdrawn["agency"]) == ("other", "notts-police")
+    for _, key, value in records:
+        text = key + json.dumps(value)
+        for secret in ("Amy", "Hart", "Jo", "2016-04-02", "1990-01-09", "I hid upstairs",
+                       "I stayed in my room", "another family", "free text"):
+            assert secret not in text
 
 
 def test_a_concern_withdrawn_closes_its_contact(
