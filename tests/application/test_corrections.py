@@ -308,6 +308,42 @@ def test_the_relay_tells_subscribers_of_corrections_in_ids_and_codes_only(
             assert secret not in text
 
 
+class Acked:
+    def get(self, timeout: float) -> None:
+        return None
+
+
+class Producer:
+    """A broker that acknowledges everything, for ``Relay.run_once``."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes, dict[str, Any]]] = []
+
+    def send(self, topic: str, key: bytes, value: bytes,
+             headers: list[tuple[str, bytes]]) -> Acked:
+        self.sent.append((topic, key, json.loads(value)))
+        return Acked()
+
+
+def test_the_relay_reads_the_store_for_what_a_withdrawal_does_not_carry(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    from adapters.kafka_relay import ENCOMPASS_TOPIC, Relay
+
+    first = submit(hub, "notts-police", incident())
+    hub.corrections.withdraw(people["notts-police"], first.id, "duplicate", None)
+    relay = Relay(hub, {})
+    relay._producer = producer = Producer()
+    while relay.run_once():
+        pass
+    [(_, key, told)] = [r for r in producer.sent if r[0] == ENCOMPASS_TOPIC
+                        and r[2]["event_type"] == "encompass.withdrawn"]
+    assert key == str(first.child_ids[0]).encode()
+    assert (told["recipient_agency"], told["school_urn"]) == ("riverside-primary", "100001")
+    [withdrawn] = [v for _, _, v in producer.sent
+                   if v["event_type"] == "notification.withdrawn"]
+    assert (withdrawn["agency"], withdrawn["reason_code"]) == ("notts-police", "duplicate")
+
+
 def test_a_concern_withdrawn_closes_its_contact(
         hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
     school = people["riverside-primary"]
