@@ -27,6 +27,7 @@ from kafka import KafkaProducer
 from kafka.errors import KafkaError
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
+from adapters.relay_records import ENCOMPASS_TOPIC, EVENTS_TOPIC, Find, corrections, find_nothing
 from domain.audit import AccessNotified
 from domain.dart import DartCase
 from domain.disagreement import Disagreement
@@ -43,8 +44,6 @@ from hub.retrying import call as retry
 from hub.store import HubStore
 
 log = logging.getLogger("hub.relay")
-EVENTS_TOPIC = "hub.events.v1"
-ENCOMPASS_TOPIC = "schools.encompass.v1"
 POSITION = "relay/hub.events.v1"
 # How long one attempt to reach the brokers lasts before the hub says so and backs off.
 BOOTSTRAP_TIMEOUT_MS = 5000
@@ -59,17 +58,26 @@ class RelayMetrics:
 
 
 ChildOf = Callable[[UUID, type[Any]], UUID | None]
+__all__ = ["ENCOMPASS_TOPIC", "EVENTS_TOPIC", "Relay", "RelayMetrics", "outbound"]
 
 
-def outbound(event: object, notification_id: int, child_of: ChildOf = lambda *_: None,
+def outbound(event: object, notification_id: int, find: Find = find_nothing,
              ) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(topic, key, value) records for one stored event; most events go nowhere.
-    ``child_of(aggregate_id, kind)`` names the child of a per-child aggregate (a missing
-    record, a sharing ledger) whose events do not carry it."""
+    ``find(aggregate_id, kind)`` is the aggregate as stored, for an event that does not carry
+    what its record names: the child of a per-child aggregate (a missing record, a sharing
+    ledger), a notice's school, a notification's agency and children
+    (``adapters.relay_records``)."""
     base = {"event_id": str(notification_id)}
+
+    def child_of(aggregate_id: UUID, kind: type[Any]) -> UUID | None:
+        child: UUID | None = getattr(find(aggregate_id, kind), "child_id", None)
+        return child
+
     yield from _domestic_abuse(event, base)
     yield from _missing(event, base, child_of)
     yield from _front_door(event, base, child_of)
+    yield from corrections(event, base, find)
     if isinstance(event, Received.Received):
         children = [s["person_id"] for s in event.subjects if s["role"] == "child"]
         for child_id in children:
@@ -232,11 +240,6 @@ class Relay:
     def _trouble(self, error: BaseException, wait: float) -> None:
         (self.brokers if isinstance(error, KafkaError) else self.store).happened(error, wait)
 
-    def _child_of(self, aggregate_id: UUID, kind: type[Any]) -> UUID | None:
-        found = self.hub.store.find(aggregate_id, kind)
-        child: UUID | None = getattr(found, "child_id", None)
-        return child
-
     def position(self) -> int:
         return self.hub.store.position(POSITION)
 
@@ -248,7 +251,7 @@ class Relay:
         futures = []
         topics: list[str] = []
         for row in rows:
-            for topic, key, value in outbound(row.event(), row.position, self._child_of):
+            for topic, key, value in outbound(row.event(), row.position, self.hub.store.find):
                 topics.append(topic)
                 futures.append(self._producer.send(
                     topic, key=key.encode(), value=json.dumps(value).encode(),

@@ -37,6 +37,13 @@ class MaracRule(StrEnum):
 RULE_VERSIONS: dict[MaracRule, int] = dict.fromkeys(MaracRule, 1)
 
 
+class ReviewReason(StrEnum):
+    """Why a referral was flagged for the MARAC coordinator's review."""
+
+    CRITERIA_NO_LONGER_MET = "criteria-no-longer-met"  # a re-triage meets no criterion
+    INCIDENT_WITHDRAWN = "incident-withdrawn"  # the police withdrew the incident
+
+
 @dataclass(frozen=True)
 class Incident:
     id: UUID
@@ -124,6 +131,7 @@ class MaracReferral(Aggregate):
         self.flags = list(flags)
         self.referred_by = referred_by
         self.referred_at = referred_at
+        self.review: dict[str, Any] | None = None  # the latest flag for review
 
     @classmethod
     def make(cls, id: UUID, incident: Incident, case_id: UUID, victim_ids: list[UUID],
@@ -136,7 +144,8 @@ class MaracReferral(Aggregate):
                    child_ids=child_ids, level=level.value,
                    flags=[f.as_data() for f in flags], referred_by=by, referred_at=at)
 
-    # A re-triage that no longer meets the criteria ------------------------------------------
+    # Flagged for the MARAC coordinator's review ----------------------------------------------
+    # A referral is never withdrawn silently: the coordinator decides whether it stands.
 
     class CriteriaNoLongerMet(Aggregate.Event):
         """The DART re-triaged the incident and the corrected grading meets no MARAC
@@ -150,14 +159,35 @@ class MaracReferral(Aggregate):
 
     @event(CriteriaNoLongerMet)
     def _criteria_no_longer_met(self, level: str, by: dict[str, str], at: datetime) -> None:
-        self.review = {"reason": "criteria-no-longer-met", "level": level, "by": by, "at": at}
+        self.review = {"reason": ReviewReason.CRITERIA_NO_LONGER_MET.value, "level": level,
+                       "by": by, "at": at}
 
     def flag_criteria_no_longer_met(self, level: RiskLevel, by: dict[str, str],
                                     at: datetime) -> None:
         self._criteria_no_longer_met(level.value, by, at)
 
+    class IncidentWithdrawn(Aggregate.Event):
+        """The police withdrew the incident the referral was made for: the referral stands,
+        flagged for the MARAC coordinator's review. Only the withdrawing agency and when:
+        the withdrawal's reason stays with the notification."""
+
+        class_version = 1
+        agency: str
+        at: datetime
+
+    @event(IncidentWithdrawn)
+    def _incident_withdrawn(self, agency: str, at: datetime) -> None:
+        self.review = {"reason": ReviewReason.INCIDENT_WITHDRAWN.value, "level": None,
+                       "by": {"agency": agency}, "at": at}
+
+    def flag_incident_withdrawn(self, agency: str, at: datetime) -> None:
+        review = self.review
+        if review is not None and review["reason"] == ReviewReason.INCIDENT_WITHDRAWN.value:
+            raise RuleViolation("this referral is already flagged: its incident was withdrawn")
+        self._incident_withdrawn(agency, at)
+
     @property
     def flagged(self) -> dict[str, Any] | None:
-        """The latest flag for review (None: none), on a referral stored before flags too."""
-        review: dict[str, Any] | None = getattr(self, "review", None)
-        return review
+        """The latest flag for review (None: none): ``reason`` (a ``ReviewReason``), the
+        corrected ``level`` (None when the incident was withdrawn), ``by`` and ``at``."""
+        return self.review

@@ -23,6 +23,7 @@ from eventsourcing.persistence import Tracking
 from domain.audit import AuditKind
 from domain.errors import DomainError, InvalidContent
 from domain.indexes import source_ref_key
+from domain.marac import MaracReferral
 from domain.matching import LinkRule
 from domain.notifications import (
     Notification,
@@ -65,6 +66,8 @@ class Corrected:
     version: int
     children_before: tuple[UUID, ...]
     withdrawn: bool = False
+    # MARAC referrals a withdrawal left flagged for the coordinator's review.
+    marac_flagged: tuple[UUID, ...] = ()
 
 
 class Corrections:
@@ -302,15 +305,19 @@ class Corrections:
         self._store.save_tracked([notification, *follow_on], tracking)
         return Corrected(Receipt(notification.id, notification.child_ids, created=False),
                          notification.notification_version, tuple(notification.child_ids),
-                         withdrawn=True)
+                         withdrawn=True, marac_flagged=tuple(
+                             a.id for a in follow_on if isinstance(a, MaracReferral)))
 
     def _audited(self, actor: dict[str, str], action: str, done: Corrected,
                  code: WithdrawalReason | None) -> None:
         """An entry naming every child the notification named before and names now; the
-        version, and a withdrawal's code: never its words."""
+        version, and a withdrawal's code (never its words) and the MARAC referrals it left
+        flagged for review."""
         details: dict[str, Any] = {"record": str(done.receipt.id), "version": done.version}
         if code is not None:
             details["reason_code"] = code.value
+        if done.marac_flagged:
+            details["marac_review"] = [str(r) for r in done.marac_flagged]
         self._audit.record(kind=AuditKind.SENDER_CORRECTION, action=action, actor=actor,
                            child_ids=list(dict.fromkeys([*done.children_before,
                                                          *done.receipt.child_ids])),

@@ -496,7 +496,8 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
 
 
 def _review(referral: MaracReferral) -> dict[str, Any] | None:
-    """A referral's flag for review (a re-triage that no longer meets the criteria)."""
+    """A referral's flag for review (a re-triage that no longer meets the criteria, or the
+    incident withdrawn by the police)."""
     flagged = referral.flagged
     if flagged is None:
         return None

@@ -3,9 +3,11 @@ the same transaction as the correction itself:
 
 - the DART case a police domestic-abuse incident opened follows its new version (children,
   adult victims, time, what changed that a triage rests on), or leaves the queue when the
-  incident is withdrawn; each child's Operation Encompass notice is updated in place, or
-  withdrawn (and a new one issued, if the amendment sends it elsewhere or names another
-  child); a withdrawn notice tells the school only that it was withdrawn;
+  incident is withdrawn (a MARAC referral its triage made then stands, flagged for the MARAC
+  coordinator's review as ``incident-withdrawn``: a referral is never withdrawn silently);
+  each child's Operation Encompass notice is updated in place, or withdrawn (and a new one
+  issued, if the amendment sends it elsewhere or names another child); a withdrawn notice
+  tells the school only that it was withdrawn;
 - the MASH contact a concern or referral opened follows its children and indicators (an
   indicator added makes it red, by rule), or is closed with the reason
   ``withdrawn-by-sender``.
@@ -22,6 +24,7 @@ from domain.clocks import Rag
 from domain.dart import DartCase
 from domain.encompass import EncompassNotice
 from domain.front_door import MashContact, contact_id
+from domain.marac import MaracReferral
 from domain.notifications import Notification, NotificationSubmission, SubjectRole
 from domain.people import PersonRecord
 from domain.personal import reveal
@@ -98,7 +101,13 @@ class IncidentCorrections:
         for notice in notices:
             notice.withdraw(at)
         case.withdraw(at)
-        return [case, *notices]
+        changed: list[Aggregate] = [case, *notices]
+        made = (case.triage or {}).get("marac_referral")  # by the triage or a re-triage
+        referral = self._store.find(made, MaracReferral) if made is not None else None
+        if referral is not None:  # it stands, for the MARAC coordinator to decide
+            referral.flag_incident_withdrawn(notification.source_agency, at)
+            changed.append(referral)
+        return changed
 
 
 class ContactCorrections:

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
 
 import psycopg
 import pytest
@@ -127,9 +126,6 @@ def relayed(hub: Hub) -> list[tuple[str, str, dict[str, Any]]]:
     """Every (topic, key, value) record ``hub relay`` would publish for the store's log."""
     from adapters.kafka_relay import outbound
 
-    def child_of(aggregate_id: UUID, kind: type[Any]) -> UUID | None:
-        child: UUID | None = getattr(hub.store.find(aggregate_id, kind), "child_id", None)
-        return child
-
     return [record for row in hub.store.recorder.select_notifications(start=1, limit=100_000)
-            for record in outbound(hub.store.mapper.to_domain_event(row), row.id, child_of)]
+            for record in outbound(hub.store.mapper.to_domain_event(row), row.id,
+                                   hub.store.find)]

@@ -15,6 +15,7 @@ from domain.dart import DartCase
 from domain.encompass import EncompassNotice
 from domain.errors import RuleViolation
 from domain.front_door import MashContact, contact_id
+from domain.marac import MaracReferral
 from domain.matching import PossibleMatch
 from domain.notifications import Notification, StaleVersion, WithdrawalSubmission
 from domain.people import PersonRecord
@@ -24,7 +25,7 @@ from hub.domestic_abuse import case_id
 from hub.errors import InvalidInput, NotEntitled
 from hub.registry import Caller
 from hub.shapes import parse_notification
-from tests.support import Clock, child, notification, submit
+from tests.support import Clock, child, notification, relayed, submit
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 AMY_NHS, ELLA_NHS = "9434765870", "9434765919"
@@ -240,6 +241,107 @@ def test_withdrawn_the_case_leaves_the_queue_and_the_school_sees_only_that(
     assert notice_held.withdrawal is not None
     with pytest.raises(RuleViolation):
         hub.corrections.amend(police, first.id, parsed(incident(version=2)))
+
+
+def test_a_withdrawn_incident_leaves_its_marac_referral_flagged_for_review(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    """A referral is never withdrawn silently: the MARAC coordinator decides."""
+    police, dart = people["notts-police"], people["city-dart"]
+    first = submit(hub, "notts-police", incident(yes=15))  # visible high risk
+    triaged = hub.domestic_abuse.triage(
+        dart, case_id(first.id), yes_count=None, answers=None, level=None,
+        judgement_reason=None, actions=["safety-planning"], threshold_met=False,
+        rationale="High risk: MARAC and safety planning.")
+    referral_id = triaged["triage"]["marac_referral"]
+    [before] = hub.domestic_abuse.marac_referrals(dart)["items"]
+    assert (before["id"], before["review"]) == (referral_id, None)
+    clock.advance(minutes=40)
+    done = hub.corrections.withdraw(police, first.id, "sent-in-error",
+                                    "Keyed against the wrong incident number.")
+    assert done.marac_flagged == (UUID(referral_id),)
+    [after] = hub.domestic_abuse.marac_referrals(dart)["items"]
+    assert after["review"] == {"reason": "incident-withdrawn", "level": None,
+                               "by": {"agency": "notts-police"},
+                               "at": clock.now.isoformat()}
+    assert after["flags"] == before["flags"]  # it stands, as it was made
+    stored = hub.store.find(UUID(referral_id), MaracReferral)
+    assert stored is not None
+    assert stored.flagged is not None
+    assert stored.flagged["reason"] == "incident-withdrawn"
+    # Saved with the withdrawal: the case's and the referral's events are in one transaction.
+    case = hub.store.find(case_id(first.id), DartCase)
+    assert case is not None
+    assert case.withdrawal is not None
+    [entry] = [e for e in hub.audit.entries() if e.action == "withdraw-notification"]
+    assert entry.details == {"record": str(first.id), "version": 1,
+                             "reason_code": "sent-in-error", "marac_review": [referral_id]}
+    assert "wrong incident" not in json.dumps(entry.details)
+    [review] = [v for topic, _, v in relayed(hub) if v["event_type"] == "marac.review"]
+    assert (review["referral_id"], review["reason"], review["by_agency"]) == (
+        referral_id, "incident-withdrawn", "notts-police")
+    assert review["child_id"] == str(first.child_ids[0])
+
+
+def test_the_relay_tells_subscribers_of_corrections_in_ids_and_codes_only(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    from adapters.kafka_relay import ENCOMPASS_TOPIC
+
+    police = people["notts-police"]
+    first = submit(hub, "notts-police", incident())
+    clock.advance(minutes=10)
+    hub.corrections.amend(police, first.id, parsed(incident(version=2,
+                                                            words="I stayed in my room")))
+    clock.advance(minutes=10)
+    hub.corrections.withdraw(police, first.id, "other", "Sent about another family entirely.")
+    records = relayed(hub)
+    assert {"notification.amended", "notification.withdrawn", "encompass.updated",
+            "encompass.withdrawn", "dart.incident-amended", "dart.incident-withdrawn",
+            } <= {v["event_type"] for _, _, v in records}
+    assert [v["event_type"] for topic, _, v in records if topic == ENCOMPASS_TOPIC] == [
+        "encompass.notice", "encompass.updated", "encompass.withdrawn"]
+    [withdrawn] = [v for _, _, v in records if v["event_type"] == "notification.withdrawn"]
+    assert (withdrawn["reason_code"], withdrawn["agency"]) == ("other", "notts-police")
+    for _, key, value in records:
+        text = key + json.dumps(value)
+        for secret in ("Amy", "Hart", "Jo", "2016-04-02", "1990-01-09", "I hid upstairs",
+                       "I stayed in my room", "another family", "free text"):
+            assert secret not in text
+
+
+class Acked:
+    def get(self, timeout: float) -> None:
+        return None
+
+
+class Producer:
+    """A broker that acknowledges everything, for ``Relay.run_once``."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, bytes, dict[str, Any]]] = []
+
+    def send(self, topic: str, key: bytes, value: bytes,
+             headers: list[tuple[str, bytes]]) -> Acked:
+        self.sent.append((topic, key, json.loads(value)))
+        return Acked()
+
+
+def test_the_relay_reads_the_store_for_what_a_withdrawal_does_not_carry(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    from adapters.kafka_relay import ENCOMPASS_TOPIC, Relay
+
+    first = submit(hub, "notts-police", incident())
+    hub.corrections.withdraw(people["notts-police"], first.id, "duplicate", None)
+    relay = Relay(hub, {})
+    relay._producer = producer = Producer()
+    while relay.run_once():
+        pass
+    [(_, key, told)] = [r for r in producer.sent if r[0] == ENCOMPASS_TOPIC
+                        and r[2]["event_type"] == "encompass.withdrawn"]
+    assert key == str(first.child_ids[0]).encode()
+    assert (told["recipient_agency"], told["school_urn"]) == ("riverside-primary", "100001")
+    [withdrawn] = [v for _, _, v in producer.sent
+                   if v["event_type"] == "notification.withdrawn"]
+    assert (withdrawn["agency"], withdrawn["reason_code"]) == ("notts-police", "duplicate")
 
 
 def test_a_concern_withdrawn_closes_its_contact(

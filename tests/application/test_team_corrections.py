@@ -3,6 +3,7 @@ decision, the missing team's corrected episodes and the DART coordinator's redir
 Encompass notice; each with a reason, audited naming the child (never the reason), and kept
 in the record's history."""
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -14,7 +15,7 @@ from hub.bootstrap import Hub
 from hub.domestic_abuse import case_id
 from hub.errors import NotEntitled
 from hub.registry import Caller
-from tests.support import Clock, notification, submit
+from tests.support import Clock, notification, relayed, submit
 
 MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 REASON = "The DASH answers were entered against the wrong incident by mistake."
@@ -308,6 +309,30 @@ def test_the_coordinator_redirects_a_notice_to_the_right_school(
     clock.advance(days=3)
     assert hub.domestic_abuse.breaches(people["city-dart"])["encompass"] == []
     assert hub.domestic_abuse.escalate_overdue() == 0
+
+
+def test_the_relay_rings_the_right_school_and_tells_the_wrong_one_only_of_a_withdrawal(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    from adapters.kafka_relay import ENCOMPASS_TOPIC
+
+    _, notice, _ = wrong_school(hub, people, clock)
+    moved = hub.domestic_abuse.redirect_notice(people["city-dart/team-manager"], notice,
+                                               "100002", REASON)
+    records = relayed(hub)
+    school = [(key, v) for topic, key, v in records if topic == ENCOMPASS_TOPIC]
+    assert [(v["event_type"], v["school_urn"]) for _, v in school] == [
+        ("encompass.notice", "100001"), ("encompass.withdrawn", "100001"),
+        ("encompass.notice", "100002")]
+    _, withdrawn = school[1]
+    assert withdrawn["notice_id"] == str(notice)
+    assert withdrawn["at"] == moved["withdrawn_at"]
+    assert school[2][1]["notice_id"] == moved["to_notice"]
+    [redirected] = [v for _, _, v in records if v["event_type"] == "encompass.redirected"]
+    assert (redirected["to_notice"], redirected["to_agency"]) == (moved["to_notice"],
+                                                                  "hillside-academy")
+    for _, _, value in records:
+        assert REASON not in json.dumps(value)
+        assert not any(s in json.dumps(value) for s in ("Amy", "Hart", "2016-04-02"))
 
 
 def test_a_notice_redirected_after_its_deadline_is_due_by_the_next_school_day(

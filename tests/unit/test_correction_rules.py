@@ -10,10 +10,11 @@ from uuid import uuid4
 import pytest
 
 from domain.clocks import Rag
-from domain.dart import DartCase
+from domain.dart import DartCase, RiskLevel, grade
 from domain.encompass import EncompassNotice, Recipient
 from domain.errors import InvalidContent, NotPermitted, RuleViolation
 from domain.front_door import MashContact
+from domain.marac import Incident, MaracReferral, evaluate
 from domain.matching import LinkRule
 from domain.notifications import (
     DetailsSubmission,
@@ -238,3 +239,23 @@ def test_a_closed_contact_runs_no_clock_and_takes_no_work() -> None:
         contact.request_research(["x"], {}, LATER)
     with pytest.raises(RuleViolation, match="closed"):
         contact.close("withdrawn-by-sender", LATER)
+
+
+def test_a_marac_referral_whose_incident_is_withdrawn_stands_flagged_for_review() -> None:
+    incident = Incident(uuid4(), AT)
+    referral = MaracReferral.make(uuid4(), incident, uuid4(), [uuid4()], [uuid4()],
+                                  RiskLevel.HIGH, evaluate(incident, grade(15, None, None), []),
+                                  {"agency": "city-dart"}, AT)
+    assert referral.flagged is None
+    referral.flag_incident_withdrawn("notts-police", LATER)
+    flag = {"reason": "incident-withdrawn", "level": None, "by": {"agency": "notts-police"},
+            "at": LATER}
+    assert referral.flagged == flag
+    assert referral.flags  # as it was made
+    with pytest.raises(RuleViolation, match="withdrawn"):
+        referral.flag_incident_withdrawn("notts-police", LATER)
+    replayed: MaracReferral | None = None
+    for stored in referral.collect_events():
+        replayed = stored.mutate(replayed)
+    assert replayed is not None
+    assert replayed.flagged == flag

@@ -90,8 +90,9 @@ class MaracFlagOut(Out):
 
 
 class MaracReviewOut(Out):
-    reason: str
-    level: str
+    reason: str = Field(description="criteria-no-longer-met (a re-triage meets no MARAC "
+                        "criterion) or incident-withdrawn (the police withdrew the incident)")
+    level: str | None = Field(description="the corrected level (null: incident-withdrawn)")
     by: Actor
     at: str
 
@@ -106,8 +107,9 @@ class MaracReferralOut(Out):
     flags: list[MaracFlagOut]
     referred_by: Actor
     referred_at: str
-    review: MaracReviewOut | None = Field(default=None, description="flagged for review: a "
-                                          "re-triage that no longer meets the criteria")
+    review: MaracReviewOut | None = Field(default=None, description="flagged for the MARAC "
+                                          "coordinator's review: a re-triage that no longer "
+                                          "meets the criteria, or the incident withdrawn")
 
 
 class MaracReferralsOut(Out):
