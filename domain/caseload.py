@@ -125,13 +125,14 @@ class RowError:
 def check_columns(kind: CaseloadKind, header: Iterable[str]) -> list[str]:
     """The file's columns, tidied; every required one present, none unknown, none twice."""
     columns = [c.strip().lower() for c in header]
+    a = "an" if kind.value[0] in "aeiou" else "a"
     missing = [c for c in REQUIRED[kind] if c not in columns]
     if missing:
-        raise InvalidContent("columns", f"a {kind.value} file needs {', '.join(missing)}")
+        raise InvalidContent("columns", f"{a} {kind.value} file needs {', '.join(missing)}")
     known = set(REQUIRED[kind]) | set(OPTIONAL[kind])
     unknown = [c for c in columns if c not in known]
     if unknown:
-        raise InvalidContent("columns", f"not a {kind.value} column: {', '.join(unknown)}")
+        raise InvalidContent("columns", f"not {a} {kind.value} column: {', '.join(unknown)}")
     if len(set(columns)) != len(columns):
         raise InvalidContent("columns", "a column is named twice")
     return columns
