@@ -192,9 +192,13 @@ class CaseloadImport:
     def _prepare(self, agency_id: str, kind: CaseloadKind, rows: Iterable[CaseloadRow],
                  by: dict[str, str], leave_out: set[int],
                  progress: Progress | None) -> _Batch:
-        """The aggregates the rows make, unsaved; the rows the records refuse, as errors."""
+        """The aggregates the rows make, unsaved; the rows the records refuse, as errors (in
+        line order). Open contacts are opened oldest first, so that a child's later contact
+        is a re-referral of an earlier one whatever the order of the file."""
         batch = _Batch()
-        todo = [r for r in rows if r.line not in leave_out]
+        todo = sorted((r for r in rows if r.line not in leave_out),
+                      key=lambda r: (r.start, r.line) if kind is CaseloadKind.OPEN_CONTACTS
+                      else (0, r.line))
         for done, row in enumerate(todo, start=1):
             if progress is not None:
                 progress(done, len(todo))
@@ -223,6 +227,7 @@ class CaseloadImport:
             batch.claims.append(KeyIndex(key=key, target=record.id))
             batch.children.append(person.id)
             batch.rows += 1
+        batch.errors.sort(key=lambda e: e.line)
         return batch
 
     def _apply(self, kind: CaseloadKind, row: CaseloadRow, link: Link, agency_id: str,

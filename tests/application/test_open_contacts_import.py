@@ -134,7 +134,7 @@ def test_a_child_the_hub_holds_is_linked_and_a_doubted_one_refused(
         "contact"]  # the health concern alone: nothing stored
     kept = hub.caseload.load(OPERATOR, "city-mash", KIND, checked.rows, skip_bad_rows=True)
     assert (kept.stored, len(kept.errors)) == (2, 1)
-    assert kept.children[0] == known
+    assert known in kept.children
     person = hub.store.find(known, PersonRecord)
     assert person is not None
     [imported] = [n for n in person.notifications if n["agency"] == "city-mash"]
@@ -174,3 +174,16 @@ def test_a_reference_the_authority_has_sent_is_refused(hub: Hub,
     assert [str(e) for e in refused.errors] == [
         "line 2: case_ref: the authority has sent the hub a notification under this "
         "reference already"]
+
+
+def test_a_later_contact_is_a_re_referral_whatever_the_file_order(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    earlier = {**contact_row(7, NOW), "received_at": "2026-01-05 11:00"}
+    later = {**contact_row(8, NOW), "nhs_number": earlier["nhs_number"],
+             **{k: earlier[k] for k in ("given_name", "family_name", "date_of_birth")},
+             "received_at": "2026-01-14 15:00"}
+    load(hub, [later, earlier])
+    queue = {i["received_at"]: i for i in hub.front_door.queue(people["city-mash"])["items"]}
+    first, second = queue["2026-01-05T11:00:00+00:00"], queue["2026-01-14T15:00:00+00:00"]
+    assert first["re_referral"] is False
+    assert second["re_referral_of"] == [first["id"]]
