@@ -5,7 +5,8 @@ nothing unless the operator asks for the good rows alone. Each child is linked t
 record by the intake's own linking (``NotificationIntake.link``), and each row becomes what
 social care records on a working day, dated from the history it carries: an initial
 conference with a plan (and the core group, the last review), a period in care, the child in
-need level of need. All the rows of a file are saved in one transaction, each with its key
+need level of need, a contact open at the front door received at the time it was
+(``hub.open_contacts``). All the rows of a file are saved in one transaction, each with its key
 (the authority, the kind, its reference) claimed, so that a file imported twice is stored
 once. The import is audited under every child it names.
 """
@@ -36,7 +37,8 @@ from domain.people import PersonRecord
 from domain.timescales import LOCAL
 from hub.audit.trail import AuditTrail
 from hub.errors import InvalidInput
-from hub.intake import NotificationIntake
+from hub.intake import Link, NotificationIntake
+from hub.open_contacts import open_contact
 from hub.registry import Registry
 from hub.store import HubStore
 from hub.timescales import Timescales
@@ -80,6 +82,7 @@ class _Batch:
     people: list[PersonRecord] = field(default_factory=list)
     linked: set[UUID] = field(default_factory=set)
     records: dict[UUID, Aggregate] = field(default_factory=dict)
+    made: list[Aggregate] = field(default_factory=list)  # saved with the records
     claims: list[KeyIndex] = field(default_factory=list)
     children: list[UUID] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
@@ -103,7 +106,8 @@ class CaseloadImport:
         """Every row of the file checked (the header on line 1); InvalidContent for a file
         whose columns or text cannot be read at all. In ``production`` test NHS numbers are
         bad rows."""
-        today = self._clock().astimezone(LOCAL).date()
+        now = self._clock()
+        today = now.astimezone(LOCAL).date()
         reader = csv.reader(lines)
         checked = Checked()
         try:
@@ -123,7 +127,7 @@ class CaseloadImport:
                 try:
                     checked.rows.append(validate_row(kind, line, dict(
                         zip(columns, values, strict=False)), today,
-                        refuse_test_numbers=production))
+                        refuse_test_numbers=production, now=now))
                 except InvalidContent as error:
                     checked.errors.append(RowError(line, error.field, error.rule))
                 if progress is not None:
@@ -131,7 +135,9 @@ class CaseloadImport:
         except csv.Error:
             raise InvalidContent("file", f"line {reader.line_num}: not readable as CSV "
                                          "(a stray quote or a NUL byte?)") from None
-        repeated = duplicates(checked.rows)
+        # A child may have more than one contact open; one plan, or period in care, at a time.
+        repeated = duplicates(checked.rows,
+                              one_per_child=kind is not CaseloadKind.OPEN_CONTACTS)
         bad = {e.line for e in repeated}
         checked.rows = [r for r in checked.rows if r.line not in bad]
         checked.errors = sorted([*checked.errors, *repeated], key=lambda e: e.line)
@@ -167,7 +173,7 @@ class CaseloadImport:
                 return batch  # nothing saved
             self._store.cipher.prepare([p.id for p in batch.people])
             self._store.save_tracked(
-                [*batch.people, *batch.records.values(), *batch.claims], None)
+                [*batch.people, *batch.records.values(), *batch.made, *batch.claims], None)
             return batch
 
         batch = self._store.write(attempt)
@@ -186,9 +192,13 @@ class CaseloadImport:
     def _prepare(self, agency_id: str, kind: CaseloadKind, rows: Iterable[CaseloadRow],
                  by: dict[str, str], leave_out: set[int],
                  progress: Progress | None) -> _Batch:
-        """The aggregates the rows make, unsaved; the rows the records refuse, as errors."""
+        """The aggregates the rows make, unsaved; the rows the records refuse, as errors (in
+        line order). Open contacts are opened oldest first, so that a child's later contact
+        is a re-referral of an earlier one whatever the order of the file."""
         batch = _Batch()
-        todo = [r for r in rows if r.line not in leave_out]
+        todo = sorted((r for r in rows if r.line not in leave_out),
+                      key=lambda r: (r.start, r.line) if kind is CaseloadKind.OPEN_CONTACTS
+                      else (0, r.line))
         for done, row in enumerate(todo, start=1):
             if progress is not None:
                 progress(done, len(todo))
@@ -208,7 +218,7 @@ class CaseloadImport:
                 batch.people.append(person)
             batch.claims.extend(claims)
             try:
-                record = self._apply(kind, row, person.id, batch, by)
+                record = self._apply(kind, row, link, agency_id, batch, by)
             except DomainError as error:
                 batch.errors.append(RowError(row.line, getattr(error, "field", "nhs_number"),
                                              str(getattr(error, "rule", error))))
@@ -217,11 +227,18 @@ class CaseloadImport:
             batch.claims.append(KeyIndex(key=key, target=record.id))
             batch.children.append(person.id)
             batch.rows += 1
+        batch.errors.sort(key=lambda e: e.line)
         return batch
 
-    def _apply(self, kind: CaseloadKind, row: CaseloadRow, child_id: UUID, batch: _Batch,
-               by: dict[str, str]) -> Aggregate:
+    def _apply(self, kind: CaseloadKind, row: CaseloadRow, link: Link, agency_id: str,
+               batch: _Batch, by: dict[str, str]) -> Aggregate:
         """The row recorded as social care records it, at the dates it gives."""
+        child_id = link.person.id
+        if kind is CaseloadKind.OPEN_CONTACTS:
+            contact, made = open_contact(self._store, self._intake, self._timescales,
+                                         self._clock, agency_id, row, link, by)
+            batch.made.extend(made)
+            return contact
         if kind is CaseloadKind.CIN_PLANS:
             need = self._record(batch, need_id(child_id), NeedRecord,
                                 lambda: NeedRecord(child_id=child_id))

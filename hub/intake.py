@@ -14,7 +14,7 @@ from uuid import UUID, uuid4
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Tracking
 
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidContent
 from domain.indexes import KeyIndex, is_identifier_link, link_key, source_ref_key
 from domain.matching import Demographics, LinkRule, PossibleMatch, Verdict, judge_identifier_match
 from domain.notifications import (
@@ -164,6 +164,29 @@ class NotificationIntake:
             content_class=content_class)
         return notification, [notification, *linked, *follow_on, KeyIndex(
             key=source_ref_key(agency_id, valid.source_ref), target=notification.id)]
+
+    def received_before(self, agency_id: str, submitted_by: str,
+                        submission: NotificationSubmission, links: list[Link],
+                        received_at: datetime) -> tuple[Notification, list[Aggregate]]:
+        """A notification the hub did not receive itself, received at ``received_at`` before
+        the hub began (a contact open at the front door at go-live, ``hub.caseload``):
+        validated like any other, its subjects linked by ``links`` (from ``link``, one for
+        each subject, in order), composed with what it sets going as at that time, and its
+        source reference claimed; returned, not saved (the linked people and their keys are
+        the caller's to save, in its own write). Only the import reaches this: over HTTP and
+        Kafka a notification is received when the hub's clock says (``submit``)."""
+        now = self._clock()
+        valid = validate_submission(submission, now)
+        if received_at > now:
+            raise InvalidContent("received_at", "must not be in the future")
+        if valid.occurred_at > received_at:
+            raise InvalidContent("occurred_at", "must not be after received_at")
+        notification, _, follow_on = self._compose(
+            agency_id, submitted_by, valid, [link.person for link in links], received_at,
+            rules=[link.rule for link in links])
+        return notification, [
+            notification, *follow_on, *self._doubts(notification, links, received_at),
+            KeyIndex(key=source_ref_key(agency_id, valid.source_ref), target=notification.id)]
 
     def _compose(self, agency_id: str, submitted_by: str, submission: NotificationSubmission,
                  people: list[PersonRecord], received_at: datetime, rules: list[LinkRule],

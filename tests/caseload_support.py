@@ -1,11 +1,13 @@
 """Caseload files for the import's tests: synthetic children (NHS numbers in the unissued
-999 range), and rows made bad on purpose."""
+999 range), their plans and open contacts, and rows made bad on purpose."""
 
 import csv
 import io
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from domain.identifiers import nhs_check_digit
+from domain.timescales import LOCAL
 
 CP_COLUMNS = ("case_ref", "nhs_number", "given_name", "family_name", "date_of_birth",
               "postcode", "plan_start_date", "category", "core_group_date", "last_review_date")
@@ -47,3 +49,26 @@ def as_csv(rows: Iterable[dict[str, str]], columns: Iterable[str] = CP_COLUMNS) 
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue()
+
+
+CONTACT_COLUMNS = (*CP_COLUMNS[:6], "received_at", "contact_type", "indicators", "rag")
+CONTACT_TYPES = ("school_concern", "health_concern", "police_concern", "referral")
+RATINGS = ("", "amber", "green", "red")
+
+
+def local_time(at: datetime) -> str:
+    """An instant as an open contacts file writes it: UK local time, to the minute."""
+    return at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+
+
+def contact_row(n: int, now: datetime) -> dict[str, str]:
+    """A contact open at the front door: the ``n``-th, received ``n`` + 1 hours before
+    ``now``; one in ten with an immediate-referral indicator (rated red by it), the others
+    rated or not."""
+    child = {k: v for k, v in cp_row(n).items() if k in CONTACT_COLUMNS}
+    indicated = n % 10 == 5
+    return {**child, "case_ref": f"MC-{n:05d}",
+            "received_at": local_time(now - timedelta(hours=n + 1)),
+            "contact_type": CONTACT_TYPES[n % len(CONTACT_TYPES)],
+            "indicators": "adult-posing-risk" if indicated else "",
+            "rag": "" if indicated else RATINGS[n % len(RATINGS)]}

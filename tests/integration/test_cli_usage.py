@@ -47,6 +47,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     ["import", "--kind", "referrals", "--file", "x.csv", "--agency", "city-mash"],
     ["import", "--kind", "cp-plans", "--file", "x.csv"],
     ["import", "--kind", "cp-plans", "--file", "x.csv", "--agency", "unregistered"],
+    ["import", "--kind", "open-contacts", "--file", "x.csv"],
+    ["import", "--kind", "open-contacts", "--file", "x.csv", "--agency", "unregistered"],
+    ["import", "--kind", "open-contact", "--file", "x.csv", "--agency", "city-mash"],
 ])
 def test_bad_input_is_exit_2_with_one_line(argv: list[str], tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch,

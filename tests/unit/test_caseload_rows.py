@@ -1,6 +1,7 @@
 """The caseload import's rules for one row and for a file's rows together: required columns,
 the NHS number's check digit, dates not in the future nor before birth, known categories and
-legal statuses; errors name the column, never the value."""
+legal statuses, an open contact's received time (past, within the year), type, indicators and
+rating; errors name the column, never the value."""
 
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,8 +17,10 @@ from domain.caseload import (
     validate_row,
 )
 from domain.child_protection import Category
+from domain.clocks import Rag
 from domain.errors import InvalidContent
-from tests.caseload_support import CP_COLUMNS, bad_nhs_number, cp_row, nhs_number
+from domain.notifications import NotificationType
+from tests.caseload_support import CP_COLUMNS, bad_nhs_number, contact_row, cp_row, nhs_number
 
 TODAY = date(2026, 1, 15)
 CP = CaseloadKind.CP_PLANS
@@ -122,3 +125,65 @@ def test_the_documented_examples_are_valid(kind: CaseloadKind) -> None:
     columns = check_columns(kind, lines[0].split(","))
     for line, text in enumerate(lines[1:], start=2):
         validate_row(kind, line, dict(zip(columns, text.split(","), strict=True)), TODAY)
+
+
+NOW = datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+CONTACTS = CaseloadKind.OPEN_CONTACTS
+
+
+def contact(**changes: str) -> dict[str, str]:
+    return {**contact_row(4, NOW), **changes}
+
+
+def test_a_good_open_contact_row() -> None:
+    valid = validate_row(CONTACTS, 2, contact(received_at="2025-07-01 08:30", rag="Amber",
+                                              contact_type="Police_Concern"), TODAY, now=NOW)
+    assert valid.start == datetime(2025, 7, 1, 7, 30, tzinfo=UTC)  # BST, as written locally
+    assert valid.contact_type is NotificationType.POLICE_CONCERN
+    assert valid.rag is Rag.AMBER
+    assert valid.indicators == ()
+    seconds = validate_row(CONTACTS, 2, contact(received_at="2026-01-15T09:59:30"), TODAY,
+                           now=NOW)
+    assert seconds.start == datetime(2026, 1, 15, 9, 59, 30, tzinfo=UTC)
+    indicated = validate_row(CONTACTS, 2, contact(
+        indicators=" trafficking ; adult-posing-risk", rag="red"), TODAY, now=NOW)
+    assert indicated.indicators == ("trafficking", "adult-posing-risk")
+    assert indicated.rag is Rag.RED
+
+
+@pytest.mark.parametrize(("changes", "field", "rule"), [
+    ({"received_at": ""}, "received_at", "is required"),
+    ({"received_at": "2026-01-15"}, "received_at",
+     "must be a date and time, YYYY-MM-DD HH:MM (UK local time)"),
+    ({"received_at": "2026-01-15T09:00Z"}, "received_at",
+     "must be a date and time, YYYY-MM-DD HH:MM (UK local time)"),
+    ({"received_at": "2026-02-30 09:00"}, "received_at",
+     "must be a date and time, YYYY-MM-DD HH:MM (UK local time)"),
+    ({"received_at": "2026-01-15 10:01"}, "received_at", "must not be in the future"),
+    ({"received_at": "2025-01-15 09:59"}, "received_at",
+     "must be within the last 12 months (decide or close an older contact first)"),
+    ({"received_at": "2025-06-01 09:00", "date_of_birth": "2025-06-02"}, "received_at",
+     "must not be before date_of_birth"),
+    ({"contact_type": "domestic_abuse_incident"}, "contact_type",
+     "must be one of referral, school_concern, health_concern, police_concern"),
+    ({"contact_type": ""}, "contact_type", "is required"),
+    ({"indicators": "shouting"}, "indicators", "is not a known immediate-referral indicator"),
+    ({"indicators": "under-one-carer-substance-misuse"}, "indicators",
+     "applies to a child under 1; no child named is"),
+    ({"rag": "blue"}, "rag", "must be red, amber or green (or empty: not rated yet)"),
+    ({"indicators": "trafficking", "rag": "green"}, "rag",
+     "must be red (or empty): an immediate-referral indicator was given"),
+])
+def test_each_bad_contact_value_is_named_by_its_column(changes: dict[str, str], field: str,
+                                                        rule: str) -> None:
+    with pytest.raises(InvalidContent) as raised:
+        validate_row(CONTACTS, 9, contact(**changes), TODAY, now=NOW)
+    assert (raised.value.field, raised.value.rule) == (field, rule)
+
+
+def test_a_child_may_have_more_than_one_contact_open() -> None:
+    rows = [validate_row(CONTACTS, line, values, TODAY, now=NOW) for line, values in [
+        (2, contact_row(1, NOW)), (3, {**contact_row(2, NOW), "nhs_number": nhs_number(1)}),
+        (4, {**contact_row(3, NOW), "case_ref": "MC-00001"})]]
+    assert [str(e) for e in duplicates(rows, one_per_child=False)] == [
+        "line 4: case_ref: repeats line 2"]
