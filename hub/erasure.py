@@ -17,6 +17,7 @@ from domain.errors import RuleViolation
 from domain.people import ErasureReason, LegalHoldInPlace
 from hub.audit.trail import AuditTrail
 from hub.capabilities import parse_enum, require_capability
+from hub.merging import joined_people
 from hub.personal_data import PersonalCipher
 from hub.registry import Caller
 from hub.store import HubStore
@@ -56,12 +57,12 @@ class Erasure:
 
         def attempt() -> bool:
             person = self._store.child(child_id)
-            if person.merged_into is not None:
-                raise RuleViolation(f"this record was merged into {person.merged_into}: "
-                                    "erase that one (it erases both)")
-            # Every person merged into this one is the same child, its data sealed under its
-            # own key: erased with it, each checked for a legal hold first.
-            merged[:] = [m["person_id"] for m in person.merged_in]
+            if person.same_as is not None:  # merged into, or confirmed as, another record
+                raise RuleViolation(f"this record is part of {person.same_as}: erase that "
+                                    "one (it erases both)")
+            # Every person merged into this one, or confirmed as it, is the same child, its
+            # data sealed under its own key: erased with it, each checked for a legal hold.
+            merged[:] = [p.id for p in joined_people(self._store, person)]
             if person.erased:
                 return False
             others = [self._store.child(m) for m in merged]

@@ -18,6 +18,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.audit import AuditKind
+from domain.matching import LinkRule
 from domain.merging import PersonMerge, merge, split
 from domain.notifications import Notification
 from domain.people import PersonRecord
@@ -129,3 +130,36 @@ def merged_people(store: HubStore, person: PersonRecord) -> list[PersonRecord]:
     """The people merged into this one (and not split off again)."""
     return [p for m in person.merged_in
             if (p := store.find(m["person_id"], PersonRecord)) is not None]
+
+
+def joined_people(store: HubStore, person: PersonRecord) -> list[PersonRecord]:
+    """Every record that is part of this one: merged into it (and not split off), or a
+    provisional person the owning team confirmed as it, and theirs in turn. Their data is
+    the same child's, each sealed under its own key: erased with this record."""
+    found: dict[UUID, PersonRecord] = {}
+    todo = [person]
+    while todo and len(found) < 1000:
+        current = todo.pop()
+        for other in [*merged_people(store, current), *_confirmed_as(store, current)]:
+            if other.id != person.id and other.id not in found \
+                    and other.same_as == current.id:
+                found[other.id] = other
+                todo.append(other)
+    return list(found.values())
+
+
+def _confirmed_as(store: HubStore, person: PersonRecord) -> list[PersonRecord]:
+    """The provisional people confirmed as this one: the subjects of the notifications a
+    confirmed match linked here."""
+    people: dict[UUID, PersonRecord] = {}
+    for link in person.notifications:
+        if link["link_rule"] != LinkRule.CONFIRMED_MATCH.value:
+            continue
+        n = store.find(link["notification_id"], Notification)
+        for subject in n.subjects if n is not None else []:
+            other_id = subject["person_id"]
+            if other_id != person.id and other_id not in people:
+                other = store.find(other_id, PersonRecord)
+                if other is not None:
+                    people[other_id] = other
+    return list(people.values())

@@ -63,9 +63,9 @@ class Retention:
         for logged in self._log.follow(0, [PERSON_REGISTERED]):
             for entry in logged:
                 person = self._store.find(entry.originator_id, PersonRecord)
-                # A record merged into another is due (and erased) with the survivor.
+                # A record merged into (or confirmed as) another is due, and erased, with it.
                 if person is not None and person.is_child and not person.erased \
-                        and person.merged_into is None:
+                        and person.same_as is None:
                     yield person
 
     def assess(self, person: PersonRecord) -> Due | None:

@@ -8,9 +8,9 @@ import pytest
 
 from domain.access import Purpose
 from domain.audit import AuditKind
-from domain.errors import NotPermitted
+from domain.errors import NotPermitted, RuleViolation
 from domain.matching import RULES_VERSION, LinkRule, MatchOutcome, PossibleMatch
-from domain.people import PersonRecord
+from domain.people import LegalHoldInPlace, PersonRecord
 from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled
@@ -209,3 +209,32 @@ def test_confirmed_the_provisional_records_read_as_the_known_child(
     with pytest.raises(Exception, match="already been decided"):
         hub.matching.decide(people["city-mash/team-manager"], match.id,
                             MatchOutcome.REJECTED, "Changed my mind about this one.")
+
+
+def test_erasure_and_holds_follow_a_confirmed_match(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    """A provisional person confirmed as Ella is part of her record: erased with her (its key
+    destroyed too), never alone, and a hold on it holds her."""
+    ella_id = ella(hub)
+    submit(hub, "notts-police", notification("NTP-E", "police_concern", subjects=[
+        child("Elle", "Raye", "2011-03-05", nhs_number=ELLA_NHS)]))
+    match = the_match(hub)
+    hub.matching.decide(people["city-mash/team-manager"], match.id, MatchOutcome.CONFIRMED,
+                        "Same child: confirmed with the school and the GP.")
+    provisional = match.provisional_id
+    assert provisional not in {p.id for p in hub.retention.children()}
+    with pytest.raises(RuleViolation):  # part of Ella's record: erase hers
+        hub.erasure.erase({"cli_user": "ig"}, provisional, "subject-request")
+    hub.retention.hold({"cli_user": "ig"}, provisional, True, "inquiry")
+    with pytest.raises(LegalHoldInPlace):
+        hub.erasure.erase({"cli_user": "ig"}, ella_id, "subject-request")
+    assert hub.store.cipher.keys.get(provisional) is not None
+    hub.retention.hold({"cli_user": "ig"}, provisional, False, "inquiry")
+    done = hub.erasure.erase({"cli_user": "ig"}, ella_id, "subject-request")
+    assert done["keys_destroyed"] is True
+    for person_id in (ella_id, provisional):
+        assert hub.store.cipher.keys.get(person_id) is None
+        assert person(hub, person_id).erased
+    [entry] = [e for e in hub.audit.entries(0) if e.action == "erase-child"
+               and e.kind == AuditKind.ERASURE.value]
+    assert set(entry.child_ids) == {ella_id, provisional}
