@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
@@ -27,7 +28,7 @@ from domain.missing import InterviewStep, MissingRecord
 from domain.notifications import Notification
 from domain.timescales import LOCAL
 
-STATE_VERSION = 2
+STATE_VERSION = 3  # 3: corrections (withdrawals, episode merges and splits) counted
 DAY_24H = 24 * 3600
 
 
@@ -177,6 +178,53 @@ def _episode_started(s: State, e: MissingRecord.EpisodeStarted) -> None:
     if any(f["rule"] == "strategy-meeting" for f in e.flags):
         s.add(day, "strategy_meeting_flags")
     s.open[str(e.episode_id)] = {"day": day, "start": _iso(e.start), "due": None}
+    _episode_counted(s, e.episode_id, day, e.episode_type)
+
+
+def _episode_counted(s: State, episode_id: UUID, day: str, episode_type: str) -> None:
+    """An episode's day and type, kept for as long as the state (a merge or split later
+    moves the count)."""
+    s.open[f"episode:{episode_id}"] = {"day": day, "type": episode_type}
+
+
+def _episodes_merged(s: State, e: MissingRecord.EpisodesMerged) -> None:
+    """Two reports of one absence: the episode absorbed is no longer counted, nor timed."""
+    counted = s.open.pop(f"episode:{e.absorbed}", None)
+    s.open.pop(str(e.absorbed), None)
+    if counted is not None:
+        s.add(counted["day"], "episodes", -1)
+        s.add(counted["day"], f"episodes:{counted['type']}", -1)
+
+
+def _episode_split(s: State, e: MissingRecord.EpisodeSplit) -> None:
+    """One episode was two: the second is counted on the day it began."""
+    counted = s.open.get(f"episode:{e.episode_id}")
+    if counted is None:
+        return
+    day = _day(e.left_again_at)
+    s.add(day, "episodes")
+    s.add(day, f"episodes:{counted['type']}")
+    _episode_counted(s, e.new_episode_id, day, counted["type"])
+
+
+def _contact_closed(s: State, e: MashContact.Closed) -> None:
+    """Withdrawn by its referrer before a decision: no longer on any clock."""
+    item = s.open.pop(str(e.originator_id), None)
+    if item is not None:
+        s.add(item["day"], "contacts_withdrawn")
+
+
+def _case_withdrawn(s: State, e: DartCase.IncidentWithdrawn) -> None:
+    s.open.pop(str(e.originator_id), None)
+    s.add(_day(e.at), "dart_withdrawn")
+
+
+def _notice_withdrawn(s: State, e: EncompassNotice.Withdrawn) -> None:
+    """A notice withdrawn before the school acknowledged it is not counted as late."""
+    item = s.open.pop(str(e.originator_id), None)
+    if item is not None:
+        s.add(item["day"], "encompass_withdrawn_unacknowledged")
+    s.add(_day(e.at), "encompass_withdrawn")
 
 
 def _episode_ended(s: State, e: MissingRecord.EpisodeEnded) -> None:
@@ -291,6 +339,9 @@ HANDLERS: dict[type[Any], Callable[[State, Any], None]] = {
     BreakGlassAccess.Opened: _break_glass, AuditEntryRecorded: _audit,
     ProtectionRecord.InitialConferenceHeld: _plan_started,
     ProtectionRecord.ReviewHeld: _plan_reviewed, ProtectionRecord.PlanEnded: _plan_ended,
+    MashContact.Closed: _contact_closed, DartCase.IncidentWithdrawn: _case_withdrawn,
+    EncompassNotice.Withdrawn: _notice_withdrawn,
+    MissingRecord.EpisodesMerged: _episodes_merged, MissingRecord.EpisodeSplit: _episode_split,
 }
 
 

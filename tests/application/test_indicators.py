@@ -121,6 +121,30 @@ def test_a_week_counted(hub: Hub, people: dict[str, Caller], clock: Clock) -> No
     assert later["front_door"]["per_10000_children"] == round(1 / 63_900 * 10_000, 1)
 
 
+def test_withdrawals_by_the_sender_leave_the_clocks_they_started(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    """A concern withdrawn before a decision, and an incident withdrawn before its triage
+    (its notice with it, unacknowledged): counted as withdrawn, never as late."""
+    police = people["notts-police"]
+    concern_id = submit(hub, "riverside-primary", concern("C-W", clock.now)).id
+    incident = submit(hub, "notts-police", notification(
+        "DA-W", occurred_at="2026-11-23T08:00:00Z",
+        subjects=[dict(AMY, present=True)], dash={"yes_count": 3}))
+    clock.advance(hours=1)
+    hub.corrections.withdraw(people["riverside-primary"], concern_id, "sent-in-error", None)
+    hub.corrections.withdraw(police, incident.id, "wrong-person", None)
+    clock.advance(days=3)
+    report = hub.indicators.report(None, None, 63_900)
+    assert report["front_door"]["withdrawn_by_referrer"] == 1
+    assert report["front_door"]["decided_within_1_working_day"]["of"] == 0
+    da = report["domestic_abuse"]
+    assert (da["dart_cases"], da["incidents_withdrawn"], da["triaged"]) == (1, 1, 0)
+    notices = da["encompass"]
+    assert (notices["issued"], notices["withdrawn"]) == (1, 1)
+    assert notices["acknowledged_before_the_school_day"] == {"count": 0, "of": 0,
+                                                             "rate": None}
+
+
 def test_the_projection_keeps_its_place_and_rebuilds_the_same(
         hub: Hub, people: dict[str, Caller], clock: Clock, tmp_path: Path,
         store_url: str) -> None:

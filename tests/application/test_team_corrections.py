@@ -433,6 +433,8 @@ def test_two_episodes_that_were_one_are_merged(hub: Hub, people: dict[str, Calle
     assert merged["priority"] is True  # 25 hours missing in all
     _, absorbed = episodes(hub, people, child_id)
     assert absorbed["merged_into"] == first["id"]
+    # The indicators count one episode now (the projection follows the correction).
+    assert hub.indicators.report(None, None, None)["missing"]["episodes"] == 1
     [due] = hub.missing.queue(people["missing-team"])["interviews"]
     assert due["id"] == first["id"]
     with pytest.raises(RuleViolation):

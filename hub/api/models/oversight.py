@@ -21,6 +21,7 @@ class FrontDoorIndicatorsOut(Out):
     per_10000_children_a_year: float | None
     re_referrals_within_12_months: Rate
     rag: dict[str, Rate]
+    withdrawn_by_referrer: int
     acknowledged_within_1_working_day: Rate
     decided_within_1_working_day: Rate
     assessments_within_45_working_days: Rate
@@ -34,6 +35,7 @@ class FrontDoorIndicatorsOut(Out):
 class EncompassIndicatorsOut(Out):
     issued: int
     acknowledged_before_the_school_day: Rate
+    withdrawn: int
     acknowledged: int
     not_sent: dict[str, int]
 
@@ -41,6 +43,7 @@ class EncompassIndicatorsOut(Out):
 class DomesticAbuseIndicatorsOut(Out):
     incidents: int
     dart_cases: int
+    incidents_withdrawn: int
     triaged: int
     triaged_in_time: Rate
     by_dash_level: dict[str, int]
