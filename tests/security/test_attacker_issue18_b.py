@@ -209,13 +209,6 @@ def test_an_amendment_of_a_confirmed_subject_leaves_the_record_on_one_child(api:
 
 # Erasure and legal holds follow a confirmed match ------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Erasing the known child does not erase what a confirmed match joined to her: "
-    "hub/erasure.py Erasure.erase destroys the keys of the people in PersonRecord.merged_in "
-    "only, never of a provisional person confirmed as this child (same_as). The police's "
-    "incident, now on Ella's chronology, has its free text and subject sealed under the "
-    "provisional person's key, which survives: after Ella's erasure its summary is still "
-    "read in clear on her chronology."))
 def test_erasing_the_known_child_erases_what_a_confirmed_match_joined_to_her(
         api: Api) -> None:
     ella_id, sam_id, incident = confirmed(api)
@@ -231,12 +224,6 @@ def test_erasing_the_known_child_erases_what_a_confirmed_match_joined_to_her(
     assert api.hub.store.cipher.keys.get(UUID(sam_id)) is None
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A legal hold does not follow a confirmed match: with a hold on Ella, information "
-    "governance erases the provisional Sam (confirmed as Ella) by his own id. hub/erasure.py "
-    "Erasure.erase refuses a record merged into another (merged_into) but not one confirmed "
-    "as another (same_as), and checks only that person's own hold: the police's incident, "
-    "part of the held child's chronology, is shredded under the hold."))
 def test_a_hold_on_the_known_child_keeps_what_a_confirmed_match_joined_to_her(
         api: Api) -> None:
     ella_id, sam_id, _ = confirmed(api)
