@@ -139,10 +139,7 @@ class Disclosure:
         if notification is None:
             raise NotFound("no such notification")
         at = self._clock()
-        # A provisional person confirmed to be a known child is read as the known child; a
-        # person merged into another is read on its own record (its bases, its relations).
-        children = list(dict.fromkeys(self._store.home_child(c).id
-                                      for c in notification.child_ids))
+        children = self._homes(notification)
         case = self._admit(ctx, children, at, "read-notification")
         candidates = [self._judge_record(ctx, notification, child_id, at)
                       for child_id in children]
@@ -152,6 +149,13 @@ class Disclosure:
             raise NotEntitled("you are not entitled to see this notification")
         return self._notification_view(best)
 
+    def _homes(self, notification: Notification) -> list[UUID]:
+        """The children a notification is judged on, for any read of it: a provisional
+        person confirmed to be a known child is read as the known child; a person merged
+        into another is read on its own record (its bases, its relations)."""
+        return list(dict.fromkeys(self._store.home_child(c).id
+                                  for c in notification.child_ids))
+
     def versions(self, ctx: ReadContext, notification_id: UUID) -> dict[str, Any]:
         """Every version of a notification its sender corrected, oldest first, for a reader
         entitled to the whole of it (each version's fields judged as the current one's);
@@ -160,8 +164,7 @@ class Disclosure:
         if notification is None:
             raise NotFound("no such notification")
         at = self._clock()
-        children = list(dict.fromkeys(self._store.same_child(c).id
-                                      for c in notification.child_ids))
+        children = self._homes(notification)
         case = self._admit(ctx, children, at, "read-notification-versions")
         best = max((self._judge_record(ctx, notification, child_id, at)
                     for child_id in children), key=lambda j: VISIBILITY_RANK[j.visibility])

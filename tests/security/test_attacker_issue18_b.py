@@ -117,13 +117,6 @@ def on_record(api: Api, child_id: str) -> set[str]:
 
 # A merged record is judged on its own bases, however it is read -------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "GET /v1/notifications/{id}/versions judges a merged child's notification on the "
-    "SURVIVOR's bases: hub/disclosure.py Disclosure.versions maps the notification's "
-    "children with HubStore.same_child (which follows PersonRecord.same_as, set by "
-    "MergedInto) where Disclosure.notification uses home_child. A consent recorded for the "
-    "survivor before the merge opens the whole history (summary, subjects) of the "
-    "duplicate's health record to the police, which GET /v1/notifications/{id} refuses."))
 def test_the_versions_of_a_merged_record_are_judged_on_its_own_bases(api: Api) -> None:
     mia = submit(api.hub, "city-health", notification("H-MIA", "health_concern", subjects=[
         child("Mia", "Stone", "2015-02-11", postcode="NG7 2RD")],
