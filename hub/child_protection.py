@@ -29,6 +29,7 @@ from hub.capabilities import Requirement, parse_enum
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import LinkHasher
+from hub.merging import joined_people
 from hub.policy_files import read_toml
 from hub.projections.work_index import WorkIndex
 from hub.purposes import PurposeBinding
@@ -217,8 +218,8 @@ class ChildProtection:
         PurposeBinding(self._store, self._capabilities, self._audit).check(
             caller, ctx.purpose, ctx.case_ref, about, at, "cp-is-lookup",
             ctx.break_glass_reason is not None)
-        record = (self._store.find(protection_id(child_id), ProtectionRecord)
-                  if child_id is not None else None)
+        child_id, record = self._flag_record(child_id, at)
+        about = list(dict.fromkeys([*about, *([child_id] if child_id else [])]))
         plans, care = record.cp_is_flag(at) if record is not None else ([], [])
         flagged = bool(plans or care)
         allowed = decision.visibility is Visibility.FULL
@@ -236,6 +237,27 @@ class ChildProtection:
             return self._flag_view(None, [], [], [], [])
         return self._flag_view(child_id, plans, care, record.responsible_authorities,
                                self._seen(record, caller, at))
+
+    def _flag_record(self, child_id: UUID | None, at: datetime,
+                     ) -> tuple[UUID | None, ProtectionRecord | None]:
+        """The child the number leads to, and the protection record to answer from: the
+        child's whole record (a record merged into, or confirmed as, another is that one,
+        and the plan may be on any part of it), the first part that is flagged now."""
+        if child_id is None:
+            return None, None
+        person = self._store.find(child_id, PersonRecord)
+        if person is None or not person.is_child:
+            return child_id, self._store.find(protection_id(child_id), ProtectionRecord)
+        root = self._store.same_child(person.id)
+        parts = [root, *joined_people(self._store, root)]
+        records = [(p.id, r) for p in parts
+                   if (r := self._store.find(protection_id(p.id), ProtectionRecord))
+                   is not None]
+        for part_id, record in records:
+            plans, care = record.cp_is_flag(at)
+            if plans or care:
+                return part_id, record
+        return records[0] if records else (child_id, None)
 
     def _flag_shown(self, record: ProtectionRecord | None, child_id: UUID | None,
                     decision: AccessDecision) -> list[Shown]:

@@ -282,16 +282,20 @@ class Corrections:
 
     def _unlink_home(self, person: PersonRecord, notification_id: UUID,
                      loaded: dict[UUID, PersonRecord], at: datetime) -> None:
-        """A notification no longer names ``person``, merged into another record: that
-        record no longer shows it either."""
-        if person.merged_into is None:
-            return
-        survivor = loaded.get(person.merged_into) or self._store.find(person.merged_into,
-                                                                      PersonRecord)
-        if survivor is not None and any(n["notification_id"] == notification_id
-                                        for n in survivor.notifications):
-            survivor.unlink_notification(notification_id, at)
-            loaded[survivor.id] = survivor
+        """A notification no longer names ``person``, merged into (or confirmed as) another
+        record: that record no longer shows it either, nor any it is part of in turn."""
+        current = person
+        for _ in range(8):
+            if current.same_as is None:
+                return
+            joined = loaded.get(current.same_as) or self._store.find(current.same_as,
+                                                                     PersonRecord)
+            if joined is None:
+                return
+            if any(n["notification_id"] == notification_id for n in joined.notifications):
+                joined.unlink_notification(notification_id, at)
+                loaded[joined.id] = joined
+            current = joined
 
     def _withdraw_once(self, agency: str, by: str, notification_id: UUID,
                        code: WithdrawalReason, reason: str | None,

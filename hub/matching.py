@@ -96,6 +96,9 @@ class Matching:
             changed: list[Any] = [match]
             if outcome is MatchOutcome.CONFIRMED:
                 provisional, known = self._people(match)
+                if provisional.erased or known.erased:
+                    raise RuleViolation("one of the two records has been erased: it cannot "
+                                        "be confirmed as the other")
                 if provisional.merged_in or provisional.merged_into or known.merged_into:
                     # A record merged in keeps its bases only while it stays a merge; taken
                     # in again by a confirmation it would be judged on the known child's.

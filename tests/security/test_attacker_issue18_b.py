@@ -159,13 +159,6 @@ def test_a_merged_records_chronology_read_stays_on_its_own_bases(api: Api) -> No
 
 # A confirmed match, then the sender's amendment: the record follows the corrected child -------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "After the DART confirms the provisional Sam is Ella, the police amend the incident to "
-    "name another child (Tom). hub/corrections.py Corrections._relink unlinks Sam and "
-    "_unlink_home follows only PersonRecord.merged_into, never same_as: the link that "
-    "PersonRecord.take_in made on Ella (rule confirmed-match) stays, so a notification that "
-    "no longer names Ella stays on her record and chronology (a record on the wrong child), "
-    "judged on Ella's bases."))
 def test_an_amendment_after_a_confirmed_match_takes_the_record_off_the_known_child(
         api: Api) -> None:
     ella_id, _, incident = confirmed(api)
@@ -184,12 +177,6 @@ def test_an_amendment_after_a_confirmed_match_takes_the_record_off_the_known_chi
     assert "Tom" not in seen.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The same defect by a correction of the doubted child's own details: after the "
-    "confirmation, the police amend Sam's given name (still on Ella's NHS number); the "
-    "subject is linked again as a NEW provisional person with a new possible match, but "
-    "Ella keeps the confirmed-match link (hub/corrections.py _unlink_home ignores same_as), "
-    "so one notification about one child sits on two children's records."))
 def test_an_amendment_of_a_confirmed_subject_leaves_the_record_on_one_child(api: Api) -> None:
     ella_id, _, incident = confirmed(api)
     amended = api.call("PUT", "notts-police", f"/v1/notifications/{incident}",
@@ -430,12 +417,6 @@ def test_a_confirmed_provisional_record_cannot_be_merged_either_way(api: Api) ->
 
 # Matches: a decision on a record erased or merged since --------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A possible match whose provisional person was erased is still confirmed (200): "
-    "hub/matching.py Matching.decide and PersonRecord.take_in check merged_in/merged_into "
-    "and same_as but never PersonRecord.erased, so records erased as recorded in error "
-    "(their keys shredded) are joined to the known child's chronology with rule "
-    "confirmed-match, and the erased id then reads as Ella's record."))
 def test_a_match_whose_provisional_was_erased_cannot_be_confirmed(api: Api) -> None:
     """Information governance erased Sam's provisional record; confirming the match would
     join shredded records to Ella: refused, without a 500."""
@@ -470,12 +451,6 @@ def test_an_odd_if_match_is_refused_without_a_500(api: Api, if_match: str) -> No
 
 # CP-IS after a merge: the plan recorded on the record that stays is found by either number ---
 
-@pytest.mark.xfail(strict=True, reason=(
-    "CP-IS ignores merges: after Mya (who holds the NHS number) is merged into Mia, the MASH "
-    "records a child protection plan on Mia, the record that stays; hub/child_protection.py "
-    "ChildProtection.lookup resolves the NHS number through the link index to Mya's own id "
-    "(the key's owner, never PersonRecord.merged_into) and reads protection_id(Mya): A&E is "
-    "told the child is on no plan (a safeguarding failure, not a disclosure)."))
 def test_a_plan_on_the_surviving_record_is_flagged_by_the_merged_childs_number(
         api: Api) -> None:
     mya = submit(api.hub, "city-health", notification("H-MYA", "health_concern", subjects=[
