@@ -98,11 +98,15 @@ def outbound(event: object, notification_id: int, find: Find = find_nothing,
 def _domestic_abuse(event: object,
                     base: dict[str, str]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     if isinstance(event, EncompassNotice.Issued):
-        notice = {**base, "notice_id": str(event.originator_id), "child_id": str(event.child_id),
+        notice = {**base, "notice_id": str(event.originator_id),
                   "recipient": event.recipient, "recipient_agency": event.recipient_agency,
                   "school_urn": event.school_urn, "due_at": event.due_at.isoformat()}
-        yield ENCOMPASS_TOPIC, str(event.child_id), {**notice, "event_type": "encompass.notice"}
-        yield EVENTS_TOPIC, str(event.child_id), {**notice, "event_type": "encompass.issued"}
+        # Every school reads this topic: keyed by the notice, never naming the child, so no
+        # school can follow a child from one notice to another (a redirect to a new school).
+        yield ENCOMPASS_TOPIC, str(event.originator_id), {**notice,
+                                                          "event_type": "encompass.notice"}
+        yield EVENTS_TOPIC, str(event.child_id), {**notice, "child_id": str(event.child_id),
+                                                  "event_type": "encompass.issued"}
     elif isinstance(event, EncompassNotice.Acknowledged | EncompassNotice.Escalated):
         kind = ("encompass.acknowledged" if isinstance(event, EncompassNotice.Acknowledged)
                 else "encompass.escalated")

@@ -121,11 +121,12 @@ def _encompass(event: object, base: dict[str, str], find: Find) -> Iterator[Reco
         updated = {**school, "event_type": "encompass.updated", "version": event.version,
                    "due_at": notice.due_at.isoformat() if notice is not None else None,
                    "at": at}
-        yield ENCOMPASS_TOPIC, key, updated
+        yield ENCOMPASS_TOPIC, school["notice_id"], updated
         yield EVENTS_TOPIC, key, {**updated, **child}
         return
     # Withdrawn or redirected away: to the school that had it, the same record either way.
-    yield ENCOMPASS_TOPIC, key, {**school, "event_type": "encompass.withdrawn", "at": at}
+    yield ENCOMPASS_TOPIC, school["notice_id"], {**school, "event_type": "encompass.withdrawn",
+                                                 "at": at}
     if isinstance(event, EncompassNotice.Withdrawn):
         yield EVENTS_TOPIC, key, {**school, **child, "event_type": "encompass.withdrawn",
                                   "at": at}

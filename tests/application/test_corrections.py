@@ -337,7 +337,8 @@ def test_the_relay_reads_the_store_for_what_a_withdrawal_does_not_carry(
         pass
     [(_, key, told)] = [r for r in producer.sent if r[0] == ENCOMPASS_TOPIC
                         and r[2]["event_type"] == "encompass.withdrawn"]
-    assert key == str(first.child_ids[0]).encode()
+    assert key == told["notice_id"].encode()  # the notice's key: the topic names no child
+    assert "child_id" not in told
     assert (told["recipient_agency"], told["school_urn"]) == ("riverside-primary", "100001")
     [withdrawn] = [v for _, _, v in producer.sent
                    if v["event_type"] == "notification.withdrawn"]

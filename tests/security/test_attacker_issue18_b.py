@@ -253,15 +253,6 @@ def riverside_notice(api: Api) -> tuple[str, str]:
     return notice["id"], notice["child_id"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "schools.encompass.v1 (read by every school) tells the school a notice was redirected "
-    "away from WHERE it went: adapters/relay_records.py keys the school's encompass.withdrawn "
-    "by the child's id (which the school read in its inbox while the notice was live), and "
-    "adapters/kafka_relay.py publishes the reissued notice's encompass.notice on the same "
-    "topic, in the same store write, with the same key and child_id and the new school's "
-    "school_urn/recipient_agency. The first school learns the child's real school (and "
-    "that it was a redirect, not a police withdrawal) - for a child who may have moved "
-    "school to get away from the perpetrator."))
 def test_a_redirect_tells_the_first_school_nothing_of_the_school_it_went_to(
         api: Api) -> None:
     notice_id, child_id = riverside_notice(api)

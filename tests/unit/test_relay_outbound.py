@@ -123,7 +123,9 @@ def test_a_school_hears_of_an_update_and_of_a_withdrawal_and_nothing_else() -> N
     school = [r for r in relayed(n) if r[0] == ENCOMPASS_TOPIC]
     assert [v["event_type"] for _, _, v in school] == ["encompass.notice", "encompass.updated",
                                                        "encompass.withdrawn"]
-    assert {key for _, key, _ in school} == {str(n.child_id)}
+    # Keyed by the notice, never naming the child: every school reads this topic.
+    assert {key for _, key, _ in school} == {str(n.id)}
+    assert all("child_id" not in value for _, _, value in school)
     _, _, updated = school[1]
     assert set(updated) == {"event_id", "event_type", "notice_id", "recipient",
                             "recipient_agency", "school_urn", "version", "due_at", "at"}
@@ -147,9 +149,10 @@ def test_a_redirect_and_a_withdrawal_look_the_same_to_the_school_losing_the_noti
             and r[2]["event_type"] == "encompass.withdrawn"]
     assert len(told) == 2
 
-    def seen(record: Record) -> tuple[str, dict[str, Any]]:
+    def seen(record: Record) -> dict[str, Any]:
         _, key, value = record
-        return key, {k: v for k, v in value.items() if k not in ("event_id", "notice_id")}
+        assert key == value["notice_id"]  # keyed by the notice, which tells nothing more
+        return {k: v for k, v in value.items() if k not in ("event_id", "notice_id")}
 
     assert seen(told[0]) == seen(told[1])
     assert told[1][2]["notice_id"] == str(redirected.id)
