@@ -111,7 +111,8 @@ def _encompass(event: object, base: dict[str, str], find: Find) -> Iterator[Reco
         return
     notice = find(event.originator_id, EncompassNotice)
     key = str(notice.child_id if notice is not None else event.originator_id)
-    school = {**base, "notice_id": str(event.originator_id),
+    notice_key = str(event.originator_id)
+    school = {**base, "notice_id": notice_key,
               "recipient": notice.recipient if notice is not None else None,
               "recipient_agency": notice.recipient_agency if notice is not None else None,
               "school_urn": notice.school_urn if notice is not None else None}
@@ -121,12 +122,11 @@ def _encompass(event: object, base: dict[str, str], find: Find) -> Iterator[Reco
         updated = {**school, "event_type": "encompass.updated", "version": event.version,
                    "due_at": notice.due_at.isoformat() if notice is not None else None,
                    "at": at}
-        yield ENCOMPASS_TOPIC, school["notice_id"], updated
+        yield ENCOMPASS_TOPIC, notice_key, updated
         yield EVENTS_TOPIC, key, {**updated, **child}
         return
     # Withdrawn or redirected away: to the school that had it, the same record either way.
-    yield ENCOMPASS_TOPIC, school["notice_id"], {**school, "event_type": "encompass.withdrawn",
-                                                 "at": at}
+    yield ENCOMPASS_TOPIC, notice_key, {**school, "event_type": "encompass.withdrawn", "at": at}
     if isinstance(event, EncompassNotice.Withdrawn):
         yield EVENTS_TOPIC, key, {**school, **child, "event_type": "encompass.withdrawn",
                                   "at": at}

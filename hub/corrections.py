@@ -100,6 +100,19 @@ class Corrections:
         self._audited(caller.as_actor(), "amend-notification", done, None)
         return done
 
+    def amend_posted(self, caller: Caller, submission: NotificationSubmission) -> Receipt | None:
+        """A ``POST`` of a newer version of a notification the caller's agency sent: the
+        caller's amendment, as ``PUT`` makes it (the capability checked, the caller audited).
+        None when it is not one (a new reference, or a repeat of a version held)."""
+        valid = validate_submission(submission, self._clock())
+        if valid.version <= 1:
+            return None
+        held_id = self._store.lookup(source_ref_key(caller.agency_id, valid.source_ref))
+        held = self._store.find(held_id, Notification) if held_id else None
+        if held is None or valid.version <= held.notification_version:
+            return None
+        return self.amend(caller, held.id, submission).receipt
+
     def withdraw(self, caller: Caller, notification_id: UUID, reason_code: str,
                  reason: str | None) -> Corrected:
         self._owned(caller, notification_id, "withdraw-notification")

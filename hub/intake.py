@@ -88,14 +88,17 @@ class NotificationIntake:
         self.withdrawals: Withdrawal | None = None
 
     def submit(self, agency_id: str, submitted_by: str, submission: NotificationSubmission,
-               tracking: Tracking | None = None) -> Receipt:
+               tracking: Tracking | None = None, *, amends: bool = True) -> Receipt:
         """Store a notification from ``agency_id`` (taken from the caller, never the body).
 
         ``tracking`` (a Kafka partition's position) is written in the same transaction, also
-        when the notification was already stored: then only the position moves.
+        when the notification was already stored: then only the position moves. A newer
+        version of a reference held is an amendment when ``amends`` (a Kafka record); over
+        HTTP the caller's own amendment (``Corrections.amend_posted``) is tried first, with
+        its capability, and ``amends`` is off.
         """
         valid = validate_submission(submission, self._clock())  # InvalidContent, as raised
-        if self.amendments is not None and valid.version > 1:
+        if amends and self.amendments is not None and valid.version > 1:
             amended = self.amendments(agency_id, submitted_by, valid, tracking)
             if amended is not None:
                 return amended

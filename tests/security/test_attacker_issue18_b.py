@@ -306,14 +306,6 @@ def test_a_withdrawal_says_no_reason_and_no_words_on_any_topic_or_in_the_trail(
 
 # Corrections by the sender: only the roles that may correct, whatever the route -----------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "The capability correct-notification is bypassed by POSTing a newer version: "
-    "POST /v1/notifications (hub/api/routes/notifications.py submit_notification) checks no "
-    "capability, and NotificationIntake.submit hands version > 1 to "
-    "Corrections.amend_by_ref, which checks none either. A police 'admin' (any role of the "
-    "sending agency), refused PUT with 403, rewrites the police's incident - its children, "
-    "its words - and the audit actor is corrections._system's (user_id '', the user only "
-    "inside 'role'), as if it came over Kafka."))
 @pytest.mark.parametrize("who", ["notts-police/admin"])
 def test_a_role_that_may_not_correct_cannot_amend_by_posting_a_newer_version(
         api: Api, who: str) -> None:

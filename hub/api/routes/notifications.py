@@ -1,5 +1,6 @@
 """Notifications and concerns from agencies."""
 
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -33,9 +34,12 @@ async def submit_notification(request: Request, caller: CurrentUser, hub: HubDep
     The body is parsed by the same code as a Kafka record, whatever its content type.
     """
     submission = parse_notification(await request.body())
-    receipt = await run_in_threadpool(
-        hub.intake.submit, caller.agency_id, f"user:{caller.user_id}", submission,
-    )
+    # A newer version of one of the agency's own: the caller's amendment (its capability).
+    receipt = await run_in_threadpool(hub.corrections.amend_posted, caller, submission)
+    if receipt is None:
+        receipt = await run_in_threadpool(
+            partial(hub.intake.submit, amends=False), caller.agency_id,
+            f"user:{caller.user_id}", submission)
     if not receipt.created:
         response.status_code = status.HTTP_200_OK
     return await run_in_threadpool(hub.disclosure.receipt, caller, receipt)
