@@ -309,7 +309,9 @@ class NotificationIntake:
             if doubted is not None:
                 rule = LinkRule.IDENTIFIER_DOUBTED
         else:
-            if not person.agrees_with(identity):
+            if doubted is not None:  # an identifier held by another child: not this one's
+                identity = {k: v for k, v in identity.items() if k not in IDENTIFIER_FIELDS}
+            elif not person.agrees_with(identity):
                 identifiers = {self._hash(k) for k in keys if is_identifier_link(k)}
                 unclaimed = [h for h in unclaimed if h in identifiers]
                 identity = {k: v for k, v in identity.items() if k in IDENTIFIER_FIELDS}

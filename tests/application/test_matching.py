@@ -238,3 +238,17 @@ def test_erasure_and_holds_follow_a_confirmed_match(
     [entry] = [e for e in hub.audit.entries(0) if e.action == "erase-child"
                and e.kind == AuditKind.ERASURE.value]
     assert set(entry.child_ids) == {ella_id, provisional}
+
+
+def test_a_childs_nhs_number_is_not_given_to_another_child_matched_by_name_and_postcode(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    """Zac (no NHS number) is known by name, birth date and postcode. A concern names him
+    with Ella's NHS number: it is his by those three, but the number stays Ella's alone."""
+    ella_id = ella(hub)
+    zac = submit(hub, "city-health", notification("H-ZAC", "health_concern", subjects=[
+        child("Zac", "Hill", "2014-03-04", postcode="NG1 1AA")]))
+    again = submit(hub, "notts-police", notification("NTP-ZAC", "police_concern", subjects=[
+        child("Zac", "Hill", "2014-03-04", postcode="NG1 1AA", nhs_number=ELLA_NHS)]))
+    assert again.child_ids == zac.child_ids
+    assert "nhs_number" not in person(hub, zac.child_ids[0]).identity
+    assert ella_id != zac.child_ids[0]
