@@ -100,8 +100,15 @@ class Timescales:
 
     def encompass_due(self, school_urn: str | None, incident_at: datetime) -> datetime:
         """An Operation Encompass notice reaches the school before its next school day
-        starts (by the school's own calendar where it keeps one)."""
-        return self.schools.for_school(school_urn).next_day_start(incident_at)
+        starts, by its local authority's term calendar (or its own): on a school day after
+        school has started, the next school day's start; in the holidays (half terms
+        included), the start of the first school day of the next term. A school with a
+        holiday contact is due by the start of the next working day (a weekday that is not a
+        bank holiday), term or holiday."""
+        calendar = self.schools.for_school(school_urn)
+        if self.schools.has_holiday_contact(school_urn):
+            return calendar.next_working_day_start(incident_at)
+        return calendar.next_day_start(incident_at)
 
     # Missing children ----------------------------------------------------------------------
 

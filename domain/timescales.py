@@ -7,7 +7,7 @@ library), local closures and school terms from configuration. Nothing here reads
 """
 
 from collections.abc import Container, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -119,17 +119,26 @@ class WorkingCalendar:
 @dataclass(frozen=True)
 class SchoolCalendar:
     """When a school is open: its terms (or, without any, every working weekday), less the
-    bank holidays, local closures and the school's own holidays (INSET days, say)."""
+    bank holidays, local closures and the school's own holidays (INSET days, say).
+
+    ``known`` is the span of days the terms describe (a term calendar's academic years): a
+    day outside it is a school day on every weekday that is not a bank holiday or a holiday,
+    as if there were no terms (a notice is never held for a term the calendar does not list).
+    Without it, the terms describe every day, and a calendar that has run out is reported."""
 
     bank_holidays: Container[date]
     terms: tuple[tuple[date, date], ...] = ()
     holidays: frozenset[date] = frozenset()
     day_starts: time = time(8, 30)
+    known: tuple[date, date] | None = None
 
     def is_school_day(self, day: date) -> bool:
         if day.weekday() >= 5 or day in self.bank_holidays or day in self.holidays:
             return False
-        return not self.terms or any(first <= day <= last for first, last in self.terms)
+        if not self.terms or (self.known is not None
+                              and not self.known[0] <= day <= self.known[1]):
+            return True
+        return any(first <= day <= last for first, last in self.terms)
 
     def next_day_start(self, after: datetime) -> datetime:
         """The start of the first school day that begins after ``after``: an incident at 07:00
@@ -143,16 +152,26 @@ class SchoolCalendar:
                     return starts
         raise CalendarExhausted("school day")
 
+    def next_working_day_start(self, after: datetime) -> datetime:
+        """The school day's start on the first weekday that is not a bank holiday, term or
+        not, beginning after ``after`` (the deadline for a school with a holiday contact)."""
+        return replace(self, terms=(), holidays=frozenset(), known=None).next_day_start(after)
+
 
 @dataclass(frozen=True)
 class SchoolCalendars:
-    """The local authority's term calendar, and any school that keeps its own (by URN)."""
+    """The local authority's term calendar, and any school that keeps its own or another
+    authority's (by URN); and the schools with a contact who reads notices in the holidays."""
 
     default: SchoolCalendar
     by_school: Mapping[str, SchoolCalendar] = field(default_factory=dict)
+    holiday_contacts: frozenset[str] = frozenset()
 
     def for_school(self, urn: str | None) -> SchoolCalendar:
         return self.by_school.get(urn or "", self.default)
+
+    def has_holiday_contact(self, urn: str | None) -> bool:
+        return urn is not None and urn in self.holiday_contacts
 
 
 def months_before(instant: datetime, months: int) -> datetime:

@@ -52,7 +52,7 @@ from hub.settings import Settings, SettingsError
 from hub.sharing import Sharing
 from hub.store import HubStore
 from hub.subject_access import SubjectAccess
-from hub.timescales import load_timescales
+from hub.timescales import load_timescales, missing_term_calendars
 from policies.decision_point import (
     CapabilityPolicy,
     DecisionPoint,
@@ -224,7 +224,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
 # files (``hub keys init``, the witness's key), and whether a store already holds
 # notifications, read without writing (``hub simulate`` asks before it starts the hub).
 __all__ = ["Hub", "KeyFiles", "bootstrap", "holds_notifications", "key_files", "master_keys",
-           "open_witnesses", "refuse_demo_users", "rotate_master"]
+           "open_witnesses", "refuse_demo_users", "refuse_missing_term_calendars",
+           "refuse_to_run", "rotate_master"]
 
 
 def key_files(home: Path, *, may_generate: bool) -> Keys:
@@ -257,6 +258,29 @@ def refuse_demo_users(hub: Hub, command: str) -> None:
             f"hub {command}: refused in production: {count} active demo "
             f"user{'s' if count != 1 else ''} in the store; disable them with "
             "'hub users disable --demo'")
+
+
+def refuse_missing_term_calendars(hub: Hub, command: str) -> None:
+    """In production, refuse to run while a local authority with schools registered has no
+    term calendar of its own (only the packaged example, or none): its schools' Operation
+    Encompass notices would fall due, and escalate, in the holidays."""
+    if not hub.settings.is_production:
+        return
+    urns = [a["urn"] for a in hub.registry.agencies() if a["urn"] is not None]
+    missing = missing_term_calendars(hub.settings.timescales_file, urns)
+    if missing:
+        raise SettingsError(
+            f"hub {command}: refused in production: no term calendar for the local "
+            f"authorit{'ies' if len(missing) != 1 else 'y'} {', '.join(missing)} (schools are "
+            "registered there); name each one's terms file in HUB_TIMESCALES_FILE "
+            "([school_days.authorities.\"<id>\"] terms_file), not the packaged example")
+
+
+def refuse_to_run(hub: Hub, command: str) -> None:
+    """Production's checks before a process serves or streams: no demo users, and a term
+    calendar for every local authority with schools registered."""
+    refuse_demo_users(hub, command)
+    refuse_missing_term_calendars(hub, command)
 
 
 def master_keys(keys: KeyFiles) -> tuple[LocalMasterKey, tuple[LocalMasterKey, ...]]:

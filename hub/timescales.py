@@ -3,7 +3,12 @@ values over it (HUB_TIMESCALES_FILE), and England and Wales bank holidays from t
 ``holidays`` library. The values live in the TOML file only; the deadlines computed from them
 are the domain's (``domain/clocks.py``)."""
 
-from datetime import date, time
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from datetime import date, time, timedelta
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +20,10 @@ from domain.timescales import SchoolCalendar, SchoolCalendars, WorkingCalendar
 from hub.policy_files import overlaid, packaged_toml, read_toml
 from hub.settings import SettingsError
 
-__all__ = ["Timescales", "bank_holidays", "load_timescales"]
+# A local authority's id names its terms file: policies/terms/<id>.toml for the example.
+_AUTHORITY_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+
+__all__ = ["Timescales", "bank_holidays", "load_timescales", "missing_term_calendars"]
 
 
 def bank_holidays() -> holidays.HolidayBase:
@@ -51,19 +59,156 @@ def _terms(raw: Any, where: str) -> tuple[tuple[date, date], ...]:
     return tuple(sorted(terms))
 
 
-def _school(raw: dict[str, Any], base: dict[str, Any], where: str,
-            bank: holidays.HolidayBase) -> SchoolCalendar:
-    return SchoolCalendar(
-        bank_holidays=bank,
-        terms=_terms(raw.get("terms", base.get("terms")), f"{where}.terms"),
-        holidays=_dates(raw.get("holidays", base.get("holidays")), f"{where}.holidays"),
-        day_starts=_time(raw.get("starts", base.get("starts")), f"{where}.starts"))
+@dataclass(frozen=True)
+class _TermCalendar:
+    """A local authority's school calendar, and whether it is the authority's own (given in
+    the local timescales file, not the packaged example)."""
+
+    calendar: SchoolCalendar
+    own: bool
+
+
+def _academic_year(day: date) -> int:
+    """The year the academic year holding ``day`` starts in (1 September to 31 August)."""
+    return day.year if day.month >= 9 else day.year - 1
+
+
+def _term_file(path: Path | None, authority: str, bank: holidays.HolidayBase,
+               starts: time) -> _TermCalendar | None:
+    """An authority's term dates (``policies/terms/<authority>.toml`` is the packaged
+    example); None if there is no such packaged file."""
+    where = f"terms file for {authority}"
+    if path is None:
+        resource = files("policies").joinpath("terms", f"{authority}.toml")
+        if not resource.is_file():
+            return None
+        data = tomllib.loads(resource.read_text())
+    else:
+        data = read_toml(path, f"terms ({authority})")
+    terms: list[tuple[date, date]] = []
+    days_off: set[date] = set()
+    try:
+        for term in data["terms"]:
+            first, last = (date.fromisoformat(str(term["first"])),
+                           date.fromisoformat(str(term["last"])))
+            half = [date.fromisoformat(str(d)) for d in term.get("half_term", [])]
+            if first > last or (half and (len(half) != 2 or not first < half[0] <= half[1]
+                                          < last)):
+                raise ValueError
+            terms.extend([(first, half[0] - timedelta(days=1)),
+                          (half[1] + timedelta(days=1), last)] if half else [(first, last)])
+            days_off.update(date.fromisoformat(str(d)) for d in term.get("inset", []))
+    except (KeyError, TypeError, ValueError):
+        raise SettingsError(f"timescales: the {where} must list [[terms]] with first and last "
+                            "ISO dates, a half_term [first, last] inside the term, and inset "
+                            "dates") from None
+    if not terms:
+        raise SettingsError(f"timescales: the {where} lists no terms")
+    terms.sort()
+    known = (date(_academic_year(terms[0][0]), 9, 1),
+             date(_academic_year(terms[-1][1]) + 1, 8, 31))
+    return _TermCalendar(SchoolCalendar(bank_holidays=bank, terms=tuple(terms),
+                                        holidays=frozenset(days_off), day_starts=starts,
+                                        known=known),
+                         own=path is not None and data.get("example") is not True)
+
+
+def _authority(data: dict[str, Any], authority: str, folder: Path | None,
+               bank: holidays.HolidayBase) -> _TermCalendar:
+    """An authority's calendar: the default authority's terms written in [school_days], else
+    its terms_file, else the packaged example, else every working weekday."""
+    school_days = data["school_days"]
+    raw = school_days.get("authorities", {}).get(authority, {})
+    starts = _time(raw.get("starts", school_days.get("starts")),
+                   f"school_days.authorities.{authority}.starts")
+    if authority == school_days.get("authority") and school_days.get("terms"):
+        return _TermCalendar(SchoolCalendar(
+            bank_holidays=bank, terms=_terms(school_days["terms"], "school_days.terms"),
+            holidays=_dates(school_days.get("holidays"), "school_days.holidays"),
+            day_starts=starts), own=True)
+    extra = _dates(school_days.get("holidays"), "school_days.holidays")
+    given = raw.get("terms_file")
+    path = None if not given else Path(str(given)) if folder is None else folder / str(given)
+    found = _term_file(path, authority, bank, starts)
+    if found is None:
+        return _TermCalendar(SchoolCalendar(bank_holidays=bank, holidays=extra,
+                                            day_starts=starts), own=False)
+    return _TermCalendar(replace(found.calendar, holidays=found.calendar.holidays | extra),
+                         found.own)
+
+
+@dataclass(frozen=True)
+class _Calendars:
+    schools: SchoolCalendars
+    # Each authority's calendar, by id; each listed school's authority, by URN; the default.
+    authorities: dict[str, _TermCalendar]
+    school_authority: dict[str, str]
+    own_terms: frozenset[str]  # schools that keep terms of their own
+    default_authority: str
+
+
+def _school_calendars(data: dict[str, Any], folder: Path | None,
+                      bank: holidays.HolidayBase) -> _Calendars:
+    school_days = data["school_days"]
+    default = str(school_days.get("authority") or "")
+    for authority in [default, *(str(raw.get("authority") or default)
+                                 for raw in school_days.get("schools", {}).values())]:
+        if not _AUTHORITY_ID.fullmatch(authority):
+            raise SettingsError("timescales: school_days.authority (and a school's authority) "
+                                "must be a local authority's id: lower-case letters, digits "
+                                "and hyphens, as in policies/terms/nottingham-city.toml")
+    schools: dict[str, dict[str, Any]] = {str(urn): raw for urn, raw in
+                                          school_days.get("schools", {}).items()}
+    named = {str(raw.get("authority") or default) for raw in schools.values()}
+    authorities = {a: _authority(data, a, folder, bank) for a in named | {default}}
+    by_school: dict[str, SchoolCalendar] = {}
+    contacts = set()
+    for urn, raw in schools.items():
+        where = f"school_days.schools.{urn}"
+        base = authorities[str(raw.get("authority") or default)].calendar
+        if not isinstance(raw.get("holiday_contact", False), bool):
+            raise SettingsError(f"timescales: {where}.holiday_contact must be true or false")
+        if raw.get("holiday_contact"):
+            contacts.add(urn)
+        if "terms" in raw:
+            base = replace(base, terms=_terms(raw["terms"], f"{where}.terms"), known=None)
+        by_school[urn] = replace(
+            base,
+            day_starts=_time(raw["starts"], f"{where}.starts") if "starts" in raw
+            else base.day_starts,
+            # A school with terms of its own has its own holidays (or the [school_days] ones).
+            holidays=_dates(raw.get("holidays", school_days.get("holidays")), f"{where}.holidays")
+            if "holidays" in raw or "terms" in raw else base.holidays)
+    return _Calendars(
+        schools=SchoolCalendars(default=authorities[default].calendar, by_school=by_school,
+                                holiday_contacts=frozenset(contacts)),
+        authorities=authorities,
+        school_authority={urn: str(raw.get("authority") or default)
+                          for urn, raw in schools.items()},
+        own_terms=frozenset(urn for urn, raw in schools.items() if raw.get("terms")),
+        default_authority=default)
+
+
+def _data(path: Path | None) -> dict[str, Any]:
+    packaged = packaged_toml("timescales")
+    return overlaid(packaged, read_toml(path, "timescales")) if path is not None else packaged
+
+
+def missing_term_calendars(path: Path | None, school_urns: Iterable[str]) -> list[str]:
+    """The local authorities that have schools among ``school_urns`` but no term calendar of
+    their own (only the packaged example, or none): production refuses to start with any."""
+    calendars = _school_calendars(_data(path), path.parent if path else None, bank_holidays())
+    missing = {calendars.school_authority.get(urn, calendars.default_authority)
+               for urn in school_urns if urn not in calendars.own_terms}
+    return sorted(a for a in missing
+                  if a not in calendars.authorities or not calendars.authorities[a].own)
 
 
 def load_timescales(path: Path | None = None) -> Timescales:
-    """The packaged timescales, with the local file named by HUB_TIMESCALES_FILE over them."""
-    packaged = packaged_toml("timescales")
-    data = overlaid(packaged, read_toml(path, "timescales")) if path is not None else packaged
+    """The packaged timescales, with the local file named by HUB_TIMESCALES_FILE over them;
+    each local authority's school terms from its terms file (the packaged example for the
+    demo's authority)."""
+    data = _data(path)
     bank = bank_holidays()
     hours = data["working_hours"]
     try:
@@ -73,11 +218,7 @@ def load_timescales(path: Path | None = None) -> Timescales:
             closes=_time(hours["closes"], "working_hours.closes"))
     except DomainError as error:
         raise SettingsError(f"timescales: {error}") from None
-    school_days = data["school_days"]
-    schools = SchoolCalendars(
-        default=_school(school_days, {}, "school_days", bank),
-        by_school={str(urn): _school(raw, school_days, f"school_days.schools.{urn}", bank)
-                   for urn, raw in school_days.get("schools", {}).items()})
+    schools = _school_calendars(data, path.parent if path else None, bank).schools
     return Timescales(
         working=working, schools=schools,
         triage_working_hours=_positive(data["dart"]["triage_working_hours"],

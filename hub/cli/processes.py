@@ -49,9 +49,9 @@ def stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
     import signal
 
     from adapters.metrics_http import serve_metrics
-    from hub.bootstrap import refuse_demo_users
+    from hub.bootstrap import refuse_to_run
 
-    refuse_demo_users(hub, args.command)
+    refuse_to_run(hub, args.command)
     try:
         client = settings.kafka_client()
         metrics_token = settings.resolved_metrics_token() if args.metrics_port else None
@@ -121,7 +121,7 @@ def stream(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
 def serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from hub.bootstrap import bootstrap, refuse_demo_users
+    from hub.bootstrap import bootstrap, refuse_to_run
     from hub.metrics import MULTIPROC_ENV, prepare_multiprocess_dir, remove_multiprocess_dir
 
     # JSON logs here and, through uvicorn's log_config, in every worker it starts.
@@ -130,7 +130,7 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
     say = logging.getLogger("hub.serve")
     hub = bootstrap(settings)
     try:
-        refuse_demo_users(hub, "serve")
+        refuse_to_run(hub, "serve")
     except SettingsError:
         hub.close()
         raise
