@@ -58,7 +58,14 @@ def test_production_refuses_to_start_while_demo_users_are_active(
 
 
 def test_serving_starts_once_the_demo_users_are_disabled(
-        seeded: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+        seeded: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Production also needs the demo's schools' local authority's own term calendar.
+    example = Path(__file__).parents[2] / "policies" / "terms" / "nottingham-city.toml"
+    (tmp_path / "terms.toml").write_text(example.read_text().replace("example = true", ""))
+    (tmp_path / "timescales.toml").write_text(
+        '[school_days.authorities."nottingham-city"]\nterms_file = "terms.toml"\n')
+    monkeypatch.setenv("HUB_TIMESCALES_FILE", str(tmp_path / "timescales.toml"))
     assert main(["users", "disable", "--demo"]) == 0
     assert f"disabled {len(seeded)} demo users" in capsys.readouterr().out
     assert main(["serve"]) == 0
