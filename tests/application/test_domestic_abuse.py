@@ -19,7 +19,9 @@ from hub.registry import Caller
 from tests.support import Clock, child, notification, seed, submit
 
 FRIDAY_NIGHT = datetime(2026, 8, 28, 22, 0, tzinfo=UTC)  # 23:00 BST, before a bank holiday
-TUESDAY_0830 = datetime(2026, 9, 1, 7, 30, tzinfo=UTC)  # 08:30 BST
+TUESDAY_0830 = datetime(2026, 9, 1, 7, 30, tzinfo=UTC)  # 08:30 BST: an INSET day
+# The first pupil day of the autumn term in the example calendar (policies/terms).
+THURSDAY_0830 = datetime(2026, 9, 3, 7, 30, tzinfo=UTC)
 SECRETS = ("Kerr", "Lee", "free text from the sending agency", "12 Refuge Road")
 
 
@@ -49,7 +51,7 @@ def school(caller: Caller) -> ReadContext:
     return ReadContext(caller, Purpose.ENCOMPASS, None, None)
 
 
-def test_a_friday_night_incident_reaches_the_school_before_tuesday(
+def test_a_friday_night_incident_in_the_holidays_reaches_the_school_before_term_starts(
         hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
     da = hub.domestic_abuse
     receipt = submit(hub, "notts-police", incident())
@@ -62,7 +64,7 @@ def test_a_friday_night_incident_reaches_the_school_before_tuesday(
     inbox = da.inbox(school(people["riverside-primary"]), "100001")
     [notice] = inbox["items"]
     assert notice["id"] == str(notice_id)
-    assert notice["due_at"] == TUESDAY_0830.isoformat()
+    assert notice["due_at"] == THURSDAY_0830.isoformat()
     assert notice["child"] == {"given_name": "Amy", "family_name": "Hart",
                                "date_of_birth": "2016-04-02"}
     assert notice["present"] is True
@@ -80,8 +82,13 @@ def test_a_friday_night_incident_reaches_the_school_before_tuesday(
         da.inbox(ReadContext(people["riverside-primary"], Purpose.ASSESSMENT, None, None),
                  "100001")
 
-    # Unacknowledged past 08:30 on Tuesday: a breach, escalated to the DART.
+    # Nothing is owed in the holidays: Tuesday and Wednesday are INSET days, no escalation.
     clock.now = TUESDAY_0830
+    clock.advance(minutes=1)
+    assert da.breaches(people["city-dart"])["encompass"] == []
+    assert da.escalate_overdue() == 0
+    # Unacknowledged past 08:30 on the first day of term: a breach, escalated to the DART.
+    clock.now = THURSDAY_0830
     assert da.breaches(people["city-dart"])["encompass"] == []
     assert da.escalate_overdue() == 0
     clock.advance(minutes=1)
@@ -230,7 +237,7 @@ def test_the_relay_rings_the_school_without_naming_the_child(
     [ring] = [value for topic, _, value in records if topic == ENCOMPASS_TOPIC]
     assert ring["event_type"] == "encompass.notice"
     assert ring["school_urn"] == "100001"
-    assert ring["due_at"] == TUESDAY_0830.isoformat()
+    assert ring["due_at"] == THURSDAY_0830.isoformat()
     kinds = {value["event_type"] for topic, _, value in records if topic == EVENTS_TOPIC}
     assert {"notification.received", "encompass.issued", "dart.triaged",
             "marac.referral"} <= kinds

@@ -61,7 +61,8 @@ def test_encompass_notice_from_police_to_school(running_hub: RunningHub) -> None
     inbox = call("GET", "/v1/schools/100001/encompass", dsl)
     assert inbox.status_code == 200, inbox.text
     [notice] = inbox.json()["items"]
-    assert notice["due_at"] == "2026-09-01T07:30:00+00:00"  # Tuesday 08:30 BST
+    # The autumn term's first pupil day (Thursday 08:30 BST; the example calendar).
+    assert notice["due_at"] == "2026-09-03T07:30:00+00:00"
     assert notice["child"]["given_name"] == "Amy"
     assert notice["child_words"] == "I hid upstairs"
 
