@@ -79,13 +79,16 @@ def outbound(event: object, notification_id: int, find: Find = find_nothing,
     yield from _front_door(event, base, child_of)
     yield from corrections(event, base, find)
     if isinstance(event, Received.Received):
-        children = [s["person_id"] for s in event.subjects if s["role"] == "child"]
-        for child_id in children:
-            yield EVENTS_TOPIC, str(child_id), {
+        children: list[UUID | None] = [s["person_id"] for s in event.subjects
+                                       if s["role"] == "child"]
+        # A domestic-abuse incident naming adults alone: one record, keyed by the incident.
+        for child_id in children or [None]:
+            yield EVENTS_TOPIC, str(child_id or event.originator_id), {
                 **base, "event_type": "notification.received",
                 "notification_id": str(event.originator_id), "type": event.notification_type,
                 "agency": event.source_agency, "occurred_at": event.occurred_at.isoformat(),
-                "received_at": event.received_at.isoformat(), "child_id": str(child_id)}
+                "received_at": event.received_at.isoformat(),
+                "child_id": str(child_id) if child_id else None}
     elif isinstance(event, AccessNotified):
         yield EVENTS_TOPIC, str(event.child_id), {
             **base, "event_type": "access.notified", "child_id": str(event.child_id),

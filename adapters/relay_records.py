@@ -87,11 +87,16 @@ def _notification(event: object, base: dict[str, str], find: Find) -> Iterator[R
     if isinstance(event, Notification.Amended):
         # One record per child it names now, and one per child it no longer names (``named``
         # false), so each child's partition hears of it.
+        # A domestic-abuse incident naming adults alone, before and after: one record, keyed
+        # by the incident, naming no child.
         now = _children(event.subjects)
         gone = [c for c in _named_before(held, event.notification_version) if c not in now]
-        for child_id, named in [(c, True) for c in now] + [(c, False) for c in gone]:
-            yield EVENTS_TOPIC, str(child_id), {
-                **common, "event_type": "notification.amended", "child_id": str(child_id),
+        told: list[tuple[UUID | None, bool]] = [*((c, True) for c in now),
+                                                *((c, False) for c in gone)]
+        for child_id, named in told or [(None, False)]:
+            yield EVENTS_TOPIC, str(child_id or event.originator_id), {
+                **common, "event_type": "notification.amended",
+                "child_id": str(child_id) if child_id else None,
                 "named": named, "version": event.notification_version,
                 "occurred_at": event.occurred_at.isoformat(),
                 "at": event.amended_at.isoformat()}

@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from itertools import pairwise
 
+from domain.risk import RiskLevel
 from domain.timescales import (
     LOCAL,
     SchoolCalendars,
@@ -37,8 +39,37 @@ class Counting(StrEnum):
 
 @dataclass(frozen=True)
 class RagClock:
+    """So many hours, counting working hours only or elapsed ones (a RAG rating's clock, a
+    DART triage's)."""
+
     hours: float
     counting: Counting
+
+    def due(self, working: WorkingCalendar, start: datetime) -> datetime:
+        if self.counting is Counting.ELAPSED:
+            return start + timedelta(hours=self.hours)
+        return working.add_working_hours(start, self.hours)
+
+    def always_before(self, other: "RagClock") -> bool:
+        """Whether this clock, started at any moment, ends before ``other`` started then. An
+        elapsed hour is never longer than a working hour; a working clock can outrun an elapsed
+        one of more hours over a weekend, so it is never before it."""
+        if self.counting is Counting.WORKING and other.counting is Counting.ELAPSED:
+            return False
+        return self.hours < other.hours
+
+
+# The DART's triage clocks, from the highest risk down: each ends before the next.
+TRIAGE_ORDER = (RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.STANDARD)
+
+
+def triage_order_broken(clocks: Mapping[RiskLevel, RagClock]) -> str | None:
+    """Why the triage clocks are not in order (high before medium before standard), or None."""
+    for sooner, later in pairwise(TRIAGE_ORDER):
+        if not clocks[sooner].always_before(clocks[later]):
+            return (f"{sooner.value} risk must be due before {later.value} risk (fewer hours; "
+                    "a working-hours clock is never before an elapsed one)")
+    return None
 
 
 @dataclass(frozen=True)
@@ -58,7 +89,10 @@ class Timescales:
 
     working: WorkingCalendar
     schools: SchoolCalendars
-    triage_working_hours: float
+    # The DART's triage clock for each risk level known at arrival (the police's DASH), and
+    # the level an incident sent without a DASH is clocked as until the DART grades it.
+    triage: Mapping[RiskLevel, RagClock]
+    triage_unassessed: RiskLevel
     # The registered agency of the education officer for electively home-educated children
     # (None: their Encompass notices cannot be sent).
     home_education_agency: str | None
@@ -78,10 +112,7 @@ class Timescales:
 
     def rag_due(self, rag: Rag, received: datetime) -> datetime:
         """When a contact rated ``rag`` has its MASH work and partners' research due."""
-        clock = self.front_door.rag[rag]
-        if clock.counting is Counting.ELAPSED:
-            return received + timedelta(hours=clock.hours)
-        return self.working.add_working_hours(received, clock.hours)
+        return self.front_door.rag[rag].due(self.working, received)
 
     def assessment_due(self, received: datetime) -> datetime:
         """A children's assessment is complete within working days of the contact arriving."""
@@ -94,9 +125,30 @@ class Timescales:
 
     # Domestic abuse ------------------------------------------------------------------------
 
-    def triage_due(self, received: datetime) -> datetime:
-        """The DART triages a police domestic-abuse notification within working hours."""
-        return self.working.add_working_hours(received, self.triage_working_hours)
+    def triage_level(self, risk: RiskLevel | None) -> RiskLevel:
+        """The level whose clock (and place in the queue) an incident has: the risk the
+        police's DASH gave, or the unassessed level when they sent none."""
+        return risk if risk is not None else self.triage_unassessed
+
+    def triage_due(self, received: datetime, risk: RiskLevel | None) -> datetime:
+        """The DART triages a police domestic-abuse notification by the risk known when it
+        arrived: high risk within elapsed hours (out of hours too), the others within
+        working time (``policies/timescales.toml``, ``[dart.triage]``)."""
+        return self.triage[self.triage_level(risk)].due(self.working, received)
+
+    def retriage_due(self, received: datetime, was: RiskLevel | None, now: RiskLevel | None,
+                     due: datetime, at: datetime) -> datetime:
+        """An untriaged case's deadline when the police amend the DASH at ``at``: the new
+        level's clock from the arrival. A clock already run out by then runs from the
+        amendment instead (the DART could not have known); a raised level never makes it
+        later than it was. The same level keeps its deadline."""
+        before, after = self.triage_level(was), self.triage_level(now)
+        if before is after:
+            return due
+        fresh = self.triage_due(received, now)
+        if fresh <= at:
+            fresh = self.triage[after].due(self.working, at)
+        return min(fresh, due) if after.rank > before.rank else fresh
 
     def encompass_due(self, school_urn: str | None, incident_at: datetime) -> datetime:
         """An Operation Encompass notice reaches the school before its next school day

@@ -1,11 +1,13 @@
-"""The Domestic Abuse Referral Team's queue: every police domestic-abuse notification with a
-child or a pregnant woman in the household, graded for risk and triaged against a deadline.
+"""The Domestic Abuse Referral Team's queue: every police domestic-abuse notification (a child,
+a pregnant woman, or adult victims alone: vulnerable adults are the DART's too), graded for
+risk and triaged against a deadline set by the risk known when it arrived.
 
 DASH (the SafeLives risk checklist, 24 questions): 0-9 "yes" answers is standard risk, 10-13
 medium, 14 or more high. Professional judgement may raise the level, with a recorded reason,
 and never lower it.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,20 +20,11 @@ from domain import text
 from domain.errors import InvalidContent, NotPermitted, RuleViolation
 from domain.notifications import SubjectRole
 from domain.personal import Personal
+from domain.risk import RiskLevel as RiskLevel  # the DART's levels, named here too
 
 DASH_QUESTIONS = 24
 MEDIUM_FROM = 10
 HIGH_FROM = 14
-
-
-class RiskLevel(StrEnum):
-    STANDARD = "standard"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-    @property
-    def rank(self) -> int:
-        return list(RiskLevel).index(self)
 
 
 class TriageAction(StrEnum):
@@ -71,6 +64,13 @@ def dash_level(yes_count: int) -> RiskLevel:
     return RiskLevel.STANDARD
 
 
+def arrival_level(dash: dict[str, Any] | None) -> RiskLevel | None:
+    """The risk the police's DASH gave when the incident arrived (None: they sent none)."""
+    if not dash or dash.get("yes_count") is None:
+        return None
+    return dash_level(int(dash["yes_count"]))
+
+
 @dataclass(frozen=True)
 class RiskGrading:
     """The level the checklist gives, and the level the DART worker settled on."""
@@ -98,11 +98,15 @@ def grade(yes_count: int, judged: RiskLevel | None, reason: str | None) -> RiskG
     return RiskGrading(yes_count, by_dash, judged, why[:1000])
 
 
-def enters_dart_queue(notification_type: str, subjects: list[dict[str, Any]]) -> bool:
-    """A domestic-abuse incident with a child, or a pregnant woman, in the household."""
-    if notification_type != "domestic_abuse_incident":
-        return False
-    return any(s["role"] == SubjectRole.CHILD.value or s.get("pregnant") for s in subjects)
+def enters_dart_queue(notification_type: str) -> bool:
+    """Every domestic-abuse incident: with a child, a pregnant woman, or adults alone."""
+    return notification_type == "domestic_abuse_incident"
+
+
+def pregnant_women(subjects: list[dict[str, Any]]) -> list[UUID]:
+    """The adults named pregnant: an unborn child is recorded on the mother's record."""
+    return list(dict.fromkeys(s["person_id"] for s in subjects
+                              if s.get("pregnant") and s["role"] != SubjectRole.CHILD.value))
 
 
 class DartCase(Aggregate):
@@ -112,7 +116,11 @@ class DartCase(Aggregate):
     """
 
     class Opened(Aggregate.Created):
-        class_version = 1
+        """Version 2 records the risk the police's DASH gave on arrival (``risk``, None when
+        they sent none), on which ``triage_due`` was set, and the women named pregnant
+        (``pregnant_ids``: the unborn child, on the mother's record)."""
+
+        class_version = 2
         notification_id: UUID
         child_ids: list[UUID]
         victim_ids: list[UUID]
@@ -121,19 +129,30 @@ class DartCase(Aggregate):
         triage_due: datetime
         encompass: list[dict[str, Any]]
         holder: UUID
+        risk: str | None
+        pregnant_ids: list[UUID]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Opened before the risk set the clock: one clock for all, no risk recorded."""
+            state["risk"] = None
+            state["pregnant_ids"] = []
 
     @event(Opened)
     def __init__(self, id: UUID, notification_id: UUID, child_ids: list[UUID],
                  victim_ids: list[UUID], occurred_at: datetime, received_at: datetime,
-                 triage_due: datetime, encompass: list[dict[str, Any]], holder: UUID) -> None:
+                 triage_due: datetime, encompass: list[dict[str, Any]], holder: UUID,
+                 risk: str | None = None, pregnant_ids: list[UUID] | None = None) -> None:
         # The person whose key holds the triage's free text (erasing them erases it): the
-        # first child, else the adult victim, else the pregnant woman.
+        # first child, else the adult victim, else the pregnant woman, else the first named.
         self.holder = holder
         self.notification_id = notification_id
         self.child_ids = list(child_ids)
         self.victim_ids = list(victim_ids)
+        self.pregnant_ids = list(pregnant_ids or [])
         self.occurred_at = occurred_at
         self.received_at = received_at
+        self.risk = risk  # the DASH level on arrival (or as the police amended it untriaged)
         self.triage_due = triage_due
         self.encompass = list(encompass)  # per child: the notice issued, or why none was
         self.triage: dict[str, Any] | None = None
@@ -305,11 +324,13 @@ class DartCase(Aggregate):
 
     class IncidentAmended(Aggregate.Event):
         """The police amended the incident: the case follows its version (children, adult
-        victims, when it happened, each child's notice or why none). ``changed`` names what
-        the DART judged on that changed (``children``, ``victims``, ``occurred_at``,
-        ``dash``); after a triage it tells the DART to look again."""
+        victims, women named pregnant, when it happened, each child's notice or why none).
+        ``changed`` names what the DART judged on that changed (``children``, ``victims``,
+        ``pregnant``, ``occurred_at``, ``dash``); after a triage it tells the DART to look
+        again. Version 2: ``retimed`` (``risk``, ``triage_due``) when a DASH amended before
+        the triage moved the case's clock; ``pregnant_ids`` (None: as before)."""
 
-        class_version = 1
+        class_version = 2
         version: int
         child_ids: list[UUID]
         victim_ids: list[UUID]
@@ -317,32 +338,56 @@ class DartCase(Aggregate):
         encompass: list[dict[str, Any]]
         changed: list[str]
         at: datetime
+        retimed: dict[str, Any] | None
+        pregnant_ids: list[UUID] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Amended before a DASH moved the clock: the deadline stood."""
+            state["retimed"] = None
+            state["pregnant_ids"] = None
 
     @event(IncidentAmended)
     def _follow_amendment(self, version: int, child_ids: list[UUID], victim_ids: list[UUID],
                           occurred_at: datetime, encompass: list[dict[str, Any]],
-                          changed: list[str], at: datetime) -> None:
+                          changed: list[str], at: datetime, retimed: dict[str, Any] | None,
+                          pregnant_ids: list[UUID] | None) -> None:
         self.child_ids = list(child_ids)
         self.victim_ids = list(victim_ids)
+        if pregnant_ids is not None:
+            self.pregnant_ids = list(pregnant_ids)
         self.occurred_at = occurred_at
         self.encompass = list(encompass)
+        if retimed is not None:
+            self.risk, self.triage_due = retimed["risk"], retimed["triage_due"]
         self.amendments = [*self.amendments, {"version": version, "changed": list(changed),
                                               "after_triage": self.triage is not None,
                                               "at": at}]
 
     def follow_amendment(self, version: int, child_ids: list[UUID], victim_ids: list[UUID],
                          occurred_at: datetime, encompass: list[dict[str, Any]],
-                         dash_changed: bool, at: datetime) -> None:
-        """Follow the incident's new version, saying what that the case rests on changed."""
+                         dash_changed: bool, at: datetime, *,
+                         pregnant_ids: list[UUID] | None = None,
+                         retime: Callable[[RiskLevel | None], datetime] | None = None,
+                         risk: RiskLevel | None = None) -> None:
+        """Follow the incident's new version, saying what that the case rests on changed.
+        A DASH amended before the triage sets the case's risk to ``risk`` and its deadline to
+        ``retime(risk)``; after the triage the DART's grading stands (it looks again)."""
         if self.withdrawal is not None:
             raise RuleViolation("the police withdrew this incident")
+        pregnant = self.pregnant_ids if pregnant_ids is None else pregnant_ids
         changed = [name for name, was, now in (
             ("children", self.child_ids, child_ids), ("victims", self.victim_ids, victim_ids),
+            ("pregnant", self.pregnant_ids, pregnant),
             ("occurred_at", self.occurred_at, occurred_at)) if was != now]
+        retimed = None
         if dash_changed:
             changed.append("dash")
+            if self.triage is None and retime is not None:
+                retimed = {"risk": risk.value if risk is not None else None,
+                           "triage_due": retime(risk)}
         self._follow_amendment(version, child_ids, victim_ids, occurred_at, encompass,
-                               changed, at)
+                               changed, at, retimed, pregnant_ids)
 
     class IncidentWithdrawn(Aggregate.Event):
         """The police withdrew the incident: the case leaves the queue (no reason here)."""

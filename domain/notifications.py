@@ -225,7 +225,10 @@ def validate_submission(submission: NotificationSubmission,
     occurred_at = check_past(submission.occurred_at, "occurred_at", now, CLOCK_SKEW)
     if not submission.subjects:
         raise InvalidContent("subjects", "at least one subject is required")
-    if not any(s.is_child for s in submission.subjects):
+    if (submission.type is not NotificationType.DOMESTIC_ABUSE_INCIDENT
+            and not any(s.is_child for s in submission.subjects)):
+        # A domestic-abuse incident may name adults alone (adult victims, a pregnant woman:
+        # the DART's too); every other notification is about a child.
         raise InvalidContent("subjects", "at least one subject must be a child")
     dash = submission.details.dash
     if dash is not None:
@@ -568,6 +571,16 @@ def _episode(submission: NotificationSubmission) -> dict[str, Any] | None:
             "ended": e.ended}
 
 
+def _holder_rank(subject: SubjectSubmission) -> int:
+    """Whose key holds a notification's free text: a child, an adult victim, a pregnant
+    woman, anyone named (in that order)."""
+    if subject.is_child:
+        return 0
+    if subject.role is SubjectRole.ADULT_VICTIM:
+        return 1
+    return 2 if subject.pregnant else 3
+
+
 def _recorded(submission: NotificationSubmission, person_ids: list[UUID],
               linked_to: UUID | None, content_class: str | None,
               ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
@@ -585,9 +598,11 @@ def _recorded(submission: NotificationSubmission, person_ids: list[UUID],
             "pregnant": subject.pregnant,
             "home_educated": subject.home_educated,
         })
-    # Free text is held for the first child named: erasing that child erases it.
-    holder = next(p for s, p in zip(submission.subjects, person_ids, strict=True)
-                  if s.is_child)
+    # Free text is held for the first child named (erasing that child erases it); in a
+    # domestic-abuse incident naming no child, for the first adult victim, else the first
+    # pregnant woman, else the first person named.
+    named = list(zip(submission.subjects, person_ids, strict=True))
+    holder = next((p for rank in range(4) for s, p in named if rank == _holder_rank(s)))
     d = submission.details
     details: dict[str, Any] = {
         "welfare_check": d.welfare_check,

@@ -153,6 +153,8 @@ class Disclosure:
         """The children a notification is judged on, for any read of it: a provisional
         person confirmed to be a known child is read as the known child; a person merged
         into another is read on its own record (its bases, its relations)."""
+        if not notification.child_ids:  # a domestic-abuse incident naming adults alone
+            return [adult_home(notification)]
         return list(dict.fromkeys(self._store.home_child(c).id
                                   for c in notification.child_ids))
 
@@ -262,7 +264,10 @@ class Disclosure:
 
     def _judge_record(self, ctx: ReadContext, n: Notification, child_id: UUID,
                       at: datetime) -> JudgedRecord:
-        child = self._store.child(child_id)
+        child = (self._store.child(child_id) if n.child_ids else
+                 self._store.find(child_id, PersonRecord))
+        if child is None:
+            raise NotFound("no such person")
         ledger = self._resolver.ledger(child_id, child)
         main, classes = field_classes(n)
         restricted = n.restricted_at(at)
@@ -431,3 +436,16 @@ def _corrections(n: Notification, *, full: bool) -> dict[str, Any]:
     amended = n.amended
     return {"version": n.notification_version,
             "amended_at": amended[0].isoformat() if amended else None, "withdrawn": withdrawn}
+
+
+def adult_home(notification: Notification) -> UUID:
+    """The person a notification naming no child (a domestic-abuse incident naming adults
+    alone) is judged on, as its free text is held: the first adult victim, else the first
+    pregnant woman, else the first person named."""
+    for wanted in ("adult_victim", "pregnant", None):
+        for s in notification.subjects:
+            if wanted is None or s["role"] == wanted or (wanted == "pregnant"
+                                                         and s.get("pregnant")):
+                person: UUID = s["person_id"]
+                return person
+    raise NotFound("the notification names nobody")

@@ -21,9 +21,11 @@ from domain.dart import (
     RiskGrading,
     RiskLevel,
     TriageAction,
+    arrival_level,
     dash_yes_count,
     enters_dart_queue,
     grade,
+    pregnant_women,
 )
 from domain.encompass import (
     EncompassNotice,
@@ -89,7 +91,7 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
     def on_received(self, notification: Notification, submission: NotificationSubmission,
                     people: list[PersonRecord]) -> list[Aggregate]:
         """The DART case and Encompass notices a new notification calls for (maybe none)."""
-        if not enters_dart_queue(notification.notification_type, notification.subjects):
+        if not enters_dart_queue(notification.notification_type):
             return []
         received = notification.received_at
         children = [(s, p) for s, p in zip(submission.subjects, people, strict=True)
@@ -104,28 +106,32 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
             outcomes.append(outcome)
         victims = [s["person_id"] for s in notification.subjects
                    if s["role"] == SubjectRole.ADULT_VICTIM.value]
-        pregnant = [s["person_id"] for s in notification.subjects if s.get("pregnant")]
+        pregnant = pregnant_women(notification.subjects)
+        # The clock follows the risk known on arrival: the police's DASH.
+        risk = arrival_level(notification.details.get("dash"))
         case = DartCase(
             id=case_id(notification.id), notification_id=notification.id,
             child_ids=notification.child_ids, victim_ids=list(dict.fromkeys(victims)),
             occurred_at=notification.occurred_at, received_at=received,
-            triage_due=self.timescales.triage_due(received),
-            encompass=outcomes, holder=[*notification.child_ids, *victims, *pregnant][0])
+            triage_due=self.timescales.triage_due(received, risk),
+            encompass=outcomes, holder=[*notification.child_ids, *victims, *pregnant,
+                                        *notification.person_ids][0],
+            risk=risk.value if risk is not None else None, pregnant_ids=pregnant)
         return [case, *notices]
 
     # What a read shows -------------------------------------------------------------------
 
     def _case_shown(self, case: DartCase, visibility: Visibility,
                     capability: str) -> list[Shown]:
-        """A DART case as a view shows it, about each child and adult victim it lists: the
-        police's record (police-incident; da-risk too once triaged)."""
+        """A DART case as a view shows it, about each child, adult victim and pregnant woman it
+        lists: the police's record (police-incident; da-risk too once triaged)."""
         classes = (DataClass.POLICE_INCIDENT,
                    *((DataClass.DA_RISK,) if case.triage is not None else ()))
         owner = self._police(case.notification_id)
         return [Shown(case.id, "dart-case", owner, person, classes,
                       "dart-safeguarding-function", f"capability:{capability}",
                       visibility.value)
-                for person in dict.fromkeys([*case.child_ids, *case.victim_ids])]
+                for person in _named(case)]
 
     # The DART ----------------------------------------------------------------------------
 
@@ -136,13 +142,17 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
         return found
 
     def queue(self, caller: Caller, include_triaged: bool = False) -> dict[str, Any]:
-        """The DART's cases, the oldest deadline first: ids, times and states only (audited as
-        a summary of each case), and for a triaged case its triage (audited as full)."""
+        """The DART's cases, the highest risk known on arrival first, then the earliest
+        deadline, then the earliest arrival: ids, times and states only (audited as a summary
+        of each case), and for a triaged case its triage (audited as full)."""
         self.require(caller, "read-dart-queue", "read-dart-queue")
         self.work.catch_up()
         now = self._clock()
+        level = self.timescales.triage_level
         states = sorted((c for c in self.work.cases.values()
-                         if include_triaged or not c.triaged), key=lambda c: (c.due, str(c.id)))
+                         if include_triaged or not c.triaged),
+                        key=lambda c: (-level(RiskLevel(c.risk) if c.risk else None).rank,
+                                       c.due, c.received_at, str(c.id)))
         cases = [self._case(c.id) for c in states]
         disclose(self._audit, caller, "read-dart-queue", [
             s for c in cases for s in self._case_shown(
@@ -166,8 +176,9 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
             "id": str(case.id), "notification_id": str(case.notification_id),
             "child_ids": [str(c) for c in case.child_ids],
             "victim_ids": [str(v) for v in case.victim_ids],
+            "pregnant_ids": [str(p) for p in case.pregnant_ids],
             "occurred_at": case.occurred_at.isoformat(),
-            "received_at": case.received_at.isoformat(),
+            "received_at": case.received_at.isoformat(), "risk": case.risk,
             "triage_due": case.triage_due.isoformat(), "overdue": case.triage_overdue(now),
             "encompass": [{"child_id": str(o["child_id"]),
                            "notice_id": str(o["notice_id"]) if o["notice_id"] else None,
@@ -250,7 +261,7 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
         outcome = triaged.triage or {}
         self._audit.record(kind=AuditKind.TRIAGE, action="dart-triage",
                            actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
-                           child_ids=triaged.child_ids,
+                           child_ids=_named(triaged),
                            details={"case": str(triaged.id), "level": outcome.get("level"),
                                     "actions": outcome.get("actions"),
                                     "marac_referral": str(outcome.get("marac_referral")),
@@ -341,7 +352,7 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
         last = corrected.corrections[-1]
         self._audit.record(kind=AuditKind.TRIAGE, action="dart-retriage",
                            actor=caller.as_actor(), purpose=Purpose.TRIAGE.value,
-                           child_ids=[*corrected.child_ids, *corrected.victim_ids],
+                           child_ids=_named(corrected),
                            details={"case": str(corrected.id),
                                     "previous_level": last["previous"]["level"],
                                     "level": last["level"], "direction": last["direction"],
@@ -356,6 +367,10 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
     def _mash_referral(self, caller: Caller, case: DartCase, incident: Notification,
                        rationale: str, at: datetime) -> tuple[UUID, list[Aggregate]]:
         """A referral (MARF) from the DART to the MASH front door, linked to the incident."""
+        if not case.child_ids:
+            raise RuleViolation("this incident names no child: the social care threshold is "
+                                "a child's (an unborn child's pre-birth referral is made to "
+                                "the MASH by hand; an adult's goes to adult social care)")
         children = [self._store.child(c) for c in case.child_ids]
         subjects = []
         for child in children:
@@ -493,6 +508,11 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
              "overdue_hours": round((now - n.due).total_seconds() / 3600, 1)}
             for n in notices],
             "encompass_not_sent": sorted(undelivered, key=lambda u: u["received_at"])}
+
+
+def _named(case: DartCase) -> list[UUID]:
+    """The people a DART case is about: its children, adult victims and pregnant women."""
+    return list(dict.fromkeys([*case.child_ids, *case.victim_ids, *case.pregnant_ids]))
 
 
 def _review(referral: MaracReferral) -> dict[str, Any] | None:

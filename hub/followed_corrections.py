@@ -2,7 +2,8 @@
 the same transaction as the correction itself:
 
 - the DART case a police domestic-abuse incident opened follows its new version (children,
-  adult victims, time, what changed that a triage rests on), or leaves the queue when the
+  adult victims, pregnant women, time, what changed that a triage rests on; a DASH amended
+  before the triage moves the case's deadline to the new risk's), or leaves the queue when the
   incident is withdrawn (a MARAC referral its triage made then stands, flagged for the MARAC
   coordinator's review as ``incident-withdrawn``: a referral is never withdrawn silently);
   each child's Operation Encompass notice is updated in place, or withdrawn (and a new one
@@ -21,7 +22,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate
 
 from domain.clocks import Rag
-from domain.dart import DartCase
+from domain.dart import DartCase, RiskLevel, arrival_level, pregnant_women
 from domain.encompass import EncompassNotice
 from domain.front_door import MashContact, contact_id
 from domain.marac import MaracReferral
@@ -86,9 +87,19 @@ class IncidentCorrections:
         victims = [s["person_id"] for s in notification.subjects
                    if s["role"] == SubjectRole.ADULT_VICTIM.value]
         before = notification.history[-1]["details"] if notification.history else {}
+        risk = arrival_level(notification.details.get("dash"))
+
+        def retime(now: RiskLevel | None) -> datetime:
+            """The untriaged case's deadline on the amended DASH (``Timescales``)."""
+            return self.timescales.retriage_due(
+                case.received_at, RiskLevel(case.risk) if case.risk else None, now,
+                case.triage_due, at)
+
         case.follow_amendment(notification.notification_version, notification.child_ids,
                               list(dict.fromkeys(victims)), notification.occurred_at, outcomes,
-                              before.get("dash") != notification.details.get("dash"), at)
+                              before.get("dash") != notification.details.get("dash"), at,
+                              pregnant_ids=pregnant_women(notification.subjects),
+                              retime=retime, risk=risk)
         return changed
 
     def on_withdrawn(self, notification: Notification, at: datetime) -> list[Aggregate]:

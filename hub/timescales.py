@@ -14,7 +14,16 @@ from typing import Any
 
 import holidays
 
-from domain.clocks import Counting, FrontDoorClocks, Rag, RagClock, Timescales
+from domain.clocks import (
+    TRIAGE_ORDER,
+    Counting,
+    FrontDoorClocks,
+    Rag,
+    RagClock,
+    Timescales,
+    triage_order_broken,
+)
+from domain.dart import RiskLevel
 from domain.errors import DomainError
 from domain.timescales import SchoolCalendar, SchoolCalendars, WorkingCalendar
 from hub.policy_files import overlaid, packaged_toml, read_toml
@@ -221,8 +230,7 @@ def load_timescales(path: Path | None = None) -> Timescales:
     schools = _school_calendars(data, path.parent if path else None, bank).schools
     return Timescales(
         working=working, schools=schools,
-        triage_working_hours=_positive(data["dart"]["triage_working_hours"],
-                                       "dart.triage_working_hours"),
+        **_dart(data["dart"]),
         home_education_agency=data["encompass"].get("home_education_agency") or None,
         front_door=_front_door(data["front_door"]),
         interview_hours=_positive(data["missing"]["interview_hours"],
@@ -243,15 +251,45 @@ def _whole(raw: Any, where: str) -> int:
     return raw
 
 
+def _clock(clock: Any, where: str) -> RagClock:
+    try:
+        counting = Counting(clock.get("counting", Counting.WORKING.value))
+    except (ValueError, AttributeError):
+        raise SettingsError(f"timescales: {where} must count working or elapsed "
+                            "hours") from None
+    return RagClock(_positive(clock.get("hours"), f"{where}.hours"), counting)
+
+
 def _rag_clock(name: str, clock: Any) -> tuple[Rag, RagClock]:
     try:
         colour = Rag(name)
-        counting = Counting(clock.get("counting", Counting.WORKING.value))
-    except (ValueError, AttributeError):
+    except ValueError:
         raise SettingsError(f"timescales: front_door.rag.{name} must be red, amber or "
                             "green, counting working or elapsed hours") from None
-    return colour, RagClock(_positive(clock.get("hours"), f"front_door.rag.{name}.hours"),
-                            counting)
+    return colour, _clock(clock, f"front_door.rag.{name}")
+
+
+def _dart(raw: dict[str, Any]) -> dict[str, Any]:
+    """The DART's triage clock for each risk level, high before medium before standard (a
+    file that orders them otherwise is refused), and the level of an incident sent without
+    a DASH."""
+    if "triage_working_hours" in raw:
+        raise SettingsError("timescales: dart.triage_working_hours is replaced by a clock per "
+                            "risk level: [dart.triage] high, medium and standard")
+    levels = raw.get("triage")
+    names = ", ".join(level.value for level in TRIAGE_ORDER)
+    if not isinstance(levels, dict) or set(levels) != {level.value for level in TRIAGE_ORDER}:
+        raise SettingsError(f"timescales: dart.triage must give a clock for each of {names}")
+    clocks = {level: _clock(levels[level.value], f"dart.triage.{level.value}")
+              for level in TRIAGE_ORDER}
+    broken = triage_order_broken(clocks)
+    if broken is not None:
+        raise SettingsError(f"timescales: dart.triage: {broken}")
+    try:
+        unassessed = RiskLevel(str(raw.get("unassessed")))
+    except ValueError:
+        raise SettingsError(f"timescales: dart.unassessed must be one of {names}") from None
+    return {"triage": clocks, "triage_unassessed": unassessed}
 
 
 def _front_door(raw: dict[str, Any]) -> FrontDoorClocks:

@@ -28,7 +28,8 @@ from domain.missing import InterviewStep, MissingRecord
 from domain.notifications import Notification
 from domain.timescales import LOCAL
 
-STATE_VERSION = 3  # 3: corrections (withdrawals, episode merges and splits) counted
+STATE_VERSION = 4  # 3: corrections (withdrawals, episode merges and splits) counted
+# 4: a triage deadline moved by the police's amended DASH
 DAY_24H = 24 * 3600
 
 
@@ -214,6 +215,13 @@ def _contact_closed(s: State, e: MashContact.Closed) -> None:
         s.add(item["day"], "contacts_withdrawn")
 
 
+def _case_amended(s: State, e: DartCase.IncidentAmended) -> None:
+    """The DASH amended before the triage: the case's triage is timed by its new deadline."""
+    item = s.open.get(str(e.originator_id))
+    if item is not None and e.retimed is not None:
+        item["due"] = _iso(e.retimed["triage_due"])
+
+
 def _case_withdrawn(s: State, e: DartCase.IncidentWithdrawn) -> None:
     s.open.pop(str(e.originator_id), None)
     s.add(_day(e.at), "dart_withdrawn")
@@ -340,6 +348,7 @@ HANDLERS: dict[type[Any], Callable[[State, Any], None]] = {
     ProtectionRecord.InitialConferenceHeld: _plan_started,
     ProtectionRecord.ReviewHeld: _plan_reviewed, ProtectionRecord.PlanEnded: _plan_ended,
     MashContact.Closed: _contact_closed, DartCase.IncidentWithdrawn: _case_withdrawn,
+    DartCase.IncidentAmended: _case_amended,
     EncompassNotice.Withdrawn: _notice_withdrawn,
     MissingRecord.EpisodesMerged: _episodes_merged, MissingRecord.EpisodeSplit: _episode_split,
 }

@@ -54,6 +54,7 @@ class CaseState:
     triaged: bool = False
     notification_id: UUID | None = None  # the incident
     child_ids: list[UUID] = field(default_factory=list)
+    risk: str | None = None  # the DASH level known on arrival (None: none sent)
     # (child id, reason) for each child whose Encompass notice could not be sent
     not_sent: list[tuple[UUID, str]] = field(default_factory=list)
 
@@ -145,7 +146,7 @@ class WorkIndex:
                 e.originator_id, e.received_at, e.triage_due,
                 not_sent=[(o["child_id"], o["reason"]) for o in e.encompass
                           if o["reason"] not in (None, NotIssued.OUT_OF_AGE_RANGE.value)],
-                notification_id=e.notification_id, child_ids=list(e.child_ids))
+                notification_id=e.notification_id, child_ids=list(e.child_ids), risk=e.risk)
         elif isinstance(e, DartCase.Triaged) and e.originator_id in self.cases:
             self.cases[e.originator_id].triaged = True
         elif isinstance(e, EncompassNotice.Issued):
@@ -178,6 +179,8 @@ class WorkIndex:
             case.child_ids = list(e.child_ids)
             case.not_sent = [(o["child_id"], o["reason"]) for o in e.encompass
                              if o["reason"] not in (None, NotIssued.OUT_OF_AGE_RANGE.value)]
+            if e.retimed is not None:  # the DASH amended before the triage: a new clock
+                case.risk, case.due = e.retimed["risk"], e.retimed["triage_due"]
         elif isinstance(e, DartCase.IncidentWithdrawn):
             self.cases.pop(e.originator_id, None)
         elif isinstance(e, EncompassNotice.Withdrawn) and e.originator_id in self.notices:

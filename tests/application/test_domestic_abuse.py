@@ -58,8 +58,11 @@ def test_a_friday_night_incident_in_the_holidays_reaches_the_school_before_term_
     case = da.case(people["city-dart"], case_id(receipt.id))
     assert case["child_ids"] == [str(receipt.child_ids[0])]
     notice_id = UUID(case["encompass"][0]["notice_id"])
-    # Triage within 8 working hours of arrival: Tuesday 17:00 BST (Monday is a bank holiday).
-    assert case["triage_due"] == "2026-09-01T16:00:00+00:00"
+    # DASH 15 is high risk: triaged within 4 hours of arrival, out of hours too (Saturday
+    # 03:00 BST), not after the bank holiday weekend.
+    assert case["risk"] == "high"
+    assert case["triage_due"] == "2026-08-29T02:00:00+00:00"
+    # (A medium-risk one waits for a working day: tests/application/test_domestic_abuse_risk.)
 
     inbox = da.inbox(school(people["riverside-primary"]), "100001")
     [notice] = inbox["items"]

@@ -5,7 +5,15 @@ from uuid import uuid4
 
 import pytest
 
-from domain.dart import RiskLevel, dash_level, dash_yes_count, enters_dart_queue, grade
+from domain.dart import (
+    RiskLevel,
+    arrival_level,
+    dash_level,
+    dash_yes_count,
+    enters_dart_queue,
+    grade,
+    pregnant_women,
+)
 from domain.errors import InvalidContent, RuleViolation
 from domain.marac import (
     RULE_VERSIONS,
@@ -50,13 +58,23 @@ def test_judgement_raises_with_a_reason_and_never_lowers() -> None:
         grade(14, RiskLevel.MEDIUM, REASON)
 
 
-def test_the_dart_queue_takes_da_incidents_with_a_child_or_a_pregnant_woman() -> None:
-    child = {"role": "child"}
-    pregnant = {"role": "adult_victim", "pregnant": True}
-    assert enters_dart_queue("domestic_abuse_incident", [child])
-    assert enters_dart_queue("domestic_abuse_incident", [pregnant])
-    assert not enters_dart_queue("domestic_abuse_incident", [{"role": "adult_victim"}])
-    assert not enters_dart_queue("police_concern", [child])
+def test_the_dart_queue_takes_every_da_incident_adults_alone_too() -> None:
+    """A child, a pregnant woman, or adult victims alone (vulnerable adults are the DART's
+    too): every police domestic-abuse incident is the DART's; nothing else is."""
+    assert enters_dart_queue("domestic_abuse_incident")
+    assert not enters_dart_queue("police_concern")
+    mother, victim, girl = uuid4(), uuid4(), uuid4()
+    subjects = [{"role": "adult_victim", "person_id": mother, "pregnant": True},
+                {"role": "adult_victim", "person_id": victim, "pregnant": None},
+                {"role": "child", "person_id": girl, "pregnant": True}]
+    assert pregnant_women(subjects) == [mother]  # the unborn child, on the mother's record
+
+
+def test_the_risk_known_on_arrival_is_the_polices_dash() -> None:
+    assert arrival_level({"yes_count": 15, "answers": None}) is RiskLevel.HIGH
+    assert arrival_level({"yes_count": 10}) is RiskLevel.MEDIUM
+    assert arrival_level({"yes_count": 0}) is RiskLevel.STANDARD
+    assert arrival_level(None) is None
 
 
 def incident(days_ago: float = 0) -> Incident:

@@ -45,7 +45,8 @@ def test_occurred_at_is_normalised_to_utc() -> None:
         ({"occurred_at": datetime(2026, 11, 20, 22, 15)}, "occurred_at"),
         ({"occurred_at": NOW + timedelta(hours=1)}, "occurred_at"),
         ({"subjects": ()}, "subjects"),
-        ({"subjects": (SubjectSubmission(SubjectRole.ADULT_VICTIM, "Jo", "Hart"),)}, "subjects"),
+        ({"type": NotificationType.POLICE_CONCERN,
+          "subjects": (SubjectSubmission(SubjectRole.ADULT_VICTIM, "Jo", "Hart"),)}, "subjects"),
         ({"subjects": (replace(AMY, date_of_birth=date(2027, 1, 1)),)},
          "subjects[0].date_of_birth"),
         ({"subjects": (replace(AMY, date_of_birth=None),)}, "subjects[0].date_of_birth"),
@@ -68,6 +69,22 @@ def test_rules_refuse_bad_content_naming_the_field(changes: dict[str, object], f
     with pytest.raises(InvalidContent) as error:
         validate_submission(submission(**changes), NOW)
     assert error.value.field == field
+
+
+JO = SubjectSubmission(SubjectRole.ADULT_VICTIM, "Jo", "Hart", date(1990, 1, 9))
+
+
+def test_a_domestic_abuse_incident_may_name_adults_alone() -> None:
+    """Adult victims, a pregnant woman alone: the DART's too. Every other notification is
+    about a child."""
+    valid = validate_submission(submission(subjects=(replace(JO, pregnant=True),)), NOW)
+    assert valid.subjects[0].pregnant is True
+    assert validate_submission(submission(subjects=(JO,)), NOW).subjects == (JO,)
+    for kind in NotificationType:
+        if kind is NotificationType.DOMESTIC_ABUSE_INCIDENT:
+            continue
+        with pytest.raises(InvalidContent, match="at least one subject must be a child"):
+            validate_submission(submission(type=kind, subjects=(JO,)), NOW)
 
 
 def test_a_child_turning_18_the_day_after_the_incident_is_still_a_child() -> None:

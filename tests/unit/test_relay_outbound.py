@@ -102,6 +102,19 @@ def test_an_amendment_reaches_each_child_it_names_and_each_it_no_longer_names() 
                          "occurred_at": AT.isoformat(), "at": LATER.isoformat()}
 
 
+def test_an_incident_naming_adults_alone_is_keyed_by_the_incident_naming_no_child() -> None:
+    sent = NotificationSubmission(NotificationType.DOMESTIC_ABUSE_INCIDENT, "NTP-9", AT,
+                                  (JO,), DetailsSubmission(summary="I hid upstairs"))
+    jo = uuid4()
+    n = Notification.receive(uuid4(), sent, "notts-police", "user:u1", [jo], AT)
+    [(_, key, received)] = of(relayed(n), "notification.received")
+    assert (key, received["child_id"]) == (str(n.id), None)
+    n.amend(replace(sent, version=2), [jo], "notts-police", "user:u1", LATER)
+    [(_, key, amended)] = of(relayed(n), "notification.amended")
+    assert (key, amended["child_id"], amended["named"]) == (str(n.id), None, False)
+    assert not any(secret in json.dumps(amended) for secret in SECRETS)
+
+
 def test_a_withdrawal_says_its_code_never_its_words() -> None:
     n = incident()
     n.withdraw(WithdrawalReason.OTHER, WORDS, "notts-police", "user:u1", LATER)

@@ -6,12 +6,14 @@ from pathlib import Path
 import pytest
 
 from domain.clocks import Counting, Rag, RagClock
+from domain.dart import RiskLevel
 from domain.timescales import (
     CalendarExhausted,
     SchoolCalendar,
     WorkingCalendar,
     months_before,
 )
+from hub.settings import SettingsError
 from hub.timescales import bank_holidays, load_timescales
 
 BANK = bank_holidays()  # England and Wales, from the holidays library
@@ -101,13 +103,15 @@ def test_local_timescales_file(tmp_path: Path) -> None:
     path.write_text('[working_hours]\nopens = "08:00"\ncloses = "16:00"\n'
                     '[school_days]\nstarts = "08:45"\n'
                     '[school_days.schools."100002"]\nstarts = "09:00"\n'
-                    '[dart]\ntriage_working_hours = 4\n'
+                    '[dart]\nunassessed = "high"\n'
+                    '[dart.triage]\nmedium = { hours = 6 }\n'
                     '[encompass]\nhome_education_agency = "city-ehe"\n')
     loaded = load_timescales(path)
     assert loaded.working.opens == time(8, 0)
     assert loaded.schools.for_school("100001").day_starts == time(8, 45)
     assert loaded.schools.for_school("100002").day_starts == time(9, 0)
-    assert loaded.triage_working_hours == 4
+    assert loaded.triage[RiskLevel.MEDIUM] == RagClock(6, Counting.WORKING)
+    assert loaded.triage_unassessed is RiskLevel.HIGH
     assert loaded.home_education_agency == "city-ehe"
     packaged = load_timescales()
     assert packaged.schools.default.day_starts == time(8, 30)
@@ -124,5 +128,86 @@ def test_a_local_file_keeps_the_packaged_values_it_leaves_out(tmp_path: Path) ->
     assert loaded.front_door.rag[Rag.RED] == RagClock(2, Counting.WORKING)
     assert loaded.front_door.rag[Rag.AMBER] == packaged.front_door.rag[Rag.AMBER]
     assert loaded.front_door.assessment_working_days == 45
-    assert loaded.triage_working_hours == packaged.triage_working_hours == 8
+    assert loaded.triage == packaged.triage
+    assert packaged.triage == {RiskLevel.HIGH: RagClock(4, Counting.ELAPSED),
+                               RiskLevel.MEDIUM: RagClock(8, Counting.WORKING),
+                               RiskLevel.STANDARD: RagClock(24, Counting.WORKING)}
+    assert packaged.triage_unassessed is RiskLevel.MEDIUM
     assert packaged.interview_within.total_seconds() == 72 * 3600
+
+
+# The DART's triage clocks: by the risk known on arrival --------------------------------------
+
+PACKAGED = load_timescales()
+
+
+def test_high_risk_at_23_00_on_saturday_is_due_at_03_00_on_sunday() -> None:
+    """High risk runs out of hours (elapsed time), like a red RAG rating."""
+    saturday = utc("2026-11-21T23:00:00Z")
+    assert PACKAGED.triage_due(saturday, RiskLevel.HIGH) == utc("2026-11-22T03:00:00Z")
+    # Medium waits for a working day; standard for three.
+    assert PACKAGED.triage_due(saturday, RiskLevel.MEDIUM) == utc("2026-11-23T17:00:00Z")
+    assert PACKAGED.triage_due(saturday, RiskLevel.STANDARD) == utc("2026-11-25T17:00:00Z")
+    # No DASH sent: clocked as the unassessed level (medium).
+    assert PACKAGED.triage_due(saturday, None) == utc("2026-11-23T17:00:00Z")
+
+
+def test_high_risk_on_christmas_eve_is_due_that_night() -> None:
+    eve = utc("2026-12-24T22:30:00Z")
+    assert PACKAGED.triage_due(eve, RiskLevel.HIGH) == utc("2026-12-25T02:30:00Z")
+    # Christmas, Boxing Day (observed Monday 28th) and the weekend: medium waits for the 29th.
+    assert PACKAGED.triage_due(eve, RiskLevel.MEDIUM) == utc("2026-12-29T17:00:00Z")
+
+
+def test_high_risk_across_the_clock_change_is_four_real_hours() -> None:
+    """Sunday 25 October 2026, 02:00 BST becomes 01:00 GMT: four hours are four hours."""
+    before = utc("2026-10-25T00:30:00+01:00")
+    due = PACKAGED.triage_due(before, RiskLevel.HIGH)
+    assert (due - before).total_seconds() == 4 * 3600
+    assert due == utc("2026-10-25T03:30:00+00:00")  # 03:30 GMT on the wall clock
+    spring = utc("2026-03-29T00:30:00+00:00")  # 01:00 GMT becomes 02:00 BST
+    assert PACKAGED.triage_due(spring, RiskLevel.HIGH) == utc("2026-03-29T05:30:00+01:00")
+
+
+def test_an_amended_dash_moves_an_untriaged_clock() -> None:
+    received = utc("2026-11-23T10:00:00Z")  # Monday
+    standard_due = PACKAGED.triage_due(received, RiskLevel.STANDARD)
+    # Raised to high an hour later: four hours from arrival, still ahead.
+    assert PACKAGED.retriage_due(received, RiskLevel.STANDARD, RiskLevel.HIGH, standard_due,
+                                 utc("2026-11-23T11:00:00Z")) == utc("2026-11-23T14:00:00Z")
+    # Raised to high the next day: that clock ran out, so it runs from the amendment.
+    assert PACKAGED.retriage_due(received, RiskLevel.STANDARD, RiskLevel.HIGH, standard_due,
+                                 utc("2026-11-24T09:00:00Z")) == utc("2026-11-24T13:00:00Z")
+    # Lowered: the lower level's clock from arrival.
+    high_due = PACKAGED.triage_due(received, RiskLevel.HIGH)
+    assert PACKAGED.retriage_due(received, RiskLevel.HIGH, RiskLevel.STANDARD, high_due,
+                                 utc("2026-11-23T11:00:00Z")) == standard_due
+    # The same level (another yes count): the deadline stands.
+    assert PACKAGED.retriage_due(received, RiskLevel.MEDIUM, None, high_due,
+                                 utc("2026-11-23T11:00:00Z")) == high_due
+
+
+@pytest.mark.parametrize("triage", [
+    'high = { hours = 12, counting = "elapsed" }\nmedium = { hours = 8 }',
+    'medium = { hours = 30 }',  # after standard's 24
+    'high = { hours = 2 }\nmedium = { hours = 4, counting = "elapsed" }',  # working, elapsed
+    'standard = { hours = 8 }',  # the same as medium
+])
+def test_triage_clocks_out_of_order_are_refused(tmp_path: Path, triage: str) -> None:
+    path = tmp_path / "timescales.toml"
+    path.write_text(f"[dart.triage]\n{triage}\n")
+    with pytest.raises(SettingsError, match=r"dart.triage: .* must be due before"):
+        load_timescales(path)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("[dart]\ntriage_working_hours = 8\n", "replaced by a clock per risk level"),
+    ('[dart]\nunassessed = "urgent"\n', "dart.unassessed must be one of"),
+    ("[dart.triage]\nsevere = { hours = 1 }\n", "a clock for each of high, medium"),
+    ('[dart.triage]\nhigh = { hours = 0, counting = "elapsed" }\n', "positive number"),
+])
+def test_triage_settings_are_checked(tmp_path: Path, text: str, message: str) -> None:
+    path = tmp_path / "timescales.toml"
+    path.write_text(text)
+    with pytest.raises(SettingsError, match=message):
+        load_timescales(path)

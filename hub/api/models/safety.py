@@ -49,7 +49,7 @@ class RetriageOut(Out):
 class CaseAmendmentOut(Out):
     version: int
     changed: list[str] = Field(description="what the case rests on that changed: children, "
-                                           "victims, occurred_at, dash")
+                                           "victims, pregnant, occurred_at, dash")
     after_triage: bool
     at: str
 
@@ -63,8 +63,13 @@ class DartCaseOut(Out):
     notification_id: str
     child_ids: list[str]
     victim_ids: list[str]
+    pregnant_ids: list[str] = Field(description="the women named pregnant: the unborn "
+                                    "child, recorded on the mother's record")
     occurred_at: str
     received_at: str
+    risk: str | None = Field(description="the risk the police's DASH gave on arrival (or as "
+                             "they amended it before the triage), which set `triage_due`; "
+                             "null: no DASH sent")
     triage_due: str
     overdue: bool
     encompass: list[EncompassOutcomeOut]
