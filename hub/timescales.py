@@ -117,9 +117,12 @@ def _front_door(raw: dict[str, Any]) -> FrontDoorClocks:
     def whole(name: str) -> int:
         return _whole(raw[name], f"front_door.{name}")
 
-    return FrontDoorClocks(
-        rag=dict(_rag_clock(name, clock) for name, clock in raw["rag"].items()),
-        acknowledge_working_days=whole("acknowledge_working_days"),
-        decide_working_days=whole("decide_working_days"),
-        assessment_working_days=whole("assessment_working_days"),
-        re_referral_months=whole("re_referral_months"))
+    try:
+        return FrontDoorClocks(
+            rag=dict(_rag_clock(name, clock) for name, clock in raw["rag"].items()),
+            acknowledge_working_days=whole("acknowledge_working_days"),
+            decide_working_days=whole("decide_working_days"),
+            assessment_working_days=whole("assessment_working_days"),
+            re_referral_months=whole("re_referral_months"))
+    except DomainError as error:  # the RAG clocks could fall due out of order
+        raise SettingsError(f"timescales: {error}") from None

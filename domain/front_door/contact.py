@@ -5,7 +5,8 @@ services, from any agency or from the DART's triage. Each is RAG-rated with a de
 MASH's work and the partners' research; immediate-referral indicators (the Family Support
 Pathway) force red. The decision records the level of need and the outcome, and the referrer
 is told, also when nothing further will be done. The local authority acknowledges within one
-working day and decides within one; an assessment is due within 45 working days.
+working day; the decision is due within one working day until the contact is rated, and by the
+rating's deadline from then on (``decide_by``); an assessment is due within 45 working days.
 """
 
 from dataclasses import dataclass
@@ -167,6 +168,15 @@ class MashContact(Aggregate):
     @property
     def rating(self) -> Rating | None:
         return self.ratings[-1] if self.ratings else None
+
+    @property
+    def decide_by(self) -> datetime:
+        """When the decision is due: the current rating's deadline once the contact is rated
+        (the MASH's work and the partners' research it sets are what the decision is made
+        on, so the two clocks are one), and until then ``decision_due`` (the working days of
+        ``front_door.decide_working_days`` from arrival)."""
+        rating = self.rating
+        return rating.due if rating is not None else self.decision_due
 
     def rate(self, rag: Rag, due: datetime, rationale: str | None, by: dict[str, str],
              at: datetime) -> None:
@@ -434,7 +444,7 @@ class MashContact(Aggregate):
         if self.acknowledged is None:
             running["acknowledge"] = self.acknowledge_due
         if self.decision is None:
-            running["decide"] = self.decision_due
+            running["decide"] = self.decide_by
             if self.rating is not None:
                 running["rag"] = self.rating.due
         elif (due := self.assessment_outstanding) is not None:
@@ -448,8 +458,8 @@ class MashContact(Aggregate):
             missed["acknowledge"] = self.acknowledge_due
         if self.decision is not None:
             at = self.decision["at"]
-            if at > self.decision_due:
-                missed["decide"] = self.decision_due
+            if at > self.decide_by:  # the rating's deadline: a contact is rated to be decided
+                missed["decide"] = self.decide_by
             rating = self.ratings[-1]
             if at > rating.due:
                 missed["rag"] = rating.due

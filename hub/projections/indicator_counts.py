@@ -28,7 +28,9 @@ from domain.missing import InterviewStep, MissingRecord
 from domain.notifications import Notification
 from domain.timescales import LOCAL
 
-STATE_VERSION = 3  # 3: corrections (withdrawals, episode merges and splits) counted
+# 3: corrections (withdrawals, episode merges and splits) counted; 4: a decision timed by its
+# rating's deadline, brief assessments counted
+STATE_VERSION = 4
 DAY_24H = 24 * 3600
 
 
@@ -86,9 +88,11 @@ def _contact_opened(s: State, e: MashContact.Opened) -> None:
 
 
 def _contact_rated(s: State, e: MashContact.Rated) -> None:
+    """A rating's deadline is the decision's from then on (``MashContact.decide_by``): the
+    "decided in time" figure and the "within RAG" figures time the same deadline."""
     item = s.open.get(str(e.originator_id))
     if item is not None:
-        item.update(rag=e.rag, rag_due=_iso(e.due))
+        item.update(rag=e.rag, rag_due=_iso(e.due), decide=_iso(e.due))
 
 
 def _contact_acknowledged(s: State, e: MashContact.Acknowledged) -> None:

@@ -55,7 +55,10 @@ def test_a_school_concern_from_rating_to_feedback(hub: Hub, people: dict[str, Ca
     assert item["deadlines"]["decide"]["due"] == "2026-11-24T09:30:00+00:00"
 
     rated = hub.front_door.rate(mash, cid, "amber", None)
-    assert rated["rag"]["due"] == "2026-11-26T09:30:00+00:00"  # 24 working hours
+    # 24 working hours: 7.5 on Monday, 8.5 on Tuesday, 8 on Wednesday (08:30 to 17:00). From
+    # now on the decision is due then too: the rating's deadline is the decision's.
+    assert rated["rag"]["due"] == "2026-11-25T16:30:00+00:00"
+    assert rated["deadlines"]["decide"]["due"] == "2026-11-25T16:30:00+00:00"
     hub.front_door.acknowledge(mash, cid)
     hub.front_door.request_research(mash, cid, ["notts-police", "city-health"])
     with pytest.raises(InvalidContent, match="partner agencies"):
@@ -82,7 +85,7 @@ def test_a_school_concern_from_rating_to_feedback(hub: Hub, people: dict[str, Ca
     assert research["visibility"] == "full"
     assert research["late"] is False
 
-    clock.advance(hours=70)  # Thursday 09:30 passed: health's research is late
+    clock.advance(hours=70)  # Wednesday 16:30 passed: health's research is late
     clock.advance(minutes=1)
     breaches = hub.front_door.breaches(mash)["items"]
     assert {(b["clock"], b.get("agency")) for b in breaches} >= {
@@ -95,8 +98,8 @@ def test_a_school_concern_from_rating_to_feedback(hub: Hub, people: dict[str, Ca
             "Disclosure of being hit", "Attends school daily", "Family worker visit", 5),
         participants=[])
     assert decided["decision"]["level"] == "additional"
-    assert decided["missed"] == {"decide": "2026-11-24T09:30:00+00:00",
-                                 "rag": "2026-11-26T09:30:00+00:00"}
+    assert decided["missed"] == {"decide": "2026-11-25T16:30:00+00:00",
+                                 "rag": "2026-11-25T16:30:00+00:00"}
     assert hub.front_door.queue(mash)["items"] == []
     [told] = hub.front_door.feedback(people["riverside-primary"])["items"]
     assert (told["level"], told["outcome"], told["feedback"]) == (
@@ -263,7 +266,8 @@ def test_a_disagreement_climbs_until_it_is_resolved(hub: Hub, people: dict[str, 
     did = UUID(raised["id"])
     assert raised["stage"] == "worker"
     assert raised["with_agency"] == "city-mash"
-    assert raised["due"] == "2026-11-25T09:30:00+00:00"  # two working days
+    # 16 working hours: 7.5 on Monday (from 09:30), 8.5 on Tuesday.
+    assert raised["due"] == "2026-11-24T17:00:00+00:00"
     assert hub.front_door.escalate_overdue() == 0
     clock.advance(hours=48, minutes=1)
     assert hub.front_door.escalate_overdue() == 1
