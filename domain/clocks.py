@@ -84,6 +84,7 @@ class FrontDoorClocks:
     decide_working_days: int
     assessment_working_days: int
     re_referral_months: int
+    brief_assessment_working_days: int = 10
 
     def __post_init__(self) -> None:
         problem = rag_order_problem(self.rag)
@@ -129,6 +130,12 @@ class Timescales:
         """A children's assessment is complete within working days of the contact arriving."""
         return self.working.add_working_days(received,
                                              self.front_door.assessment_working_days)
+
+    def brief_assessment_due(self, received: datetime) -> datetime:
+        """A children's assessment is brief, done within working days of the contact
+        arriving (before its completion, ``assessment_due``)."""
+        return self.working.add_working_days(received,
+                                             self.front_door.brief_assessment_working_days)
 
     def disagreement_stage_due(self, since: datetime) -> datetime:
         """Each stage of an inter-agency disagreement has this long before it goes up."""

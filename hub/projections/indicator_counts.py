@@ -121,12 +121,33 @@ def _contact_decided(s: State, e: MashContact.Decided) -> None:
     if e.assessment_due is not None:
         s.add(day, "assessments_due")
         item["assessment_due"] = _iso(e.assessment_due)
+        if e.brief_assessment_due is not None:
+            s.add(day, "brief_assessments_due")
+            item["brief_due"] = _iso(e.brief_assessment_due)
     else:
         del s.open[key]
 
 
+def _brief_done(s: State, item: dict[str, Any], at: datetime) -> None:
+    """The brief assessment done (once): recorded as such, or the assessment completed."""
+    if item.get("brief_due") is None or item.get("brief_done"):
+        return
+    item["brief_done"] = True
+    s.add(item["day"], "brief_assessments_completed")
+    if at <= _at(item["brief_due"]):
+        s.add(item["day"], "brief_assessments_in_time")
+
+
+def _brief_assessment_completed(s: State, e: MashContact.BriefAssessmentCompleted) -> None:
+    item = s.open.get(str(e.originator_id))
+    if item is not None:
+        _brief_done(s, item, e.at)
+
+
 def _assessment_completed(s: State, e: MashContact.AssessmentCompleted) -> None:
     item = s.open.pop(str(e.originator_id), None)
+    if item is not None:
+        _brief_done(s, item, e.at)
     if item is not None and item["assessment_due"] is not None:
         s.add(item["day"], "assessments_completed")
         if e.at <= _at(item["assessment_due"]):
@@ -335,6 +356,7 @@ HANDLERS: dict[type[Any], Callable[[State, Any], None]] = {
     MashContact.Rated: _contact_rated, MashContact.Acknowledged: _contact_acknowledged,
     MashContact.Decided: _contact_decided,
     MashContact.AssessmentCompleted: _assessment_completed,
+    MashContact.BriefAssessmentCompleted: _brief_assessment_completed,
     DartCase.Opened: _case_opened, DartCase.Triaged: _case_triaged, MaracReferral.Made: _marac,
     EncompassNotice.Issued: _notice_issued, EncompassNotice.Acknowledged: _notice_acknowledged,
     MissingRecord.EpisodeStarted: _episode_started, MissingRecord.EpisodeEnded: _episode_ended,

@@ -25,6 +25,7 @@ def _charts(r: dict[str, Any]) -> dict[str, Chart]:
             "RAG red": share(f["rag"]["red"]), "RAG amber": share(f["rag"]["amber"]),
             "RAG green": share(f["rag"]["green"]),
             "Decided, RAG": share(f["decided_within_rag_timescale"]),
+            "Brief assessed, 10 days": share(f["brief_assessments_within_10_working_days"]),
             "Assessed, 45 days": share(f["assessments_within_45_working_days"]),
             "DART triage": share(d["triaged_in_time"]),
             "Encompass": share(d["encompass"]["acknowledged_before_the_school_day"]),

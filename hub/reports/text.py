@@ -35,6 +35,8 @@ def render_text(r: dict[str, Any]) -> str:
           for colour, rate in f["rag"].items()),
         f"  acknowledged within 1 working day  {_pct(f['acknowledged_within_1_working_day'])}",
         f"  decided within RAG timescale       {_pct(f['decided_within_rag_timescale'])}",
+        f"  brief assessments within 10 days   "
+        f"{_pct(f['brief_assessments_within_10_working_days'])}",
         f"  assessments within 45 working days {_pct(f['assessments_within_45_working_days'])}",
         f"  outcomes                           {_counts(f['outcomes'])}",
         f"  levels of need                     {_counts(f['levels_of_need'])}",

@@ -283,3 +283,42 @@ def test_a_disagreement_climbs_until_it_is_resolved(hub: Hub, people: dict[str, 
     assert hub.front_door.disagreements(school)["items"] == []
     with pytest.raises(NotEntitled):
         hub.front_door.disagreements(people["info-governance"])
+
+
+def test_an_assessment_is_brief_within_10_working_days_then_complete(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    mash, worker = people["city-mash"], people["city-mash/social-worker"]
+    cid = contact_id(submit(hub, "riverside-primary", concern("SCH-B")).id)
+    hub.front_door.rate(mash, cid, "amber", None)
+    decided = hub.front_door.decide(worker, cid, level="child-in-need", outcome="assessment",
+                                    rationale=WHY, feedback=FEEDBACK, signs_of_safety=None,
+                                    participants=[])
+    # Both from Monday 23 November 09:30: 10 working days, and 45 (Christmas excluded).
+    assert decided["decision"]["brief_assessment_due"] == "2026-12-07T09:30:00+00:00"
+    assert decided["decision"]["assessment_due"] == "2027-01-28T09:30:00+00:00"
+    assert decided["decision"]["brief_assessment_completed_at"] is None
+    assert decided["deadlines"]["brief-assessment"]["due"] == "2026-12-07T09:30:00+00:00"
+    clock.advance(days=14, minutes=1)  # Monday 7 December, 09:31: a minute late
+    breaches = hub.front_door.breaches(mash)["items"]
+    assert [b["due"] for b in breaches if b["clock"] == "brief-assessment"] == [
+        "2026-12-07T09:30:00+00:00"]
+    with pytest.raises(NotEntitled):
+        hub.front_door.complete_brief_assessment(people["riverside-primary"], cid, WHY)
+    done = hub.front_door.complete_brief_assessment(worker, cid, WHY)
+    assert done["decision"]["brief_assessment_completed_at"] == clock.now.isoformat()
+    assert done["missed"] == {"brief-assessment": "2026-12-07T09:30:00+00:00"}
+    assert "brief-assessment" not in done["deadlines"]
+    with pytest.raises(RuleViolation, match="already complete"):
+        hub.front_door.complete_brief_assessment(worker, cid, WHY)
+    clock.advance(days=7)
+    finished = hub.front_door.complete_assessment(worker, cid, WHY)
+    assert finished["decision"]["assessment_completed_at"] == clock.now.isoformat()
+    assert "assessment" not in finished["missed"]
+    front = hub.indicators.report(None, None, None)["front_door"]
+    assert front["brief_assessments_due"] == 1
+    assert front["brief_assessments_within_10_working_days"] == {"count": 0, "of": 1,
+                                                                 "rate": 0.0}
+    assert front["assessments_within_45_working_days"] == {"count": 1, "of": 1, "rate": 1.0}
+    # The brief deadline goes out with the decision.
+    [message] = [v for _, _, v in relayed(hub) if v["event_type"] == "mash.decision"]
+    assert message["brief_assessment_due"] == "2026-12-07T09:30:00+00:00"

@@ -94,6 +94,7 @@ def test_a_week_counted(hub: Hub, people: dict[str, Caller], clock: Clock) -> No
     # The second is acknowledged by its decision, five hours after it came in.
     assert front["acknowledged_within_1_working_day"] == {"count": 2, "of": 2, "rate": 1.0}
     assert front["assessments_due"] == 1
+    assert front["brief_assessments_due"] == 1  # the same assessment, its brief stage
     assert front["outcomes"] == {"assessment": 1, "early-help": 1}
     da = report["domestic_abuse"]
     assert (da["incidents"], da["triaged"], da["by_dash_level"]) == (1, 1, {"high": 1})

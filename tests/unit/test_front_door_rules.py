@@ -266,3 +266,70 @@ def test_the_decision_is_due_by_the_rating_once_rated() -> None:
     c.decide(LevelOfNeed.UNIVERSAL, Outcome.NO_FURTHER_ACTION, WHY, WHY, None, None, [],
              None, WORKER, red + timedelta(minutes=1))
     assert c.missed() == {"decide": red, "rag": red}
+
+
+@pytest.mark.parametrize(("received", "due"), [
+    # Ten working days from Monday 09:30 GMT: Monday 7 December, 09:30.
+    ("2026-11-23T09:30:00+00:00", "2026-12-07T09:30:00+00:00"),
+    # From opening (and from a minute before it) on Thursday 17 December: Christmas Day,
+    # Boxing Day (observed Monday 28) and New Year's Day do not count.
+    ("2026-12-17T08:30:00+00:00", "2027-01-04T17:00:00+00:00"),
+    ("2026-12-17T08:29:00+00:00", "2027-01-04T17:00:00+00:00"),
+    # Friday 20 March 16:59 (a minute that day) across the clocks going forward, Good Friday
+    # and Easter Monday: Tuesday 7 April, 16:59 BST; at 17:00, the close of that day.
+    ("2026-03-20T16:59:00+00:00", "2026-04-07T16:59:00+01:00"),
+    ("2026-03-20T17:00:00+00:00", "2026-04-07T17:00:00+01:00"),
+])
+def test_a_brief_assessment_is_due_within_10_working_days(received: str, due: str) -> None:
+    assert SCALES.brief_assessment_due(utc(received)) == utc(due)
+
+
+def test_a_brief_assessment_then_its_completion() -> None:
+    c = contact()
+    at = c.received_at
+    c.rate(Rag.GREEN, SCALES.rag_due(Rag.GREEN, at), None, WORKER, at)
+    brief, full = SCALES.brief_assessment_due(at), SCALES.assessment_due(at)
+    c.decide(LevelOfNeed.CHILD_IN_NEED, Outcome.ASSESSMENT, WHY, WHY, None, full, [], None,
+             WORKER, at + timedelta(hours=1), brief)
+    assert c.deadlines() == {"brief-assessment": brief, "assessment": full}
+    c.complete_brief_assessment(WHY, WORKER, brief + timedelta(minutes=1))  # a minute late
+    assert c.deadlines() == {"assessment": full}
+    with pytest.raises(RuleViolation, match="already complete"):
+        c.complete_brief_assessment(WHY, WORKER, brief)
+    c.complete_assessment(WHY, WORKER, full)
+    assert c.missed() == {"brief-assessment": brief}
+
+
+def test_an_assessment_completed_outright_is_its_brief_one_too() -> None:
+    c = contact()
+    at = c.received_at
+    c.rate(Rag.AMBER, SCALES.rag_due(Rag.AMBER, at), None, WORKER, at)
+    brief, full = SCALES.brief_assessment_due(at), SCALES.assessment_due(at)
+    c.decide(LevelOfNeed.CHILD_IN_NEED, Outcome.ASSESSMENT, WHY, WHY, None, full, [], None,
+             WORKER, at, brief)
+    c.complete_assessment(WHY, WORKER, brief)
+    assert c.brief_assessment_done_at == brief
+    assert c.deadlines() == {}
+    assert c.missed() == {}
+    with pytest.raises(RuleViolation, match="already complete"):
+        c.complete_brief_assessment(WHY, WORKER, brief)
+
+
+def test_no_brief_assessment_without_an_assessment() -> None:
+    c = contact()
+    at = c.received_at
+    c.rate(Rag.GREEN, at, None, WORKER, at)
+    # A brief deadline given with no assessment is not kept.
+    c.decide(LevelOfNeed.UNIVERSAL, Outcome.NO_FURTHER_ACTION, WHY, WHY, None, None, [], None,
+             WORKER, at, SCALES.brief_assessment_due(at))
+    assert c.decision is not None
+    assert c.decision["brief_assessment_due"] is None
+    with pytest.raises(RuleViolation, match="no brief assessment"):
+        c.complete_brief_assessment(WHY, WORKER, at)
+
+
+def test_a_decision_stored_before_the_brief_clock_reads_without_one() -> None:
+    state: dict[str, object] = {"level": "child-in-need"}
+    MashContact.Decided.upcast_v1_v2(state)
+    MashContact.DecisionCorrected.upcast_v1_v2(state)
+    assert state["brief_assessment_due"] is None

@@ -26,6 +26,8 @@ class FrontDoorIndicatorsOut(Out):
     decided_within_rag_timescale: Rate
     assessments_within_45_working_days: Rate
     assessments_due: int
+    brief_assessments_within_10_working_days: Rate
+    brief_assessments_due: int
     outcomes: dict[str, int]
     levels_of_need: dict[str, int]
     strategy_discussions: int
