@@ -37,6 +37,7 @@ def _report(base: dict[str, Any], weeks: list[dict[str, Any]]) -> dict[str, Any]
                            "rag": {"red": none, "amber": none, "green": none},
                            "acknowledged_within_1_working_day": none,
                            "decided_within_rag_timescale": none,
+                           "brief_assessments_within_10_working_days": none,
                            "assessments_within_45_working_days": none, "outcomes": {},
                            "levels_of_need": {}, "strategy_discussions": 0,
                            "s47_enquiries": 0},
