@@ -180,6 +180,8 @@ def _front_door(event: object, base: dict[str, str],
             "previous_level": event.previous_level,
             "assessment_due": (event.assessment_due.isoformat()
                                if event.assessment_due else None),
+            "brief_assessment_due": (event.brief_assessment_due.isoformat()
+                                     if event.brief_assessment_due else None),
             "enquiry_ids": [str(e) for e in event.enquiry_ids],
             "decided_by_agency": event.by.get("agency"), "at": event.at.isoformat()}
     elif isinstance(event, SharingLedger.EnquiryOpened | SharingLedger.EnquiryClosed):

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from itertools import pairwise
 
+from domain.errors import InvalidContent
 from domain.risk import RiskLevel
 from domain.timescales import (
     LOCAL,
@@ -47,7 +48,8 @@ class RagClock:
 
     def due(self, working: WorkingCalendar, start: datetime) -> datetime:
         if self.counting is Counting.ELAPSED:
-            return start + timedelta(hours=self.hours)
+            # In UTC: four hours across a clock change are four hours, not the wall clock's.
+            return start.astimezone(UTC) + timedelta(hours=self.hours)
         return working.add_working_hours(start, self.hours)
 
     def always_before(self, other: "RagClock") -> bool:
@@ -72,15 +74,53 @@ def triage_order_broken(clocks: Mapping[RiskLevel, RagClock]) -> str | None:
     return None
 
 
+# The colours from the most urgent: each is due strictly before the next, from any arrival.
+RAG_ORDER = (Rag.RED, Rag.AMBER, Rag.GREEN)
+
+
+def rag_order_problem(rag: Mapping[Rag, RagClock]) -> str | None:
+    """Why the RAG clocks could fall due out of order (None: red is due before amber, and
+    amber before green, from every instant a contact can arrive).
+
+    The proof is structural, so it holds for every calendar (any closures, any bank holidays,
+    any clock change). For a start s, elapsed(s, h) = s + h, and working(s, h) >= s + h (only
+    time inside working hours is counted, and that time is elapsed too). Both strictly
+    increase with h. So for a < b: elapsed(a) < elapsed(b); working(a) < working(b); and
+    elapsed(a) = s + a < s + b <= working(b). What is not provable is working(a) before
+    elapsed(b): from a Friday afternoon, 24 working hours run to Wednesday, 72 elapsed hours
+    only to Monday. The clocks are therefore refused unless the hours strictly increase and
+    no colour counts elapsed time after a colour that counts working time."""
+    missing = [c.value for c in RAG_ORDER if c not in rag]
+    if missing:
+        return "needs a clock for " + ", ".join(missing)
+    for earlier, later in pairwise(RAG_ORDER):
+        first, second = rag[earlier], rag[later]
+        if not first.hours < second.hours:
+            return (f"{earlier.value} ({first.hours:g} hours) must be due sooner than "
+                    f"{later.value} ({second.hours:g} hours)")
+        if first.counting is Counting.WORKING and second.counting is Counting.ELAPSED:
+            return (f"{later.value} counts elapsed hours after {earlier.value} counts working "
+                    f"hours: from a Friday afternoon {later.value} would fall due before "
+                    f"{earlier.value} (count both working, or {earlier.value} elapsed)")
+    return None
+
+
 @dataclass(frozen=True)
 class FrontDoorClocks:
-    """The MASH front door's local timescales."""
+    """The MASH front door's local timescales. The RAG clocks fall due in order (red, amber,
+    green) from every instant: a set that could not is refused (``rag_order_problem``)."""
 
     rag: Mapping[Rag, RagClock]
     acknowledge_working_days: int
     decide_working_days: int
     assessment_working_days: int
     re_referral_months: int
+    brief_assessment_working_days: int = 10
+
+    def __post_init__(self) -> None:
+        problem = rag_order_problem(self.rag)
+        if problem is not None:
+            raise InvalidContent("front_door.rag", problem)
 
 
 @dataclass(frozen=True)
@@ -107,7 +147,9 @@ class Timescales:
         return self.working.add_working_days(received, self.front_door.acknowledge_working_days)
 
     def decision_due(self, received: datetime) -> datetime:
-        """A contact's next steps are decided within working days of arriving."""
+        """A contact's next steps are decided within working days of arriving, until it is
+        rated: from then on its rating's deadline is the decision's (``MashContact.decide_by``:
+        the MASH's work, and the partners' research, are what the decision is made on)."""
         return self.working.add_working_days(received, self.front_door.decide_working_days)
 
     def rag_due(self, rag: Rag, received: datetime) -> datetime:
@@ -118,6 +160,12 @@ class Timescales:
         """A children's assessment is complete within working days of the contact arriving."""
         return self.working.add_working_days(received,
                                              self.front_door.assessment_working_days)
+
+    def brief_assessment_due(self, received: datetime) -> datetime:
+        """A children's assessment is brief, done within working days of the contact
+        arriving (before its completion, ``assessment_due``)."""
+        return self.working.add_working_days(received,
+                                             self.front_door.brief_assessment_working_days)
 
     def disagreement_stage_due(self, since: datetime) -> datetime:
         """Each stage of an inter-agency disagreement has this long before it goes up."""

@@ -280,10 +280,11 @@ class FrontDoor(LevelsAndAllocation, MashQueues, ContactCorrections):
                 ledger.open_enquiry(enquiry, EnquiryKind.STRATEGY_DISCUSSION, agencies, at,
                                     caller.as_actor())
                 enquiries.append(enquiry)
-            assessment_due = (self.timescales.assessment_due(c.received_at)
-                              if chosen is Outcome.ASSESSMENT else None)
-            c.decide(need, chosen, rationale, feedback, signs_of_safety, assessment_due,
-                     enquiries, records[0].level, caller.as_actor(), at)
+            assessing = chosen is Outcome.ASSESSMENT
+            c.decide(need, chosen, rationale, feedback, signs_of_safety,
+                     self.timescales.assessment_due(c.received_at) if assessing else None,
+                     enquiries, records[0].level, caller.as_actor(), at,
+                     self.timescales.brief_assessment_due(c.received_at) if assessing else None)
             changed: list[Aggregate] = [
                 r for r in records if r.set_level(need, rationale, c.id, caller.as_actor(), at)]
             changed += accept_involvement(self._store, c.child_ids, c.notification_id,
@@ -306,9 +307,12 @@ class FrontDoor(LevelsAndAllocation, MashQueues, ContactCorrections):
         chosen = parse_enum(Outcome, outcome, "outcome")
 
         def change(c: MashContact, at: datetime) -> list[Aggregate]:
-            assessment_due = (self.timescales.assessment_due(c.received_at)
-                              if chosen is Outcome.ASSESSMENT else None)
-            c.correct_decision(need, chosen, reason, assessment_due, caller.as_actor(), at)
+            assessing = chosen is Outcome.ASSESSMENT
+            c.correct_decision(
+                need, chosen, reason,
+                self.timescales.assessment_due(c.received_at) if assessing else None,
+                caller.as_actor(), at,
+                self.timescales.brief_assessment_due(c.received_at) if assessing else None)
             records = [self._store.find(need_id(i), NeedRecord) or NeedRecord(child_id=i)
                        for i in c.child_ids]
             return [r for r in records
@@ -339,3 +343,15 @@ class FrontDoor(LevelsAndAllocation, MashQueues, ContactCorrections):
 
         return self._change(caller, contact, "complete-assessment", change,
                             lambda c: {"late": "assessment" in c.missed()})
+
+    def complete_brief_assessment(self, caller: Caller, contact: UUID,
+                                  summary: str) -> dict[str, Any]:
+        """Record the brief assessment done (clocked against 10 working days); the
+        assessment goes on to its completion."""
+        def change(c: MashContact, at: datetime) -> list[Aggregate]:
+            c.complete_brief_assessment(summary, caller.as_actor(), at)
+            return []
+
+        return self._change(caller, contact, "complete-assessment", change,
+                            lambda c: {"brief": True,
+                                       "late": "brief-assessment" in c.missed()})

@@ -81,6 +81,8 @@ class MashQueues(InterAgencyDisagreements):
                 "level": c.decision["level"], "outcome": c.decision["outcome"],
                 "at": c.decision["at"].isoformat(), "by": c.decision["by"],
                 "step": c.step, "assessment_due": _iso(c.decision["assessment_due"]),
+                "brief_assessment_due": _iso(c.decision.get("brief_assessment_due")),
+                "brief_assessment_completed_at": _iso(c.brief_assessment_done_at),
                 "enquiry_ids": [str(e) for e in c.decision["enquiry_ids"]],
                 "assessment_completed_at": (c.assessment["at"].isoformat()
                                             if c.assessment else None),
@@ -89,6 +91,7 @@ class MashQueues(InterAgencyDisagreements):
                     "previous_level": k["previous"]["level"],
                     "previous_outcome": k["previous"]["outcome"],
                     "assessment_due": _iso(k["assessment_due"]),
+                    "brief_assessment_due": _iso(k.get("brief_assessment_due")),
                     "at": k["at"].isoformat(), "by": k["by"]} for k in c.corrections]},
             # A school naming itself as the child's school, unlike the roll or the police:
             # the MASH settles it on the roll (PUT /v1/children/{id}/school).

@@ -296,9 +296,17 @@ def _front_door(raw: dict[str, Any]) -> FrontDoorClocks:
     def whole(name: str) -> int:
         return _whole(raw[name], f"front_door.{name}")
 
-    return FrontDoorClocks(
-        rag=dict(_rag_clock(name, clock) for name, clock in raw["rag"].items()),
-        acknowledge_working_days=whole("acknowledge_working_days"),
-        decide_working_days=whole("decide_working_days"),
-        assessment_working_days=whole("assessment_working_days"),
-        re_referral_months=whole("re_referral_months"))
+    try:
+        clocks = FrontDoorClocks(
+            rag=dict(_rag_clock(name, clock) for name, clock in raw["rag"].items()),
+            acknowledge_working_days=whole("acknowledge_working_days"),
+            decide_working_days=whole("decide_working_days"),
+            assessment_working_days=whole("assessment_working_days"),
+            re_referral_months=whole("re_referral_months"),
+            brief_assessment_working_days=whole("brief_assessment_working_days"))
+    except DomainError as error:  # the RAG clocks could fall due out of order
+        raise SettingsError(f"timescales: {error}") from None
+    if not clocks.brief_assessment_working_days < clocks.assessment_working_days:
+        raise SettingsError("timescales: front_door.brief_assessment_working_days must be "
+                            "fewer than assessment_working_days")
+    return clocks

@@ -5,7 +5,8 @@ services, from any agency or from the DART's triage. Each is RAG-rated with a de
 MASH's work and the partners' research; immediate-referral indicators (the Family Support
 Pathway) force red. The decision records the level of need and the outcome, and the referrer
 is told, also when nothing further will be done. The local authority acknowledges within one
-working day and decides within one; an assessment is due within 45 working days.
+working day; the decision is due within one working day until the contact is rated, and by the
+rating's deadline from then on (``decide_by``); an assessment is due within 45 working days.
 """
 
 from dataclasses import dataclass
@@ -168,6 +169,15 @@ class MashContact(Aggregate):
     def rating(self) -> Rating | None:
         return self.ratings[-1] if self.ratings else None
 
+    @property
+    def decide_by(self) -> datetime:
+        """When the decision is due: the current rating's deadline once the contact is rated
+        (the MASH's work and the partners' research it sets are what the decision is made
+        on, so the two clocks are one), and until then ``decision_due`` (the working days of
+        ``front_door.decide_working_days`` from arrival)."""
+        rating = self.rating
+        return rating.due if rating is not None else self.decision_due
+
     def rate(self, rag: Rag, due: datetime, rationale: str | None, by: dict[str, str],
              at: datetime) -> None:
         """Rate (or re-rate) the contact. Any immediate-referral indicator forces red; a
@@ -272,7 +282,9 @@ class MashContact(Aggregate):
     # The decision ----------------------------------------------------------------------------
 
     class Decided(Aggregate.Event):
-        class_version = 1
+        """v2: the brief assessment's deadline (10 working days) beside the assessment's."""
+
+        class_version = 2
         level: str
         outcome: str
         rationale: Personal
@@ -283,21 +295,31 @@ class MashContact(Aggregate):
         previous_level: str | None
         by: dict[str, str]
         at: datetime
+        brief_assessment_due: datetime | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["brief_assessment_due"] = None  # decided before the brief clock was kept
 
     @event(Decided)
     def _decide(self, level: str, outcome: str, rationale: Personal, feedback: Personal,
                 signs_of_safety: dict[str, Any] | None, assessment_due: datetime | None,
                 enquiry_ids: list[UUID], previous_level: str | None, by: dict[str, str],
-                at: datetime) -> None:
+                at: datetime, brief_assessment_due: datetime | None) -> None:
         self.decision = {"level": level, "outcome": outcome, "rationale": rationale,
                          "feedback": feedback, "signs_of_safety": signs_of_safety,
                          "assessment_due": assessment_due, "enquiry_ids": enquiry_ids,
-                         "previous_level": previous_level, "by": by, "at": at}
+                         "previous_level": previous_level, "by": by, "at": at,
+                         "brief_assessment_due": brief_assessment_due}
 
     def decide(self, level: LevelOfNeed, outcome: Outcome, rationale: str, feedback: str,
                signs: SignsOfSafety | None, assessment_due: datetime | None,
                enquiry_ids: list[UUID], previous_level: LevelOfNeed | None,
-               by: dict[str, str], at: datetime) -> None:
+               by: dict[str, str], at: datetime,
+               brief_assessment_due: datetime | None = None) -> None:
+        """Decide the contact. An assessment has two deadlines, both from the contact's
+        arrival: the brief assessment's (``brief_assessment_due``, 10 working days) and the
+        assessment's completion (``assessment_due``, 45)."""
         self.check_open()
         if self.decision is not None:
             raise RuleViolation("the contact is already decided")
@@ -322,7 +344,8 @@ class MashContact(Aggregate):
                    "scale": v.scale}
         self._decide(level.value, outcome.value, Personal(self.holder, "decision_rationale", why),
                      Personal(self.holder, "feedback", told), sos, assessment_due, enquiry_ids,
-                     previous_level.value if previous_level else None, by, at)
+                     previous_level.value if previous_level else None, by, at,
+                     brief_assessment_due if assessment_due is not None else None)
 
     class AssessmentCompleted(Aggregate.Event):
         class_version = 1
@@ -343,6 +366,56 @@ class MashContact(Aggregate):
             raise RuleViolation("the assessment is already complete")
         what = reason(summary, "summary")
         self._complete_assessment(Personal(self.holder, "assessment_summary", what), by, at)
+
+    class BriefAssessmentCompleted(Aggregate.Event):
+        """The brief children's assessment is done (due within 10 working days of arrival):
+        the assessment goes on, to its completion within 45."""
+
+        class_version = 1
+        summary: Personal
+        by: dict[str, str]
+        at: datetime
+
+    @event(BriefAssessmentCompleted)
+    def _complete_brief_assessment(self, summary: Personal, by: dict[str, str],
+                                   at: datetime) -> None:
+        self.brief_assessment = {"summary": summary, "by": by, "at": at}
+
+    @property
+    def brief_assessment(self) -> dict[str, Any] | None:
+        value: dict[str, Any] | None = getattr(self, "_brief_assessment", None)
+        return value
+
+    @brief_assessment.setter
+    def brief_assessment(self, value: dict[str, Any] | None) -> None:
+        self._brief_assessment = value
+
+    def complete_brief_assessment(self, summary: str, by: dict[str, str],
+                                  at: datetime) -> None:
+        """The brief assessment is done; further assessment goes on to the assessment's
+        completion (an assessment completed outright is its brief one too)."""
+        if self.decision is None or self.decision.get("brief_assessment_due") is None:
+            raise RuleViolation("this contact's decision called for no brief assessment")
+        if self.brief_assessment is not None or self.assessment is not None:
+            raise RuleViolation("the brief assessment is already complete")
+        what = reason(summary, "summary")
+        self._complete_brief_assessment(
+            Personal(self.holder, "brief_assessment_summary", what), by, at)
+
+    @property
+    def brief_assessment_done_at(self) -> datetime | None:
+        """When the brief assessment was done: recorded as such, or the whole assessment
+        completed without one."""
+        done = self.brief_assessment or self.assessment
+        return done["at"] if done is not None else None
+
+    @property
+    def brief_assessment_outstanding(self) -> datetime | None:
+        """When the brief assessment is due, while it is not done."""
+        if self.decision is None or self.brief_assessment_done_at is not None:
+            return None
+        due: datetime | None = self.decision.get("brief_assessment_due")
+        return due
 
     @property
     def assessment_outstanding(self) -> datetime | None:
@@ -434,11 +507,14 @@ class MashContact(Aggregate):
         if self.acknowledged is None:
             running["acknowledge"] = self.acknowledge_due
         if self.decision is None:
-            running["decide"] = self.decision_due
+            running["decide"] = self.decide_by
             if self.rating is not None:
                 running["rag"] = self.rating.due
-        elif (due := self.assessment_outstanding) is not None:
-            running["assessment"] = due
+        else:
+            if (brief := self.brief_assessment_outstanding) is not None:
+                running["brief-assessment"] = brief
+            if (due := self.assessment_outstanding) is not None:
+                running["assessment"] = due
         return running
 
     def missed(self) -> dict[str, datetime]:
@@ -448,14 +524,18 @@ class MashContact(Aggregate):
             missed["acknowledge"] = self.acknowledge_due
         if self.decision is not None:
             at = self.decision["at"]
-            if at > self.decision_due:
-                missed["decide"] = self.decision_due
+            if at > self.decide_by:  # the rating's deadline: a contact is rated to be decided
+                missed["decide"] = self.decide_by
             rating = self.ratings[-1]
             if at > rating.due:
                 missed["rag"] = rating.due
         if self.assessment is not None and self.decision is not None \
                 and self.assessment["at"] > self.decision["assessment_due"]:
             missed["assessment"] = self.decision["assessment_due"]
+        brief_due = self.decision.get("brief_assessment_due") if self.decision else None
+        brief_at = self.brief_assessment_done_at
+        if brief_due is not None and brief_at is not None and brief_at > brief_due:
+            missed["brief-assessment"] = brief_due
         return missed
 
     # Correcting the decision -------------------------------------------------------------
@@ -465,7 +545,7 @@ class MashContact(Aggregate):
         (sealed under the contact's holder); the decision before it is kept in
         ``previous``, and the assessment's deadline follows the corrected outcome."""
 
-        class_version = 1
+        class_version = 2  # v2: the brief assessment's deadline
         level: str
         outcome: str
         reason: Personal
@@ -473,13 +553,20 @@ class MashContact(Aggregate):
         previous: dict[str, Any]  # level, outcome, assessment_due
         by: dict[str, str]
         at: datetime
+        brief_assessment_due: datetime | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["brief_assessment_due"] = None
 
     @event(DecisionCorrected)
     def _correct_decision(self, level: str, outcome: str, reason: Personal,
                           assessment_due: datetime | None, previous: dict[str, Any],
-                          by: dict[str, str], at: datetime) -> None:
+                          by: dict[str, str], at: datetime,
+                          brief_assessment_due: datetime | None) -> None:
         self.decision = {**(self.decision or {}), "level": level, "outcome": outcome,
-                         "assessment_due": assessment_due}
+                         "assessment_due": assessment_due,
+                         "brief_assessment_due": brief_assessment_due}
         self.decision_corrections = [*self.corrections, {
             "level": level, "outcome": outcome, "reason": reason,
             "assessment_due": assessment_due, "previous": previous, "by": by, "at": at}]
@@ -491,7 +578,7 @@ class MashContact(Aggregate):
 
     def correct_decision(self, level: LevelOfNeed, outcome: Outcome, why: str,
                          assessment_due: datetime | None, by: dict[str, str],
-                         at: datetime) -> None:
+                         at: datetime, brief_assessment_due: datetime | None = None) -> None:
         """Correct the decision's level of need and outcome. A strategy discussion opens (or
         has opened) enquiries of its own: a correction to or from one is refused (enquiries
         are opened and closed on their own routes); so is one after the assessment is
@@ -514,4 +601,5 @@ class MashContact(Aggregate):
                     "assessment_due": decision["assessment_due"]}
         self._correct_decision(level.value, outcome.value,
                                Personal(self.holder, "decision_correction", said),
-                               assessment_due, previous, by, at)
+                               assessment_due, previous, by, at,
+                               brief_assessment_due if assessment_due is not None else None)

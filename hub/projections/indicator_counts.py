@@ -28,8 +28,10 @@ from domain.missing import InterviewStep, MissingRecord
 from domain.notifications import Notification
 from domain.timescales import LOCAL
 
-STATE_VERSION = 4  # 3: corrections (withdrawals, episode merges and splits) counted
-# 4: a triage deadline moved by the police's amended DASH
+# 3: corrections (withdrawals, episode merges and splits) counted; 4: a triage deadline moved
+# by the police's amended DASH; 5: a decision timed by its rating's deadline, brief
+# assessments counted
+STATE_VERSION = 5
 DAY_24H = 24 * 3600
 
 
@@ -87,9 +89,11 @@ def _contact_opened(s: State, e: MashContact.Opened) -> None:
 
 
 def _contact_rated(s: State, e: MashContact.Rated) -> None:
+    """A rating's deadline is the decision's from then on (``MashContact.decide_by``): the
+    "decided in time" figure and the "within RAG" figures time the same deadline."""
     item = s.open.get(str(e.originator_id))
     if item is not None:
-        item.update(rag=e.rag, rag_due=_iso(e.due))
+        item.update(rag=e.rag, rag_due=_iso(e.due), decide=_iso(e.due))
 
 
 def _contact_acknowledged(s: State, e: MashContact.Acknowledged) -> None:
@@ -118,12 +122,33 @@ def _contact_decided(s: State, e: MashContact.Decided) -> None:
     if e.assessment_due is not None:
         s.add(day, "assessments_due")
         item["assessment_due"] = _iso(e.assessment_due)
+        if e.brief_assessment_due is not None:
+            s.add(day, "brief_assessments_due")
+            item["brief_due"] = _iso(e.brief_assessment_due)
     else:
         del s.open[key]
 
 
+def _brief_done(s: State, item: dict[str, Any], at: datetime) -> None:
+    """The brief assessment done (once): recorded as such, or the assessment completed."""
+    if item.get("brief_due") is None or item.get("brief_done"):
+        return
+    item["brief_done"] = True
+    s.add(item["day"], "brief_assessments_completed")
+    if at <= _at(item["brief_due"]):
+        s.add(item["day"], "brief_assessments_in_time")
+
+
+def _brief_assessment_completed(s: State, e: MashContact.BriefAssessmentCompleted) -> None:
+    item = s.open.get(str(e.originator_id))
+    if item is not None:
+        _brief_done(s, item, e.at)
+
+
 def _assessment_completed(s: State, e: MashContact.AssessmentCompleted) -> None:
     item = s.open.pop(str(e.originator_id), None)
+    if item is not None:
+        _brief_done(s, item, e.at)
     if item is not None and item["assessment_due"] is not None:
         s.add(item["day"], "assessments_completed")
         if e.at <= _at(item["assessment_due"]):
@@ -339,6 +364,7 @@ HANDLERS: dict[type[Any], Callable[[State, Any], None]] = {
     MashContact.Rated: _contact_rated, MashContact.Acknowledged: _contact_acknowledged,
     MashContact.Decided: _contact_decided,
     MashContact.AssessmentCompleted: _assessment_completed,
+    MashContact.BriefAssessmentCompleted: _brief_assessment_completed,
     DartCase.Opened: _case_opened, DartCase.Triaged: _case_triaged, MaracReferral.Made: _marac,
     EncompassNotice.Issued: _notice_issued, EncompassNotice.Acknowledged: _notice_acknowledged,
     MissingRecord.EpisodeStarted: _episode_started, MissingRecord.EpisodeEnded: _episode_ended,

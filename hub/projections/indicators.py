@@ -131,7 +131,7 @@ class Indicators:
                 "week": monday.isoformat(), "from": start.isoformat(), "to": end.isoformat(),
                 "contacts": f["contacts"], "da_incidents": d["incidents"],
                 "missing_episodes": m["episodes"],
-                "decided_within_1_working_day": f["decided_within_1_working_day"],
+                "decided_within_rag_timescale": f["decided_within_rag_timescale"],
                 "dart_triaged_in_time": d["triaged_in_time"],
                 "encompass_acknowledged_in_time":
                     d["encompass"]["acknowledged_before_the_school_day"],

@@ -42,7 +42,7 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              EncompassNotice.Redirected, MissingRecord.EpisodeTimesCorrected,
              MissingRecord.EpisodesMerged, MissingRecord.EpisodeSplit,
              DartCase.IncidentAmended, DartCase.IncidentWithdrawn,
-             EncompassNotice.Withdrawn, MashContact.Closed)
+             EncompassNotice.Withdrawn, MashContact.Closed, MashContact.Rated)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -75,7 +75,8 @@ class NoticeState:
 
 @dataclass
 class ContactClocks:
-    """A MASH contact's first two clocks: acknowledged, and decided, by when."""
+    """A MASH contact's first two clocks: acknowledged, and decided, by when (the decision by
+    its rating's deadline once rated: ``MashContact.decide_by``)."""
 
     acknowledge_due: datetime
     decision_due: datetime
@@ -210,8 +211,8 @@ class WorkIndex:
             self.contacts[e.originator_id] = "open"
             self.contact_clocks[e.originator_id] = ContactClocks(e.acknowledge_due,
                                                                  e.decision_due)
-        elif isinstance(e, MashContact.Acknowledged) and e.originator_id in self.contact_clocks:
-            self.contact_clocks[e.originator_id].acknowledged = True
+        elif isinstance(e, MashContact.Rated | MashContact.Acknowledged):
+            self._apply_contact_clock(e)
         elif isinstance(e, (MashContact.Decided, MashContact.DecisionCorrected)):
             self.contacts[e.originator_id] = "assessing" if e.assessment_due else "done"
         elif isinstance(e, MashContact.AssessmentCompleted):
@@ -225,6 +226,16 @@ class WorkIndex:
             self.disagreements[e.originator_id] = False
         elif isinstance(e, Disagreement.Resolved):
             self.disagreements[e.originator_id] = True
+
+    def _apply_contact_clock(self, e: MashContact.Rated | MashContact.Acknowledged) -> None:
+        """A rating's deadline is the decision's from then on (``MashContact.decide_by``)."""
+        clocks = self.contact_clocks.get(e.originator_id)
+        if clocks is None:
+            return
+        if isinstance(e, MashContact.Rated):
+            clocks.decision_due = e.due
+        else:
+            clocks.acknowledged = True
 
     def _apply_episode_correction(
             self, e: (MissingRecord.EpisodeTimesCorrected | MissingRecord.EpisodesMerged

@@ -24,7 +24,8 @@ def _charts(r: dict[str, Any]) -> dict[str, Chart]:
         "timeliness": ("Done in time (%)", {
             "RAG red": share(f["rag"]["red"]), "RAG amber": share(f["rag"]["amber"]),
             "RAG green": share(f["rag"]["green"]),
-            "Decided, 1 day": share(f["decided_within_1_working_day"]),
+            "Decided, RAG": share(f["decided_within_rag_timescale"]),
+            "Brief assessed, 10 days": share(f["brief_assessments_within_10_working_days"]),
             "Assessed, 45 days": share(f["assessments_within_45_working_days"]),
             "DART triage": share(d["triaged_in_time"]),
             "Encompass": share(d["encompass"]["acknowledged_before_the_school_day"]),
@@ -101,7 +102,7 @@ def write_report(r: dict[str, Any], out: Path) -> list[Path]:
     return written
 
 
-WEEKLY_RATES = {"decided_within_1_working_day": "MASH decided, 1 day",
+WEEKLY_RATES = {"decided_within_rag_timescale": "MASH decided, RAG",
                 "dart_triaged_in_time": "DART triage",
                 "encompass_acknowledged_in_time": "Encompass",
                 "return_interviews_within_72_hours": "Interview, 72 h"}

@@ -34,7 +34,9 @@ def render_text(r: dict[str, Any]) -> str:
         *(f"  {colour:5} decided within its RAG time  {_pct(rate)}"
           for colour, rate in f["rag"].items()),
         f"  acknowledged within 1 working day  {_pct(f['acknowledged_within_1_working_day'])}",
-        f"  decided within 1 working day       {_pct(f['decided_within_1_working_day'])}",
+        f"  decided within RAG timescale       {_pct(f['decided_within_rag_timescale'])}",
+        f"  brief assessments within 10 days   "
+        f"{_pct(f['brief_assessments_within_10_working_days'])}",
         f"  assessments within 45 working days {_pct(f['assessments_within_45_working_days'])}",
         f"  outcomes                           {_counts(f['outcomes'])}",
         f"  levels of need                     {_counts(f['levels_of_need'])}",
@@ -83,9 +85,9 @@ def render_text(r: dict[str, Any]) -> str:
     weeks = r.get("by_week") or []
     if weeks:
         lines += ["", "By week (volumes; done in time, where anything fell due)",
-                  "  week        contacts  DA  missing  decided 1 day  triaged  Encompass"]
+                  "  week        contacts  DA  missing  decided (RAG)  triaged  Encompass"]
         lines += [f"  {w['week']}  {w['contacts']:8,} {w['da_incidents']:3,} "
-                  f"{w['missing_episodes']:8,}  {_short(w['decided_within_1_working_day']):>13}"
+                  f"{w['missing_episodes']:8,}  {_short(w['decided_within_rag_timescale']):>13}"
                   f"  {_short(w['dart_triaged_in_time']):>7}"
                   f"  {_short(w['encompass_acknowledged_in_time']):>9}" for w in weeks]
     return "\n".join(lines) + "\n"

@@ -55,7 +55,10 @@ def test_a_school_concern_from_rating_to_feedback(hub: Hub, people: dict[str, Ca
     assert item["deadlines"]["decide"]["due"] == "2026-11-24T09:30:00+00:00"
 
     rated = hub.front_door.rate(mash, cid, "amber", None)
-    assert rated["rag"]["due"] == "2026-11-26T09:30:00+00:00"  # 24 working hours
+    # 24 working hours: 7.5 on Monday, 8.5 on Tuesday, 8 on Wednesday (08:30 to 17:00). From
+    # now on the decision is due then too: the rating's deadline is the decision's.
+    assert rated["rag"]["due"] == "2026-11-25T16:30:00+00:00"
+    assert rated["deadlines"]["decide"]["due"] == "2026-11-25T16:30:00+00:00"
     hub.front_door.acknowledge(mash, cid)
     hub.front_door.request_research(mash, cid, ["notts-police", "city-health"])
     with pytest.raises(InvalidContent, match="partner agencies"):
@@ -82,7 +85,7 @@ def test_a_school_concern_from_rating_to_feedback(hub: Hub, people: dict[str, Ca
     assert research["visibility"] == "full"
     assert research["late"] is False
 
-    clock.advance(hours=70)  # Thursday 09:30 passed: health's research is late
+    clock.advance(hours=70)  # Wednesday 16:30 passed: health's research is late
     clock.advance(minutes=1)
     breaches = hub.front_door.breaches(mash)["items"]
     assert {(b["clock"], b.get("agency")) for b in breaches} >= {
@@ -95,8 +98,8 @@ def test_a_school_concern_from_rating_to_feedback(hub: Hub, people: dict[str, Ca
             "Disclosure of being hit", "Attends school daily", "Family worker visit", 5),
         participants=[])
     assert decided["decision"]["level"] == "additional"
-    assert decided["missed"] == {"decide": "2026-11-24T09:30:00+00:00",
-                                 "rag": "2026-11-26T09:30:00+00:00"}
+    assert decided["missed"] == {"decide": "2026-11-25T16:30:00+00:00",
+                                 "rag": "2026-11-25T16:30:00+00:00"}
     assert hub.front_door.queue(mash)["items"] == []
     [told] = hub.front_door.feedback(people["riverside-primary"])["items"]
     assert (told["level"], told["outcome"], told["feedback"]) == (
@@ -263,7 +266,8 @@ def test_a_disagreement_climbs_until_it_is_resolved(hub: Hub, people: dict[str, 
     did = UUID(raised["id"])
     assert raised["stage"] == "worker"
     assert raised["with_agency"] == "city-mash"
-    assert raised["due"] == "2026-11-25T09:30:00+00:00"  # two working days
+    # 16 working hours: 7.5 on Monday (from 09:30), 8.5 on Tuesday.
+    assert raised["due"] == "2026-11-24T17:00:00+00:00"
     assert hub.front_door.escalate_overdue() == 0
     clock.advance(hours=48, minutes=1)
     assert hub.front_door.escalate_overdue() == 1
@@ -279,3 +283,42 @@ def test_a_disagreement_climbs_until_it_is_resolved(hub: Hub, people: dict[str, 
     assert hub.front_door.disagreements(school)["items"] == []
     with pytest.raises(NotEntitled):
         hub.front_door.disagreements(people["info-governance"])
+
+
+def test_an_assessment_is_brief_within_10_working_days_then_complete(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    mash, worker = people["city-mash"], people["city-mash/social-worker"]
+    cid = contact_id(submit(hub, "riverside-primary", concern("SCH-B")).id)
+    hub.front_door.rate(mash, cid, "amber", None)
+    decided = hub.front_door.decide(worker, cid, level="child-in-need", outcome="assessment",
+                                    rationale=WHY, feedback=FEEDBACK, signs_of_safety=None,
+                                    participants=[])
+    # Both from Monday 23 November 09:30: 10 working days, and 45 (Christmas excluded).
+    assert decided["decision"]["brief_assessment_due"] == "2026-12-07T09:30:00+00:00"
+    assert decided["decision"]["assessment_due"] == "2027-01-28T09:30:00+00:00"
+    assert decided["decision"]["brief_assessment_completed_at"] is None
+    assert decided["deadlines"]["brief-assessment"]["due"] == "2026-12-07T09:30:00+00:00"
+    clock.advance(days=14, minutes=1)  # Monday 7 December, 09:31: a minute late
+    breaches = hub.front_door.breaches(mash)["items"]
+    assert [b["due"] for b in breaches if b["clock"] == "brief-assessment"] == [
+        "2026-12-07T09:30:00+00:00"]
+    with pytest.raises(NotEntitled):
+        hub.front_door.complete_brief_assessment(people["riverside-primary"], cid, WHY)
+    done = hub.front_door.complete_brief_assessment(worker, cid, WHY)
+    assert done["decision"]["brief_assessment_completed_at"] == clock.now.isoformat()
+    assert done["missed"] == {"brief-assessment": "2026-12-07T09:30:00+00:00"}
+    assert "brief-assessment" not in done["deadlines"]
+    with pytest.raises(RuleViolation, match="already complete"):
+        hub.front_door.complete_brief_assessment(worker, cid, WHY)
+    clock.advance(days=7)
+    finished = hub.front_door.complete_assessment(worker, cid, WHY)
+    assert finished["decision"]["assessment_completed_at"] == clock.now.isoformat()
+    assert "assessment" not in finished["missed"]
+    front = hub.indicators.report(None, None, None)["front_door"]
+    assert front["brief_assessments_due"] == 1
+    assert front["brief_assessments_within_10_working_days"] == {"count": 0, "of": 1,
+                                                                 "rate": 0.0}
+    assert front["assessments_within_45_working_days"] == {"count": 1, "of": 1, "rate": 1.0}
+    # The brief deadline goes out with the decision.
+    [message] = [v for _, _, v in relayed(hub) if v["event_type"] == "mash.decision"]
+    assert message["brief_assessment_due"] == "2026-12-07T09:30:00+00:00"

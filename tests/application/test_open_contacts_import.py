@@ -62,7 +62,10 @@ def test_open_contacts_are_on_the_queue_with_clocks_from_their_arrival(
         assert held.source_agency == item["referrer"] == "city-mash"
         assert item["deadlines"]["acknowledge"]["due"] == times.acknowledge_due(
             received).isoformat()
-        assert item["deadlines"]["decide"]["due"] == times.decision_due(received).isoformat()
+        # The decision is due by the rating's deadline once rated, a working day until then.
+        rating = item["rag"]
+        assert item["deadlines"]["decide"]["due"] == (
+            rating["due"] if rating else times.decision_due(received).isoformat())
     first = by_ref["MC-00000"]
     assert first["received_at"] == "2026-01-12T09:00:00+00:00"
     assert first["kind"] == "referral"

@@ -34,16 +34,33 @@ def utc(text: str) -> datetime:
     # Red: 4 hours, out of hours too (red runs to completion).
     (Rag.RED, "2026-11-20T16:00:00+00:00", "2026-11-20T20:00:00+00:00"),
     (Rag.RED, "2026-11-21T23:00:00+00:00", "2026-11-22T03:00:00+00:00"),  # Saturday night
-    # Amber: 24 working hours (three 8-hour days), weekends not counted.
-    (Rag.AMBER, "2026-11-20T10:00:00+00:00", "2026-11-25T10:00:00+00:00"),  # Fri -> Wed
-    (Rag.AMBER, "2026-11-21T11:00:00+00:00", "2026-11-25T17:00:00+00:00"),  # Sat -> Wed close
-    # ... nor bank holidays: Christmas, Boxing Day (Monday 28 observed) and New Year's Day.
-    (Rag.AMBER, "2026-12-24T09:00:00+00:00", "2026-12-30T17:00:00+00:00"),
-    # Friday 12:00 (5 hours), Monday 31 August a bank holiday, Tuesday and Wednesday (16),
-    # 3 hours on Thursday.
-    (Rag.AMBER, "2026-08-28T12:00:00+01:00", "2026-09-03T12:00:00+01:00"),
-    # Green: 72 hours.
-    (Rag.GREEN, "2026-11-20T10:00:00+00:00", "2026-11-23T10:00:00+00:00"),
+    # Four real hours across the clock changes (01:00 UTC on 29 March and 25 October 2026).
+    (Rag.RED, "2026-03-29T00:30:00+00:00", "2026-03-29T04:30:00+00:00"),
+    (Rag.RED, "2026-10-25T00:30:00+01:00", "2026-10-25T03:30:00+00:00"),
+    # Amber: 24 working hours (8.5-hour days, 08:30 to 17:00), weekends not counted.
+    # Friday 10:00 (7 hours), Monday (8.5), Tuesday (8.5).
+    (Rag.AMBER, "2026-11-20T10:00:00+00:00", "2026-11-24T17:00:00+00:00"),
+    (Rag.AMBER, "2026-11-21T11:00:00+00:00", "2026-11-25T15:30:00+00:00"),  # Sat -> Wed
+    # Out of hours: 08:29 counts from 08:30; 16:59 has a minute that day; 17:00 none.
+    (Rag.AMBER, "2026-11-23T08:29:00+00:00", "2026-11-25T15:30:00+00:00"),
+    (Rag.AMBER, "2026-11-23T08:30:00+00:00", "2026-11-25T15:30:00+00:00"),
+    (Rag.AMBER, "2026-11-23T16:59:00+00:00", "2026-11-26T15:29:00+00:00"),
+    (Rag.AMBER, "2026-11-23T17:00:00+00:00", "2026-11-26T15:30:00+00:00"),
+    # ... nor bank holidays: Christmas, Boxing Day (Monday 28 observed). Thursday 09:00 (8
+    # hours), Tuesday 29 (8.5), 7.5 hours on Wednesday 30.
+    (Rag.AMBER, "2026-12-24T09:00:00+00:00", "2026-12-30T16:00:00+00:00"),
+    # Friday 12:00 BST (5 hours), Monday 31 August a bank holiday, Tuesday and Wednesday
+    # (17), 2 hours on Thursday.
+    (Rag.AMBER, "2026-08-28T12:00:00+01:00", "2026-09-03T10:30:00+01:00"),
+    # Across the clock going back: Friday 23 October 10:00 BST (7 hours), Monday 26 (GMT) and
+    # Tuesday 27 (17): local hours, Tuesday's close.
+    (Rag.AMBER, "2026-10-23T10:00:00+01:00", "2026-10-27T17:00:00+00:00"),
+    # Green: 72 working hours, counted as amber's are. Friday 10:00 (7), seven full days to
+    # Tuesday 1 December (59.5), 5.5 hours on Wednesday 2.
+    (Rag.GREEN, "2026-11-20T10:00:00+00:00", "2026-12-02T14:00:00+00:00"),
+    # From Friday 16:30 amber falls due on Wednesday 15:00, green later (Thursday week).
+    (Rag.AMBER, "2026-11-20T16:30:00+00:00", "2026-11-25T15:00:00+00:00"),
+    (Rag.GREEN, "2026-11-20T16:30:00+00:00", "2026-12-03T12:00:00+00:00"),
 ])
 def test_rag_deadlines(rag: Rag, received: str, due: str) -> None:
     assert SCALES.rag_due(rag, utc(received)) == utc(due)
@@ -54,10 +71,13 @@ def test_acknowledgement_and_decision_take_one_working_day_and_assessment_45() -
     # One working day from Thursday 16:00: Christmas Day, the weekend and Monday 28 (Boxing
     # Day observed) do not count.
     assert SCALES.working.add_working_days(christmas_eve, 1) == utc("2026-12-29T16:00:00+00:00")
-    # From Monday 2 November: day 39 is Christmas Eve; 29-31 December are 40-42 and, after
-    # New Year's Day, 4-6 January 43-45.
-    received = utc("2026-11-02T09:00:00+00:00")
+    # From Monday 2 November at opening (08:30): day 39 is Christmas Eve; 29-31 December are
+    # 40-42 and, after New Year's Day, 4-6 January 43-45.
+    received = utc("2026-11-02T08:30:00+00:00")
     assert SCALES.working.add_working_days(received, 45) == utc("2027-01-06T17:00:00+00:00")
+    # Half an hour into the day, the 45th working day ends half an hour into the 46th.
+    assert SCALES.working.add_working_days(received + timedelta(minutes=30), 45) == utc(
+        "2027-01-07T09:00:00+00:00")
 
 
 def contact(indicators: list[str] | None = None) -> MashContact:
@@ -227,3 +247,89 @@ def test_earlier_contacts_within_12_months_make_a_re_referral() -> None:
              "received_at": now},
             {"notification_id": this, "notification_type": "referral", "received_at": now}]
     assert earlier_contacts(seen, this, now, 12) == [contact_id(year_ago)]
+
+
+def test_the_decision_is_due_by_the_rating_once_rated() -> None:
+    """One clock, not two: until rated the decision is due within a working day; once rated,
+    by the rating's deadline (a re-rating moves it), and "decide" is missed exactly when the
+    rating's deadline is."""
+    c = contact()
+    at = c.received_at
+    assert c.decide_by == c.decision_due == c.deadlines()["decide"]
+    amber = SCALES.rag_due(Rag.AMBER, at)
+    c.rate(Rag.AMBER, amber, None, WORKER, at)
+    assert c.decide_by == amber
+    assert c.deadlines()["decide"] == c.deadlines()["rag"] == amber
+    red = SCALES.rag_due(Rag.RED, at)
+    c.rate(Rag.RED, red, WHY, WORKER, at)
+    assert c.deadlines()["decide"] == red
+    c.decide(LevelOfNeed.UNIVERSAL, Outcome.NO_FURTHER_ACTION, WHY, WHY, None, None, [],
+             None, WORKER, red + timedelta(minutes=1))
+    assert c.missed() == {"decide": red, "rag": red}
+
+
+@pytest.mark.parametrize(("received", "due"), [
+    # Ten working days from Monday 09:30 GMT: Monday 7 December, 09:30.
+    ("2026-11-23T09:30:00+00:00", "2026-12-07T09:30:00+00:00"),
+    # From opening (and from a minute before it) on Thursday 17 December: Christmas Day,
+    # Boxing Day (observed Monday 28) and New Year's Day do not count.
+    ("2026-12-17T08:30:00+00:00", "2027-01-04T17:00:00+00:00"),
+    ("2026-12-17T08:29:00+00:00", "2027-01-04T17:00:00+00:00"),
+    # Friday 20 March 16:59 (a minute that day) across the clocks going forward, Good Friday
+    # and Easter Monday: Tuesday 7 April, 16:59 BST; at 17:00, the close of that day.
+    ("2026-03-20T16:59:00+00:00", "2026-04-07T16:59:00+01:00"),
+    ("2026-03-20T17:00:00+00:00", "2026-04-07T17:00:00+01:00"),
+])
+def test_a_brief_assessment_is_due_within_10_working_days(received: str, due: str) -> None:
+    assert SCALES.brief_assessment_due(utc(received)) == utc(due)
+
+
+def test_a_brief_assessment_then_its_completion() -> None:
+    c = contact()
+    at = c.received_at
+    c.rate(Rag.GREEN, SCALES.rag_due(Rag.GREEN, at), None, WORKER, at)
+    brief, full = SCALES.brief_assessment_due(at), SCALES.assessment_due(at)
+    c.decide(LevelOfNeed.CHILD_IN_NEED, Outcome.ASSESSMENT, WHY, WHY, None, full, [], None,
+             WORKER, at + timedelta(hours=1), brief)
+    assert c.deadlines() == {"brief-assessment": brief, "assessment": full}
+    c.complete_brief_assessment(WHY, WORKER, brief + timedelta(minutes=1))  # a minute late
+    assert c.deadlines() == {"assessment": full}
+    with pytest.raises(RuleViolation, match="already complete"):
+        c.complete_brief_assessment(WHY, WORKER, brief)
+    c.complete_assessment(WHY, WORKER, full)
+    assert c.missed() == {"brief-assessment": brief}
+
+
+def test_an_assessment_completed_outright_is_its_brief_one_too() -> None:
+    c = contact()
+    at = c.received_at
+    c.rate(Rag.AMBER, SCALES.rag_due(Rag.AMBER, at), None, WORKER, at)
+    brief, full = SCALES.brief_assessment_due(at), SCALES.assessment_due(at)
+    c.decide(LevelOfNeed.CHILD_IN_NEED, Outcome.ASSESSMENT, WHY, WHY, None, full, [], None,
+             WORKER, at, brief)
+    c.complete_assessment(WHY, WORKER, brief)
+    assert c.brief_assessment_done_at == brief
+    assert c.deadlines() == {}
+    assert c.missed() == {}
+    with pytest.raises(RuleViolation, match="already complete"):
+        c.complete_brief_assessment(WHY, WORKER, brief)
+
+
+def test_no_brief_assessment_without_an_assessment() -> None:
+    c = contact()
+    at = c.received_at
+    c.rate(Rag.GREEN, at, None, WORKER, at)
+    # A brief deadline given with no assessment is not kept.
+    c.decide(LevelOfNeed.UNIVERSAL, Outcome.NO_FURTHER_ACTION, WHY, WHY, None, None, [], None,
+             WORKER, at, SCALES.brief_assessment_due(at))
+    assert c.decision is not None
+    assert c.decision["brief_assessment_due"] is None
+    with pytest.raises(RuleViolation, match="no brief assessment"):
+        c.complete_brief_assessment(WHY, WORKER, at)
+
+
+def test_a_decision_stored_before_the_brief_clock_reads_without_one() -> None:
+    state: dict[str, object] = {"level": "child-in-need"}
+    MashContact.Decided.upcast_v1_v2(state)
+    MashContact.DecisionCorrected.upcast_v1_v2(state)
+    assert state["brief_assessment_due"] is None

@@ -18,7 +18,7 @@ def test_a_rate_with_nothing_due_is_no_data_not_zero() -> None:
 def test_weeks_are_listed_with_no_data_where_nothing_fell_due() -> None:
     empty = {"period": {"from": None, "to": None, "days": 0}}
     week = {"week": "2026-11-23", "contacts": 4, "da_incidents": 2, "missing_episodes": 0,
-            "decided_within_1_working_day": rate(3, 4), "dart_triaged_in_time": rate(0, 0),
+            "decided_within_rag_timescale": rate(3, 4), "dart_triaged_in_time": rate(0, 0),
             "encompass_acknowledged_in_time": rate(1, 2),
             "return_interviews_within_72_hours": rate(0, 0)}
     text = render_text(_report(empty, [week]))
@@ -36,7 +36,8 @@ def _report(base: dict[str, Any], weeks: list[dict[str, Any]]) -> dict[str, Any]
                            "re_referrals_within_12_months": none,
                            "rag": {"red": none, "amber": none, "green": none},
                            "acknowledged_within_1_working_day": none,
-                           "decided_within_1_working_day": none,
+                           "decided_within_rag_timescale": none,
+                           "brief_assessments_within_10_working_days": none,
                            "assessments_within_45_working_days": none, "outcomes": {},
                            "levels_of_need": {}, "strategy_discussions": 0,
                            "s47_enquiries": 0},

@@ -1,12 +1,14 @@
 """The timescale engine: bank holidays, a Friday-night incident, half term, clock changes."""
 
-from datetime import UTC, date, datetime, time
+import re
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
 
-from domain.clocks import Counting, Rag, RagClock
+from domain.clocks import RAG_ORDER, Counting, FrontDoorClocks, Rag, RagClock, rag_order_problem
 from domain.dart import RiskLevel
+from domain.errors import InvalidContent
 from domain.timescales import (
     CalendarExhausted,
     SchoolCalendar,
@@ -211,3 +213,108 @@ def test_triage_settings_are_checked(tmp_path: Path, text: str, message: str) ->
     path.write_text(text)
     with pytest.raises(SettingsError, match=message):
         load_timescales(path)
+
+
+# The RAG clocks fall due in order -----------------------------------------------------------
+
+def _sweep() -> list[datetime]:
+    """Every quarter hour of the weeks around each kind of calendar edge: the clocks going
+    forward (29 March 2026, Easter), the late summer bank holiday, the clocks going back (25
+    October), Christmas and New Year."""
+    starts = [date(2026, 3, 23), date(2026, 8, 24), date(2026, 10, 19), date(2026, 12, 21)]
+    return [datetime(d.year, d.month, d.day, tzinfo=UTC) + quarter * timedelta(minutes=15)
+            for d in starts for quarter in range(15 * 24 * 4)]
+
+
+def test_the_packaged_rag_clocks_fall_due_in_order_from_every_start() -> None:
+    scales = load_timescales()
+    for start in _sweep():
+        red, amber, green = (scales.rag_due(c, start) for c in RAG_ORDER)
+        assert start < red < amber < green, start
+
+
+def test_the_old_inverted_clocks_are_shown_falling_due_out_of_order() -> None:
+    """Amber counting 24 working hours but green 72 elapsed: from Friday 16:30 green fell due
+    on Monday 16:30, amber on Wednesday. What the loader now refuses."""
+    rag = {Rag.RED: RagClock(4, Counting.ELAPSED), Rag.AMBER: RagClock(24, Counting.WORKING),
+           Rag.GREEN: RagClock(72, Counting.ELAPSED)}
+    problem = rag_order_problem(rag)
+    assert problem is not None
+    assert "green counts elapsed hours after amber" in problem
+    friday = utc("2026-11-20T16:30:00Z")
+    work = WorkingCalendar(BANK, opens=time(8, 30))
+    assert friday + timedelta(hours=72) < work.add_working_hours(friday, 24)
+
+
+@pytest.mark.parametrize(("rag", "message"), [
+    ('red = { hours = 4, counting = "elapsed" }\n'
+     'amber = { hours = 24, counting = "working" }\n'
+     'green = { hours = 72, counting = "elapsed" }\n', "green counts elapsed hours after amber"),
+    ('red = { hours = 4, counting = "working" }\n'
+     'amber = { hours = 24, counting = "elapsed" }\n', "amber counts elapsed hours after red"),
+    ('amber = { hours = 4, counting = "working" }\n', "red (4 hours) must be due sooner than "
+                                                      "amber (4 hours)"),
+    ('green = { hours = 20, counting = "working" }\n', "amber (24 hours) must be due sooner"),
+])
+def test_a_timescales_file_with_rag_clocks_out_of_order_is_refused(
+        tmp_path: Path, rag: str, message: str) -> None:
+    path = tmp_path / "timescales.toml"
+    path.write_text("[front_door.rag]\n" + rag)
+    with pytest.raises(SettingsError, match=re.escape(message)):
+        load_timescales(path)
+
+
+def test_clocks_in_order_by_construction_are_accepted_whatever_the_calendar() -> None:
+    """Hours increasing, elapsed before working: accepted; working before a longer elapsed
+    clock is refused even where it would hold for most starts (it is not provable for every
+    closure a local file may list)."""
+    assert rag_order_problem({Rag.RED: RagClock(1, Counting.WORKING),
+                              Rag.AMBER: RagClock(2, Counting.WORKING),
+                              Rag.GREEN: RagClock(3, Counting.WORKING)}) is None
+    assert rag_order_problem({Rag.RED: RagClock(4, Counting.ELAPSED),
+                              Rag.AMBER: RagClock(5, Counting.ELAPSED),
+                              Rag.GREEN: RagClock(6, Counting.WORKING)}) is None
+    assert rag_order_problem({Rag.RED: RagClock(4, Counting.WORKING),
+                              Rag.AMBER: RagClock(500, Counting.ELAPSED),
+                              Rag.GREEN: RagClock(600, Counting.ELAPSED)}) is not None
+    assert rag_order_problem({Rag.RED: RagClock(4, Counting.ELAPSED),
+                              Rag.AMBER: RagClock(24, Counting.WORKING)}) == (
+        "needs a clock for green")
+    with pytest.raises(InvalidContent, match=r"front_door\.rag"):
+        FrontDoorClocks(rag={Rag.RED: RagClock(8, Counting.ELAPSED),
+                             Rag.AMBER: RagClock(4, Counting.ELAPSED),
+                             Rag.GREEN: RagClock(72, Counting.ELAPSED)},
+                        acknowledge_working_days=1, decide_working_days=1,
+                        assessment_working_days=45, re_referral_months=12)
+
+
+@pytest.mark.parametrize(("at", "due"), [
+    # The front door opens at 08:30 and closes at 17:00 (local time, GMT or BST).
+    ("2026-11-23T08:29:00Z", "2026-11-23T09:30:00Z"),
+    ("2026-11-23T08:30:00Z", "2026-11-23T09:30:00Z"),
+    ("2026-11-23T08:31:00Z", "2026-11-23T09:31:00Z"),
+    ("2026-11-23T16:00:00Z", "2026-11-23T17:00:00Z"),
+    ("2026-11-23T16:59:00Z", "2026-11-24T09:29:00Z"),
+    ("2026-11-23T17:00:00Z", "2026-11-24T09:30:00Z"),
+    ("2026-06-22T08:29:00+01:00", "2026-06-22T09:30:00+01:00"),  # BST
+    ("2026-06-22T16:59:00+01:00", "2026-06-23T09:29:00+01:00"),
+])
+def test_one_working_hour_at_the_front_doors_opening_and_close(at: str, due: str) -> None:
+    work = load_timescales().working
+    assert (work.opens, work.closes) == (time(8, 30), time(17, 0))
+    assert work.hours_per_day == 8.5
+    assert work.add_working_hours(utc(at), 1) == utc(due)
+
+
+def test_a_bad_timescales_file_stops_the_cli_with_exit_2(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from hub.cli import main
+
+    path = tmp_path / "timescales.toml"
+    path.write_text('[front_door.rag]\ngreen = { hours = 72, counting = "elapsed" }\n')
+    monkeypatch.setenv("HUB_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("HUB_STORE_URL", f"sqlite:///{tmp_path / 'hub.sqlite3'}")
+    monkeypatch.setenv("HUB_TIMESCALES_FILE", str(path))
+    assert main(["agencies", "add", "--id", "city-mash", "--kind", "mash", "--name", "MASH"]) == 2
+    assert "green counts elapsed hours after amber" in capsys.readouterr().err

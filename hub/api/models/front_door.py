@@ -60,6 +60,7 @@ class DecisionCorrectionOut(Out):
     previous_level: str
     previous_outcome: str
     assessment_due: str | None
+    brief_assessment_due: str | None = None
     at: str
     by: Actor
     reason: Text = Field(default=None, description="the MASH's own view of one contact")
@@ -75,8 +76,12 @@ class DecisionOut(Out):
     by: Actor
     step: str | None
     assessment_due: str | None
+    brief_assessment_due: str | None = Field(
+        default=None, description="an assessment's brief stage: 10 working days from arrival")
     enquiry_ids: list[str]
     assessment_completed_at: str | None
+    brief_assessment_completed_at: str | None = Field(
+        default=None, description="recorded as brief, or the assessment completed outright")
     rationale: Text = None
     feedback: Text = None
     signs_of_safety: SignsOfSafetyOut | None = None

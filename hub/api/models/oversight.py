@@ -23,9 +23,11 @@ class FrontDoorIndicatorsOut(Out):
     rag: dict[str, Rate]
     withdrawn_by_referrer: int
     acknowledged_within_1_working_day: Rate
-    decided_within_1_working_day: Rate
+    decided_within_rag_timescale: Rate
     assessments_within_45_working_days: Rate
     assessments_due: int
+    brief_assessments_within_10_working_days: Rate
+    brief_assessments_due: int
     outcomes: dict[str, int]
     levels_of_need: dict[str, int]
     strategy_discussions: int
@@ -96,7 +98,7 @@ class WeekOut(Out):
     contacts: int
     da_incidents: int
     missing_episodes: int
-    decided_within_1_working_day: Rate
+    decided_within_rag_timescale: Rate
     dart_triaged_in_time: Rate
     encompass_acknowledged_in_time: Rate
     return_interviews_within_72_hours: Rate

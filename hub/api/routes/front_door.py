@@ -154,6 +154,15 @@ def complete_assessment(contact_id: UUID, body: AssessmentIn, caller: CurrentUse
     return hub.front_door.complete_assessment(caller, contact_id, body.summary)
 
 
+@router.post("/v1/mash/contacts/{contact_id}/assessment/brief",
+             response_model=models.MashContactOut, response_model_exclude_unset=True)
+def complete_brief_assessment(contact_id: UUID, body: AssessmentIn, caller: CurrentUser,
+                              hub: HubDep) -> dict[str, Any]:
+    """The brief children's assessment is done (due within 10 working days of arrival); the
+    assessment goes on to its completion."""
+    return hub.front_door.complete_brief_assessment(caller, contact_id, body.summary)
+
+
 @router.get("/v1/mash/feedback",
             response_model=models.FeedbackListOut, response_model_exclude_unset=True)
 def feedback(ctx: Reading, hub: HubDep) -> dict[str, Any]:
