@@ -70,7 +70,8 @@ def test_the_queue_lists_high_risk_first_then_the_deadline_then_arrival(
     assert by_ref["MED"]["triage_due"] == "2026-11-24T09:10:00+00:00"  # a working day
     assert by_ref["NONE"]["risk"] is None  # no DASH sent: clocked as medium
     assert by_ref["NONE"]["triage_due"] == "2026-11-24T09:30:00+00:00"
-    assert by_ref["STD"]["triage_due"] == "2026-11-25T17:00:00+00:00"  # 3 working days
+    # Three working days of 08:30 to 17:00 from Monday 09:00: Thursday 09:00.
+    assert by_ref["STD"]["triage_due"] == "2026-11-26T09:00:00+00:00"
     # The breach list goes by the recorded deadline: only the high-risk cases by 14:00.
     clock.now = datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
     late = hub.domestic_abuse.breaches(people["city-dart"])["triage"]
@@ -141,7 +142,7 @@ def test_a_dash_amended_before_the_triage_moves_the_clock_and_the_indicators_fol
     body = incident("AMEND", 3, [child(school_urn="100001", present=True), dict(JO)])
     first = submit(hub, "notts-police", body)
     case = case_id(first.id)
-    assert hub.domestic_abuse.case(dart, case)["triage_due"] == "2026-11-25T17:00:00+00:00"
+    assert hub.domestic_abuse.case(dart, case)["triage_due"] == "2026-11-26T09:00:00+00:00"
     clock.advance(hours=1)
     raised = dict(body, version=2, details=dict(body["details"], dash={"yes_count": 16}))
     hub.corrections.amend(police, first.id, parse_notification(json.dumps(raised).encode()))

@@ -132,8 +132,8 @@ def test_a_local_file_keeps_the_packaged_values_it_leaves_out(tmp_path: Path) ->
     assert loaded.front_door.assessment_working_days == 45
     assert loaded.triage == packaged.triage
     assert packaged.triage == {RiskLevel.HIGH: RagClock(4, Counting.ELAPSED),
-                               RiskLevel.MEDIUM: RagClock(8, Counting.WORKING),
-                               RiskLevel.STANDARD: RagClock(24, Counting.WORKING)}
+                               RiskLevel.MEDIUM: RagClock(8.5, Counting.WORKING),
+                               RiskLevel.STANDARD: RagClock(25.5, Counting.WORKING)}
     assert packaged.triage_unassessed is RiskLevel.MEDIUM
     assert packaged.interview_within.total_seconds() == 72 * 3600
 
