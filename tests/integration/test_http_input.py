@@ -56,8 +56,9 @@ BAD_BODIES = {
     "adult as child": (with_child(date_of_birth="1990-01-01"), 422, "date_of_birth"),
     "future incident": (with_field(occurred_at="2099-01-01T00:00:00Z"), 422, "occurred_at"),
     "naive time": (with_field(occurred_at="2026-11-20T22:15:00"), 422, "occurred_at"),
-    "no child": (with_field(subjects=[{"role": "adult_victim", "given_name": "Jo",
-                                       "family_name": "Hart"}]), 422, "child"),
+    # A police concern must name a child (a domestic-abuse incident may name adults alone).
+    "no child": (with_field(type="police_concern", subjects=[
+        {"role": "adult_victim", "given_name": "Jo", "family_name": "Hart"}]), 422, "child"),
     "bad dash": (with_field(details={"dash": {"yes_count": 30}}), 422, "yes_count"),
     "bad school urn": (with_child(school_urn="abc"), 422, "school_urn"),
     "wrong type": (with_child(present="perhaps"), 422, "present"),
