@@ -31,8 +31,12 @@ run: $(RUNTIME)
 	$(BIN)/hub demo
 	$(BIN)/hub serve --host $(HOST) --port $(PORT)
 
+# Two workers (the CI machine has two cores), each test file whole on one worker (its
+# module fixtures, its broker); every test has its own store, schema and HUB_HOME.
+TEST_WORKERS ?= 2
+
 test: $(TOOLS)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(TOOLS)
 	$(BIN)/ruff check .

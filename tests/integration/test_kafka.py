@@ -163,10 +163,13 @@ def test_relay_publishes_every_event_in_order_per_child_through_kills(tmp_path: 
                                                 value["notification_id"]))
         consumer.close()
         for child_id, notifications in expected.items():
-            published = seen[child_id]
+            # At least once: a relay killed before it recorded its position publishes again
+            # from there. A subscriber drops the repeats (by event id, as documented); what is
+            # left is every event of the child, in order.
+            published = list(dict.fromkeys(seen[child_id]))
             ids = [event_id for event_id, _ in published]
             assert ids == sorted(ids), "out of order for a child"
-            assert list(dict.fromkeys(n for _, n in published)) == notifications
+            assert [n for _, n in published] == notifications
 
 
 def test_a_store_outage_is_retried_never_dead_lettered(tmp_path: Path) -> None:
