@@ -86,6 +86,16 @@ class PersonRecord(Aggregate):
         self.notifications: list[dict[str, Any]] = []
         # People the owning team told apart from this one (a possible match rejected).
         self.told_apart: list[UUID] = []
+        # State later events set (plain state: a stored record replays this first too).
+        self._same_as: UUID | None = None
+        self._marac_referrals: list[datetime] = []
+        self._accepted: list[dict[str, Any]] = []
+        self._roll: list[dict[str, Any]] = []
+        self._merged_in: list[dict[str, Any]] = []
+        self._merged: dict[str, Any] | None = None
+        self._corrections: list[dict[str, Any]] = []
+        self.hold: dict[str, Any] | None = None
+        self.erasure: dict[str, Any] | None = None
 
     class IdentifiersAdded(Aggregate.Event):
         class_version = 1
@@ -233,8 +243,7 @@ class PersonRecord(Aggregate):
     @property
     def same_as(self) -> UUID | None:
         """The known person this provisional one was confirmed to be, if any."""
-        known: UUID | None = getattr(self, "_same_as", None)
-        return known
+        return self._same_as
 
     @same_as.setter
     def same_as(self, value: UUID | None) -> None:
@@ -297,7 +306,7 @@ class PersonRecord(Aggregate):
 
     @property
     def marac_referrals(self) -> list[datetime]:
-        return list(getattr(self, "_marac_referrals", []))
+        return list(self._marac_referrals)
 
     @marac_referrals.setter
     def marac_referrals(self, value: list[datetime]) -> None:
@@ -389,11 +398,11 @@ class PersonRecord(Aggregate):
 
     @property
     def held(self) -> bool:
-        return getattr(self, "hold", None) is not None
+        return self.hold is not None
 
     @property
     def erased(self) -> bool:
-        return getattr(self, "erasure", None) is not None
+        return self.erasure is not None
 
     @classmethod
     def register(
@@ -448,7 +457,7 @@ class PersonRecord(Aggregate):
 
     @property
     def accepted(self) -> list[dict[str, Any]]:
-        return list(getattr(self, "_accepted", []))
+        return list(self._accepted)
 
     @accepted.setter
     def accepted(self, value: list[dict[str, Any]]) -> None:
@@ -485,7 +494,7 @@ class PersonRecord(Aggregate):
 
     @property
     def roll(self) -> list[dict[str, Any]]:
-        return list(getattr(self, "_roll", []))
+        return list(self._roll)
 
     @roll.setter
     def roll(self, value: list[dict[str, Any]]) -> None:
@@ -653,7 +662,7 @@ class PersonRecord(Aggregate):
     @property
     def merged_in(self) -> list[dict[str, Any]]:
         """The records merged into this one and not split off again."""
-        return list(getattr(self, "_merged_in", []))
+        return list(self._merged_in)
 
     @merged_in.setter
     def merged_in(self, value: list[dict[str, Any]]) -> None:
@@ -662,8 +671,7 @@ class PersonRecord(Aggregate):
     @property
     def merged(self) -> dict[str, Any] | None:
         """The merge that made this record part of another (into, merge_id, at), if any."""
-        merged: dict[str, Any] | None = getattr(self, "_merged", None)
-        return merged
+        return self._merged
 
     @merged.setter
     def merged(self, value: dict[str, Any] | None) -> None:
@@ -677,7 +685,7 @@ class PersonRecord(Aggregate):
     @property
     def corrections(self) -> list[dict[str, Any]]:
         """Merges and splits of this record, oldest first (shown in the chronology)."""
-        return list(getattr(self, "_corrections", []))
+        return list(self._corrections)
 
     @corrections.setter
     def corrections(self, value: list[dict[str, Any]]) -> None:

@@ -82,7 +82,9 @@ class Erasure:
         if not recorded:
             if self._cipher.keys.get(child_id) is None:
                 raise RuleViolation("this person's data has already been erased")
-            erasure: dict[str, Any] = self._store.child(child_id).erasure
+            erasure = self._store.child(child_id).erasure
+            if erasure is None:  # recorded is False only for a record already erased
+                raise RuleViolation("this person's erasure is not recorded")
             code, at = ErasureReason(erasure["reason_code"]), erasure["erased_at"]
         self._audit.record(kind=AuditKind.ERASURE, action="erase-child", actor=actor,
                            child_ids=[child_id, *merged],

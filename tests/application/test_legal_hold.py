@@ -56,6 +56,7 @@ def test_a_hold_stops_erasure_and_the_refusal_is_audited(hub: Hub, amy: UUID) ->
     done = hub.erasure.erase(IG, amy, "subject-request", "Asked for by the family")
     assert done["reason_code"] == "subject-request"
     erased = record(hub, amy).erasure
+    assert erased is not None
     assert erased["reason_code"] == "subject-request"
     assert erased["reason"] == Personal(amy, "erasure_reason", None)  # its key destroyed
     entries = [e for e in hub.audit.entries() if e.kind in ("erasure", "legal-hold")]
@@ -126,7 +127,7 @@ def test_retention_erasures_carry_their_code(hub: Hub, clock: Clock,
         occurred_at="2026-10-01T09:00:00Z")).child_ids[0]
     clock.now = datetime(2034, 7, 1, tzinfo=UTC)
     assert hub.retention.run(dry_run=False)["erased"] == 1
-    assert record(hub, due).erasure["reason_code"] == "retention-expired"
+    assert (record(hub, due).erasure or {}).get("reason_code") == "retention-expired"
     [entry] = [e for e in hub.audit.entries() if e.kind == "erasure"]
     assert entry.details["reason_code"] == "retention-expired"
     assert entry.details["rule"] == "education"
@@ -157,6 +158,7 @@ def test_old_events_with_reasons_in_clear_read_as_other_without_words(
     v1_event(hub, amy, "Erased", {"reason": "Old plain erasure reason", "erased_by": IG,
                                   "erased_at": at})
     erased = record(hub, amy).erasure
+    assert erased is not None
     assert (erased["reason_code"], erased["reason"]) == ("other", None)
     # Recorded as erased but the keys are still there (an erasure that stopped half way):
     # asking again finishes it.
