@@ -158,6 +158,7 @@ class DartCase(Aggregate):
         self.triage: dict[str, Any] | None = None
         self.amendments: list[dict[str, Any]] = []  # the police's amendments followed
         self.withdrawal: dict[str, Any] | None = None  # the police withdrew the incident
+        self.retriages: list[dict[str, Any]] = []
 
     class Triaged(Aggregate.Event):
         class_version = 1
@@ -259,7 +260,7 @@ class DartCase(Aggregate):
     @property
     def corrections(self) -> list[dict[str, Any]]:
         """Each re-triage, oldest first (none on a case stored before re-triage existed)."""
-        return list(getattr(self, "retriages", []))
+        return list(self.retriages)
 
     def retriage_direction(self, grading: RiskGrading) -> str | None:
         """Whether ``grading`` raises or lowers the triaged level (None: the same)."""

@@ -203,6 +203,8 @@ class EncompassNotice(Aggregate):
         self.escalation: dict[str, Any] | None = None
         self.updates: list[dict[str, Any]] = []  # the police's amendments of what it says
         self.withdrawal: dict[str, Any] | None = None  # withdrawn by the police
+        self.redirection: dict[str, Any] | None = None
+        self.reissue: dict[str, Any] | None = None
 
     @classmethod
     def issue(cls, id: UUID, notification_id: UUID, child_id: UUID, recipient: Recipient,
@@ -333,8 +335,7 @@ class EncompassNotice(Aggregate):
     @property
     def redirected(self) -> dict[str, Any] | None:
         """Where the notice went instead, and when (None: it stands)."""
-        redirection: dict[str, Any] | None = getattr(self, "redirection", None)
-        return redirection
+        return self.redirection
 
     def redirect(self, to_notice: UUID, to_agency: str, to_urn: str | None, reason: str,
                  by: dict[str, str], at: datetime) -> None:
@@ -363,8 +364,7 @@ class EncompassNotice(Aggregate):
 
     @property
     def reissued_from(self) -> dict[str, Any] | None:
-        reissue: dict[str, Any] | None = getattr(self, "reissue", None)
-        return reissue
+        return self.reissue
 
 
 def redirected_due(original_due: datetime, redirected_at: datetime,

@@ -357,6 +357,9 @@ class Notification(Aggregate):
         # The sender's version (the aggregate's own ``version`` counts its events).
         self.notification_version = notification_version
         self.restrictions: list[dict[str, Any]] = []
+        self._history: list[dict[str, Any]] = []
+        self._amended: tuple[datetime, str] | None = None
+        self._withdrawal: dict[str, Any] | None = None
 
     class RestrictionChanged(Aggregate.Event):
         """Version 2 holds the reason sealed for the record's first child (erasing the child
@@ -460,7 +463,7 @@ class Notification(Aggregate):
     @property
     def history(self) -> list[dict[str, Any]]:
         """The versions this one replaced, oldest first (each as ``versions`` gives it)."""
-        return list(getattr(self, "_history", []))
+        return list(self._history)
 
     @history.setter
     def history(self, value: list[dict[str, Any]]) -> None:
@@ -469,8 +472,7 @@ class Notification(Aggregate):
     @property
     def amended(self) -> tuple[datetime, str] | None:
         """When, and by whom, the current version was sent, if it is an amendment."""
-        value: tuple[datetime, str] | None = getattr(self, "_amended", None)
-        return value
+        return self._amended
 
     @amended.setter
     def amended(self, value: tuple[datetime, str] | None) -> None:
@@ -531,8 +533,7 @@ class Notification(Aggregate):
 
     @property
     def withdrawal(self) -> dict[str, Any] | None:
-        value: dict[str, Any] | None = getattr(self, "_withdrawal", None)
-        return value
+        return self._withdrawal
 
     @withdrawal.setter
     def withdrawal(self, value: dict[str, Any] | None) -> None:

@@ -124,6 +124,10 @@ class MashContact(Aggregate):
         self.acknowledged: dict[str, Any] | None = None
         self.decision: dict[str, Any] | None = None
         self.assessment: dict[str, Any] | None = None
+        self._brief_assessment: dict[str, Any] | None = None
+        self._amendments: list[dict[str, Any]] = []
+        self._closure: dict[str, Any] | None = None
+        self.decision_corrections: list[dict[str, Any]] = []
 
     @classmethod
     def open(cls, notification_id: UUID, kind: str, referrer: str, child_ids: list[UUID],
@@ -383,8 +387,7 @@ class MashContact(Aggregate):
 
     @property
     def brief_assessment(self) -> dict[str, Any] | None:
-        value: dict[str, Any] | None = getattr(self, "_brief_assessment", None)
-        return value
+        return self._brief_assessment
 
     @brief_assessment.setter
     def brief_assessment(self, value: dict[str, Any] | None) -> None:
@@ -454,7 +457,7 @@ class MashContact(Aggregate):
 
     @property
     def amendments(self) -> list[dict[str, Any]]:
-        return list(getattr(self, "_amendments", []))
+        return list(self._amendments)
 
     @amendments.setter
     def amendments(self, value: list[dict[str, Any]]) -> None:
@@ -482,8 +485,7 @@ class MashContact(Aggregate):
 
     @property
     def closure(self) -> dict[str, Any] | None:
-        value: dict[str, Any] | None = getattr(self, "_closure", None)
-        return value
+        return self._closure
 
     @closure.setter
     def closure(self, value: dict[str, Any] | None) -> None:
@@ -574,7 +576,7 @@ class MashContact(Aggregate):
     @property
     def corrections(self) -> list[dict[str, Any]]:
         """Each correction of the decision, oldest first."""
-        return list(getattr(self, "decision_corrections", []))
+        return list(self.decision_corrections)
 
     def correct_decision(self, level: LevelOfNeed, outcome: Outcome, why: str,
                          assessment_due: datetime | None, by: dict[str, str],
