@@ -15,8 +15,15 @@ version):
 - strategy meeting: 3 or more episodes starting within 30 days (the new one included);
 - interview priority: the child was missing for more than 24 hours, or this is not the child's
   first episode on record.
+
+A strategy-meeting flag starts a strategy meeting, due within the local timescale (working
+days in policies/timescales.toml, ``[missing]``) of the flag being raised, unless one is
+already due and not yet held (that one covers the new episode too). The missing team records
+it held: when, the agencies taking part and an outcome code; any note is sealed under the
+child's key.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -55,6 +62,16 @@ class MissingRule(StrEnum):
 
 
 RULE_VERSIONS: dict[MissingRule, int] = dict.fromkeys(MissingRule, 1)
+
+
+class StrategyOutcome(StrEnum):
+    """What a strategy meeting about repeated missing episodes decided (a code, never text)."""
+
+    SAFETY_PLAN = "safety-plan"  # a multi-agency plan to reduce the risk of going missing
+    EXPLOITATION_SCREENING = "exploitation-screening"  # referred for CSE / CCE screening
+    MASH_REFERRAL = "mash-referral"
+    STRATEGY_DISCUSSION = "strategy-discussion"  # significant harm suspected: s47 route
+    NO_FURTHER_ACTION = "no-further-action"
 
 
 class InterviewStep(StrEnum):
@@ -138,6 +155,7 @@ class MissingRecord(ChildRecord):
     def opened(self) -> None:
         self.episodes: list[dict[str, Any]] = []
         self.unreconciled: list[dict[str, Any]] = []
+        self.strategy_meetings: list[dict[str, Any]] = []
 
     @staticmethod
     def create_id(child_id: UUID) -> UUID:
@@ -317,6 +335,97 @@ class MissingRecord(ChildRecord):
     @property
     def to_reconcile(self) -> list[dict[str, Any]]:
         return [u for u in self.unreconciled if u.get("reconciled") is None]
+
+    # Strategy meetings ---------------------------------------------------------------------
+
+    class StrategyMeetingDue(Aggregate.Event):
+        """A strategy-meeting flag was raised: a meeting is due by ``due``."""
+
+        class_version = 1
+        meeting_id: UUID
+        episodes: list[UUID]  # the episodes the flag counted
+        flagged_at: datetime
+        due: datetime
+
+    @event(StrategyMeetingDue)
+    def _strategy_due(self, meeting_id: UUID, episodes: list[UUID], flagged_at: datetime,
+                      due: datetime) -> None:
+        self.strategy_meetings.append({
+            "id": meeting_id, "episodes": list(episodes), "flagged_at": flagged_at,
+            "due": due, "held": None})
+
+    class StrategyMeetingHeld(Aggregate.Event):
+        class_version = 1
+        meeting_id: UUID
+        held_at: datetime
+        participants: list[str]
+        outcome: str
+        note: Personal | None
+        by: dict[str, str]
+        at: datetime
+
+    @event(StrategyMeetingHeld)
+    def _strategy_held(self, meeting_id: UUID, held_at: datetime, participants: list[str],
+                       outcome: str, note: Personal | None, by: dict[str, str],
+                       at: datetime) -> None:
+        self.strategy_meeting(meeting_id)["held"] = {
+            "at": held_at, "participants": list(participants), "outcome": outcome,
+            "note": note, "by": by, "recorded_at": at}
+
+    def strategy_meeting(self, meeting_id: UUID) -> dict[str, Any]:
+        for meeting in self.strategy_meetings:
+            if meeting["id"] == meeting_id:
+                return meeting
+        raise RuleViolation("no such strategy meeting for this child")
+
+    @property
+    def pending_strategy_meeting(self) -> dict[str, Any] | None:
+        """The strategy meeting due and not yet held, if any."""
+        return next((m for m in self.strategy_meetings if m["held"] is None), None)
+
+    def raise_strategy_meeting(self, meeting_id: UUID, at: datetime,
+                               due_from: Callable[[datetime], datetime]) -> UUID | None:
+        """A strategy meeting due (by ``due_from(at)``) for the newest strategy-meeting flag
+        not yet answered by one; none while one is already due. Returns its id, if raised."""
+        if self.pending_strategy_meeting is not None:
+            return None
+        counted = {e for m in self.strategy_meetings for e in m["episodes"]}
+        flagged = [e for e in self.episodes if not e.get("merged_into") and e["id"] not in counted
+                   and any(f["rule"] == MissingRule.STRATEGY_MEETING.value for f in e["flags"])]
+        if not flagged:
+            return None
+        newest = max(flagged, key=lambda e: e["start"])
+        flag = next(f for f in newest["flags"]
+                    if f["rule"] == MissingRule.STRATEGY_MEETING.value)
+        self._strategy_due(meeting_id, [UUID(str(e)) for e in flag["episodes"]], at,
+                           due_from(at))
+        return meeting_id
+
+    def hold_strategy_meeting(self, held_at: datetime, participants: list[str],
+                              outcome: StrategyOutcome, note: str | None,
+                              by: dict[str, str], at: datetime) -> UUID:
+        """Record the due strategy meeting held; returns its id."""
+        meeting = self.pending_strategy_meeting
+        if meeting is None:
+            raise RuleViolation("no strategy meeting is due for this child")
+        if held_at < meeting["flagged_at"]:
+            raise InvalidContent("held_at", "a strategy meeting is held after it falls due")
+        if held_at > at:
+            raise InvalidContent("held_at", "must not be in the future")
+        agencies = list(dict.fromkeys(participants))
+        if len(agencies) < 2:
+            raise InvalidContent("participants", "a strategy meeting is multi-agency: name "
+                                 "two or more agencies")
+        said = _text(note, "note", required=False)
+        self._strategy_held(meeting["id"], held_at, agencies, outcome.value,
+                            Personal(self.child_id, "strategy_meeting_note", said)
+                            if said else None, by, at)
+        return UUID(str(meeting["id"]))
+
+    @staticmethod
+    def strategy_overdue(meeting: dict[str, Any], now: datetime) -> bool:
+        held = meeting["held"]
+        return bool((held["at"] if held else now) > meeting["due"])
 
     # Return home interviews ----------------------------------------------------------------
 
