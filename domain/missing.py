@@ -25,7 +25,7 @@ child's key.
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -33,9 +33,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent, RuleViolation
+from domain.identifiers import age_on
 from domain.personal import Personal
 from domain.records import ChildRecord
 from domain.text import optional_text, required_text
+from domain.timescales import LOCAL
 
 STRATEGY_EPISODES = 3
 STRATEGY_WINDOW = timedelta(days=30)
@@ -137,6 +139,19 @@ def flags_on_return(episode_id: UUID, start: datetime, end: datetime) -> list[Fl
     return []
 
 
+# The age bands the indicators count episodes in (the child's age on the day it started).
+AGE_BANDS = ((11, "under-11"), (14, "11-13"), (16, "14-15"), (18, "16-17"))
+
+
+def age_band(date_of_birth: date | None, on: date) -> str | None:
+    """The child's age band on ``on`` (None: no date of birth, or 18 or over). Recorded on the
+    episode at intake, so the indicators count bands without reading personal data."""
+    if date_of_birth is None:
+        return None
+    age = age_on(date_of_birth, on)
+    return next((band for below, band in AGE_BANDS if age < below), None)
+
+
 def record_id(child_id: UUID) -> UUID:
     """One missing-episode record per child."""
     return uuid5(NAMESPACE_URL, f"/hub/missing-record/{child_id}")
@@ -164,7 +179,7 @@ class MissingRecord(ChildRecord):
     # Episodes ------------------------------------------------------------------------------
 
     class EpisodeStarted(Aggregate.Event):
-        class_version = 1
+        class_version = 2
         episode_id: UUID
         episode_type: str
         start: datetime
@@ -173,16 +188,22 @@ class MissingRecord(ChildRecord):
         split_from: UUID | None
         flags: list[dict[str, Any]]
         informed: dict[str, str] | None
+        age_band: str | None  # the child's band (``AGE_BANDS``) on the start's day, if known
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Episodes started before age bands were recorded: band not known."""
+            state["age_band"] = None
 
     @event(EpisodeStarted)
     def _start(self, episode_id: UUID, episode_type: str, start: datetime, report: UUID,
                reported_by: str, split_from: UUID | None, flags: list[dict[str, Any]],
-               informed: dict[str, str] | None) -> None:
+               informed: dict[str, str] | None, age_band: str | None) -> None:
         self.episodes.append({
             "id": episode_id, "type": episode_type, "start": start, "end": None,
             "ended_by": None, "reports": [report], "reported_by": reported_by,
             "split_from": split_from, "flags": list(flags), "informed": informed,
-            "interview_due": None, "interview": []})
+            "interview_due": None, "interview": [], "age_band": age_band})
 
     class EpisodeReported(Aggregate.Event):
         """A further report of an open episode (another force, an update)."""
@@ -233,7 +254,8 @@ class MissingRecord(ChildRecord):
 
     def report_missing(self, new_id: UUID, episode_type: EpisodeType, start: datetime,
                        report: UUID, reported_by: str,
-                       informed: dict[str, str] | None) -> UUID:
+                       informed: dict[str, str] | None,
+                       date_of_birth: date | None = None) -> UUID:
         """A 'missing' report: a new episode, a further report of the open one, or (away
         becoming missing) the end of the away episode and the start of a missing one.
         Returns the id of the episode the report belongs to."""
@@ -256,13 +278,15 @@ class MissingRecord(ChildRecord):
         flags = flags_on_opening(new_id, start, self._history())
         self._start(new_id, episode_type.value, start, report, reported_by,
                     current["id"] if current is not None else None,
-                    [f.as_data() for f in flags], informed)
+                    [f.as_data() for f in flags], informed,
+                    age_band(date_of_birth, start.astimezone(LOCAL).date()))
         return new_id
 
     def report_return(self, new_id: UUID, end: datetime, ended_by: EpisodeEnd, report: UUID,
                       reported_by: str, start_if_unreported: datetime | None,
                       informed: dict[str, str] | None,
-                      interview_within: timedelta) -> UUID:
+                      interview_within: timedelta,
+                      date_of_birth: date | None = None) -> UUID:
         """A 'found' report: the open episode ends and its interview falls due. A child found
         with no episode on record (the missing report never reached the hub) gets a closed
         episode from the start the report gives, or from the return itself."""
@@ -274,7 +298,7 @@ class MissingRecord(ChildRecord):
                 return UUID(str(latest["id"]))
             start = min(start_if_unreported or end, end)
             opened = self.report_missing(new_id, EpisodeType.MISSING, start, report,
-                                         reported_by, informed)
+                                         reported_by, informed, date_of_birth)
             current = self.episode(opened)
             if current["end"] is not None:  # the report fell in an episode already closed
                 return opened

@@ -7,7 +7,7 @@ the episode as informed (the relay tells their systems; ``alerts`` lists it for 
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -67,15 +67,19 @@ class MissingChildren:
     # At intake ---------------------------------------------------------------------------
 
     def on_received(self, notification: Notification, submission: NotificationSubmission,
-                    _people: list[PersonRecord]) -> list[Aggregate]:
-        """Each child's missing record, with the report applied (none for other types)."""
+                    people: list[PersonRecord]) -> list[Aggregate]:
+        """Each child's missing record, with the report applied (none for other types). The
+        child's age band is taken from the report's date of birth (never decrypted here)."""
         if notification.notification_type not in _REPORTS:
             return []
         report = submission.details.episode or EpisodeReport()  # validation fills it in
+        born = {p.id: s.date_of_birth for s, p in zip(submission.subjects, people, strict=False)
+                if s.is_child}
         records: list[Aggregate] = []
         for child_id in dict.fromkeys(notification.child_ids):
             try:
-                records.append(self._apply(notification, report, child_id))
+                records.append(self._apply(notification, report, child_id,
+                                           born.get(child_id)))
             except DomainError as error:  # never lose a report: store it, flag the conflict
                 record = self._fresh(child_id)
                 record.report_not_applied(notification.id, notification.notification_type,
@@ -87,21 +91,22 @@ class MissingChildren:
         return (self._store.find(record_id(child_id), MissingRecord)
                 or MissingRecord(child_id=child_id))
 
-    def _apply(self, notification: Notification, report: EpisodeReport,
-               child_id: UUID) -> MissingRecord:
+    def _apply(self, notification: Notification, report: EpisodeReport, child_id: UUID,
+               date_of_birth: date | None = None) -> MissingRecord:
         record = self._fresh(child_id)
         informed = self._allocated(child_id)
         if notification.notification_type == NotificationType.MISSING.value:
             record.report_missing(
                 uuid4(), EpisodeType(report.type or EpisodeType.MISSING.value),
                 episode_start(notification.occurred_at, report.left_at, report.last_seen_at),
-                notification.id, notification.source_agency, informed)
+                notification.id, notification.source_agency, informed, date_of_birth)
         else:
             known = [t for t in (report.left_at, report.last_seen_at) if t is not None]
             record.report_return(
                 uuid4(), notification.occurred_at, EpisodeEnd(report.ended or "found"),
                 notification.id, notification.source_agency, max(known) if known else None,
-                informed, interview_within=self.timescales.interview_within)
+                informed, interview_within=self.timescales.interview_within,
+                date_of_birth=date_of_birth)
         # A strategy-meeting flag (3 or more episodes in 30 days) makes a meeting due.
         record.raise_strategy_meeting(uuid4(), notification.received_at,
                                       self.timescales.strategy_meeting_due)

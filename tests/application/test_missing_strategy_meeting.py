@@ -99,3 +99,10 @@ def test_two_episodes_start_nothing(hub: Hub, people: dict[str, Caller],
         clock.advance(hours=1)
         submit(hub, "notts-police", report(f"FOUND-{n}", "found", clock.now.isoformat()))
     assert hub.missing.queue(people["missing-team"])["strategy_meetings"] == []
+
+
+def test_episodes_are_counted_by_the_childs_age_band(hub: Hub, clock: Clock) -> None:
+    """Sam (born 5 May 2011) is 15 in November 2026: three episodes in the 14-15 band."""
+    three_episodes(hub, clock)
+    missing = hub.indicators.report(None, None, None)["missing"]
+    assert missing["by_age_band"] == {"14-15": 3}

@@ -1,14 +1,17 @@
 """The strategy meeting after repeated missing episodes: its due time on the working calendar
 (the boundaries: Friday 16:59, a bank holiday, Christmas), and the record's rules for raising
-one and recording it held."""
+one and recording it held; and the age band recorded on each episode as it starts."""
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
 import pytest
+from eventsourcing.application import Application
+from eventsourcing.persistence import Mapper, StoredEvent
 
 from domain.errors import InvalidContent, RuleViolation
-from domain.missing import EpisodeEnd, EpisodeType, MissingRecord, StrategyOutcome
+from domain.missing import EpisodeEnd, EpisodeType, MissingRecord, StrategyOutcome, age_band
 from hub.timescales import load_timescales
 
 TIMESCALES = load_timescales()
@@ -108,3 +111,51 @@ def test_held_with_agencies_and_an_outcome_then_a_new_flag_raises_another() -> N
                      "police", None)
     assert r.raise_strategy_meeting(uuid4(), now, DUE) is not None
     assert len(r.strategy_meetings) == 2
+
+
+# Age bands ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("born", "band"), [
+    (date(2016, 1, 3), "under-11"),  # 10 on the day
+    (date(2015, 1, 2), "11-13"),  # 11 that day
+    (date(2012, 1, 3), "11-13"),  # 13, a day short of 14
+    (date(2012, 1, 2), "14-15"),
+    (date(2010, 1, 3), "14-15"),
+    (date(2010, 1, 2), "16-17"),
+    (date(2008, 1, 3), "16-17"),
+    (date(2008, 1, 2), None),  # 18: not a child's band
+    (None, None),
+])
+def test_age_bands_on_the_day_the_episode_starts(born: date | None, band: str | None) -> None:
+    assert age_band(born, date(2026, 1, 2)) == band
+
+
+def test_the_band_is_taken_on_the_local_day_of_the_start() -> None:
+    r = MissingRecord(child_id=uuid4())
+    # 23:30 UTC on 31 May is 00:30 on 1 June in London (BST): the child's 14th birthday.
+    r.report_missing(uuid4(), EpisodeType.MISSING, utc(2026, 5, 31, 23, 30), uuid4(),
+                     "police", None, date(2012, 6, 1))
+    assert r.episodes[0]["age_band"] == "14-15"
+
+
+def test_an_episode_started_before_bands_were_recorded_loads_with_none() -> None:
+    r = MissingRecord(child_id=uuid4())
+    r.report_missing(uuid4(), EpisodeType.MISSING, T0, uuid4(), "police", None,
+                     date(2012, 3, 4))
+    mapper: Mapper[UUID] = Application[UUID]().mapper
+    stored = [mapper.to_stored_event(e) for e in r.collect_events()]
+    state = json.loads(stored[1].state)
+    assert state.pop("age_band") == "14-15"
+    state.pop("class_version", None)  # version 1 stored none
+    old = StoredEvent(originator_id=stored[1].originator_id,
+                      originator_version=stored[1].originator_version,
+                      topic=stored[1].topic, state=json.dumps(state).encode())
+    event = mapper.to_domain_event(old)
+    assert isinstance(event, MissingRecord.EpisodeStarted)
+    assert event.age_band is None
+    opened = mapper.to_domain_event(stored[0])
+    assert isinstance(opened, MissingRecord.Opened)
+    rebuilt = event.mutate(opened.mutate(None))
+    assert isinstance(rebuilt, MissingRecord)
+    assert rebuilt.episodes[0]["age_band"] is None
+    assert rebuilt.strategy_meetings == []
