@@ -139,6 +139,7 @@ class Timescales:
     front_door: FrontDoorClocks
     interview_hours: float
     disagreement_stage_working_hours: float
+    strategy_meeting_working_days: int = 5
 
     # The MASH front door -------------------------------------------------------------------
 
@@ -211,6 +212,11 @@ class Timescales:
         return calendar.next_day_start(incident_at)
 
     # Missing children ----------------------------------------------------------------------
+
+    def strategy_meeting_due(self, flagged: datetime) -> datetime:
+        """A strategy meeting after repeated missing episodes is held within working days of
+        the flag being raised (from 16:59 on a Friday, counted from Monday's opening)."""
+        return self.working.add_working_days(flagged, self.strategy_meeting_working_days)
 
     @property
     def interview_within(self) -> timedelta:

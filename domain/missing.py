@@ -15,10 +15,17 @@ version):
 - strategy meeting: 3 or more episodes starting within 30 days (the new one included);
 - interview priority: the child was missing for more than 24 hours, or this is not the child's
   first episode on record.
+
+A strategy-meeting flag starts a strategy meeting, due within the local timescale (working
+days in policies/timescales.toml, ``[missing]``) of the flag being raised, unless one is
+already due and not yet held (that one covers the new episode too). The missing team records
+it held: when, the agencies taking part and an outcome code; any note is sealed under the
+child's key.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -26,9 +33,11 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent, RuleViolation
+from domain.identifiers import age_on
 from domain.personal import Personal
 from domain.records import ChildRecord
 from domain.text import optional_text, required_text
+from domain.timescales import LOCAL
 
 STRATEGY_EPISODES = 3
 STRATEGY_WINDOW = timedelta(days=30)
@@ -55,6 +64,16 @@ class MissingRule(StrEnum):
 
 
 RULE_VERSIONS: dict[MissingRule, int] = dict.fromkeys(MissingRule, 1)
+
+
+class StrategyOutcome(StrEnum):
+    """What a strategy meeting about repeated missing episodes decided (a code, never text)."""
+
+    SAFETY_PLAN = "safety-plan"  # a multi-agency plan to reduce the risk of going missing
+    EXPLOITATION_SCREENING = "exploitation-screening"  # referred for CSE / CCE screening
+    MASH_REFERRAL = "mash-referral"
+    STRATEGY_DISCUSSION = "strategy-discussion"  # significant harm suspected: s47 route
+    NO_FURTHER_ACTION = "no-further-action"
 
 
 class InterviewStep(StrEnum):
@@ -120,6 +139,19 @@ def flags_on_return(episode_id: UUID, start: datetime, end: datetime) -> list[Fl
     return []
 
 
+# The age bands the indicators count episodes in (the child's age on the day it started).
+AGE_BANDS = ((11, "under-11"), (14, "11-13"), (16, "14-15"), (18, "16-17"))
+
+
+def age_band(date_of_birth: date | None, on: date) -> str | None:
+    """The child's age band on ``on`` (None: no date of birth, or 18 or over). Recorded on the
+    episode at intake, so the indicators count bands without reading personal data."""
+    if date_of_birth is None:
+        return None
+    age = age_on(date_of_birth, on)
+    return next((band for below, band in AGE_BANDS if age < below), None)
+
+
 def record_id(child_id: UUID) -> UUID:
     """One missing-episode record per child."""
     return uuid5(NAMESPACE_URL, f"/hub/missing-record/{child_id}")
@@ -138,6 +170,7 @@ class MissingRecord(ChildRecord):
     def opened(self) -> None:
         self.episodes: list[dict[str, Any]] = []
         self.unreconciled: list[dict[str, Any]] = []
+        self.strategy_meetings: list[dict[str, Any]] = []
 
     @staticmethod
     def create_id(child_id: UUID) -> UUID:
@@ -146,7 +179,7 @@ class MissingRecord(ChildRecord):
     # Episodes ------------------------------------------------------------------------------
 
     class EpisodeStarted(Aggregate.Event):
-        class_version = 1
+        class_version = 2
         episode_id: UUID
         episode_type: str
         start: datetime
@@ -155,16 +188,22 @@ class MissingRecord(ChildRecord):
         split_from: UUID | None
         flags: list[dict[str, Any]]
         informed: dict[str, str] | None
+        age_band: str | None  # the child's band (``AGE_BANDS``) on the start's day, if known
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Episodes started before age bands were recorded: band not known."""
+            state["age_band"] = None
 
     @event(EpisodeStarted)
     def _start(self, episode_id: UUID, episode_type: str, start: datetime, report: UUID,
                reported_by: str, split_from: UUID | None, flags: list[dict[str, Any]],
-               informed: dict[str, str] | None) -> None:
+               informed: dict[str, str] | None, age_band: str | None) -> None:
         self.episodes.append({
             "id": episode_id, "type": episode_type, "start": start, "end": None,
             "ended_by": None, "reports": [report], "reported_by": reported_by,
             "split_from": split_from, "flags": list(flags), "informed": informed,
-            "interview_due": None, "interview": []})
+            "interview_due": None, "interview": [], "age_band": age_band})
 
     class EpisodeReported(Aggregate.Event):
         """A further report of an open episode (another force, an update)."""
@@ -215,7 +254,8 @@ class MissingRecord(ChildRecord):
 
     def report_missing(self, new_id: UUID, episode_type: EpisodeType, start: datetime,
                        report: UUID, reported_by: str,
-                       informed: dict[str, str] | None) -> UUID:
+                       informed: dict[str, str] | None,
+                       date_of_birth: date | None = None) -> UUID:
         """A 'missing' report: a new episode, a further report of the open one, or (away
         becoming missing) the end of the away episode and the start of a missing one.
         Returns the id of the episode the report belongs to."""
@@ -238,13 +278,15 @@ class MissingRecord(ChildRecord):
         flags = flags_on_opening(new_id, start, self._history())
         self._start(new_id, episode_type.value, start, report, reported_by,
                     current["id"] if current is not None else None,
-                    [f.as_data() for f in flags], informed)
+                    [f.as_data() for f in flags], informed,
+                    age_band(date_of_birth, start.astimezone(LOCAL).date()))
         return new_id
 
     def report_return(self, new_id: UUID, end: datetime, ended_by: EpisodeEnd, report: UUID,
                       reported_by: str, start_if_unreported: datetime | None,
                       informed: dict[str, str] | None,
-                      interview_within: timedelta) -> UUID:
+                      interview_within: timedelta,
+                      date_of_birth: date | None = None) -> UUID:
         """A 'found' report: the open episode ends and its interview falls due. A child found
         with no episode on record (the missing report never reached the hub) gets a closed
         episode from the start the report gives, or from the return itself."""
@@ -256,7 +298,7 @@ class MissingRecord(ChildRecord):
                 return UUID(str(latest["id"]))
             start = min(start_if_unreported or end, end)
             opened = self.report_missing(new_id, EpisodeType.MISSING, start, report,
-                                         reported_by, informed)
+                                         reported_by, informed, date_of_birth)
             current = self.episode(opened)
             if current["end"] is not None:  # the report fell in an episode already closed
                 return opened
@@ -317,6 +359,97 @@ class MissingRecord(ChildRecord):
     @property
     def to_reconcile(self) -> list[dict[str, Any]]:
         return [u for u in self.unreconciled if u.get("reconciled") is None]
+
+    # Strategy meetings ---------------------------------------------------------------------
+
+    class StrategyMeetingDue(Aggregate.Event):
+        """A strategy-meeting flag was raised: a meeting is due by ``due``."""
+
+        class_version = 1
+        meeting_id: UUID
+        episodes: list[UUID]  # the episodes the flag counted
+        flagged_at: datetime
+        due: datetime
+
+    @event(StrategyMeetingDue)
+    def _strategy_due(self, meeting_id: UUID, episodes: list[UUID], flagged_at: datetime,
+                      due: datetime) -> None:
+        self.strategy_meetings.append({
+            "id": meeting_id, "episodes": list(episodes), "flagged_at": flagged_at,
+            "due": due, "held": None})
+
+    class StrategyMeetingHeld(Aggregate.Event):
+        class_version = 1
+        meeting_id: UUID
+        held_at: datetime
+        participants: list[str]
+        outcome: str
+        note: Personal | None
+        by: dict[str, str]
+        at: datetime
+
+    @event(StrategyMeetingHeld)
+    def _strategy_held(self, meeting_id: UUID, held_at: datetime, participants: list[str],
+                       outcome: str, note: Personal | None, by: dict[str, str],
+                       at: datetime) -> None:
+        self.strategy_meeting(meeting_id)["held"] = {
+            "at": held_at, "participants": list(participants), "outcome": outcome,
+            "note": note, "by": by, "recorded_at": at}
+
+    def strategy_meeting(self, meeting_id: UUID) -> dict[str, Any]:
+        for meeting in self.strategy_meetings:
+            if meeting["id"] == meeting_id:
+                return meeting
+        raise RuleViolation("no such strategy meeting for this child")
+
+    @property
+    def pending_strategy_meeting(self) -> dict[str, Any] | None:
+        """The strategy meeting due and not yet held, if any."""
+        return next((m for m in self.strategy_meetings if m["held"] is None), None)
+
+    def raise_strategy_meeting(self, meeting_id: UUID, at: datetime,
+                               due_from: Callable[[datetime], datetime]) -> UUID | None:
+        """A strategy meeting due (by ``due_from(at)``) for the newest strategy-meeting flag
+        not yet answered by one; none while one is already due. Returns its id, if raised."""
+        if self.pending_strategy_meeting is not None:
+            return None
+        counted = {e for m in self.strategy_meetings for e in m["episodes"]}
+        flagged = [e for e in self.episodes if not e.get("merged_into") and e["id"] not in counted
+                   and any(f["rule"] == MissingRule.STRATEGY_MEETING.value for f in e["flags"])]
+        if not flagged:
+            return None
+        newest = max(flagged, key=lambda e: e["start"])
+        flag = next(f for f in newest["flags"]
+                    if f["rule"] == MissingRule.STRATEGY_MEETING.value)
+        self._strategy_due(meeting_id, [UUID(str(e)) for e in flag["episodes"]], at,
+                           due_from(at))
+        return meeting_id
+
+    def hold_strategy_meeting(self, held_at: datetime, participants: list[str],
+                              outcome: StrategyOutcome, note: str | None,
+                              by: dict[str, str], at: datetime) -> UUID:
+        """Record the due strategy meeting held; returns its id."""
+        meeting = self.pending_strategy_meeting
+        if meeting is None:
+            raise RuleViolation("no strategy meeting is due for this child")
+        if held_at < meeting["flagged_at"]:
+            raise InvalidContent("held_at", "a strategy meeting is held after it falls due")
+        if held_at > at:
+            raise InvalidContent("held_at", "must not be in the future")
+        agencies = list(dict.fromkeys(participants))
+        if len(agencies) < 2:
+            raise InvalidContent("participants", "a strategy meeting is multi-agency: name "
+                                 "two or more agencies")
+        said = _text(note, "note", required=False)
+        self._strategy_held(meeting["id"], held_at, agencies, outcome.value,
+                            Personal(self.child_id, "strategy_meeting_note", said)
+                            if said else None, by, at)
+        return UUID(str(meeting["id"]))
+
+    @staticmethod
+    def strategy_overdue(meeting: dict[str, Any], now: datetime) -> bool:
+        held = meeting["held"]
+        return bool((held["at"] if held else now) > meeting["due"])
 
     # Return home interviews ----------------------------------------------------------------
 

@@ -147,7 +147,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     relationships = Relationships(store, registry, capabilities, audit, clock)
     front_door = FrontDoor(store, registry, decisions, capabilities, audit, timescales, work,
                            clock, relationships=relationships)
-    missing = MissingChildren(store, capabilities, audit, timescales, work, clock)
+    missing = MissingChildren(store, capabilities, audit, timescales, work, clock,
+                              registry=registry)
 
     child_protection = ChildProtection(store, decisions, capabilities, audit, timescales,
                                        LinkHasher(link_secret),

@@ -7,7 +7,7 @@ the episode as informed (the relay tells their systems; ``alerts`` lists it for 
 """
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -22,6 +22,7 @@ from domain.missing import (
     EpisodeType,
     InterviewStep,
     MissingRecord,
+    StrategyOutcome,
     episode_start,
     record_id,
 )
@@ -40,7 +41,7 @@ from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
 from hub.errors import NotEntitled, NotFound
 from hub.projections.work_index import WorkIndex
-from hub.registry import Caller
+from hub.registry import Caller, Registry
 from hub.relationships import accept_involvement
 from hub.store import HubStore
 from hub.timescales import Timescales
@@ -52,8 +53,10 @@ _REPORTS = {NotificationType.MISSING.value, NotificationType.FOUND.value}
 class MissingChildren:
     def __init__(self, store: HubStore, capabilities: CapabilityPolicy, audit: AuditTrail,
                  timescales: Timescales, work: WorkIndex,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
+                 registry: Registry | None = None) -> None:
         self._store = store
+        self._registry = registry
         self._capabilities = capabilities
         self._audit = audit
         self.require = Requirement(capabilities, audit)
@@ -64,15 +67,19 @@ class MissingChildren:
     # At intake ---------------------------------------------------------------------------
 
     def on_received(self, notification: Notification, submission: NotificationSubmission,
-                    _people: list[PersonRecord]) -> list[Aggregate]:
-        """Each child's missing record, with the report applied (none for other types)."""
+                    people: list[PersonRecord]) -> list[Aggregate]:
+        """Each child's missing record, with the report applied (none for other types). The
+        child's age band is taken from the report's date of birth (never decrypted here)."""
         if notification.notification_type not in _REPORTS:
             return []
         report = submission.details.episode or EpisodeReport()  # validation fills it in
+        born = {p.id: s.date_of_birth for s, p in zip(submission.subjects, people, strict=False)
+                if s.is_child}
         records: list[Aggregate] = []
         for child_id in dict.fromkeys(notification.child_ids):
             try:
-                records.append(self._apply(notification, report, child_id))
+                records.append(self._apply(notification, report, child_id,
+                                           born.get(child_id)))
             except DomainError as error:  # never lose a report: store it, flag the conflict
                 record = self._fresh(child_id)
                 record.report_not_applied(notification.id, notification.notification_type,
@@ -84,26 +91,34 @@ class MissingChildren:
         return (self._store.find(record_id(child_id), MissingRecord)
                 or MissingRecord(child_id=child_id))
 
-    def _apply(self, notification: Notification, report: EpisodeReport,
-               child_id: UUID) -> MissingRecord:
+    def _apply(self, notification: Notification, report: EpisodeReport, child_id: UUID,
+               date_of_birth: date | None = None) -> MissingRecord:
         record = self._fresh(child_id)
         informed = self._allocated(child_id)
         if notification.notification_type == NotificationType.MISSING.value:
             record.report_missing(
                 uuid4(), EpisodeType(report.type or EpisodeType.MISSING.value),
                 episode_start(notification.occurred_at, report.left_at, report.last_seen_at),
-                notification.id, notification.source_agency, informed)
+                notification.id, notification.source_agency, informed, date_of_birth)
         else:
             known = [t for t in (report.left_at, report.last_seen_at) if t is not None]
             record.report_return(
                 uuid4(), notification.occurred_at, EpisodeEnd(report.ended or "found"),
                 notification.id, notification.source_agency, max(known) if known else None,
-                informed, interview_within=self.timescales.interview_within)
+                informed, interview_within=self.timescales.interview_within,
+                date_of_birth=date_of_birth)
+        # A strategy-meeting flag (3 or more episodes in 30 days) makes a meeting due.
+        record.raise_strategy_meeting(uuid4(), notification.received_at,
+                                      self.timescales.strategy_meeting_due)
         return record
 
     def _allocated(self, child_id: UUID) -> dict[str, str] | None:
         allocation = self._store.find(allocation_id(child_id), Allocation)
         return allocation.worker if allocation is not None else None
+
+    def _registry_kind(self, agency_id: str) -> str | None:
+        """The registered agency's kind (None if not registered, or no registry)."""
+        return self._registry.kind_of(agency_id) if self._registry is not None else None
 
     # Views -------------------------------------------------------------------------------
 
@@ -196,11 +211,14 @@ class MissingChildren:
                             key=lambda a: (a[1]["interview_due"],
                                            not MissingRecord.priority(a[1]), str(a[1]["id"])))
         unreconciled = self._unreconciled()
+        meetings = self._strategy_due()
         self._disclose(caller, "read-missing-queue", missing + interviews, reports=[
-            self._report_shown(r.child_id, u["report"]) for r, u in unreconciled])
+            *(self._report_shown(r.child_id, u["report"]) for r, u in unreconciled),
+            *(self._meeting_shown(r, m) for r, m in meetings)])
         return {"at": now.isoformat(),
                 "missing": [self._view(r, e, now) for r, e in missing],
                 "interviews": [self._view(r, e, now) for r, e in interviews],
+                "strategy_meetings": [self._meeting_view(r, m, now) for r, m in meetings],
                 "to_reconcile": [{"child_id": str(r.child_id), "report": str(u["report"]),
                                   "type": u["type"], "reason": u["reason"],
                                   "at": u["at"].isoformat()} for r, u in unreconciled]}
@@ -210,6 +228,42 @@ class MissingChildren:
         records = [r for i in sorted(self.work.unreconciled, key=str)
                    if (r := self._store.find(i, MissingRecord)) is not None]
         return [(r, u) for r in records for u in r.to_reconcile]
+
+    def _strategy_due(self) -> list[tuple[MissingRecord, dict[str, Any]]]:
+        """Strategy meetings due and not yet held, the earliest deadline first."""
+        self.work.catch_up()
+        records: dict[UUID, MissingRecord | None] = {}
+        found = []
+        for meeting_id, rid in list(self.work.strategy_meetings.items()):
+            if rid not in records:
+                records[rid] = self._store.find(rid, MissingRecord)
+            record = records[rid]
+            if record is not None:
+                meeting = record.strategy_meeting(meeting_id)
+                if meeting["held"] is None:
+                    found.append((record, meeting))
+        return sorted(found, key=lambda a: (a[1]["due"], str(a[1]["id"])))
+
+    @staticmethod
+    def _meeting_shown(record: MissingRecord, meeting: dict[str, Any]) -> Shown:
+        return Shown(meeting["id"], "missing-strategy-meeting", HUB_OWNER, record.child_id,
+                     (DataClass.MISSING_EPISODE,), "missing-children-function",
+                     "capability:read-missing-queue", Visibility.SUMMARY.value)
+
+    @staticmethod
+    def _meeting_view(record: MissingRecord, meeting: dict[str, Any],
+                      now: datetime) -> dict[str, Any]:
+        held = meeting["held"]
+        return {"id": str(meeting["id"]), "child_id": str(record.child_id),
+                "episodes": [str(e) for e in meeting["episodes"]],
+                "flagged_at": meeting["flagged_at"].isoformat(),
+                "due": meeting["due"].isoformat(),
+                "overdue": MissingRecord.strategy_overdue(meeting, now),
+                **({"overdue_hours": round((now - meeting["due"]).total_seconds() / 3600, 1)}
+                   if held is None and now > meeting["due"] else {}),
+                "held": {"at": held["at"].isoformat(), "participants": held["participants"],
+                         "outcome": held["outcome"], "note": reveal(held["note"]),
+                         "by": held["by"]} if held else None}
 
     def _report_shown(self, child_id: UUID, report: UUID) -> Shown:
         """A report listed to reconcile: its id, type and time, the sending agency's record."""
@@ -247,11 +301,15 @@ class MissingChildren:
         late = sorted(((r, e) for r, e in self._active()
                        if MissingRecord.interview_overdue(e, now)),
                       key=lambda a: (a[1]["interview_due"], str(a[1]["id"])))
-        self._disclose(caller, "read-missing-breaches", late)
+        meetings = [(r, m) for r, m in self._strategy_due()
+                    if MissingRecord.strategy_overdue(m, now)]
+        self._disclose(caller, "read-missing-breaches", late,
+                       reports=[self._meeting_shown(r, m) for r, m in meetings])
         return {"at": now.isoformat(), "interviews": [
             {**self._view(r, e, now),
              "overdue_hours": round((now - e["interview_due"]).total_seconds() / 3600, 1)}
-            for r, e in late]}
+            for r, e in late],
+            "strategy_meetings": [self._meeting_view(r, m, now) for r, m in meetings]}
 
     def _for_missing(self, caller: Caller, purpose: Purpose, case_ref: str | None,
                      action: str, people: list[UUID]) -> None:
@@ -337,6 +395,48 @@ class MissingChildren:
             purpose=Purpose.MISSING.value, kind=AuditKind.MISSING,
             details={"episode": str(episode_id), "step": chosen.value})
         return self._view(saved, episode, now)
+
+    # The strategy meeting ------------------------------------------------------------------
+
+    def hold_strategy_meeting(self, caller: Caller, child_id: UUID, held_at: datetime,
+                              participants: list[str], outcome: str,
+                              note: str | None) -> dict[str, Any]:
+        """Record the child's due strategy meeting held: when, the agencies taking part
+        (registered; the caller's among them) and an outcome code; a note is sealed under the
+        child's key and never in the trail. It leaves the queue and the breach list."""
+        chosen = parse_enum(StrategyOutcome, outcome, "outcome")
+        self.require(caller, "hold-missing-strategy-meeting", "hold-missing-strategy-meeting",
+                     [child_id])
+        now = self._clock()
+        if held_at.tzinfo is None:
+            raise InvalidContent("held_at", "must carry a time zone")
+        when = in_utc(held_at, "held_at")
+        if when > now + timedelta(minutes=5):
+            raise InvalidContent("held_at", "must not be in the future")
+        agencies = [caller.agency_id]
+        for agency_id in participants:
+            if self._registry_kind(agency_id) is None:
+                raise InvalidContent("participants", "names an agency that is not registered")
+            agencies.append(agency_id)
+
+        def attempt() -> tuple[MissingRecord, UUID]:
+            record = self._store.find(record_id(child_id), MissingRecord)
+            if record is None:
+                raise NotFound("no missing record for this child")
+            meeting_id = record.hold_strategy_meeting(min(when, now), agencies, chosen, note,
+                                                      caller.as_actor(), now)
+            self._store.save(record)
+            return record, meeting_id
+
+        saved, meeting_id = self._store.write(attempt)
+        meeting = saved.strategy_meeting(meeting_id)
+        self._audit.record(kind=AuditKind.MISSING, action="hold-missing-strategy-meeting",
+                           actor=caller.as_actor(), purpose=Purpose.MISSING.value,
+                           child_ids=[child_id],
+                           details={"meeting": str(meeting_id), "outcome": chosen.value,
+                                    "participants": meeting["held"]["participants"],
+                                    "late": MissingRecord.strategy_overdue(meeting, now)})
+        return self._meeting_view(saved, meeting, now)
 
     # Corrections by the missing team -------------------------------------------------------
 

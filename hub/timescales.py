@@ -236,7 +236,10 @@ def load_timescales(path: Path | None = None) -> Timescales:
         interview_hours=_positive(data["missing"]["interview_hours"],
                                   "missing.interview_hours"),
         disagreement_stage_working_hours=_positive(
-            data["disagreement"]["stage_working_hours"], "disagreement.stage_working_hours"))
+            data["disagreement"]["stage_working_hours"], "disagreement.stage_working_hours"),
+        strategy_meeting_working_days=_whole(
+            data["missing"].get("strategy_meeting_working_days", 5),
+            "missing.strategy_meeting_working_days"))
 
 
 def _positive(raw: Any, where: str) -> float:

@@ -30,8 +30,8 @@ from domain.timescales import LOCAL
 
 # 3: corrections (withdrawals, episode merges and splits) counted; 4: a triage deadline moved
 # by the police's amended DASH; 5: a decision timed by its rating's deadline, brief
-# assessments counted
-STATE_VERSION = 5
+# assessments counted; 6: missing episodes counted by the child's age band
+STATE_VERSION = 6
 DAY_24H = 24 * 3600
 
 
@@ -203,14 +203,17 @@ def _episode_started(s: State, e: MissingRecord.EpisodeStarted) -> None:
     s.add(day, f"episodes:{e.episode_type}")
     if any(f["rule"] == "strategy-meeting" for f in e.flags):
         s.add(day, "strategy_meeting_flags")
+    band = e.age_band or "unknown"  # recorded at intake (none on episodes from before)
+    s.add(day, f"episodes_age:{band}")
     s.open[str(e.episode_id)] = {"day": day, "start": _iso(e.start), "due": None}
-    _episode_counted(s, e.episode_id, day, e.episode_type)
+    _episode_counted(s, e.episode_id, day, e.episode_type, band)
 
 
-def _episode_counted(s: State, episode_id: UUID, day: str, episode_type: str) -> None:
-    """An episode's day and type, kept for as long as the state (a merge or split later
-    moves the count)."""
-    s.open[f"episode:{episode_id}"] = {"day": day, "type": episode_type}
+def _episode_counted(s: State, episode_id: UUID, day: str, episode_type: str,
+                     band: str) -> None:
+    """An episode's day, type and age band, kept for as long as the state (a merge or split
+    later moves the count)."""
+    s.open[f"episode:{episode_id}"] = {"day": day, "type": episode_type, "band": band}
 
 
 def _episodes_merged(s: State, e: MissingRecord.EpisodesMerged) -> None:
@@ -220,6 +223,7 @@ def _episodes_merged(s: State, e: MissingRecord.EpisodesMerged) -> None:
     if counted is not None:
         s.add(counted["day"], "episodes", -1)
         s.add(counted["day"], f"episodes:{counted['type']}", -1)
+        s.add(counted["day"], f"episodes_age:{counted.get('band', 'unknown')}", -1)
 
 
 def _episode_split(s: State, e: MissingRecord.EpisodeSplit) -> None:
@@ -230,7 +234,9 @@ def _episode_split(s: State, e: MissingRecord.EpisodeSplit) -> None:
     day = _day(e.left_again_at)
     s.add(day, "episodes")
     s.add(day, f"episodes:{counted['type']}")
-    _episode_counted(s, e.new_episode_id, day, counted["type"])
+    band = counted.get("band", "unknown")  # the same child, days apart: the same band
+    s.add(day, f"episodes_age:{band}")
+    _episode_counted(s, e.new_episode_id, day, counted["type"], band)
 
 
 def _contact_closed(s: State, e: MashContact.Closed) -> None:

@@ -42,7 +42,8 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              EncompassNotice.Redirected, MissingRecord.EpisodeTimesCorrected,
              MissingRecord.EpisodesMerged, MissingRecord.EpisodeSplit,
              DartCase.IncidentAmended, DartCase.IncidentWithdrawn,
-             EncompassNotice.Withdrawn, MashContact.Closed, MashContact.Rated)
+             EncompassNotice.Withdrawn, MashContact.Closed, MashContact.Rated,
+             MissingRecord.StrategyMeetingDue, MissingRecord.StrategyMeetingHeld)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -118,6 +119,8 @@ class WorkIndex:
     plans: dict[UUID, bool] = field(default_factory=dict)  # protection record -> plan in force
     unreconciled: set[UUID] = field(default_factory=set)  # missing records with a conflict
     open_matches: set[UUID] = field(default_factory=set)  # possible matches undecided
+    # strategy meetings due and not yet held: meeting id -> the child's missing record
+    strategy_meetings: dict[UUID, UUID] = field(default_factory=dict)
     position: int = 0
     _lock: Lock = field(default_factory=Lock)
     _sources: dict[UUID, Source] = field(default_factory=dict)
@@ -167,6 +170,10 @@ class WorkIndex:
             self.open_matches.add(e.originator_id)
         elif isinstance(e, PossibleMatch.Decided):
             self.open_matches.discard(e.originator_id)
+        elif isinstance(e, MissingRecord.StrategyMeetingDue):
+            self.strategy_meetings[e.meeting_id] = e.originator_id
+        elif isinstance(e, MissingRecord.StrategyMeetingHeld):
+            self.strategy_meetings.pop(e.meeting_id, None)
         elif self._apply_correction(e):
             return
         else:

@@ -102,6 +102,7 @@ def test_a_week_counted(hub: Hub, people: dict[str, Caller], clock: Clock) -> No
     assert da["encompass"]["acknowledged_before_the_school_day"]["count"] == 1
     missing = report["missing"]
     assert missing["episodes"] == 1
+    assert missing["by_age_band"] == {"under-11": 1}  # Amy was 10 (no date of birth read)
     assert missing["home_within_24_hours"] == {"count": 1, "of": 1, "rate": 1.0}
     assert missing["return_interviews_within_72_hours"]["count"] == 1
     access = report["access"]

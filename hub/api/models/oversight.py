@@ -58,6 +58,10 @@ class DomesticAbuseIndicatorsOut(Out):
 class MissingIndicatorsOut(Out):
     episodes: int
     by_type: dict[str, int]
+    by_age_band: dict[str, int] = Field(description="the child's age on the day the episode "
+                                        "began: `under-11`, `11-13`, `14-15`, `16-17`; "
+                                        "`unknown` without a date of birth (or recorded "
+                                        "before bands were)")
     home_within_24_hours: Rate
     return_interviews_within_72_hours: Rate
     interviews: dict[str, int]

@@ -290,16 +290,38 @@ class ToReconcileOut(Out):
     at: str
 
 
+class StrategyMeetingHeldOut(Out):
+    at: str
+    participants: list[str] = Field(description="the agencies taking part (ids)")
+    outcome: str
+    note: Text
+    by: Actor
+
+
+class StrategyMeetingOut(Out):
+    id: str
+    child_id: str
+    episodes: list[str] = Field(description="the episodes the strategy-meeting flag counted")
+    flagged_at: str
+    due: str
+    overdue: bool
+    overdue_hours: float | None = Field(default=None, description="not yet held: hours past "
+                                                                  "the due time")
+    held: StrategyMeetingHeldOut | None
+
+
 class MissingQueueOut(Out):
     at: str
     missing: list[EpisodeOut]
     interviews: list[EpisodeOut]
     to_reconcile: list[ToReconcileOut]
+    strategy_meetings: list[StrategyMeetingOut]
 
 
 class MissingBreachesOut(Out):
     at: str
     interviews: list[EpisodeOut]
+    strategy_meetings: list[StrategyMeetingOut]
 
 
 class EpisodesOut(Out):

@@ -6,7 +6,7 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from domain.missing import EpisodeEnd, InterviewStep
+from domain.missing import EpisodeEnd, InterviewStep, StrategyOutcome
 from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
 from hub.shapes import Instant
@@ -72,6 +72,26 @@ class ReconciledIn(BaseModel):
 def reconcile(body: ReconciledIn, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
     """A report listed under `to_reconcile` has been put right; say how."""
     return hub.missing.reconcile(caller, body.child_id, body.report, body.note)
+
+
+class StrategyMeetingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    held_at: Instant = Field(description="when the meeting was held (with a time zone)")
+    participants: list[str] = Field(max_length=20, description="the registered agencies "
+                                    "taking part (ids; the caller's is added)")
+    outcome: StrategyOutcome
+    note: str | None = Field(default=None, max_length=1000, description="sealed under the "
+                             "child's key; never in the audit trail")
+
+
+@router.post("/v1/children/{child_id}/missing-strategy-meeting",
+             response_model=models.StrategyMeetingOut, response_model_exclude_unset=True)
+def hold_strategy_meeting(child_id: UUID, body: StrategyMeetingIn, caller: CurrentUser,
+                          hub: HubDep) -> dict[str, Any]:
+    """The strategy meeting due after repeated missing episodes was held; it leaves the
+    queue and the breach list."""
+    return hub.missing.hold_strategy_meeting(caller, child_id, body.held_at,
+                                             body.participants, body.outcome.value, body.note)
 
 
 @router.get("/v1/me/alerts",
