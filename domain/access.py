@@ -79,14 +79,17 @@ class Basis(StrEnum):
     NONE = "none"  # nothing but relation and role (own record, a safeguarding function)
     STATUTORY = "statutory"  # an open s47 enquiry or strategy discussion the agency is part of
     SHARING_DECISION = "sharing-decision"  # the owner's recorded decision to share
+    # the owner's decision to share, by a role authorised to override, made against a refusal
+    # of consent then in force: it opens what it names despite that refusal
+    SHARING_DECISION_OVERRIDING_REFUSAL = "sharing-decision-overriding-refusal"
     CONSENT = "consent"  # consent in scope, given and not withdrawn
     BREAK_GLASS = "break-glass"  # an emergency access with a reason, reviewed afterwards
 
 
 # When several bases give the same visibility, the first in this order is relied on, so that
 # break-glass is used (and alerted) only when nothing else would do.
-BASIS_PREFERENCE = (Basis.NONE, Basis.STATUTORY, Basis.SHARING_DECISION, Basis.CONSENT,
-                    Basis.BREAK_GLASS)
+BASIS_PREFERENCE = (Basis.NONE, Basis.STATUTORY, Basis.SHARING_DECISION,
+                    Basis.SHARING_DECISION_OVERRIDING_REFUSAL, Basis.CONSENT, Basis.BREAK_GLASS)
 
 
 class Restriction(StrEnum):

@@ -51,6 +51,9 @@ class StaffRole(StrEnum):
     INFORMATION_GOVERNANCE = "information-governance"
     # A&E, urgent care and out-of-hours clinicians: the CP-IS look-up (a health-kind agency).
     UNSCHEDULED_CARE_CLINICIAN = "unscheduled-care-clinician"
+    # A health agency's named safeguarding lead: decides to share, and may override a refusal
+    # of consent for the agency's records (it reads no child's records by this role).
+    SAFEGUARDING_LEAD = "safeguarding-lead"
 
 
 def normalise_agency_id(raw: str) -> str:

@@ -89,7 +89,7 @@ def basis_counts(basis: Basis, recorder: Recorder) -> bool:
     """
     if basis is Basis.CONSENT:
         return recorder in (Recorder.OWNER, Recorder.STATUTORY_LEAD)
-    if basis is Basis.SHARING_DECISION:
+    if basis in (Basis.SHARING_DECISION, Basis.SHARING_DECISION_OVERRIDING_REFUSAL):
         return recorder is Recorder.OWNER
     if basis is Basis.STATUTORY:
         return recorder is Recorder.STATUTORY_LEAD
@@ -430,17 +430,34 @@ class SharingLedger(ChildRecord):
     def standing(self, owner: str, agency: str, data_class: DataClass, purpose: Purpose,
                  at: datetime) -> Standing:
         bases = {Basis.NONE}
-        if self.consent_given(owner, agency, data_class, purpose, at):
+        consent = self._latest_consent(owner, agency, data_class, purpose, at)
+        if consent is not None and consent["status"] == ConsentStatus.GIVEN.value:
             bases.add(Basis.CONSENT)
+        refusal = (consent if consent is not None
+                   and consent["status"] == ConsentStatus.REFUSED.value else None)
         decision = self.sharing_decision(owner, agency, data_class, purpose, at)
-        if decision is not None and decision["share"]:
-            bases.add(Basis.SHARING_DECISION)
+        bases |= decision_bases(decision, refusal)
         if self.in_open_enquiry(agency, at):
             bases.add(Basis.STATUTORY)
-        return Standing(frozenset(bases),
-                        consent_refused=self.consent_refused(owner, agency, data_class, purpose,
-                                                             at),
+        return Standing(frozenset(bases), consent_refused=refusal is not None,
                         not_shared=decision is not None and not decision["share"])
+
+
+def decision_bases(decision: dict[str, Any] | None,
+                   refusal: dict[str, Any] | None) -> set[Basis]:
+    """The basis a decision in force gives, beside a refusal of consent in force (or None).
+
+    With no refusal, a decision to share is a sharing decision. Against a refusal it counts
+    only if it overrode a refusal when it was recorded (an authorised role, checked then) and
+    the refusal in force was on record by then: a later refusal was not weighed, and blocks.
+    """
+    if decision is None or not decision["share"]:
+        return set()
+    if refusal is None:
+        return {Basis.SHARING_DECISION}
+    if decision["overrides_refusal"] and refusal["recorded_at"] <= decision["recorded_at"]:
+        return {Basis.SHARING_DECISION_OVERRIDING_REFUSAL}
+    return set()
 
 
 NO_STANDING = Standing(frozenset({Basis.NONE}), consent_refused=False, not_shared=False)
@@ -463,26 +480,30 @@ class MergedBases:
 
     def standing(self, owner: str, agency: str, data_class: DataClass, purpose: Purpose,
                  at: datetime) -> Standing:
-        own = (self.own.standing(owner, agency, data_class, purpose, at)
-               if self.own is not None else NO_STANDING)
-        later = self.survivor
-        if later is None:
-            return own
-        consent = later._latest_consent(owner, agency, data_class, purpose, at, self.since)
-        decision = later.sharing_decision(owner, agency, data_class, purpose, at, self.since)
-        bases = set(own.bases)
-        refused, not_shared = own.consent_refused, own.not_shared
-        if consent is not None:
-            given = consent["status"] == ConsentStatus.GIVEN.value
-            bases = (bases | {Basis.CONSENT}) if given else (bases - {Basis.CONSENT})
-            refused = not given
-        if decision is not None:
-            bases = ((bases | {Basis.SHARING_DECISION}) if decision["share"]
-                     else (bases - {Basis.SHARING_DECISION}))
-            not_shared = not decision["share"]
-        if later.in_open_enquiry(agency, at, self.since):
+        own, later = self.own, self.survivor
+        consent: dict[str, Any] | None = None
+        decision: dict[str, Any] | None = None
+        statutory = False
+        if own is not None:
+            consent = own._latest_consent(owner, agency, data_class, purpose, at)
+            decision = own.sharing_decision(owner, agency, data_class, purpose, at)
+            statutory = own.in_open_enquiry(agency, at)
+        if later is not None:
+            consent = (later._latest_consent(owner, agency, data_class, purpose, at, self.since)
+                       or consent)
+            decision = (later.sharing_decision(owner, agency, data_class, purpose, at,
+                                               self.since) or decision)
+            statutory = statutory or later.in_open_enquiry(agency, at, self.since)
+        bases = {Basis.NONE}
+        if consent is not None and consent["status"] == ConsentStatus.GIVEN.value:
+            bases.add(Basis.CONSENT)
+        refusal = (consent if consent is not None
+                   and consent["status"] == ConsentStatus.REFUSED.value else None)
+        bases |= decision_bases(decision, refusal)
+        if statutory:
             bases.add(Basis.STATUTORY)
-        return Standing(frozenset(bases), consent_refused=refused, not_shared=not_shared)
+        return Standing(frozenset(bases), consent_refused=refusal is not None,
+                        not_shared=decision is not None and not decision["share"])
 
 
 def _check_scope(scope: Scope) -> None:

@@ -7,7 +7,7 @@ from hub.registry import Caller
 from tests.support import seed
 
 EXTRA_STAFF = (("city-mash", "team-manager"), ("city-mash", "social-worker"),
-               ("city-dart", "team-manager"))
+               ("city-dart", "team-manager"), ("city-health", "safeguarding-lead"))
 
 
 @pytest.fixture

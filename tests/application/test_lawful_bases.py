@@ -11,6 +11,7 @@ from domain.access import Purpose
 from domain.audit import AuditKind
 from domain.errors import RuleViolation
 from domain.front_door import contact_id
+from domain.lawful_basis import SharingLedger, ledger_id
 from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled
@@ -109,6 +110,75 @@ def test_a_refusal_is_overridden_only_by_an_authorised_role(
     assert made["overrides_refusal"] is True
     clock.advance(minutes=1)
     assert visibility(hub, health, child_id, Purpose.ASSESSMENT) == {"dart_triage": "full"}
+
+
+def _override(**changes: Any) -> dict[str, Any]:
+    decision: dict[str, Any] = {
+        "share": True, "recipient_agency": "notts-police", "data_classes": ["health"],
+        "purposes": ["referral"], "legal_basis": "dpa-2018-sch1-para18",
+        "consent_not_relied": "would-put-child-at-risk",
+        "rationale": "Risk of significant harm outweighs the parent's refusal.",
+        "valid_from": None, "valid_until": START + timedelta(days=30)}
+    return decision | changes
+
+
+def test_an_override_opens_exactly_what_it_names_and_is_audited_as_such(
+        hub: Hub, clock: Clock, people: dict[str, Caller]) -> None:
+    _, child_id = health_record(hub, clock)
+    police, derbys = people["notts-police"], people["derbys-police"]
+    hub.sharing.record_consent(
+        people["city-mash/social-worker"], child_id, "refused", "parent",
+        scope(["notts-police", "derbys-police"], ["health"], ["referral", "triage"]), None, None)
+    clock.advance(minutes=1)
+    assert visibility(hub, police, child_id) == {}
+    made = hub.sharing.record_decision(people["city-health/safeguarding-lead"], child_id,
+                                       **_override())
+    assert made["overrides_refusal"] is True
+    clock.advance(minutes=1)
+    assert visibility(hub, police, child_id) == {"health_concern": "full"}
+    fields = [f for r in list(hub.audit.entries())[-1].records for f in r["fields"]
+              if f["visibility"] != "none"]
+    assert fields
+    assert {f["basis"] for f in fields} == {"sharing-decision-overriding-refusal"}
+    # the refusal still blocks what the override does not name: another purpose, agency
+    assert visibility(hub, police, child_id, Purpose.TRIAGE) == {}
+    assert visibility(hub, derbys, child_id) == {}
+    ledger = hub.store.find(ledger_id(child_id), SharingLedger)
+    assert ledger is not None
+    assert ledger.consents[-1]["status"] == "refused"  # still on record
+    clock.now = START + timedelta(days=30)  # the override ends; the refusal stands
+    assert visibility(hub, police, child_id) == {}
+
+
+def test_no_one_without_the_entitlement_makes_an_override_effective(
+        hub: Hub, clock: Clock, people: dict[str, Caller]) -> None:
+    _, child_id = health_record(hub, clock)
+    police = people["notts-police"]
+    hub.sharing.record_consent(
+        people["city-mash/social-worker"], child_id, "refused", "parent",
+        scope(["notts-police", "city-mash"], ["health"], ["referral"]), None, None)
+    clock.advance(minutes=1)
+    with pytest.raises(RuleViolation, match="authorised"):  # an ordinary social worker
+        hub.sharing.record_decision(people["city-mash/social-worker"], child_id,
+                                    **_override(recipient_agency="notts-police"))
+    # A police officer's override covers police records only: never health's, for itself.
+    hub.sharing.record_decision(police, child_id, **_override())
+    clock.advance(minutes=1)
+    assert visibility(hub, police, child_id) == {}
+
+
+def test_a_refusal_blocks_a_decision_that_did_not_override_it(
+        hub: Hub, clock: Clock, people: dict[str, Caller]) -> None:
+    _, child_id = health_record(hub, clock)
+    police = people["notts-police"]
+    made = hub.sharing.record_decision(people["city-health"], child_id, **_override())
+    assert made["overrides_refusal"] is False
+    clock.advance(minutes=1)
+    assert visibility(hub, police, child_id) == {"health_concern": "full"}
+    hub.sharing.record_consent(people["city-mash/social-worker"], child_id, "refused",
+                               "parent", scope(["notts-police"]), None, None)
+    clock.advance(minutes=1)
+    assert visibility(hub, police, child_id) == {}
 
 
 def test_a_decision_not_to_share_is_recorded_and_holds(hub: Hub, clock: Clock,

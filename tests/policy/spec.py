@@ -41,6 +41,7 @@ def purposes_of(pair: tuple[str, str]) -> tuple[Purpose, ...]:
 # else. Only some of them count: a reader's own word never widens its own access.
 RECORDERS = ("owner", "statutory-lead", "reader", "other")
 COUNTS = {Basis.CONSENT: {"owner", "statutory-lead"}, Basis.SHARING_DECISION: {"owner"},
+          Basis.SHARING_DECISION_OVERRIDING_REFUSAL: {"owner"},
           Basis.STATUTORY: {"statutory-lead"}}
 RECORDED_BASES = tuple(COUNTS)
 # Kinds with a role that records consent and sharing decisions, and the one that opens
@@ -111,10 +112,18 @@ def expected(kind: str, role: str, relation: Relation, dclass: DataClass, purpos
                 Restriction.CONSENT_REFUSED, Restriction.NOT_SHARED):
             grants.append(Visibility.FULL)
     if basis is Basis.SHARING_DECISION:
+        # A refusal of consent blocks a decision that did not override it.
         if sensitive:
             if pair in SENSITIVE_LOCATION_ROLES and unrestricted:
                 grants.append(Visibility.FULL)
-        elif restriction is not Restriction.NOT_SHARED:
+        elif restriction in (Restriction.NONE, Restriction.RESTRICTED):
+            grants.append(Visibility.FULL)
+    if basis is Basis.SHARING_DECISION_OVERRIDING_REFUSAL:
+        # The owner's decision, by a role entitled to override, against the refusal in force.
+        if sensitive:
+            if pair in SENSITIVE_LOCATION_ROLES and restriction is Restriction.CONSENT_REFUSED:
+                grants.append(Visibility.FULL)
+        elif restriction in (Restriction.CONSENT_REFUSED, Restriction.RESTRICTED):
             grants.append(Visibility.FULL)
     if basis is Basis.CONSENT and not sensitive:
         if unrestricted:
@@ -149,6 +158,12 @@ def reachable(kind: str, relation: Relation, basis: Basis, restriction: Restrict
         return "the latest consent record is either given or refused"
     if basis is Basis.SHARING_DECISION and restriction is Restriction.NOT_SHARED:
         return "the owner's latest decision either shares or does not"
+    if basis is Basis.SHARING_DECISION and restriction is Restriction.CONSENT_REFUSED:
+        return "a refusal blocks a decision that did not override it; one that did is "\
+               "sharing-decision-overriding-refusal"
+    if basis is Basis.SHARING_DECISION_OVERRIDING_REFUSAL and restriction in (
+            Restriction.NONE, Restriction.NOT_SHARED):
+        return "an override stands against a refusal in force, by a decision that shares"
     if relation is Relation.OWNER and recorded_by == "owner":
         return "the reader owns the record: owner and reader are one agency (see reader)"
     if recorded_by == "reader" and kind not in RECORDING_KINDS:

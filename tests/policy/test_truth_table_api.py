@@ -151,7 +151,8 @@ def build(world: World, pair: tuple[str, str], relation: Relation, basis: Basis,
     classes = [c.value for c in DataClass]
     until = datetime.now(UTC) + timedelta(days=30)
     sharing = hub.sharing
-    if restriction is Restriction.CONSENT_REFUSED:
+    overriding = basis is Basis.SHARING_DECISION_OVERRIDING_REFUSAL
+    if restriction is Restriction.CONSENT_REFUSED or overriding:
         sharing.record_consent(world.callers["lb-mash"], cid, "refused", "parent",
                                {"data_classes": classes, "agencies": [reader_agency],
                                 "purposes": [purpose.value]}, None, None)
@@ -164,7 +165,7 @@ def build(world: World, pair: tuple[str, str], relation: Relation, basis: Basis,
     if restriction is Restriction.RESTRICTED:
         for record in records.values():
             sharing.restrict(owner_caller, UUID(record), True, "sensitive")
-    if basis in (Basis.CONSENT, Basis.SHARING_DECISION, Basis.STATUTORY):
+    if basis in (Basis.CONSENT, Basis.SHARING_DECISION, Basis.STATUTORY) or overriding:
         enquiry = _add_basis(world, pair, cid, basis, recorded_by, purpose)
         if purpose is Purpose.S47:
             case = enquiry  # the enquiry is the case the purpose names
@@ -201,6 +202,7 @@ def observe(world: World, pair: tuple[str, str], child_id: str, records: dict[Da
 
 Scenario = tuple[str, str, str, str, str, str, str]
 ENTITLED_RECORDER = {Basis.CONSENT: "statutory-lead", Basis.SHARING_DECISION: "owner",
+                     Basis.SHARING_DECISION_OVERRIDING_REFUSAL: "owner",
                      Basis.STATUTORY: "statutory-lead"}
 
 
@@ -268,6 +270,9 @@ def test_no_combination_discloses_more_than_the_table_allows(
         for basis in bases:  # each recorded by a party whose word counts
             _add_basis(world, pair, cid, basis, ENTITLED_RECORDER[basis])
     seen = observe(world, pair, child_id, records, False, case=case) or {}
+    if restriction is Restriction.CONSENT_REFUSED and Basis.SHARING_DECISION in bases:
+        # the owner (entitled to override) decided after the refusal: an override
+        bases = (bases - {Basis.SHARING_DECISION}) | {Basis.SHARING_DECISION_OVERRIDING_REFUSAL}
     for data_class, got in seen.items():
         allowed = max((expected(*pair, relation, data_class, PURPOSE_OF[pair[0]], b,
                                 restriction) for b in (bases | {Basis.NONE})),
@@ -298,7 +303,7 @@ def _add_basis(world: World, pair: tuple[str, str], cid: Any, basis: Basis,
         world.hub.sharing.record_consent(by, cid, "given", "parent",
                                          {"data_classes": classes, "agencies": [reader_agency],
                                           "purposes": [purpose_]}, None, None)
-    elif basis is Basis.SHARING_DECISION:
+    elif basis in (Basis.SHARING_DECISION, Basis.SHARING_DECISION_OVERRIDING_REFUSAL):
         try:
             world.hub.sharing.record_decision(
                 by, cid, share=True, recipient_agency=reader_agency,
