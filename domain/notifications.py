@@ -217,19 +217,28 @@ def validate_subject(subject: SubjectSubmission, index: int, occurred_at: dateti
     )
 
 
+def _check_who(submission: NotificationSubmission) -> None:
+    """Whom a notification is about: a child; a domestic-abuse incident may name adults
+    alone (adult victims, a pregnant woman: the DART's too), but someone its work is about,
+    whom its reads and audit entries name."""
+    if not submission.subjects:
+        raise InvalidContent("subjects", "at least one subject is required")
+    if any(s.is_child for s in submission.subjects):
+        return
+    if submission.type is not NotificationType.DOMESTIC_ABUSE_INCIDENT:
+        raise InvalidContent("subjects", "at least one subject must be a child")
+    if not any(s.role is SubjectRole.ADULT_VICTIM or s.pregnant for s in submission.subjects):
+        raise InvalidContent("subjects", "at least one subject must be a child, an adult "
+                                         "victim or a pregnant woman")
+
+
 def validate_submission(submission: NotificationSubmission,
                         now: datetime) -> NotificationSubmission:
     """Apply the domain's rules; return the submission with identifiers in canonical form."""
     if not _SOURCE_REF_RE.fullmatch(submission.source_ref):
         raise InvalidContent("source_ref", "must be 1-64 letters, digits or . _ / : -")
     occurred_at = check_past(submission.occurred_at, "occurred_at", now, CLOCK_SKEW)
-    if not submission.subjects:
-        raise InvalidContent("subjects", "at least one subject is required")
-    if (submission.type is not NotificationType.DOMESTIC_ABUSE_INCIDENT
-            and not any(s.is_child for s in submission.subjects)):
-        # A domestic-abuse incident may name adults alone (adult victims, a pregnant woman:
-        # the DART's too); every other notification is about a child.
-        raise InvalidContent("subjects", "at least one subject must be a child")
+    _check_who(submission)
     dash = submission.details.dash
     if dash is not None:
         if not 0 <= dash.yes_count <= 24:

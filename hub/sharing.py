@@ -257,10 +257,12 @@ class Sharing:
         notification = self._store.find(notification_id, Notification)
         if notification is None:
             raise NotFound("no such notification")
-        self.require(caller, "restrict-record", "restrict-record", notification.child_ids)
+        # Whom the record is about: its children, or (an incident naming adults alone) them.
+        about = notification.child_ids or list(dict.fromkeys(notification.person_ids))
+        self.require(caller, "restrict-record", "restrict-record", about)
         if notification.source_agency != caller.agency_id:
             self._audit.record(kind=AuditKind.DENIAL, action="restrict-record",
-                               actor=caller.as_actor(), child_ids=notification.child_ids,
+                               actor=caller.as_actor(), child_ids=about,
                                details={"record": str(notification_id),
                                         "outcome": "not the owning agency"})
             raise NotEntitled("only the agency that sent a record may restrict it")
@@ -275,7 +277,7 @@ class Sharing:
 
         self._store.write(attempt)
         self._audit.record(kind=AuditKind.RESTRICTION, action="restrict-record",
-                           actor=caller.as_actor(), child_ids=notification.child_ids,
+                           actor=caller.as_actor(), child_ids=about,
                            details={"record": str(notification_id), "restricted": restricted})
         return {"id": str(notification_id), "restricted": restricted, "at": at.isoformat()}
 

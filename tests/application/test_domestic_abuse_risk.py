@@ -161,3 +161,17 @@ def test_a_dash_amended_before_the_triage_moves_the_clock_and_the_indicators_fol
     dart_figures = hub.indicators.report(None, None, None)["domestic_abuse"]
     assert dart_figures["triaged"] == 1
     assert dart_figures["triaged_in_time"]["count"] == 0  # by the deadline the amendment set
+
+
+def test_a_restriction_of_an_incident_naming_adults_alone_is_audited_naming_them(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    sent = submit(hub, "notts-police", incident("ADULTS-R", 12, [dict(JO), dict(LEE)]))
+    assert sent.child_ids == []
+    since = hub.audit.size()
+    hub.sharing.restrict(people["notts-police"], sent.id, True, "An ongoing investigation.")
+    [entry] = [e for e in hub.audit.entries(since) if e.action == "restrict-record"
+               and e.kind == "restriction"]
+    held = hub.store.find(sent.id, Notification)
+    assert held is not None
+    assert set(entry.child_ids) == set(held.person_ids)  # Jo and Lee, not nobody
+    assert len(set(entry.child_ids)) == 2

@@ -87,6 +87,14 @@ def test_a_domestic_abuse_incident_may_name_adults_alone() -> None:
             validate_submission(submission(type=kind, subjects=(JO,)), NOW)
 
 
+def test_an_incident_naming_no_child_and_no_victim_is_refused() -> None:
+    """A perpetrator alone: nobody the DART's work (its reads, its audit) is about."""
+    lee = SubjectSubmission(SubjectRole.PERPETRATOR, "Lee", "Kerr", date(1988, 3, 3))
+    with pytest.raises(InvalidContent, match="a child, an adult victim or a pregnant woman"):
+        validate_submission(submission(subjects=(lee,)), NOW)
+    assert validate_submission(submission(subjects=(lee, JO)), NOW).subjects == (lee, JO)
+
+
 def test_a_child_turning_18_the_day_after_the_incident_is_still_a_child() -> None:
     seventeen = replace(AMY, date_of_birth=date(2008, 11, 21))
     validate_submission(submission(subjects=(seventeen,)), NOW)
