@@ -3,8 +3,12 @@
 
 import csv
 import io
+import os
+import subprocess
+import sys
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from domain.identifiers import nhs_check_digit
 from domain.timescales import LOCAL
@@ -72,3 +76,20 @@ def contact_row(n: int, now: datetime) -> dict[str, str]:
             "contact_type": CONTACT_TYPES[n % len(CONTACT_TYPES)],
             "indicators": "adult-posing-risk" if indicated else "",
             "rag": "" if indicated else RATINGS[n % len(RATINGS)]}
+
+
+def hub_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """``hub ARGS`` as an operator runs it, in ``env``."""
+    return subprocess.run([sys.executable, "-m", "hub", *args], env=env, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def authority_home(tmp_path: Path) -> dict[str, str]:
+    """A fresh hub (SQLite in ``tmp_path``) with the local authority's MASH registered: the
+    environment its CLI runs in."""
+    env = {**os.environ, "HUB_HOME": str(tmp_path / "home"), "HUB_ENV": "dev",
+           "HUB_STORE_URL": f"sqlite:///{tmp_path}/hub.sqlite3"}
+    added = hub_cli(env, "agencies", "add", "--id", "city-mash", "--kind", "mash",
+                    "--name", "Children and Families Direct")
+    assert added.returncode == 0, added.stderr
+    return env

@@ -2,13 +2,11 @@
 bad row reported by its line and column (never its value); with --skip-bad-rows the 495 good
 rows are stored, and the indicators count them; imported again, nothing is stored twice."""
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
-from tests.caseload_support import as_csv, bad_nhs_number, cp_row
+from tests.caseload_support import as_csv, authority_home, bad_nhs_number, cp_row
+from tests.caseload_support import hub_cli as hub
 
 # Row n of the file is on line n + 2 (the header is line 1).
 BAD = {
@@ -20,16 +18,8 @@ BAD = {
 }
 
 
-def hub(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "hub", *args], env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
-
-
 def test_a_500_row_file_with_5_bad_rows(tmp_path: Path) -> None:
-    env = {**os.environ, "HUB_HOME": str(tmp_path / "home"), "HUB_ENV": "dev",
-           "HUB_STORE_URL": f"sqlite:///{tmp_path}/hub.sqlite3"}
-    assert hub(env, "agencies", "add", "--id", "city-mash", "--kind", "mash",
-               "--name", "Children and Families Direct").returncode == 0
+    env = authority_home(tmp_path)
     rows = [cp_row(n) for n in range(500)]
     for n, (_, change) in BAD.items():
         rows[n] = {**rows[n], **change}
@@ -70,9 +60,7 @@ def test_a_500_row_file_with_5_bad_rows(tmp_path: Path) -> None:
 
 
 def test_a_file_that_cannot_be_read_is_one_line(tmp_path: Path) -> None:
-    env = {**os.environ, "HUB_HOME": str(tmp_path / "home"), "HUB_ENV": "dev",
-           "HUB_STORE_URL": f"sqlite:///{tmp_path}/hub.sqlite3"}
-    hub(env, "agencies", "add", "--id", "city-mash", "--kind", "mash", "--name", "MASH")
+    env = authority_home(tmp_path)
     wrong = tmp_path / "wrong.csv"
     wrong.write_text("case_ref,nhs_number\nX,1\n", encoding="utf-8")
     latin = tmp_path / "latin.csv"

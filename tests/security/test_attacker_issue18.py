@@ -10,41 +10,21 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from fastapi.testclient import TestClient
 
 from domain.people import PersonRecord
-from hub.api.app import create_app
-from hub.bootstrap import Hub, bootstrap
-from hub.settings import Settings
-from tests.support import child, notification, seed, submit
+from tests.api_support import Api, staffed_api
+from tests.support import child, notification, submit
 
 ELLA_NHS = "9434765919"
 OTHER_NHS = "9434765870"
 REASON = "Checked with the GP and the school: the same child."
 
 
-class Api:
-    def __init__(self, client: TestClient, hub: Hub, tokens: dict[str, str]) -> None:
-        self.client, self.hub, self.tokens = client, hub, tokens
-
-    def call(self, method: str, who: str, path: str, purpose: str = "triage",
-             json: Any = None, headers: dict[str, str] | None = None) -> Any:
-        return self.client.request(method, path, json=json, headers={
-            "Authorization": f"Bearer {self.tokens[who]}", "X-Purpose": purpose,
-            **(headers or {})})
-
-
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
-    hub = bootstrap(Settings(store_url="memory://", home=tmp_path))
-    tokens = seed(hub)
-    for agency, role in (("city-mash", "team-manager"), ("city-mash", "social-worker"),
-                         ("city-dart", "team-manager")):
-        _, tokens[f"{agency}/{role}"] = hub.registry.register_user(agency, role, "Staff")
-    with TestClient(create_app(hub, checkpointer=False),
-                    raise_server_exceptions=False) as client:
-        yield Api(client, hub, tokens)
-    hub.close()
+    yield from staffed_api(tmp_path, (("city-mash", "team-manager"),
+                                      ("city-mash", "social-worker"),
+                                      ("city-dart", "team-manager")))
 
 
 def ella(api: Api) -> tuple[str, str]:

@@ -13,15 +13,13 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
-from fastapi.testclient import TestClient
 
 from domain.encompass import EncompassNotice
 from domain.notifications import Notification
 from domain.people import PersonRecord
-from hub.api.app import create_app
-from hub.bootstrap import Hub, bootstrap
-from hub.settings import Settings
-from tests.support import child, notification, relayed, seed, submit
+from hub.bootstrap import Hub
+from tests.api_support import Api, staffed_api
+from tests.support import child, notification, relayed, submit
 
 ELLA_NHS = "9434765919"
 OTHER_NHS = "9434765870"
@@ -29,34 +27,20 @@ REASON = "Checked with the GP and the school: the same child."
 SECRET_WORDS = "Grandmother Beryl told us in confidence"
 
 
-class Api:
-    def __init__(self, client: TestClient, hub: Hub, tokens: dict[str, str]) -> None:
-        self.client, self.hub, self.tokens = client, hub, tokens
+STAFF = (("city-mash", "team-manager"), ("city-mash", "social-worker"),
+         ("city-dart", "team-manager"), ("info-governance", "information-governance"),
+         ("notts-police", "admin"), ("city-health", "unscheduled-care-clinician"))
 
-    def call(self, method: str, who: str, path: str, purpose: str = "triage",
-             json: Any = None, headers: dict[str, str] | None = None) -> Any:
-        return self.client.request(method, path, json=json, headers={
-            "Authorization": f"Bearer {self.tokens[who]}", "X-Purpose": purpose,
-            **(headers or {})})
+
+def _second_school(hub: Hub, tokens: dict[str, str]) -> None:
+    hub.registry.register_agency("hillside-primary", "school", "Hillside Primary", "100002")
+    _, tokens["hillside-primary"] = hub.registry.register_user("hillside-primary", "dsl",
+                                                               "Staff")
 
 
 @pytest.fixture
 def api(tmp_path: Path) -> Iterator[Api]:
-    hub = bootstrap(Settings(store_url="memory://", home=tmp_path))
-    tokens = seed(hub)
-    hub.registry.register_agency("hillside-primary", "school", "Hillside Primary", "100002")
-    _, tokens["hillside-primary"] = hub.registry.register_user("hillside-primary", "dsl",
-                                                               "Staff")
-    for agency, role in (("city-mash", "team-manager"), ("city-mash", "social-worker"),
-                         ("city-dart", "team-manager"), ("info-governance",
-                                                         "information-governance"),
-                         ("notts-police", "admin"), ("city-health",
-                                                     "unscheduled-care-clinician")):
-        _, tokens[f"{agency}/{role}"] = hub.registry.register_user(agency, role, "Staff")
-    with TestClient(create_app(hub, checkpointer=False),
-                    raise_server_exceptions=False) as client:
-        yield Api(client, hub, tokens)
-    hub.close()
+    yield from staffed_api(tmp_path, STAFF, _second_school)
 
 
 def items(response: Any) -> list[str]:
