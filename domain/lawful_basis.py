@@ -18,6 +18,7 @@ from domain.access import Basis, DataClass, Purpose
 from domain.errors import InvalidContent, NotPermitted, RuleViolation
 from domain.personal import Personal
 from domain.records import ChildRecord
+from domain.timescales import add_months
 
 
 class ConsentStatus(StrEnum):
@@ -298,6 +299,11 @@ class SharingLedger(ChildRecord):
         if refused and not may_override_refusal:
             raise RuleViolation("consent to this sharing was refused; only an authorised role "
                                 "may decide to override the refusal")
+        longest = OVERRIDE_LONGEST_MONTHS if refused else DECISION_LONGEST_MONTHS
+        if valid_until > add_months(max(valid_from, at), longest):
+            which = "a decision overriding a refusal" if refused else "a sharing decision"
+            raise InvalidContent("valid_until", f"{which} lasts at most {longest} months: "
+                                                "decide again to go on")
         self._decide_sharing(
             decision_id, share, deciding_agency, recipient_agency,
             [c.value for c in data_classes], [p.value for p in purposes], legal_basis.value,
@@ -513,6 +519,13 @@ def _check_scope(scope: Scope) -> None:
         raise InvalidContent("scope.agencies", "must name at least one recipient agency")
     if not scope.purposes:
         raise InvalidContent("scope.purposes", "must name at least one purpose")
+
+
+# How long a sharing decision may last before it is decided again: a year; and a decision to
+# share against a parent's refusal, three months (the refusal stands, and the concern that
+# overrode it is looked at again as the case moves on).
+DECISION_LONGEST_MONTHS = 12
+OVERRIDE_LONGEST_MONTHS = 3
 
 
 def _check_period(valid_from: datetime, valid_until: datetime | None) -> None:

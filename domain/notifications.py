@@ -227,9 +227,10 @@ def _check_who(submission: NotificationSubmission) -> None:
         return
     if submission.type is not NotificationType.DOMESTIC_ABUSE_INCIDENT:
         raise InvalidContent("subjects", "at least one subject must be a child")
-    if not any(s.role is SubjectRole.ADULT_VICTIM or s.pregnant for s in submission.subjects):
+    if not any(_holder_rank(s.role.value, bool(s.pregnant)) < 3 for s in submission.subjects):
         raise InvalidContent("subjects", "at least one subject must be a child, an adult "
-                                         "victim or a pregnant woman")
+                                         "victim or a pregnant woman who is not the "
+                                         "perpetrator")
 
 
 def validate_submission(submission: NotificationSubmission,
@@ -400,7 +401,7 @@ class Notification(Aggregate):
         if self.restricted_at(at) == restricted:
             raise RuleViolation("the record is already " +
                                 ("restricted" if restricted else "unrestricted"))
-        holder = (self.child_ids or self.person_ids)[0]
+        holder = self.about
         self._change_restriction(restricted, Personal(holder, "restriction_reason",
                                                       reason.strip()[:500]), at, by)
 
@@ -560,7 +561,7 @@ class Notification(Aggregate):
         words = optional_text(reason, "reason", most=1000)
         if code is WithdrawalReason.OTHER and words is None:
             raise InvalidContent("reason", "is required with the reason code other")
-        holder = (self.child_ids or self.person_ids)[0]
+        holder = self.about
         self._withdraw(code.value, Personal(holder, "withdrawal_reason", words)
                        if words is not None else None, at, by)
 
@@ -572,6 +573,14 @@ class Notification(Aggregate):
     def person_ids(self) -> list[UUID]:
         return [s["person_id"] for s in self.subjects]
 
+    @property
+    def about(self) -> UUID:
+        """The person whose key holds this record's free text (its summary, and the words of
+        a restriction or a withdrawal): the first child named; in an incident naming no child,
+        the first adult victim, else the first pregnant woman who is not the perpetrator."""
+        return _text_holder([(s["role"], bool(s.get("pregnant")), s["person_id"])
+                             for s in self.subjects])
+
 
 def _episode(submission: NotificationSubmission) -> dict[str, Any] | None:
     e = submission.details.episode
@@ -581,14 +590,19 @@ def _episode(submission: NotificationSubmission) -> dict[str, Any] | None:
             "ended": e.ended}
 
 
-def _holder_rank(subject: SubjectSubmission) -> int:
+def _holder_rank(role: str, pregnant: bool) -> int:
     """Whose key holds a notification's free text: a child, an adult victim, a pregnant
-    woman, anyone named (in that order)."""
-    if subject.is_child:
+    woman (not the perpetrator), anyone named (in that order)."""
+    if role == SubjectRole.CHILD.value:
         return 0
-    if subject.role is SubjectRole.ADULT_VICTIM:
+    if role == SubjectRole.ADULT_VICTIM.value:
         return 1
-    return 2 if subject.pregnant else 3
+    return 2 if pregnant and role != SubjectRole.PERPETRATOR.value else 3
+
+
+def _text_holder(named: list[tuple[str, bool, UUID]]) -> UUID:
+    """The first person of the best rank: ``named`` is (role, pregnant, person id)."""
+    return min(enumerate(named), key=lambda n: (_holder_rank(n[1][0], n[1][1]), n[0]))[1][2]
 
 
 def _recorded(submission: NotificationSubmission, person_ids: list[UUID],
@@ -611,8 +625,8 @@ def _recorded(submission: NotificationSubmission, person_ids: list[UUID],
     # Free text is held for the first child named (erasing that child erases it); in a
     # domestic-abuse incident naming no child, for the first adult victim, else the first
     # pregnant woman, else the first person named.
-    named = list(zip(submission.subjects, person_ids, strict=True))
-    holder = next((p for rank in range(4) for s, p in named if rank == _holder_rank(s)))
+    holder = _text_holder([(s.role.value, bool(s.pregnant), p)
+                           for s, p in zip(submission.subjects, person_ids, strict=True)])
     d = submission.details
     details: dict[str, Any] = {
         "welfare_check": d.welfare_check,

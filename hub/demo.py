@@ -47,6 +47,7 @@ USERS = [
     ("city-dart", "dart-worker", "Helen Marsh"),
     ("city-health", "health-practitioner", "Nurse Kim Lowe"),
     ("city-health", "unscheduled-care-clinician", "Dr Ade Cole"),  # A&E: the CP-IS look-up
+    ("city-health", "safeguarding-lead", "Lena Brooks"),  # the named nurse: consent overrides
     ("riverside-primary", "dsl", "Mrs Clare Hughes"),
     ("hillview-academy", "dsl", "Mr Dev Patel"),
     ("missing-team", "missing-worker", "Jordan Fox"),

@@ -114,8 +114,7 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
             child_ids=notification.child_ids, victim_ids=list(dict.fromkeys(victims)),
             occurred_at=notification.occurred_at, received_at=received,
             triage_due=self.timescales.triage_due(received, risk),
-            encompass=outcomes, holder=[*notification.child_ids, *victims, *pregnant,
-                                        *notification.person_ids][0],
+            encompass=outcomes, holder=notification.about,
             risk=risk.value if risk is not None else None, pregnant_ids=pregnant)
         return [case, *notices]
 
@@ -485,9 +484,9 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
                        for state in list(self.work.cases.values())
                        for child, reason in state.not_sent]
         summary, rule = Visibility.SUMMARY.value, "capability:read-breaches"
-        shown = [Shown(c.id, "dart-case", self._police(c.notification_id), child,
-                       (DataClass.POLICE_INCIDENT,), "dart-safeguarding-function", rule,
-                       summary) for c in triage for child in c.child_ids]
+        # An overdue case is named for everyone it is about (an adult-only incident too).
+        shown = [s for c in triage for s in self._case_shown(
+            self._case(c.id), Visibility.SUMMARY, "read-breaches")]
         shown += [Shown(n.id, "encompass-notice", self._police(n.notification_id), n.child_id,
                         (DataClass.ENCOMPASS_NOTICE,), "dart-safeguarding-function", rule,
                         summary) for n in notices if n.child_id is not None]

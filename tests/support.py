@@ -129,3 +129,9 @@ def relayed(hub: Hub) -> list[tuple[str, str, dict[str, Any]]]:
     return [record for row in hub.store.recorder.select_notifications(start=1, limit=100_000)
             for record in outbound(hub.store.mapper.to_domain_event(row), row.id,
                                    hub.store.find)]
+
+
+def weeks_ahead(weeks: int = 8) -> str:
+    """An instant this many weeks from now (ISO): an end date that stays in the future and
+    within the longest a decision may last, whenever the tests run."""
+    return (datetime.now(UTC) + timedelta(weeks=weeks)).isoformat()

@@ -11,7 +11,7 @@ import pytest
 
 from domain.access import Purpose
 from domain.dart import DartCase
-from domain.errors import RuleViolation
+from domain.errors import InvalidContent, RuleViolation
 from domain.marac import MaracReferral
 from domain.notifications import Notification
 from hub.bootstrap import Hub
@@ -175,3 +175,56 @@ def test_a_restriction_of_an_incident_naming_adults_alone_is_audited_naming_them
     assert held is not None
     assert set(entry.child_ids) == set(held.person_ids)  # Jo and Lee, not nobody
     assert len(set(entry.child_ids)) == 2
+
+
+def test_the_words_of_a_restriction_and_a_withdrawal_are_held_for_the_adult_victim(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    """In an incident naming adults alone the free text is held under the adult victim's key
+    (the person it is about), even when the perpetrator is named first: a restriction's and a
+    withdrawal's words go with it, so erasing the victim erases them all."""
+    sent = submit(hub, "notts-police", incident("ADULTS-W", 12, [dict(LEE), dict(JO)]))
+    stored = hub.store.find(sent.id, Notification)
+    assert stored is not None
+    jo = next(s["person_id"] for s in stored.subjects if s["role"] == "adult_victim")
+    assert stored.about == jo
+    hub.sharing.restrict(people["notts-police"], sent.id, True, "An ongoing investigation.")
+    hub.corrections.withdraw(people["notts-police"], sent.id, "other", "Sent in error today.")
+    held = hub.store.find(sent.id, Notification)
+    assert held is not None
+    assert held.details["summary"].holder == jo
+    assert held.restrictions[-1]["reason"].holder == jo
+    assert held.withdrawal is not None
+    assert held.withdrawal["reason"].holder == jo
+    case = hub.store.find(case_id(sent.id), DartCase)
+    assert case is not None
+    assert case.holder == jo
+
+
+def test_a_pregnant_perpetrator_alone_is_not_someone_the_dart_works_for(
+        hub: Hub, people: dict[str, Caller]) -> None:
+    alone = dict(LEE, pregnant=True)
+    body = incident("PERP-ONLY", 12, [alone])
+    with pytest.raises(InvalidContent, match="not the perpetrator"):
+        submit(hub, "notts-police", body)
+    # Named beside a pregnant woman who is not the perpetrator, the incident is the DART's.
+    woman = {"role": "other_adult", "given_name": "Amy", "family_name": "Hart",
+             "date_of_birth": "1995-03-02", "pregnant": True}
+    sent = submit(hub, "notts-police", incident("PREG-OK", 12, [alone, woman]))
+    stored = hub.store.find(sent.id, Notification)
+    assert stored is not None
+    amy = next(s["person_id"] for s in stored.subjects if s["role"] == "other_adult")
+    assert stored.about == amy
+
+
+def test_an_overdue_adult_only_case_on_the_breach_list_is_audited_naming_its_adults(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    sent = submit(hub, "notts-police", incident("ADULTS-B", 16, [dict(JO), dict(LEE)]))
+    clock.advance(hours=5)  # high risk: 4 elapsed hours
+    since = hub.audit.size()
+    late = hub.domestic_abuse.breaches(people["city-dart"])["triage"]
+    assert [b["case_id"] for b in late] == [str(case_id(sent.id))]
+    [entry] = [e for e in hub.audit.entries(since) if e.action == "read-breaches"]
+    stored = hub.store.find(sent.id, Notification)
+    assert stored is not None
+    jo = next(s["person_id"] for s in stored.subjects if s["role"] == "adult_victim")
+    assert jo in entry.child_ids

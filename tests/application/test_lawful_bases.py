@@ -9,7 +9,7 @@ import pytest
 
 from domain.access import Purpose
 from domain.audit import AuditKind
-from domain.errors import RuleViolation
+from domain.errors import InvalidContent, RuleViolation
 from domain.front_door import contact_id
 from domain.lawful_basis import SharingLedger, ledger_id
 from hub.bootstrap import Hub
@@ -148,6 +148,28 @@ def test_an_override_opens_exactly_what_it_names_and_is_audited_as_such(
     assert ledger.consents[-1]["status"] == "refused"  # still on record
     clock.now = START + timedelta(days=30)  # the override ends; the refusal stands
     assert visibility(hub, police, child_id) == {}
+
+
+def test_a_decision_lasts_a_year_at_most_and_an_override_three_months(
+        hub: Hub, clock: Clock, people: dict[str, Caller]) -> None:
+    _, child_id = health_record(hub, clock)
+    lead = people["city-health/safeguarding-lead"]
+    with pytest.raises(InvalidContent, match="at most 12 months"):
+        hub.sharing.record_decision(lead, child_id, **_override(
+            valid_until=clock.now + timedelta(days=367)))
+    hub.sharing.record_decision(lead, child_id, **_override(
+        valid_until=clock.now + timedelta(days=364)))
+    hub.sharing.record_consent(
+        people["city-mash/social-worker"], child_id, "refused", "parent",
+        scope(["notts-police"], ["health"], ["referral"]), None, None)
+    clock.advance(minutes=1)
+    # Against the refusal, a decision is looked at again within three months.
+    with pytest.raises(InvalidContent, match="overriding a refusal lasts at most 3 months"):
+        hub.sharing.record_decision(lead, child_id, **_override(
+            valid_until=clock.now + timedelta(days=100)))
+    made = hub.sharing.record_decision(lead, child_id, **_override(
+        valid_until=clock.now + timedelta(days=85)))
+    assert made["overrides_refusal"] is True
 
 
 def test_no_one_without_the_entitlement_makes_an_override_effective(

@@ -29,6 +29,7 @@ from tests.security.access_world import (
     incident,
     open_world,
 )
+from tests.support import weeks_ahead
 
 CLASSES = ["identity", "police-incident", "police-intelligence", "da-risk", "health",
            "education", "social-care", "missing-episode", "encompass-notice", "known-to"]
@@ -59,7 +60,7 @@ def share(world: World, who: str, child_id: str, recipient: str, classes: list[s
         "child_id": child_id, "share": share_, "recipient_agency": recipient,
         "data_classes": classes, "purposes": purposes,
         "legal_basis": "dpa-2018-sch1-para18", "consent_not_relied": "would-put-child-at-risk",
-        "rationale": "Needed for the child's safety.", "valid_until": "2030-01-01T00:00:00Z"})
+        "rationale": "Needed for the child's safety.", "valid_until": weeks_ahead()})
 
 
 def contact_of(world: World, notification_id: str, *asked: str) -> str:

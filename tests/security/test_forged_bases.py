@@ -19,6 +19,7 @@ from tests.security.access_world import (
     incident,
     open_world,
 )
+from tests.support import weeks_ahead
 
 ALL_CLASSES = ["identity", "police-incident", "police-intelligence", "da-risk", "health",
                "education", "social-care", "missing-episode", "encompass-notice", "known-to"]
@@ -122,7 +123,7 @@ def test_4_a_triage_rationale_copied_into_a_referral_keeps_its_class(world: Worl
         "data_classes": ["social-care"], "purposes": ["encompass"],
         "legal_basis": "dpa-2018-sch1-para18", "consent_not_relied": "would-put-child-at-risk",
         "rationale": "The DSL supports Amy in school.",
-        "valid_until": "2027-01-01T00:00:00Z"})
+        "valid_until": weeks_ahead()})
     assert decided.status_code == 201, decided.text
     response = world.call("GET", f"/v1/children/{child_id}/chronology", "riverside",
                           "encompass")
@@ -142,7 +143,7 @@ def test_5_a_basis_for_one_child_does_not_open_a_brothers_identity(world: World)
         "child_id": amy_id, "share": True, "recipient_agency": "city-health",
         "data_classes": ALL_CLASSES, "purposes": ["referral"],
         "legal_basis": "dpa-2018-sch8-para4", "consent_not_relied": "would-put-child-at-risk",
-        "rationale": "Health visitor follow-up for Amy.", "valid_until": "2027-01-01T00:00:00Z"})
+        "rationale": "Health visitor follow-up for Amy.", "valid_until": weeks_ahead()})
     response = world.call("GET", f"/v1/children/{amy_id}/chronology", "gp", "referral")
     [item] = response.json()["items"]
     assert item["visibility"] == "full"

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.bootstrap import Hub
-from tests.support import child, notification
+from tests.support import child, notification, weeks_ahead
 
 YEAR_ONE = "0001-01-01T00:30:00+01:00"
 POLICE = "notts-police"
@@ -109,7 +109,7 @@ def test_no_time_in_any_body_can_overflow(
           "data_classes": ["social-care"], "purposes": ["triage"],
           "legal_basis": "dpa-2018-sch8-para4",
           "consent_not_relied": "would-put-child-at-risk", "rationale": "To protect the child.",
-          "valid_until": "2027-01-01T00:00:00Z"}, ("valid_from", "valid_until")),
+          "valid_until": weeks_ahead()}, ("valid_from", "valid_until")),
         (f"/v1/protection/{child_id}/initial-conference", mash,
          {"plan": True, "category": "neglect"}, ("at",)),
         (f"/v1/protection/{child_id}/looked-after", mash, {"looked_after": True}, ("at",)),

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from hub.bootstrap import Hub
 from hub.errors import MalformedInput
 from hub.shapes import parse_notification
-from tests.support import notification
+from tests.support import notification, weeks_ahead
 
 
 def assert_refused(response: httpx2.Response) -> None:
@@ -59,7 +59,7 @@ def test_every_other_json_body_repeating_a_key_is_refused(
     decision = {"child_id": child_id, "share": False, "recipient_agency": "city-health",
                 "data_classes": ["police-incident"], "purposes": ["triage"],
                 "legal_basis": "dpa-2018-sch8-para4", "rationale": "Not to share.",
-                "valid_until": "2027-01-01T00:00:00Z"}
+                "valid_until": weeks_ahead()}
     consent = {"status": "given", "given_by": "parent", "scope": {
         "data_classes": ["police-incident"], "agencies": ["city-health"],
         "purposes": ["triage"]}}

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from hub.bootstrap import Hub
-from tests.support import notification
+from tests.support import notification, weeks_ahead
 
 
 def with_details(**details: Any) -> dict[str, Any]:
@@ -64,7 +64,7 @@ def test_route_bodies_take_no_coerced_values(
     decision = {"child_id": child_id, "share": False, "recipient_agency": "city-health",
                 "data_classes": ["police-incident"], "purposes": ["triage"],
                 "legal_basis": "dpa-2018-sch8-para4", "rationale": "Not to share.",
-                "valid_until": "2027-01-01T00:00:00Z"}
+                "valid_until": weeks_ahead()}
     cases = [
         (f"/v1/dart/cases/{case['id']}/triage", dart, triage, "dash",
          {"yes_count": True}, "yes_count"),

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from domain.identifiers import nhs_check_digit
 from hub.domestic_abuse import case_id
 from tests.security.access_world import AGENCIES, PEOPLE, World, concern, open_world
+from tests.support import weeks_ahead
 
 READERS = ["other-police", "gp", "riverside", "hillview", "dart", "missing", "mash",
            "social-worker", "ae"]
@@ -104,7 +105,7 @@ def act(world: World, reader: str, action: str, child_id: str, nhs: str, urn: st
             "child_id": child_id, "share": True, "recipient_agency": agency,
             "data_classes": CLASSES, "purposes": PURPOSES, "legal_basis": "statutory-duty",
             "consent_not_relied": "would-put-child-at-risk", "rationale": "Mine to share.",
-            "valid_until": "2030-01-01T00:00:00Z"})
+            "valid_until": weeks_ahead()})
     elif action == "restrict-own":
         for record in made["own"]:
             response = world.call("POST", f"/v1/notifications/{record}/restriction", reader,
