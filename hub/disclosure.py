@@ -441,11 +441,5 @@ def _corrections(n: Notification, *, full: bool) -> dict[str, Any]:
 def adult_home(notification: Notification) -> UUID:
     """The person a notification naming no child (a domestic-abuse incident naming adults
     alone) is judged on, as its free text is held: the first adult victim, else the first
-    pregnant woman, else the first person named."""
-    for wanted in ("adult_victim", "pregnant", None):
-        for s in notification.subjects:
-            if wanted is None or s["role"] == wanted or (wanted == "pregnant"
-                                                         and s.get("pregnant")):
-                person: UUID = s["person_id"]
-                return person
-    raise NotFound("the notification names nobody")
+    pregnant woman who is not the perpetrator (``Notification.about``)."""
+    return notification.about
