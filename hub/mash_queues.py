@@ -164,12 +164,15 @@ class MashQueues(InterAgencyDisagreements):
                             "capability:read-mash-queue", summary.value)
                       for owner in late["owners"] or [HUB_OWNER]]
         for d in self._open_disagreements():
-            if d.overdue(now):
-                shown.append(self._disagreement_shown(d, summary, "read-mash-queue"))
-                items.append({"disagreement_id": str(d.id), "contact_id": str(d.contact_id),
+            # Only disagreements the caller's agency is party to (raised, or with it).
+            if d.overdue(now) and caller.agency_id in (d.raised_by["agency"], d.with_agency):
+                shown += self._disagreement_shown(d, summary, "read-mash-queue")
+                items.append({"disagreement_id": str(d.id),
+                              **({"contact_id": str(d.contact_id)}
+                                 if d.contact_id is not None else {}),
                               "clock": f"disagreement:{d.stage.stage.value}",
                               "due": d.stage.due.isoformat(),
-                              "child_ids": [str(d.child_id)],
+                              "child_ids": [str(c) for c in d.child_ids],
                               "overdue_hours": round(
                                   (now - d.stage.due).total_seconds() / 3600, 1)})
         items.sort(key=lambda i: (i["due"], i.get("contact_id", "")))
