@@ -19,14 +19,14 @@ class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class SubjectIn(_In):
+class DecisionRefIn(_In):
     kind: SubjectKind = Field(description="the kind of decision disagreed with")
     id: UUID = Field(description="mash-contact: the contact; dart-triage: the DART case; "
                      "missing-episode: the episode")
 
 
 class RaiseIn(_In):
-    subject: SubjectIn
+    subject: DecisionRefIn
     risk: RiskLevel = Field(description="the risk to the child as the raiser sees it: the "
                             "stage clocks follow it (high: hours, out of hours too)")
     reason: str = Field(max_length=4000)
