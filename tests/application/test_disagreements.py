@@ -65,7 +65,7 @@ def test_a_disagreement_with_a_dart_triage_reaches_the_named_manager_on_the_cloc
             fd.raise_against(who, "dart-triage", ident, WHY, "high")
     with pytest.raises(InvalidContent, match="risk"):
         fd.raise_against(police, "dart-triage", case, WHY, "severe")
-    with pytest.raises(InvalidContent, match="subject.kind"):
+    with pytest.raises(InvalidContent, match=r"subject\.kind"):
         fd.raise_against(police, "conference", case, WHY, "high")
 
     fd.name_escalation_contact(manager, "team-manager", manager.user_id)
@@ -84,7 +84,8 @@ def test_a_disagreement_with_a_dart_triage_reaches_the_named_manager_on_the_cloc
     clock.advance(hours=4, minutes=1)
     assert fd.escalate_overdue() == 1
     [alert] = fd.disagreement_alerts(manager, "referral")["items"]
-    assert alert["stage"] == "team-manager" and alert["named"] == str(manager.user_id)
+    assert alert["stage"] == "team-manager"
+    assert alert["named"] == str(manager.user_id)
     assert alert["stages"][1]["automatic"] is True
     assert alert["due"] == "2026-11-23T17:31:00+00:00"  # four hours from the escalation
     assert fd.disagreement_alerts(dart, "referral")["items"] == []  # the stage moved on
@@ -187,7 +188,8 @@ def test_disagreements_stored_by_version_1_still_load(
     cid = decided_contact(hub, people)
     raised = hub.front_door.raise_disagreement(people["riverside-primary"], cid,
                                                "We think this needs an assessment.")
-    assert raised["risk"] == "standard" and raised["contact_id"] == str(cid)
+    assert raised["risk"] == "standard"
+    assert raised["contact_id"] == str(cid)
     clock.advance(hours=48)
     assert hub.front_door.escalate_overdue() == 1
     old = uuid4()
@@ -195,8 +197,10 @@ def test_disagreements_stored_by_version_1_still_load(
     hub.store.recorder.insert_events([_as_v1(r, old) for r in rows])
     d = hub.store.find(old, Disagreement)
     assert d is not None
-    assert d.subject_kind is SubjectKind.MASH_CONTACT and d.contact_id == cid
-    assert d.child_ids == [d.child_id] and d.risk is None
+    assert d.subject_kind is SubjectKind.MASH_CONTACT
+    assert d.contact_id == cid
+    assert d.child_ids == [d.child_id]
+    assert d.risk is None
     assert [s.named for s in d.stages] == [None, None]
     assert d.stage.stage.value == "team-manager"
     view: dict[str, Any] = hub.front_door._disagreement_view(d, clock.now)

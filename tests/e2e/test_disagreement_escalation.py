@@ -6,7 +6,6 @@ a few seconds long (elapsed time), so the watcher's next pass finds it overdue."
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,12 @@ ESCALATED_WITHIN_S = 120
 
 
 @pytest.fixture(autouse=True)
-def short_high_risk_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+def short_high_risk_stage(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Set before the server starts (``running_hub`` copies the environment)."""
     local = tmp_path / "timescales.toml"
     local.write_text('[disagreement.stage]\nhigh = { hours = 0.001, counting = "elapsed" }\n')
     monkeypatch.setenv("HUB_TIMESCALES_FILE", str(local))
-    yield
+    return
 
 
 def incident() -> dict[str, Any]:

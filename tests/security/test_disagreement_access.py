@@ -59,7 +59,8 @@ def test_a_school_cannot_raise_against_a_triage_it_cannot_see(api: Api) -> None:
                and e.action == "raise-disagreement"]
     assert [[str(c) for c in e.child_ids] for e in denials] == [[child_id]] * 3
     listed = api.call("GET", "riverside-primary", "/v1/disagreements", purpose="referral")
-    assert listed.status_code == 200 and listed.json()["items"] == []
+    assert listed.status_code == 200
+    assert listed.json()["items"] == []
 
 
 def test_a_decision_not_shared_with_the_referrer_is_unknown_to_others(api: Api) -> None:
@@ -121,7 +122,8 @@ def test_only_a_party_acts_on_a_disagreement(api: Api) -> None:
         assert answer.status_code == 404, action
     changed = api.call("POST", "notts-police", f"/v1/disagreements/{raised['id']}/risk",
                        json={"risk": "standard", "reason": "The family have moved away now."})
-    assert changed.status_code == 200 and changed.json()["risk"] == "standard"
+    assert changed.status_code == 200
+    assert changed.json()["risk"] == "standard"
     again = api.call("POST", "notts-police", f"/v1/disagreements/{raised['id']}/risk",
                      json={"risk": "standard", "reason": "The family have moved away now."})
     assert again.status_code == 409

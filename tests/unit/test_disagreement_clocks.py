@@ -137,7 +137,8 @@ def test_the_disagreement_records_a_restated_risk_and_its_reason() -> None:
     d.restate_risk(HIGH, MONDAY + timedelta(hours=4), WORKER,
                    "The child told the teacher the father has a knife.", MONDAY)
     assert d.risk is HIGH
-    assert d.stage.stage is Stage.WORKER and d.stage.due == MONDAY + timedelta(hours=4)
+    assert d.stage.stage is Stage.WORKER
+    assert d.stage.due == MONDAY + timedelta(hours=4)
     assert d.overdue(MONDAY + timedelta(hours=4, seconds=1))
     assert [r["previous"] for r in d.restatements] == [STANDARD]
     d.resolve("Agreed a strategy discussion today.", WORKER, MONDAY)
