@@ -205,3 +205,50 @@ def test_disagreements_stored_by_version_1_still_load(
     assert d.stage.stage.value == "team-manager"
     view: dict[str, Any] = hub.front_door._disagreement_view(d, clock.now)
     assert view["reason"] == "We think this needs an assessment."
+
+
+def test_the_referrer_is_told_of_a_declined_referral_within_24_hours(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    fd, worker = hub.front_door, people["city-mash/social-worker"]
+    cid = decided_contact(hub, people)  # no further action, decided on Monday 09:30
+
+    def late() -> list[dict[str, Any]]:
+        return [b for b in fd.breaches(people["city-mash"])["items"]
+                if b["clock"] == "referral-feedback"]
+
+    clock.advance(hours=24)  # Tuesday 09:30: due, not yet late
+    assert late() == []
+    clock.advance(minutes=30)
+    [breach] = late()
+    assert breach["contact_id"] == str(cid)
+    assert breach["due"] == "2026-11-24T09:30:00+00:00"
+    assert breach["overdue_hours"] == 0.5
+    with pytest.raises(NotEntitled):
+        fd.record_feedback_call(people["riverside-primary"], cid, None, None)
+    with pytest.raises(InvalidContent, match="after the decision"):
+        fd.record_feedback_call(worker, cid, MONDAY.replace(hour=8), None)
+    called = fd.record_feedback_call(worker, cid, None,
+                                     "Rang the DSL and explained the decision.")
+    assert called["late"] is True
+    assert called["note"] == "Rang the DSL and explained the decision."
+    assert late() == []
+    with pytest.raises(RuleViolation, match="already recorded"):
+        fd.record_feedback_call(worker, cid, None, None)
+
+
+def test_only_a_declined_referral_has_a_feedback_call(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    receipt = submit(hub, "riverside-primary", notification(
+        "SCH-10", type_="school_concern", occurred_at="2026-11-23T08:50:00Z",
+        subjects=[child("Ben", "Cole", "2014-02-02")], summary="Ben has bruises."))
+    cid = contact_id(receipt.id)
+    hub.front_door.rate(people["city-mash"], cid, "amber", None)
+    hub.front_door.decide(people["city-mash/social-worker"], cid, level="child-in-need",
+                          outcome="assessment", rationale="Needs a children's assessment.",
+                          feedback="An assessment will follow.", signs_of_safety=None,
+                          participants=[])
+    with pytest.raises(RuleViolation, match="not a declined referral"):
+        hub.front_door.record_feedback_call(people["city-mash/social-worker"], cid, None, None)
+    clock.advance(days=3)
+    assert [b for b in hub.front_door.breaches(people["city-mash"])["items"]
+            if b["clock"] == "referral-feedback"] == []

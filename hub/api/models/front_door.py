@@ -179,6 +179,15 @@ class FeedbackListOut(Out):
     items: list[FeedbackOut]
 
 
+class FeedbackCallOut(Out):
+    contact_id: str
+    told_at: str
+    due: str = Field(description="within 24 elapsed hours of the decision (a local setting)")
+    late: bool
+    by: Actor
+    note: Text
+
+
 class LevelOfNeedOut(Out):
     child_id: str
     level: str

@@ -1,5 +1,6 @@
 """Inter-agency disagreement against any decision the hub records, the risk it is held at,
-and the escalation contacts each agency names for its stages (with their alerts)."""
+the escalation contacts each agency names for its stages (with their alerts), and the
+referrer's feedback call after a declined referral, where a disagreement starts."""
 
 from typing import Any
 from uuid import UUID
@@ -11,6 +12,7 @@ from domain.disagreement import Stage, SubjectKind
 from domain.risk import RiskLevel
 from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
+from hub.shapes import Instant
 
 router = APIRouter(tags=["inter-agency disagreement"])
 
@@ -37,6 +39,12 @@ class RiskIn(_In):
     reason: str = Field(max_length=4000)
 
 
+class FeedbackCallIn(_In):
+    at: Instant | None = Field(default=None, description="when the referrer was told; "
+                               "omitted: now")
+    note: str | None = Field(default=None, max_length=1000)
+
+
 class ContactIn(_In):
     user_id: UUID | None = Field(description="an active member of your agency; null: nobody")
 
@@ -48,6 +56,15 @@ def raise_disagreement(body: RaiseIn, caller: CurrentUser, hub: HubDep) -> dict[
     children are the decision's own, and the agency it is with is the one that decided."""
     return hub.front_door.raise_against(caller, body.subject.kind.value, body.subject.id,
                                         body.reason, body.risk.value)
+
+
+@router.post("/v1/mash/contacts/{contact_id}/feedback-call",
+             status_code=status.HTTP_201_CREATED,
+             response_model=models.FeedbackCallOut, response_model_exclude_unset=True)
+def record_feedback_call(contact_id: UUID, body: FeedbackCallIn, caller: CurrentUser,
+                         hub: HubDep) -> dict[str, Any]:
+    """The referrer was told by word of mouth that their referral was declined."""
+    return hub.front_door.record_feedback_call(caller, contact_id, body.at, body.note)
 
 
 @router.post("/v1/disagreements/{disagreement_id}/risk",
