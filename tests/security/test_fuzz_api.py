@@ -140,7 +140,7 @@ NOTIFICATION_ROUTES = [("get", "/v1/notifications/{notification_id}"),
 CONTACT_ROUTES = [("get", "/v1/mash/contacts/{contact_id}"),
                   *(("post", f"/v1/mash/contacts/{{contact_id}}/{action}") for action in (
                       "rating", "acknowledge", "research-requests", "research", "decision",
-                      "assessment", "disagreements"))]
+                      "assessment", "disagreements", "feedback-call"))]
 CASE_ROUTES = [("get", "/v1/dart/cases/{case_id}"), ("post", "/v1/dart/cases/{case_id}/triage")]
 EPISODE_ROUTES = [("get", "/v1/missing/episodes/{episode_id}"),
                   ("post", "/v1/missing/episodes/{episode_id}/interview")]
@@ -330,6 +330,8 @@ VALID_BODIES: dict[str, Callable[[dict[str, list[str]]], st.SearchStrategy[Any]]
             for kind, pool in (("mash-contact", "contact"), ("dart-triage", "case"),
                                ("missing-episode", "episode")) if pools.get(pool))),
         "risk": st.sampled_from(["high", "medium", "standard"]), "reason": st.just(SAY)}),
+    "POST /v1/mash/contacts/{contact_id}/feedback-call": lambda _: st.fixed_dictionaries({
+        "note": st.just(SAY)}),
     "POST /v1/disagreements/{disagreement_id}/risk": lambda _: st.fixed_dictionaries({
         "risk": st.sampled_from(["high", "medium", "standard"]), "reason": st.just(SAY)}),
     "PUT /v1/escalation-contacts/{stage}": lambda _: st.fixed_dictionaries({
