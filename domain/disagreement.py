@@ -2,12 +2,12 @@
 clock.
 
 A partner who disagrees with a decision (a declined referral, a DART triage, the handling of a
-missing episode) raises it, saying how great the risk to the child is; it starts with the
-workers, and each stage has its own clock by that risk (a few hours when it is high, out of
-hours too; otherwise 24-48 hours in working time: configurable). Unresolved when the clock
-runs out, it goes to the next stage: worker, team manager, safeguarding lead, service manager,
-head of service, director; at each stage the deciding agency's named person for it is told.
-The resolution is recorded.
+missing episode, a child protection conference's decision, a refusal to share) raises it,
+saying how great the risk to the child is; it starts with the workers, and each stage has its
+own clock by that risk (a few hours when it is high, out of hours too; otherwise 24-48 hours
+in working time: configurable). Unresolved when the clock runs out, it goes to the next stage:
+worker, team manager, safeguarding lead, service manager, head of service, director; at each
+stage the deciding agency's named person for it is told. The resolution is recorded.
 """
 
 from dataclasses import dataclass, replace
@@ -30,6 +30,8 @@ class SubjectKind(StrEnum):
     MASH_CONTACT = "mash-contact"  # the MASH's decision on a contact (a declined referral)
     DART_TRIAGE = "dart-triage"  # the DART's triage of a domestic-abuse incident
     MISSING_EPISODE = "missing-episode"  # how a missing episode was handled (its interview)
+    CP_CONFERENCE = "cp-conference"  # a child protection conference's decision (plan or not)
+    SHARING_REFUSAL = "sharing-refusal"  # a recorded decision not to share
 
 
 class Stage(StrEnum):

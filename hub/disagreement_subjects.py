@@ -11,10 +11,12 @@ from typing import Any
 from uuid import UUID
 
 from domain.audit import AuditKind
+from domain.child_protection import ProtectionRecord
 from domain.dart import DartCase
 from domain.disagreement import SubjectKind
 from domain.errors import RuleViolation
 from domain.front_door import MashContact
+from domain.lawful_basis import SharingLedger, ledger_id
 from domain.missing import InterviewStep, MissingRecord
 from hub.audit.trail import AuditTrail
 from hub.errors import NotFound
@@ -51,7 +53,9 @@ class DecisionSubjects:
         unknown id); RuleViolation if it is known but not yet made."""
         finder = {SubjectKind.MASH_CONTACT: self._mash_contact,
                   SubjectKind.DART_TRIAGE: self._dart_triage,
-                  SubjectKind.MISSING_EPISODE: self._missing_episode}[kind]
+                  SubjectKind.MISSING_EPISODE: self._missing_episode,
+                  SubjectKind.CP_CONFERENCE: self._conference,
+                  SubjectKind.SHARING_REFUSAL: self._refusal}[kind]
         return finder(caller, ident)
 
     def _hidden(self, caller: Caller, kind: SubjectKind, ident: UUID,
@@ -111,6 +115,43 @@ class DecisionSubjects:
         if settled is None:
             raise RuleViolation("the episode's return interview is not settled yet")
         return Subject(SubjectKind.MISSING_EPISODE, ident, [record.child_id], settled["by"])
+
+
+    def _conference(self, caller: Caller, ident: UUID) -> Subject:
+        """A child protection conference's decision: known to the local authorities that
+        recorded the child's conferences, and to the agencies that took part in the s47
+        enquiry its conferences followed."""
+        self._work.catch_up()
+        held = self._work.conferences.get(ident)
+        record = self._store.find(held, ProtectionRecord) if held is not None else None
+        found = next((c for c in record.conferences if c["id"] == ident),
+                     None) if record is not None else None
+        if record is None or found is None:
+            raise NotFound(UNKNOWN)
+        party = set(record.responsible_authorities)
+        ledger = self._store.find(ledger_id(record.person_id), SharingLedger)
+        enquiries = {c["enquiry_id"] for c in record.conferences if c["enquiry_id"]}
+        for enquiry in ledger.enquiries if ledger is not None else []:
+            if enquiry["enquiry_id"] in enquiries:
+                party.update(enquiry["participants"])
+        if caller.agency_id not in party:
+            raise self._hidden(caller, SubjectKind.CP_CONFERENCE, ident, [record.person_id])
+        return Subject(SubjectKind.CP_CONFERENCE, ident, [record.person_id], found["by"])
+
+    def _refusal(self, caller: Caller, ident: UUID) -> Subject:
+        """A recorded decision not to share: known to the agency that made it and to the one
+        it refused."""
+        self._work.catch_up()
+        held = self._work.refusals.get(ident)
+        ledger = self._store.find(held, SharingLedger) if held is not None else None
+        found = next((d for d in ledger.decisions if d["decision_id"] == ident),
+                     None) if ledger is not None else None
+        if ledger is None or found is None:
+            raise NotFound(UNKNOWN)
+        if caller.agency_id not in (found["deciding_agency"], found["recipient_agency"]):
+            raise self._hidden(caller, SubjectKind.SHARING_REFUSAL, ident, [ledger.child_id])
+        return Subject(SubjectKind.SHARING_REFUSAL, ident, [ledger.child_id],
+                       found["recorded_by"])
 
 
 def _dart_people(case: DartCase) -> list[UUID]:

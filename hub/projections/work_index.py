@@ -24,6 +24,7 @@ from domain.disagreement import Disagreement
 from domain.encompass import EncompassNotice, NotIssued
 from domain.front_door import MashContact
 from domain.front_door.feedback_call import FeedbackCall, declines
+from domain.lawful_basis import SharingLedger
 from domain.marac import MaracReferral
 from domain.matching import PossibleMatch
 from domain.missing import InterviewStep, MissingRecord
@@ -45,7 +46,7 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              DartCase.IncidentAmended, DartCase.IncidentWithdrawn,
              EncompassNotice.Withdrawn, MashContact.Closed, MashContact.Rated,
              MissingRecord.StrategyMeetingDue, MissingRecord.StrategyMeetingHeld,
-             FeedbackCall.Recorded)
+             FeedbackCall.Recorded, SharingLedger.SharingDecided)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -121,6 +122,10 @@ class WorkIndex:
     # declined contacts whose referrer is not yet told: contact -> when it was declined
     declined: dict[UUID, datetime] = field(default_factory=dict)
     told: set[UUID] = field(default_factory=set)  # contacts whose feedback call is recorded
+    # decisions a disagreement can name, to the record holding them: conference id ->
+    # protection record; a decision not to share -> the child's sharing ledger
+    conferences: dict[UUID, UUID] = field(default_factory=dict)
+    refusals: dict[UUID, UUID] = field(default_factory=dict)
     plans: dict[UUID, bool] = field(default_factory=dict)  # protection record -> plan in force
     unreconciled: set[UUID] = field(default_factory=set)  # missing records with a conflict
     open_matches: set[UUID] = field(default_factory=set)  # possible matches undecided
@@ -150,6 +155,7 @@ class WorkIndex:
                     self.position = entry.position
 
     def _apply(self, e: object) -> None:
+        self._note_decision(e)
         if isinstance(e, DartCase.Opened):
             self.cases[e.originator_id] = CaseState(
                 e.originator_id, e.received_at, e.triage_due,
@@ -183,6 +189,13 @@ class WorkIndex:
             return
         else:
             self._apply_front_door(e)
+
+    def _note_decision(self, e: object) -> None:
+        """Where a conference's decision, or a decision not to share, is held."""
+        if isinstance(e, ProtectionRecord.InitialConferenceHeld | ProtectionRecord.ReviewHeld):
+            self.conferences[e.conference_id] = e.originator_id
+        elif isinstance(e, SharingLedger.SharingDecided) and not e.share:
+            self.refusals[e.decision_id] = e.originator_id
 
     def _apply_correction(self, e: object) -> bool:
         """A sender's correction followed downstream (hub.corrections): a withdrawn case or

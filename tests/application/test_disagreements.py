@@ -252,3 +252,59 @@ def test_only_a_declined_referral_has_a_feedback_call(
     clock.advance(days=3)
     assert [b for b in hub.front_door.breaches(people["city-mash"])["items"]
             if b["clock"] == "referral-feedback"] == []
+
+
+def test_a_disagreement_with_a_conference_decision(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    social = people["city-mash/social-worker"]
+    receipt = submit(hub, "riverside-primary", notification(
+        "SCH-11", type_="school_concern", occurred_at="2026-11-23T08:50:00Z",
+        subjects=[child("Kai", "Moss", "2013-06-06")], summary="Kai has marks on his arms."))
+    kai = receipt.child_ids[0]
+    enquiry = hub.sharing.open_enquiry(social, kai, "s47-enquiry",
+                                       ["notts-police", "city-health"])
+    view = hub.child_protection.initial_conference(social, kai, at=None, plan=False,
+                                                   category=None, unborn=False,
+                                                   enquiry_id=UUID(enquiry["id"]))
+    [conference] = view["conferences"]
+    assert conference["kind"] == "initial"
+    assert conference["plan"] is False
+    ident = UUID(conference["id"])
+    # The school took no part in the enquiry: the conference is unknown to it.
+    with pytest.raises(NotFound):
+        hub.front_door.raise_against(people["riverside-primary"], "cp-conference", ident,
+                                     WHY, "high")
+    raised = hub.front_door.raise_against(
+        people["notts-police"], "cp-conference", ident,
+        "The police hold intelligence that meets the threshold for a plan.", "high")
+    assert raised["with_agency"] == "city-mash"
+    assert raised["child_ids"] == [str(kai)]
+    assert raised["named"] == str(social.user_id)
+
+
+def test_a_disagreement_with_a_refusal_to_share(
+        hub: Hub, people: dict[str, Caller], clock: Clock) -> None:
+    receipt = submit(hub, "riverside-primary", notification(
+        "SCH-12", type_="school_concern", occurred_at="2026-11-23T08:50:00Z",
+        subjects=[child("Lia", "Ford", "2012-07-07")], summary="Lia is often hungry."))
+    lia = receipt.child_ids[0]
+
+    def decide(share: bool) -> UUID:
+        return UUID(hub.sharing.record_decision(
+            people["city-health"], lia, share=share, recipient_agency="riverside-primary",
+            data_classes=["health"], purposes=["encompass"],
+            legal_basis="dpa-2018-sch1-para18",
+            consent_not_relied="would-put-child-at-risk" if share else None,
+            rationale="The health record holds nothing the school needs to know.",
+            valid_from=None, valid_until=MONDAY.replace(year=2027))["id"])
+
+    refusal, sharing = decide(False), decide(True)
+    for who, ident in ((people["notts-police"], refusal),
+                       (people["riverside-primary"], sharing)):  # not a refusal
+        with pytest.raises(NotFound):
+            hub.front_door.raise_against(who, "sharing-refusal", ident, WHY, "medium")
+    raised = hub.front_door.raise_against(
+        people["riverside-primary"], "sharing-refusal", refusal,
+        "Lia's weight loss matters for her care in school every day.", "medium")
+    assert raised["with_agency"] == "city-health"
+    assert raised["child_ids"] == [str(lia)]

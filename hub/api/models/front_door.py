@@ -226,7 +226,8 @@ class ResolutionOut(Out):
 
 
 class DecisionRefOut(Out):
-    kind: str = Field(description="mash-contact, dart-triage or missing-episode")
+    kind: str = Field(description="mash-contact, dart-triage, missing-episode, cp-conference "
+                      "or sharing-refusal")
     id: str
 
 
@@ -306,11 +307,19 @@ class OverdueClockOut(Out):
     due: str | None
 
 
+class ConferenceOut(Out):
+    id: str = Field(description="a disagreement names it (`cp-conference`)")
+    kind: str = Field(description="`initial` or `review`")
+    at: str
+    plan: bool = Field(description="a plan made, or continued")
+
+
 class ProtectionRecordOut(Out):
     person_id: str
     plans: list[PlanOut]
     looked_after: list[PeriodOut]
     overdue: list[OverdueClockOut]
+    conferences: list[ConferenceOut] = Field(default_factory=list)
 
 
 class FlaggedPlanOut(Out):

@@ -24,7 +24,8 @@ class _In(BaseModel):
 class DecisionRefIn(_In):
     kind: SubjectKind = Field(description="the kind of decision disagreed with")
     id: UUID = Field(description="mash-contact: the contact; dart-triage: the DART case; "
-                     "missing-episode: the episode")
+                     "missing-episode: the episode; cp-conference: the conference; "
+                     "sharing-refusal: the decision not to share")
 
 
 class RaiseIn(_In):
