@@ -202,9 +202,14 @@ def _front_door(event: object, base: dict[str, str],
         value = {**base, "event_type": f"disagreement.{kind}",
                  "disagreement_id": str(event.originator_id)}
         if isinstance(event, Disagreement.Raised):
-            value.update(contact_id=str(event.contact_id), child_id=str(event.child_id),
+            value.update(subject_kind=event.subject_kind, subject_id=str(event.subject_id),
+                         child_id=str(event.child_id),
+                         child_ids=[str(c) for c in event.child_ids],
                          raised_by_agency=event.raised_by.get("agency"),
-                         with_agency=event.with_agency, due=event.due.isoformat())
+                         with_agency=event.with_agency, due=event.due.isoformat(),
+                         risk=event.risk)
+            if event.subject_kind == "mash-contact":
+                value.update(contact_id=str(event.subject_id))
         elif isinstance(event, Disagreement.Escalated):
             value.update(stage=event.stage, due=event.due.isoformat(),
                          automatic=event.by is None)

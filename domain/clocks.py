@@ -74,6 +74,34 @@ def triage_order_broken(clocks: Mapping[RiskLevel, RagClock]) -> str | None:
     return None
 
 
+# An inter-agency disagreement's stage clocks, from the highest risk it is raised at down: none
+# runs out after the next (equal clocks are allowed).
+DISAGREEMENT_ORDER = (RiskLevel.HIGH, RiskLevel.MEDIUM, RiskLevel.STANDARD)
+
+
+def disagreement_order_problem(clocks: Mapping[RiskLevel, RagClock]) -> str | None:
+    """Why the disagreement stage clocks could run out out of order (None: a stage raised at
+    high risk is never due after one at medium, nor medium after standard, from any instant).
+
+    The proof is ``rag_order_problem``'s, with equal clocks allowed: for h <= k, elapsed(s, h)
+    <= elapsed(s, k), working(s, h) <= working(s, k), and elapsed(s, h) = s + h <= s + k <=
+    working(s, k); only working(s, h) against elapsed(s, k) cannot be ordered (a weekend), so
+    a level counting working hours may not sit above one counting elapsed hours."""
+    missing = [level.value for level in DISAGREEMENT_ORDER if level not in clocks]
+    if missing:
+        return "needs a clock for " + ", ".join(missing)
+    for higher, lower in pairwise(DISAGREEMENT_ORDER):
+        first, second = clocks[higher], clocks[lower]
+        if first.hours > second.hours:
+            return (f"{higher.value} risk ({first.hours:g} hours) must not be due after "
+                    f"{lower.value} risk ({second.hours:g} hours)")
+        if first.counting is Counting.WORKING and second.counting is Counting.ELAPSED:
+            return (f"{lower.value} risk counts elapsed hours after {higher.value} risk counts "
+                    f"working hours: over a weekend {lower.value} would fall due first (count "
+                    f"both working, or {higher.value} elapsed)")
+    return None
+
+
 # The colours from the most urgent: each is due strictly before the next, from any arrival.
 RAG_ORDER = (Rag.RED, Rag.AMBER, Rag.GREEN)
 
@@ -138,7 +166,11 @@ class Timescales:
     home_education_agency: str | None
     front_door: FrontDoorClocks
     interview_hours: float
-    disagreement_stage_working_hours: float
+    # An inter-agency disagreement: each stage's clock by the risk it is raised at (high in
+    # elapsed hours, out of hours too), in order (``disagreement_order_problem``); and the
+    # referrer's feedback after a declined referral, in elapsed hours.
+    disagreement_stage: Mapping[RiskLevel, RagClock]
+    disagreement_feedback_hours: float = 24
     strategy_meeting_working_days: int = 5
 
     # The MASH front door -------------------------------------------------------------------
@@ -168,9 +200,27 @@ class Timescales:
         return self.working.add_working_days(received,
                                              self.front_door.brief_assessment_working_days)
 
-    def disagreement_stage_due(self, since: datetime) -> datetime:
-        """Each stage of an inter-agency disagreement has this long before it goes up."""
-        return self.working.add_working_hours(since, self.disagreement_stage_working_hours)
+    def disagreement_stage_due(self, since: datetime, risk: RiskLevel | None) -> datetime:
+        """Each stage of an inter-agency disagreement has this long before it goes up, by the
+        risk it is held at: high within hours, out of hours included; the others in working
+        time. A disagreement raised before the risk was stated is clocked as standard."""
+        return self.disagreement_stage[risk or RiskLevel.STANDARD].due(self.working, since)
+
+    def disagreement_reclocked(self, since: datetime, due: datetime, was: RiskLevel | None,
+                               now: RiskLevel, at: datetime) -> datetime:
+        """The open stage's deadline when its risk is restated at ``at``: the new level's clock
+        from the stage's start; a clock already run out by then runs from the restatement (no
+        one could have acted on it sooner); a raised risk never makes it later than it was."""
+        before = was or RiskLevel.STANDARD
+        fresh = self.disagreement_stage_due(since, now)
+        if fresh <= at:
+            fresh = self.disagreement_stage_due(at, now)
+        return min(fresh, due) if now.rank > before.rank else fresh
+
+    def feedback_due(self, declined: datetime) -> datetime:
+        """The referrer is told, by word of mouth, of a declined referral within elapsed hours
+        of the decision (weekends included)."""
+        return declined.astimezone(UTC) + timedelta(hours=self.disagreement_feedback_hours)
 
     # Domestic abuse ------------------------------------------------------------------------
 

@@ -191,6 +191,9 @@ class ChildProtection:
                               "ended_at": iso(p["ended_at"])} for p in record.looked_after],
             "overdue": [{"clock": o["clock"], "due": iso(o["due"])}
                         for o in record.overdue(now)],
+            # Each conference's decision, by id (a disagreement can name it).
+            "conferences": [{"id": str(c["id"]), "kind": c["kind"], "at": iso(c["at"]),
+                             "plan": c["plan"]} for c in record.conferences],
         }
 
     def overdue(self, now: datetime) -> list[dict[str, Any]]:

@@ -44,6 +44,7 @@ from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
+from hub.disagreement_subjects import DecisionSubjects
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.followed_corrections import ContactCorrections
@@ -74,6 +75,7 @@ class FrontDoor(LevelsAndAllocation, MashQueues, ContactCorrections):
         self._capabilities = capabilities
         self._audit = audit
         self.require = Requirement(capabilities, audit)
+        self._subjects = DecisionSubjects(store, work, capabilities, audit)
         self.timescales = timescales
         self.work = work
         self._clock = clock

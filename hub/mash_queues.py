@@ -16,6 +16,7 @@ from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement
 from hub.disagreements import InterAgencyDisagreements
+from hub.feedback_calls import FeedbackCalls
 from hub.projections.work_index import WorkIndex
 from hub.registry import Caller
 from hub.relationships import Relationships
@@ -26,7 +27,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-class MashQueues(InterAgencyDisagreements):
+class MashQueues(InterAgencyDisagreements, FeedbackCalls):
     """The front door's lists, on its store, work index and audit."""
 
     _store: HubStore
@@ -129,7 +130,8 @@ class MashQueues(InterAgencyDisagreements):
 
     def breaches(self, caller: Caller) -> dict[str, Any]:
         """Clocks that have run out with the work not done: acknowledgement, decision, RAG,
-        partners' research, and disagreement stages; the oldest deadline first. Each is
+        partners' research, the referrer's feedback after a declined referral, and
+        disagreement stages; the oldest deadline first. Each is
         audited as a summary of its record: the contact (the referrer's), the protection record
         (its local authority's), the disagreement (the raising agency's)."""
         self.require(caller, "read-mash-queue", "read-mash-breaches")
@@ -155,6 +157,11 @@ class MashQueues(InterAgencyDisagreements):
                                                          1)})
             if len(items) > listed:
                 shown += self._contact_shown(c, summary, duty, "read-mash-queue")
+        for c, due in self._late_feedback(now):
+            items.append({"contact_id": str(c.id), "clock": "referral-feedback",
+                          "due": due.isoformat(), "child_ids": [str(i) for i in c.child_ids],
+                          "overdue_hours": round((now - due).total_seconds() / 3600, 1)})
+            shown += self._contact_shown(c, summary, duty, "read-mash-queue")
         for late in self.protection_overdue(now):
             items.append({"person_id": late["person_id"], "clock": late["clock"],
                           "due": late["due"], "child_ids": [late["person_id"]],
@@ -164,12 +171,15 @@ class MashQueues(InterAgencyDisagreements):
                             "capability:read-mash-queue", summary.value)
                       for owner in late["owners"] or [HUB_OWNER]]
         for d in self._open_disagreements():
-            if d.overdue(now):
-                shown.append(self._disagreement_shown(d, summary, "read-mash-queue"))
-                items.append({"disagreement_id": str(d.id), "contact_id": str(d.contact_id),
+            # Only disagreements the caller's agency is party to (raised, or with it).
+            if d.overdue(now) and caller.agency_id in (d.raised_by["agency"], d.with_agency):
+                shown += self._disagreement_shown(d, summary, "read-mash-queue")
+                items.append({"disagreement_id": str(d.id),
+                              **({"contact_id": str(d.contact_id)}
+                                 if d.contact_id is not None else {}),
                               "clock": f"disagreement:{d.stage.stage.value}",
                               "due": d.stage.due.isoformat(),
-                              "child_ids": [str(d.child_id)],
+                              "child_ids": [str(c) for c in d.child_ids],
                               "overdue_hours": round(
                                   (now - d.stage.due).total_seconds() / 3600, 1)})
         items.sort(key=lambda i: (i["due"], i.get("contact_id", "")))

@@ -15,12 +15,14 @@ from typing import Any
 import holidays
 
 from domain.clocks import (
+    DISAGREEMENT_ORDER,
     TRIAGE_ORDER,
     Counting,
     FrontDoorClocks,
     Rag,
     RagClock,
     Timescales,
+    disagreement_order_problem,
     triage_order_broken,
 )
 from domain.dart import RiskLevel
@@ -235,8 +237,7 @@ def load_timescales(path: Path | None = None) -> Timescales:
         front_door=_front_door(data["front_door"]),
         interview_hours=_positive(data["missing"]["interview_hours"],
                                   "missing.interview_hours"),
-        disagreement_stage_working_hours=_positive(
-            data["disagreement"]["stage_working_hours"], "disagreement.stage_working_hours"),
+        **_disagreement(data["disagreement"]),
         strategy_meeting_working_days=_whole(
             data["missing"].get("strategy_meeting_working_days", 5),
             "missing.strategy_meeting_working_days"))
@@ -293,6 +294,29 @@ def _dart(raw: dict[str, Any]) -> dict[str, Any]:
     except ValueError:
         raise SettingsError(f"timescales: dart.unassessed must be one of {names}") from None
     return {"triage": clocks, "triage_unassessed": unassessed}
+
+
+def _disagreement(raw: dict[str, Any]) -> dict[str, Any]:
+    """A disagreement's stage clock for each risk it can be raised at (high not after medium,
+    medium not after standard: a file that orders them otherwise is refused), and the
+    referrer's feedback clock after a declined referral."""
+    if "stage_working_hours" in raw:
+        raise SettingsError("timescales: disagreement.stage_working_hours is replaced by a "
+                            "clock per risk level: [disagreement.stage] high, medium and "
+                            "standard")
+    levels = raw.get("stage")
+    names = ", ".join(level.value for level in DISAGREEMENT_ORDER)
+    if not isinstance(levels, dict) or set(levels) != {lv.value for lv in DISAGREEMENT_ORDER}:
+        raise SettingsError(f"timescales: disagreement.stage must give a clock for each of "
+                            f"{names}")
+    clocks = {level: _clock(levels[level.value], f"disagreement.stage.{level.value}")
+              for level in DISAGREEMENT_ORDER}
+    problem = disagreement_order_problem(clocks)
+    if problem is not None:
+        raise SettingsError(f"timescales: disagreement.stage: {problem}")
+    return {"disagreement_stage": clocks,
+            "disagreement_feedback_hours": _positive(raw.get("feedback_hours"),
+                                                     "disagreement.feedback_hours")}
 
 
 def _front_door(raw: dict[str, Any]) -> FrontDoorClocks:

@@ -18,6 +18,7 @@ from hub.api.routes import (
     audit,
     child_protection,
     children,
+    disagreements,
     domestic_abuse,
     front_door,
     health,
@@ -99,6 +100,7 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(domestic_abuse.router)
     app.include_router(missing.router)
     app.include_router(front_door.router)
+    app.include_router(disagreements.router)
     app.include_router(reports.router)
     app.include_router(child_protection.router)
     app.include_router(matches.router)

@@ -23,6 +23,8 @@ from domain.dart import DartCase
 from domain.disagreement import Disagreement
 from domain.encompass import EncompassNotice, NotIssued
 from domain.front_door import MashContact
+from domain.front_door.feedback_call import FeedbackCall, declines
+from domain.lawful_basis import SharingLedger
 from domain.marac import MaracReferral
 from domain.matching import PossibleMatch
 from domain.missing import InterviewStep, MissingRecord
@@ -43,7 +45,8 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              MissingRecord.EpisodesMerged, MissingRecord.EpisodeSplit,
              DartCase.IncidentAmended, DartCase.IncidentWithdrawn,
              EncompassNotice.Withdrawn, MashContact.Closed, MashContact.Rated,
-             MissingRecord.StrategyMeetingDue, MissingRecord.StrategyMeetingHeld)
+             MissingRecord.StrategyMeetingDue, MissingRecord.StrategyMeetingHeld,
+             FeedbackCall.Recorded, SharingLedger.SharingDecided)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -116,6 +119,13 @@ class WorkIndex:
     contacts: dict[UUID, str] = field(default_factory=dict)  # id -> open, assessing, done
     contact_clocks: dict[UUID, ContactClocks] = field(default_factory=dict)
     disagreements: dict[UUID, bool] = field(default_factory=dict)  # id -> resolved
+    # declined contacts whose referrer is not yet told: contact -> when it was declined
+    declined: dict[UUID, datetime] = field(default_factory=dict)
+    told: set[UUID] = field(default_factory=set)  # contacts whose feedback call is recorded
+    # decisions a disagreement can name, to the record holding them: conference id ->
+    # protection record; a decision not to share -> the child's sharing ledger
+    conferences: dict[UUID, UUID] = field(default_factory=dict)
+    refusals: dict[UUID, UUID] = field(default_factory=dict)
     plans: dict[UUID, bool] = field(default_factory=dict)  # protection record -> plan in force
     unreconciled: set[UUID] = field(default_factory=set)  # missing records with a conflict
     open_matches: set[UUID] = field(default_factory=set)  # possible matches undecided
@@ -145,6 +155,7 @@ class WorkIndex:
                     self.position = entry.position
 
     def _apply(self, e: object) -> None:
+        self._note_decision(e)
         if isinstance(e, DartCase.Opened):
             self.cases[e.originator_id] = CaseState(
                 e.originator_id, e.received_at, e.triage_due,
@@ -179,6 +190,13 @@ class WorkIndex:
         else:
             self._apply_front_door(e)
 
+    def _note_decision(self, e: object) -> None:
+        """Where a conference's decision, or a decision not to share, is held."""
+        if isinstance(e, ProtectionRecord.InitialConferenceHeld | ProtectionRecord.ReviewHeld):
+            self.conferences[e.conference_id] = e.originator_id
+        elif isinstance(e, SharingLedger.SharingDecided) and not e.share:
+            self.refusals[e.decision_id] = e.originator_id
+
     def _apply_correction(self, e: object) -> bool:
         """A sender's correction followed downstream (hub.corrections): a withdrawn case or
         notice leaves the queues and breach lists, a closed contact its queue."""
@@ -196,6 +214,7 @@ class WorkIndex:
         elif isinstance(e, MashContact.Closed):
             self.contacts[e.originator_id] = "closed"
             self.contact_clocks.pop(e.originator_id, None)
+            self.declined.pop(e.originator_id, None)
         else:
             return False
         return True
@@ -220,8 +239,9 @@ class WorkIndex:
                                                                  e.decision_due)
         elif isinstance(e, MashContact.Rated | MashContact.Acknowledged):
             self._apply_contact_clock(e)
-        elif isinstance(e, (MashContact.Decided, MashContact.DecisionCorrected)):
-            self.contacts[e.originator_id] = "assessing" if e.assessment_due else "done"
+        elif isinstance(e, (MashContact.Decided, MashContact.DecisionCorrected,
+                            FeedbackCall.Recorded)):
+            self._apply_decision(e)
         elif isinstance(e, MashContact.AssessmentCompleted):
             self.contacts[e.originator_id] = "done"
         elif isinstance(e, ProtectionRecord.InitialConferenceHeld) and e.plan:
@@ -233,6 +253,21 @@ class WorkIndex:
             self.disagreements[e.originator_id] = False
         elif isinstance(e, Disagreement.Resolved):
             self.disagreements[e.originator_id] = True
+
+    def _apply_decision(self, e: MashContact.Decided | MashContact.DecisionCorrected
+                        | FeedbackCall.Recorded) -> None:
+        """A decided contact is assessing or done. A declined referral's feedback clock runs
+        from the decision (or from a correction that declined it) until the call is recorded;
+        a correction accepting it stops it."""
+        if isinstance(e, FeedbackCall.Recorded):
+            self.told.add(e.contact_id)
+            self.declined.pop(e.contact_id, None)
+            return
+        self.contacts[e.originator_id] = "assessing" if e.assessment_due else "done"
+        if not declines(e.outcome):
+            self.declined.pop(e.originator_id, None)
+        elif e.originator_id not in self.told:
+            self.declined.setdefault(e.originator_id, e.at)
 
     def _apply_contact_clock(self, e: MashContact.Rated | MashContact.Acknowledged) -> None:
         """A rating's deadline is the decision's from then on (``MashContact.decide_by``)."""

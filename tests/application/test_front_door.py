@@ -14,7 +14,7 @@ from domain.front_door import SignsOfSafety, contact_id
 from hub.bootstrap import Hub
 from hub.disclosure import ReadContext
 from hub.domestic_abuse import case_id
-from hub.errors import NotEntitled
+from hub.errors import NotEntitled, NotFound
 from hub.registry import Caller
 from tests.support import Clock, child, notification, relayed, submit
 
@@ -258,7 +258,7 @@ def test_a_disagreement_climbs_until_it_is_resolved(hub: Hub, people: dict[str, 
     hub.front_door.decide(worker, cid, level="universal", outcome="no-further-action",
                           rationale=WHY, feedback="No further action: universal services.",
                           signs_of_safety=None, participants=[])
-    with pytest.raises(NotEntitled):  # not the referrer, and not asked for research
+    with pytest.raises(NotFound):  # not the referrer, nor asked for research: as if unknown
         hub.front_door.raise_disagreement(people["city-health"], cid,
                                           "Health disagrees with this outcome.")
     raised = hub.front_door.raise_disagreement(school, cid,

@@ -140,11 +140,12 @@ NOTIFICATION_ROUTES = [("get", "/v1/notifications/{notification_id}"),
 CONTACT_ROUTES = [("get", "/v1/mash/contacts/{contact_id}"),
                   *(("post", f"/v1/mash/contacts/{{contact_id}}/{action}") for action in (
                       "rating", "acknowledge", "research-requests", "research", "decision",
-                      "assessment", "disagreements"))]
+                      "assessment", "disagreements", "feedback-call"))]
 CASE_ROUTES = [("get", "/v1/dart/cases/{case_id}"), ("post", "/v1/dart/cases/{case_id}/triage")]
 EPISODE_ROUTES = [("get", "/v1/missing/episodes/{episode_id}"),
                   ("post", "/v1/missing/episodes/{episode_id}/interview")]
 DISAGREEMENT_ROUTES = [("post", "/v1/disagreements/{disagreement_id}/escalate"),
+                       ("post", "/v1/disagreements/{disagreement_id}/risk"),
                        ("post", "/v1/disagreements/{disagreement_id}/resolve")]
 NOTICE_ROUTES = [("post", "/v1/encompass/{notice_id}/acknowledge")]
 
@@ -177,6 +178,9 @@ LINKS: dict[tuple[str, str], list[tuple[str, list[tuple[str, str]]]]] = {
     ("post", "/v1/mash/contacts/{contact_id}/disagreements"): [
         ("$response.body#/id", DISAGREEMENT_ROUTES)],
     ("get", "/v1/disagreements"): [("$response.body#/items/*/id", DISAGREEMENT_ROUTES)],
+    ("post", "/v1/disagreements"): [("$response.body#/id", DISAGREEMENT_ROUTES)],
+    ("get", "/v1/me/disagreement-alerts"): [
+        ("$response.body#/items/*/id", DISAGREEMENT_ROUTES)],
     ("get", "/v1/missing/queue"): [("$response.body#/missing/*/id", EPISODE_ROUTES),
                                    ("$response.body#/interviews/*/id", EPISODE_ROUTES)],
     ("get", "/v1/encompass"): [("$response.body#/items/*/id", NOTICE_ROUTES)],
@@ -320,6 +324,18 @@ VALID_BODIES: dict[str, Callable[[dict[str, list[str]]], st.SearchStrategy[Any]]
         "reason": st.just(SAY)}),
     "POST /v1/disagreements/{disagreement_id}/resolve": lambda _: st.fixed_dictionaries({
         "resolution": st.just(SAY)}),
+    "POST /v1/disagreements": lambda pools: st.fixed_dictionaries({
+        "subject": st.one_of(*(st.fixed_dictionaries({
+            "kind": st.just(kind), "id": st.sampled_from(pools.get(pool, []))})
+            for kind, pool in (("mash-contact", "contact"), ("dart-triage", "case"),
+                               ("missing-episode", "episode")) if pools.get(pool))),
+        "risk": st.sampled_from(["high", "medium", "standard"]), "reason": st.just(SAY)}),
+    "POST /v1/mash/contacts/{contact_id}/feedback-call": lambda _: st.fixed_dictionaries({
+        "note": st.just(SAY)}),
+    "POST /v1/disagreements/{disagreement_id}/risk": lambda _: st.fixed_dictionaries({
+        "risk": st.sampled_from(["high", "medium", "standard"]), "reason": st.just(SAY)}),
+    "PUT /v1/escalation-contacts/{stage}": lambda _: st.fixed_dictionaries({
+        "user_id": st.none()}),
     "POST /v1/missing/episodes/{episode_id}/interview": lambda _: st.fixed_dictionaries({
         "step": st.sampled_from(["offered", "accepted", "declined", "held", "not-held"]),
         "independent": st.just(True), "reason": st.just(SAY)}),
@@ -437,6 +453,7 @@ ID_POOLS = {"/v1/notifications": "notification",
             "/v1/children/{child_id}/enquiries": "enquiry", "/v1/dart/queue": "case",
             "/v1/dart/cases/{case_id}": "case", "/v1/mash/queue": "contact",
             "/v1/mash/contacts/{contact_id}": "contact", "/v1/disagreements": "disagreement",
+            "/v1/me/disagreement-alerts": "disagreement",
             "/v1/mash/contacts/{contact_id}/disagreements": "disagreement",
             "/v1/children/{child_id}/missing-episodes": "episode",
             "/v1/missing/queue": "episode", "/v1/missing/episodes/{episode_id}": "episode",

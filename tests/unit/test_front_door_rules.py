@@ -6,7 +6,7 @@ from uuid import uuid4
 
 import pytest
 
-from domain.disagreement import Disagreement, Stage
+from domain.disagreement import Disagreement, Stage, SubjectKind
 from domain.errors import InvalidContent, RuleViolation
 from domain.front_door import (
     Indicator,
@@ -19,6 +19,7 @@ from domain.front_door import (
     check_indicators,
     step,
 )
+from domain.risk import RiskLevel
 from hub.timescales import load_timescales
 
 SCALES = load_timescales()  # the packaged defaults, with England and Wales bank holidays
@@ -214,9 +215,9 @@ def test_research_is_asked_for_and_due_with_the_rating() -> None:
 
 def test_a_disagreement_climbs_the_ladder_to_the_director_and_no_further() -> None:
     at = utc("2026-11-23T09:00:00+00:00")
-    d = Disagreement.raise_(uuid4(), uuid4(), uuid4(), WORKER, "city-mash",
-                            "The referral was declined despite a disclosure.", at,
-                            at + timedelta(hours=16))
+    d = Disagreement.raise_(uuid4(), SubjectKind.MASH_CONTACT, uuid4(), [uuid4()], WORKER,
+                            "city-mash", "The referral was declined despite a disclosure.",
+                            RiskLevel.STANDARD, at, at + timedelta(hours=16), None)
     assert d.stage.stage is Stage.WORKER
     assert not d.overdue(at + timedelta(hours=16))
     assert d.overdue(at + timedelta(hours=16, seconds=1))
@@ -227,7 +228,8 @@ def test_a_disagreement_climbs_the_ladder_to_the_director_and_no_further() -> No
     with pytest.raises(RuleViolation, match="director"):
         d.escalate(at, at, None, None)
     with pytest.raises(InvalidContent, match="reason"):
-        Disagreement.raise_(uuid4(), uuid4(), uuid4(), WORKER, "x", "no", at, at)
+        Disagreement.raise_(uuid4(), SubjectKind.MASH_CONTACT, uuid4(), [uuid4()], WORKER,
+                            "x", "no", RiskLevel.STANDARD, at, at, None)
     d.resolve("Agreed an assessment after the director's review.", WORKER, at)
     assert not d.overdue(at + timedelta(days=100))
     with pytest.raises(RuleViolation, match="resolved"):

@@ -179,6 +179,15 @@ class FeedbackListOut(Out):
     items: list[FeedbackOut]
 
 
+class FeedbackCallOut(Out):
+    contact_id: str
+    told_at: str
+    due: str = Field(description="within 24 elapsed hours of the decision (a local setting)")
+    late: bool
+    by: Actor
+    note: Text
+
+
 class LevelOfNeedOut(Out):
     child_id: str
     level: str
@@ -206,6 +215,7 @@ class StageOut(Out):
     by: Actor | None
     automatic: bool
     reason: Text
+    named: str | None = Field(description="the deciding agency's person told at this stage")
 
 
 class ResolutionOut(Out):
@@ -215,23 +225,55 @@ class ResolutionOut(Out):
     stage: str
 
 
+class DecisionRefOut(Out):
+    kind: str = Field(description="mash-contact, dart-triage, missing-episode, cp-conference "
+                      "or sharing-refusal")
+    id: str
+
+
+class RiskChangeOut(Out):
+    risk: str
+    previous: str | None
+    stage: str
+    due: str = Field(description="the open stage's deadline from then on")
+    by: Actor
+    at: str
+    reason: Text
+
+
 class DisagreementOut(Out):
     id: str
-    contact_id: str
+    subject: DecisionRefOut
+    contact_id: str | None = Field(default=None, description="a MASH contact's decision")
     child_id: str
+    child_ids: list[str]
     raised_by: Actor
     with_agency: str
     raised_at: str
     reason: Text
+    risk: str | None = Field(description="high, medium or standard: the stage clocks "
+                             "follow it (null: raised before a risk was stated: standard)")
     stage: str
     due: str
     overdue: bool
+    named: str | None = Field(description="the person told at the current stage")
     stages: list[StageOut]
+    risk_changes: list[RiskChangeOut]
     resolution: ResolutionOut | None
 
 
 class DisagreementsOut(Out):
     items: list[DisagreementOut]
+
+
+class EscalationContactOut(Out):
+    stage: str
+    user_id: str | None
+
+
+class EscalationContactsOut(Out):
+    agency: str
+    stages: list[EscalationContactOut]
 
 
 # Child protection -----------------------------------------------------------------------------
@@ -265,11 +307,19 @@ class OverdueClockOut(Out):
     due: str | None
 
 
+class ConferenceOut(Out):
+    id: str = Field(description="a disagreement names it (`cp-conference`)")
+    kind: str = Field(description="`initial` or `review`")
+    at: str
+    plan: bool = Field(description="a plan made, or continued")
+
+
 class ProtectionRecordOut(Out):
     person_id: str
     plans: list[PlanOut]
     looked_after: list[PeriodOut]
     overdue: list[OverdueClockOut]
+    conferences: list[ConferenceOut] = Field(default_factory=list)
 
 
 class FlaggedPlanOut(Out):

@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from domain.front_door import LevelOfNeed, Outcome, Rag, SignsOfSafety
+from domain.risk import RiskLevel
 from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
 
@@ -61,6 +62,11 @@ class AllocationIn(_In):
 
 class DisagreementIn(_In):
     reason: str = Field(max_length=4000)
+
+
+class ContactDisagreementIn(DisagreementIn):
+    risk: RiskLevel = Field(default=RiskLevel.STANDARD, description=(
+        "the risk to the child as the raiser sees it: the stage clocks follow it"))
 
 
 class ResolutionIn(_In):
@@ -188,10 +194,12 @@ def allocate(child_id: UUID, body: AllocationIn, caller: CurrentUser,
 @router.post("/v1/mash/contacts/{contact_id}/disagreements",
              status_code=status.HTTP_201_CREATED,
              response_model=models.DisagreementOut, response_model_exclude_unset=True)
-def raise_disagreement(contact_id: UUID, body: DisagreementIn, caller: CurrentUser,
+def raise_disagreement(contact_id: UUID, body: ContactDisagreementIn, caller: CurrentUser,
                        hub: HubDep) -> dict[str, Any]:
-    """A partner disagrees with the decision; it starts with the workers, on a clock."""
-    return hub.front_door.raise_disagreement(caller, contact_id, body.reason)
+    """A partner disagrees with the decision; it starts with the workers, on a clock (the
+    first form: ``POST /v1/disagreements`` takes any decision)."""
+    return hub.front_door.raise_disagreement(caller, contact_id, body.reason,
+                                             body.risk.value)
 
 
 @router.get("/v1/disagreements",
