@@ -24,8 +24,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.agencies import StaffRole
 from domain.clocks import Timescales, core_group_due, review_conference_due
+from domain.conferences import UNCHAIRED, StepDown, check_conference_staff, check_members
 from domain.errors import InvalidContent, RuleViolation
 from domain.personal import Personal
 from domain.signs_of_safety import SignsOfSafety, sealed
@@ -33,9 +33,7 @@ from domain.text import reason
 from domain.timescales import WorkingCalendar, months_before
 
 CP_IS_LOOK_BACK_MONTHS = 12  # CP-IS shows plans and care in force, or ended this recently
-# A conference recorded without its chair (imported, or before chairs were recorded).
-UNCHAIRED: dict[str, Any] = {"chair": None, "iro": None, "minutes_due": None, "minutes": None,
-                             "minutes_at": None, "signs_of_safety": None}
+
 
 
 class Category(StrEnum):
@@ -52,31 +50,6 @@ class PlanEnd(StrEnum):
     ADULTHOOD = "adulthood"  # turned 18
     BORN = "born"  # an unborn plan ends at birth (a new plan follows on the baby's record)
     OTHER = "other"
-
-
-class StepDown(StrEnum):
-    """Where a child goes when a review conference ends the plan."""
-
-    CHILD_IN_NEED = "child-in-need"  # a child in need plan (s17)
-    EARLY_HELP = "early-help"
-
-
-def check_conference_staff(chair: dict[str, str], iro: dict[str, str], agency: str) -> None:
-    """A conference's chair and independent reviewing officer are the recording local
-    authority's staff; the officer holds that role (the chair may be the officer)."""
-    for who, field in ((chair, "chair"), (iro, "iro")):
-        if who.get("agency") != agency:
-            raise InvalidContent(field, "must be a member of the local authority's staff")
-    if iro.get("role") != StaffRole.INDEPENDENT_REVIEWING_OFFICER.value:
-        raise InvalidContent("iro", "must hold the independent-reviewing-officer role")
-
-
-def check_members(members: list[dict[str, str]], field: str) -> list[dict[str, str]]:
-    """Agencies and roles, each once (the registry checks that they exist)."""
-    pairs = list(dict.fromkeys((m["agency"], m["role"]) for m in members))
-    if len(pairs) != len(members):
-        raise InvalidContent(field, "names an agency and role more than once")
-    return [{"agency": a, "role": r} for a, r in pairs]
 
 
 def protection_id(person_id: UUID) -> UUID:

@@ -13,7 +13,7 @@ from eventsourcing.domain import Aggregate
 from domain.access import DataClass, Purpose
 from domain.audit import AuditKind
 from domain.child_in_need import ChildInNeedRecord, CinEnd, CinStart, cin_id
-from domain.child_protection import StepDown
+from domain.conferences import StepDown
 from domain.errors import InvalidContent
 from domain.front_door import LevelOfNeed, NeedRecord, need_id
 from domain.timescales import in_utc

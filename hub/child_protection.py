@@ -22,9 +22,9 @@ from domain.child_protection import (
     Category,
     PlanEnd,
     ProtectionRecord,
-    StepDown,
     protection_id,
 )
+from domain.conferences import StepDown
 from domain.errors import InvalidContent
 from domain.identifiers import normalise_nhs_number
 from domain.indexes import link_key, nhs_link

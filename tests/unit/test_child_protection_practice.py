@@ -15,7 +15,8 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from domain.child_in_need import ChildInNeedRecord, CinEnd, CinStart
-from domain.child_protection import Category, ProtectionRecord, StepDown
+from domain.child_protection import Category, ProtectionRecord
+from domain.conferences import StepDown
 from domain.errors import InvalidContent, RuleViolation
 from domain.front_door import MashContact
 from domain.signs_of_safety import SignsOfSafety

@@ -6,7 +6,8 @@ from uuid import UUID
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from domain.child_protection import Category, StepDown
+from domain.child_protection import Category
+from domain.conferences import StepDown
 from domain.signs_of_safety import SignsOfSafety
 from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
