@@ -248,8 +248,6 @@ class CaseloadImport:
             if level is not None and level.rank > LevelOfNeed.CHILD_IN_NEED.rank:
                 raise InvalidContent("nhs_number", f"the child's level of need is "
                                                    f"{level.value} in the hub already")
-            need.set_level(LevelOfNeed.CHILD_IN_NEED, CIN_REASON, None, by, row.start)
-            batch.made.append(need)
             plans = self._record(batch, cin_id(child_id), ChildInNeedRecord,
                                  lambda: ChildInNeedRecord(child_id=child_id))
             if plans.current_plan is not None:
@@ -258,6 +256,8 @@ class CaseloadImport:
             plans.start(uuid4(), row.start, CinStart.IMPORTED, None, self._timescales, by)
             if row.reviewed_at is not None:
                 plans.review(row.reviewed_at, self._timescales, by)
+            need.set_level(LevelOfNeed.CHILD_IN_NEED, CIN_REASON, None, by, row.start)
+            batch.made.append(need)
             return plans
         record = self._record(batch, protection_id(child_id), ProtectionRecord,
                               lambda: ProtectionRecord(person_id=child_id))

@@ -150,6 +150,19 @@ def test_looked_after_and_child_in_need(hub: Hub, people: dict[str, Caller], clo
     assert hub.child_in_need.overdue(clock()) == []
     clock.advance(days=20)
     assert [o["clock"] for o in hub.child_in_need.overdue(clock())] == ["cin-review"]
+    # A child already on a plan is refused (and the file stores nothing); a plan's last
+    # review restarts its clock.
+    again = load(hub, CaseloadKind.CIN_PLANS, as_csv([{**other, "case_ref": "CIN-2"}],
+                                                     cin_columns))
+    assert [e.field for e in again.errors] == ["nhs_number"]
+    reviewed = {**{k: v for k, v in cp_row(9).items() if k in cin_columns},
+                "case_ref": "CIN-3", "plan_start_date": "2025-10-01",
+                "last_review_date": "2026-01-05"}
+    [third] = load(hub, CaseloadKind.CIN_PLANS, as_csv(
+        [reviewed], (*cin_columns, "last_review_date"))).children
+    held = hub.store.find(cin_id(third), ChildInNeedRecord)
+    assert held is not None
+    assert held.plans[0]["review_due"] == start_of(date(2026, 4, 5))
     assert flag(hub, health, other["nhs_number"])["flagged"] is False  # not CP-IS's business
     assert loaded.children != cin.children
 
