@@ -54,6 +54,9 @@ class StaffRole(StrEnum):
     # A health agency's named safeguarding lead: decides to share, and may override a refusal
     # of consent for the agency's records (it reads no child's records by this role).
     SAFEGUARDING_LEAD = "safeguarding-lead"
+    # The local authority's independent reviewing officer: chairs child protection
+    # conferences (or sits in them) and signs off their minutes (a mash-kind agency).
+    INDEPENDENT_REVIEWING_OFFICER = "independent-reviewing-officer"
 
 
 def normalise_agency_id(raw: str) -> str:

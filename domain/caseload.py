@@ -71,7 +71,7 @@ REQUIRED: dict[CaseloadKind, tuple[str, ...]] = {
 }
 OPTIONAL: dict[CaseloadKind, tuple[str, ...]] = {
     CaseloadKind.CP_PLANS: (*OPTIONAL_CHILD_COLUMNS, "core_group_date", "last_review_date"),
-    CaseloadKind.CIN_PLANS: OPTIONAL_CHILD_COLUMNS,
+    CaseloadKind.CIN_PLANS: (*OPTIONAL_CHILD_COLUMNS, "last_review_date"),
     CaseloadKind.LOOKED_AFTER: OPTIONAL_CHILD_COLUMNS,
     CaseloadKind.OPEN_CONTACTS: (*OPTIONAL_CHILD_COLUMNS, "indicators", "rag"),
 }
@@ -267,8 +267,12 @@ def validate_row(kind: CaseloadKind, line: int, values: Mapping[str, str | None]
         return CaseloadRow(line, case_ref, child, start_of(start),
                            legal_status=LegalStatus(status.upper()))
     start = _day(values, "plan_start_date", True, today, born) or today
-    if kind is CaseloadKind.CIN_PLANS:
-        return CaseloadRow(line, case_ref, child, start_of(start))
+    if kind is CaseloadKind.CIN_PLANS:  # its last review, if any, restarts its clock
+        reviewed = _day(values, "last_review_date", False, today, born)
+        if reviewed is not None and reviewed < start:
+            raise InvalidContent("last_review_date", "must not be before plan_start_date")
+        return CaseloadRow(line, case_ref, child, start_of(start),
+                           reviewed_at=start_of(reviewed) if reviewed is not None else None)
     category = (_value(values, "category", required=True) or "").lower()
     if category not in {c.value for c in Category}:
         raise InvalidContent("category", "must be one of "

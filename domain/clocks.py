@@ -152,6 +152,18 @@ class FrontDoorClocks:
 
 
 @dataclass(frozen=True)
+class ProtectionClocks:
+    """Child protection's and child in need's local timescales (Working Together leaves them
+    to the local authority): a conference's minutes, the core group's later meetings, the
+    reviews of a child in need plan."""
+
+    minutes_working_days: int = 5
+    core_group_weeks: int = 6
+    cin_first_review_months: int = 3
+    cin_review_months: int = 3
+
+
+@dataclass(frozen=True)
 class Timescales:
     """The calendars and the local timescales, and every deadline computed on them."""
 
@@ -172,6 +184,7 @@ class Timescales:
     disagreement_stage: Mapping[RiskLevel, RagClock]
     disagreement_feedback_hours: float = 24
     strategy_meeting_working_days: int = 5
+    protection: ProtectionClocks = ProtectionClocks()
 
     # The MASH front door -------------------------------------------------------------------
 
@@ -267,6 +280,27 @@ class Timescales:
         """A strategy meeting after repeated missing episodes is held within working days of
         the flag being raised (from 16:59 on a Friday, counted from Monday's opening)."""
         return self.working.add_working_days(flagged, self.strategy_meeting_working_days)
+
+    # Child protection and child in need --------------------------------------------------
+
+    def minutes_due(self, conference_at: datetime) -> datetime:
+        """A conference's minutes are with its members within working days of it."""
+        return self.working.add_working_days(conference_at,
+                                             self.protection.minutes_working_days)
+
+    def next_core_group_due(self, met_at: datetime) -> datetime:
+        """After each core group meeting the next is within so many weeks (in local time: a
+        meeting at 10:00 in October is followed by 10:00 six weeks on, across the clock
+        change)."""
+        local = met_at.astimezone(LOCAL)
+        return (local + timedelta(weeks=self.protection.core_group_weeks)).astimezone(UTC)
+
+    def cin_review_due(self, since: datetime, first: bool) -> datetime:
+        """A child in need plan's next review: the first within months of its start, each
+        later one within months of the review before (in local time)."""
+        months = (self.protection.cin_first_review_months if first
+                  else self.protection.cin_review_months)
+        return add_months(since.astimezone(LOCAL), months).astimezone(UTC)
 
     @property
     def interview_within(self) -> timedelta:

@@ -28,6 +28,7 @@ from hub.audit.service import AuditorService
 from hub.audit.trail import AuditTrail
 from hub.audit.witnesses import WitnessConfig, Witnesses
 from hub.caseload import CaseloadImport
+from hub.child_in_need import ChildInNeed
 from hub.child_protection import ChildProtection, load_contacts
 from hub.child_search import ChildSearch
 from hub.corrections import Corrections, Downstream
@@ -48,6 +49,7 @@ from hub.projections.work_index import WorkIndex
 from hub.registry import Registry
 from hub.relationships import Relationships
 from hub.retention import Retention, load_schedule
+from hub.safety_scale import SafetyScale
 from hub.settings import Settings, SettingsError
 from hub.sharing import Sharing
 from hub.store import HubStore
@@ -92,6 +94,8 @@ class Hub:
     front_door: FrontDoor
     indicators: Indicators
     child_protection: ChildProtection
+    child_in_need: ChildInNeed
+    safety_scale: SafetyScale
     relationships: Relationships
     caseload: CaseloadImport
     matching: Matching
@@ -152,8 +156,11 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
 
     child_protection = ChildProtection(store, decisions, capabilities, audit, timescales,
                                        LinkHasher(link_secret),
-                                       load_contacts(settings.contacts_file), work, clock)
-    front_door.protection_overdue = child_protection.overdue
+                                       load_contacts(settings.contacts_file), work, clock,
+                                       registry=registry)
+    child_in_need = ChildInNeed(store, capabilities, audit, timescales, work, clock)
+    front_door.protection_overdue = lambda now: [*child_protection.overdue(now),
+                                                 *child_in_need.overdue(now)]
 
     def workflows(notification: Notification, submission: NotificationSubmission,
                   people: list[PersonRecord]) -> list[Aggregate]:
@@ -210,6 +217,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         # Read through a log that cannot decrypt: the indicators never open personal values.
         indicators=Indicators(StoreLog.of(store, blind=True), _projection_states(settings)),
         child_protection=child_protection,
+        child_in_need=child_in_need,
+        safety_scale=SafetyScale(store, capabilities, audit, work, clock),
         relationships=relationships,
         caseload=CaseloadImport(store, intake, registry, audit, timescales, clock),
         matching=Matching(store, capabilities, audit, work, clock),

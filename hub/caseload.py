@@ -5,7 +5,8 @@ nothing unless the operator asks for the good rows alone. Each child is linked t
 record by the intake's own linking (``NotificationIntake.link``), and each row becomes what
 social care records on a working day, dated from the history it carries: an initial
 conference with a plan (and the core group, the last review), a period in care, the child in
-need level of need, a contact open at the front door received at the time it was
+need plan (its review clock running from its start) and level of need, a contact open at the
+front door received at the time it was
 (``hub.open_contacts``). All the rows of a file are saved in one transaction, each with its key
 (the authority, the kind, its reference) claimed, so that a file imported twice is stored
 once. The import is audited under every child it names.
@@ -29,6 +30,7 @@ from domain.caseload import (
     duplicates,
     validate_row,
 )
+from domain.child_in_need import ChildInNeedRecord, CinStart, cin_id
 from domain.child_protection import ProtectionRecord, protection_id
 from domain.errors import DomainError, InvalidContent
 from domain.front_door import LevelOfNeed, NeedRecord, need_id
@@ -246,8 +248,17 @@ class CaseloadImport:
             if level is not None and level.rank > LevelOfNeed.CHILD_IN_NEED.rank:
                 raise InvalidContent("nhs_number", f"the child's level of need is "
                                                    f"{level.value} in the hub already")
+            plans = self._record(batch, cin_id(child_id), ChildInNeedRecord,
+                                 lambda: ChildInNeedRecord(child_id=child_id))
+            if plans.current_plan is not None:
+                raise InvalidContent("nhs_number", "the child is on a child in need plan in "
+                                                   "the hub already")
+            plans.start(uuid4(), row.start, CinStart.IMPORTED, None, self._timescales, by)
+            if row.reviewed_at is not None:
+                plans.review(row.reviewed_at, self._timescales, by)
             need.set_level(LevelOfNeed.CHILD_IN_NEED, CIN_REASON, None, by, row.start)
-            return need
+            batch.made.append(need)
+            return plans
         record = self._record(batch, protection_id(child_id), ProtectionRecord,
                               lambda: ProtectionRecord(person_id=child_id))
         if kind is CaseloadKind.LOOKED_AFTER:
@@ -261,7 +272,7 @@ class CaseloadImport:
         record.initial_conference(uuid4(), row.start, True, row.category, False, None,
                                   self._timescales.working, by)
         if row.core_group_at is not None:
-            record.core_group_met(row.core_group_at, by)
+            record.core_group_met(row.core_group_at, by, self._timescales)
         if row.reviewed_at is not None:
             record.review(uuid4(), row.reviewed_at, True, None, by)
         return record

@@ -14,18 +14,29 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.domain import Aggregate
+
 from domain.access import AccessDecision, AccessQuestion, DataClass, Purpose, Relation, Visibility
 from domain.audit import AuditKind
-from domain.child_protection import Category, PlanEnd, ProtectionRecord, protection_id
+from domain.child_protection import (
+    Category,
+    PlanEnd,
+    ProtectionRecord,
+    protection_id,
+)
+from domain.conferences import StepDown
 from domain.errors import InvalidContent
 from domain.identifiers import normalise_nhs_number
 from domain.indexes import link_key, nhs_link
 from domain.people import PersonRecord
+from domain.signs_of_safety import SignsOfSafety
 from domain.timescales import in_utc
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
+from hub.child_in_need import stepped_down
+from hub.conferences import Conferences, protection_view
 from hub.disclosure import ReadContext
 from hub.errors import NotEntitled, NotFound
 from hub.intake import LinkHasher
@@ -33,7 +44,7 @@ from hub.merging import joined_people
 from hub.policy_files import read_toml
 from hub.projections.work_index import WorkIndex
 from hub.purposes import PurposeBinding
-from hub.registry import Caller
+from hub.registry import Caller, Registry
 from hub.settings import SettingsError
 from hub.store import HubStore
 from hub.timescales import Timescales
@@ -55,13 +66,15 @@ def load_contacts(path: Path | None = None) -> dict[str, dict[str, str]]:
     return contacts
 
 
-class ChildProtection:
+class ChildProtection(Conferences):
     def __init__(self, store: HubStore, decisions: DecisionPoint,
                  capabilities: CapabilityPolicy, audit: AuditTrail, timescales: Timescales,
                  link_hasher: LinkHasher, contacts: dict[str, dict[str, str]],
                  work: WorkIndex,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC), *,
+                 registry: Registry) -> None:
         self.work = work
+        self._registry = registry
         self._store = store
         self._decisions = decisions
         self._capabilities = capabilities
@@ -81,25 +94,26 @@ class ChildProtection:
         return person
 
     def _change(self, caller: Caller, person_id: UUID, unborn: bool, action: str,
-                change: Callable[[ProtectionRecord, datetime], None]) -> dict[str, Any]:
-        self.require(caller, "record-child-protection", action, [person_id])
+                change: Callable[[ProtectionRecord, datetime], list[Aggregate] | None],
+                capability: str = "record-child-protection") -> dict[str, Any]:
+        self.require(caller, capability, action, [person_id])
         self._person(person_id, unborn)
         at = self._clock()
 
         def attempt() -> ProtectionRecord:
             record = (self._store.find(protection_id(person_id), ProtectionRecord)
                       or ProtectionRecord(person_id=person_id))
-            change(record, at)
-            self._store.save(record)
+            more = change(record, at) or []
+            self._store.save(record, *more)
             return record
 
         record = self._store.write(attempt)
         disclose(self._audit, caller, action, [
             Shown(record.id, "protection-record", owner, person_id, (DataClass.SOCIAL_CARE,),
-                  "local-authority-safeguarding-duty", "capability:record-child-protection")
+                  "local-authority-safeguarding-duty", f"capability:{capability}")
             for owner in self.owners(record)], purpose=None,
             kind=AuditKind.CHILD_PROTECTION, details={"agency": caller.agency_id})
-        return self._view(record, at)
+        return protection_view(record, at)
 
     @staticmethod
     def _when(value: datetime | None, at: datetime) -> datetime:
@@ -112,31 +126,62 @@ class ChildProtection:
 
     def initial_conference(self, caller: Caller, person_id: UUID, *, at: datetime | None,
                            plan: bool, category: str | None, unborn: bool,
-                           enquiry_id: UUID | None) -> dict[str, Any]:
+                           enquiry_id: UUID | None, chair: UUID | None = None,
+                           iro: UUID | None = None, core_group: list[dict[str, str]] | None = None,
+                           signs: SignsOfSafety | None = None) -> dict[str, Any]:
+        """The initial conference; with its chair and independent reviewing officer its
+        minutes go on the clock, and the core group's members may be named."""
         chosen = parse_enum(Category, category, "category") if category else None
+        staff = self.conference_staff(chair, iro, signs)
+        members = self.members(core_group, "core_group") if core_group else None
+        if members and not plan:
+            raise InvalidContent("core_group", "only a plan has a core group")
 
         def change(record: ProtectionRecord, now: datetime) -> None:
-            record.initial_conference(uuid4(), self._when(at, now), plan, chosen, unborn,
+            when, conference = self._when(at, now), uuid4()
+            record.initial_conference(conference, when, plan, chosen, unborn,
                                       enquiry_id, self.timescales.working,
                                       caller.as_actor())
+            self.chair(record, conference, staff, signs, caller)
+            if members:
+                record.set_core_group(members, when, caller.as_actor())
 
         return self._change(caller, person_id, unborn, "initial-conference", change)
 
     def review(self, caller: Caller, person_id: UUID, *, at: datetime | None,
-               plan_continues: bool, category: str | None, unborn: bool) -> dict[str, Any]:
+               plan_continues: bool, category: str | None, unborn: bool,
+               chair: UUID | None = None, iro: UUID | None = None,
+               step_down: str | None = None,
+               signs: SignsOfSafety | None = None) -> dict[str, Any]:
+        """A review conference; one that ends the plan may step the child down to a child in
+        need plan or early help (the level of need follows)."""
         chosen = parse_enum(Category, category, "category") if category else None
+        to = parse_enum(StepDown, step_down, "step_down") if step_down else None
+        if to is not None and unborn:
+            raise InvalidContent("step_down", "an unborn child's plan steps down on the "
+                                 "baby's own record")
+        staff = self.conference_staff(chair, iro, signs)
 
-        def change(record: ProtectionRecord, now: datetime) -> None:
-            record.review(uuid4(), self._when(at, now), plan_continues, chosen,
-                          caller.as_actor())
+        def change(record: ProtectionRecord, now: datetime) -> list[Aggregate]:
+            when, conference = self._when(at, now), uuid4()
+            record.review(conference, when, plan_continues, chosen, caller.as_actor(), to)
+            self.chair(record, conference, staff, signs, caller)
+            if to is None:
+                return []
+            return stepped_down(self._store, person_id, to, when, conference,
+                                self.timescales, caller.as_actor())
 
         return self._change(caller, person_id, unborn, "review-conference", change)
 
     def core_group(self, caller: Caller, person_id: UUID, *, at: datetime | None,
-                   unborn: bool) -> dict[str, Any]:
+                   unborn: bool, present: list[dict[str, str]] | None = None,
+                   signs: SignsOfSafety | None = None) -> dict[str, Any]:
+        """A core group meeting, with those present; the next is due from it."""
+        there = self.members(present, "present") if present else []
         return self._change(caller, person_id, unborn, "core-group",
                             lambda r, now: r.core_group_met(self._when(at, now),
-                                                            caller.as_actor()))
+                                                            caller.as_actor(),
+                                                            self.timescales, there, signs))
 
     def end_plan(self, caller: Caller, person_id: UUID, *, at: datetime | None,
                  because: str, unborn: bool) -> dict[str, Any]:
@@ -169,37 +214,15 @@ class ChildProtection:
             Shown(record.id, "protection-record", owner, person_id, (DataClass.SOCIAL_CARE,),
                   "local-authority-safeguarding-duty", "capability:record-child-protection")
             for owner in self.owners(record)], purpose=Purpose.ASSESSMENT.value)
-        return self._view(record, self._clock())
-
-    @staticmethod
-    def _view(record: ProtectionRecord, now: datetime) -> dict[str, Any]:
-        def iso(value: datetime | None) -> str | None:
-            return value.isoformat() if value is not None else None
-
-        return {
-            "person_id": str(record.person_id),
-            "plans": [{
-                "category": p["category"], "unborn": p["unborn"], "number": p["number"],
-                "started_at": iso(p["started_at"]), "ended_at": iso(p["ended_at"]),
-                "ended_because": p["ended_because"],
-                "core_group_due": iso(p["core_group_due"]),
-                "core_group_at": iso(p["core_group_at"]), "review_due": iso(p["review_due"]),
-                "reviews": [{"at": iso(r["at"]), "due": iso(r["due"]),
-                             "on_time": r["on_time"]} for r in p["reviews"]]}
-                for p in record.plans],
-            "looked_after": [{"started_at": iso(p["started_at"]),
-                              "ended_at": iso(p["ended_at"])} for p in record.looked_after],
-            "overdue": [{"clock": o["clock"], "due": iso(o["due"])}
-                        for o in record.overdue(now)],
-            # Each conference's decision, by id (a disagreement can name it).
-            "conferences": [{"id": str(c["id"]), "kind": c["kind"], "at": iso(c["at"]),
-                             "plan": c["plan"]} for c in record.conferences],
-        }
+        return protection_view(record, self._clock())
 
     def overdue(self, now: datetime) -> list[dict[str, Any]]:
-        """Core groups and reviews past their date, on every plan in force."""
+        """Core groups, reviews and minutes past their date, on every plan in force and
+        every conference whose minutes are outstanding."""
         self.work.catch_up()
-        records = [r for i, in_force in list(self.work.plans.items()) if in_force
+        ids = {i for i, in_force in list(self.work.plans.items()) if in_force}
+        ids |= set(self.work.minutes_outstanding)
+        records = [r for i in sorted(ids, key=str)
                    if (r := self._store.find(i, ProtectionRecord)) is not None]
         return [{"person_id": str(r.person_id), "clock": o["clock"],
                  "record": r.id, "owners": self.owners(r), "due": o["due"].isoformat(),

@@ -336,11 +336,12 @@ class FrontDoor(LevelsAndAllocation, MashQueues, ContactCorrections):
             kinds[agency["id"]] = agency["kind"]
         return check_participants(kinds)
 
-    def complete_assessment(self, caller: Caller, contact: UUID,
-                            summary: str) -> dict[str, Any]:
-        """Record the children's assessment complete (clocked against 45 working days)."""
+    def complete_assessment(self, caller: Caller, contact: UUID, summary: str,
+                            signs: SignsOfSafety | None = None) -> dict[str, Any]:
+        """Record the children's assessment complete (clocked against 45 working days), with
+        its Signs of Safety if recorded."""
         def change(c: MashContact, at: datetime) -> list[Aggregate]:
-            c.complete_assessment(summary, caller.as_actor(), at)
+            c.complete_assessment(summary, caller.as_actor(), at, signs)
             return []
 
         return self._change(caller, contact, "complete-assessment", change,

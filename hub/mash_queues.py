@@ -166,7 +166,7 @@ class MashQueues(InterAgencyDisagreements, FeedbackCalls):
             items.append({"person_id": late["person_id"], "clock": late["clock"],
                           "due": late["due"], "child_ids": [late["person_id"]],
                           "overdue_hours": late["overdue_hours"]})
-            shown += [Shown(late["record"], "protection-record", owner,
+            shown += [Shown(late["record"], late.get("kind", "protection-record"), owner,
                             UUID(late["person_id"]), (DataClass.SOCIAL_CARE,), duty,
                             "capability:read-mash-queue", summary.value)
                       for owner in late["owners"] or [HUB_OWNER]]

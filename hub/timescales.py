@@ -19,6 +19,7 @@ from domain.clocks import (
     TRIAGE_ORDER,
     Counting,
     FrontDoorClocks,
+    ProtectionClocks,
     Rag,
     RagClock,
     Timescales,
@@ -240,7 +241,22 @@ def load_timescales(path: Path | None = None) -> Timescales:
         **_disagreement(data["disagreement"]),
         strategy_meeting_working_days=_whole(
             data["missing"].get("strategy_meeting_working_days", 5),
-            "missing.strategy_meeting_working_days"))
+            "missing.strategy_meeting_working_days"),
+        protection=_protection(data.get("child_protection", {})))
+
+
+def _protection(raw: Any) -> ProtectionClocks:
+    """The local authority's child protection and child in need timescales (each a positive
+    whole number; any left out keeps its default)."""
+    if not isinstance(raw, dict):
+        raise SettingsError("timescales: [child_protection] must be a table")
+    known = set(ProtectionClocks.__dataclass_fields__)
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise SettingsError(f"timescales: child_protection.{unknown[0]} is not a setting "
+                            f"(known: {', '.join(sorted(known))})")
+    return ProtectionClocks(**{name: _whole(value, f"child_protection.{name}")
+                               for name, value in raw.items()})
 
 
 def _positive(raw: Any, where: str) -> float:

@@ -352,24 +352,42 @@ class MashContact(Aggregate):
                      brief_assessment_due if assessment_due is not None else None)
 
     class AssessmentCompleted(Aggregate.Event):
-        class_version = 1
+        """v2: Signs of Safety may be recorded with the assessment's completion."""
+
+        class_version = 2
         summary: Personal
         by: dict[str, str]
         at: datetime
+        signs_of_safety: dict[str, Any] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["signs_of_safety"] = None  # completed before they were recorded here
 
     @event(AssessmentCompleted)
     def _complete_assessment(self, summary: Personal, by: dict[str, str],
-                             at: datetime) -> None:
-        self.assessment = {"summary": summary, "by": by, "at": at}
+                             at: datetime, signs_of_safety: dict[str, Any] | None) -> None:
+        self.assessment = {"summary": summary, "by": by, "at": at,
+                           "signs_of_safety": signs_of_safety}
 
-    def complete_assessment(self, summary: str, by: dict[str, str], at: datetime) -> None:
+    def complete_assessment(self, summary: str, by: dict[str, str], at: datetime,
+                            signs: SignsOfSafety | None = None) -> None:
         """The children's assessment the decision called for is complete."""
         if self.decision is None or self.decision["assessment_due"] is None:
             raise RuleViolation("this contact's decision called for no assessment")
         if self.assessment is not None:
             raise RuleViolation("the assessment is already complete")
         what = reason(summary, "summary")
-        self._complete_assessment(Personal(self.holder, "assessment_summary", what), by, at)
+        sos = None
+        if signs is not None:
+            v = signs.validated()
+            sos = {"worries": Personal(self.holder, "sos_worries", v.worries),
+                   "working_well": Personal(self.holder, "sos_working_well", v.working_well),
+                   "needs_to_happen": Personal(self.holder, "sos_needs_to_happen",
+                                               v.needs_to_happen),
+                   "scale": v.scale}
+        self._complete_assessment(Personal(self.holder, "assessment_summary", what), by, at,
+                                  sos)
 
     class BriefAssessmentCompleted(Aggregate.Event):
         """The brief children's assessment is done (due within 10 working days of arrival):

@@ -16,6 +16,7 @@ from hub.api.middleware import BodyLimit, RequestMetrics, SecurityHeaders
 from hub.api.openapi import install_openapi
 from hub.api.routes import (
     audit,
+    child_in_need,
     child_protection,
     children,
     disagreements,
@@ -103,6 +104,7 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(disagreements.router)
     app.include_router(reports.router)
     app.include_router(child_protection.router)
+    app.include_router(child_in_need.router)
     app.include_router(matches.router)
     app.include_router(audit.router)
     app.include_router(health.router)

@@ -18,6 +18,7 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from domain.child_in_need import ChildInNeedRecord
 from domain.child_protection import ProtectionRecord
 from domain.dart import DartCase
 from domain.disagreement import Disagreement
@@ -46,7 +47,9 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              DartCase.IncidentAmended, DartCase.IncidentWithdrawn,
              EncompassNotice.Withdrawn, MashContact.Closed, MashContact.Rated,
              MissingRecord.StrategyMeetingDue, MissingRecord.StrategyMeetingHeld,
-             FeedbackCall.Recorded, SharingLedger.SharingDecided)
+             FeedbackCall.Recorded, SharingLedger.SharingDecided,
+             ProtectionRecord.ConferenceChaired, ProtectionRecord.MinutesRecorded,
+             ChildInNeedRecord.PlanStarted, ChildInNeedRecord.PlanEnded)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -127,6 +130,10 @@ class WorkIndex:
     conferences: dict[UUID, UUID] = field(default_factory=dict)
     refusals: dict[UUID, UUID] = field(default_factory=dict)
     plans: dict[UUID, bool] = field(default_factory=dict)  # protection record -> plan in force
+    # protection record -> its conferences whose minutes are not yet recorded
+    minutes: dict[UUID, set[UUID]] = field(default_factory=dict)
+    cin_plans: dict[UUID, bool] = field(default_factory=dict)  # CIN record -> plan in force
+    child_contacts: dict[UUID, list[UUID]] = field(default_factory=dict)  # child -> contacts
     unreconciled: set[UUID] = field(default_factory=set)  # missing records with a conflict
     open_matches: set[UUID] = field(default_factory=set)  # possible matches undecided
     # strategy meetings due and not yet held: meeting id -> the child's missing record
@@ -146,6 +153,11 @@ class WorkIndex:
             known = self._sources[notification_id] = Source(n.source_agency,
                                                             n.notification_type)
         return known
+
+    @property
+    def minutes_outstanding(self) -> list[UUID]:
+        """The protection records with a conference's minutes not yet recorded."""
+        return [i for i, waiting in list(self.minutes.items()) if waiting]
 
     def catch_up(self, batch: int = 1000) -> None:
         with self._lock:
@@ -235,6 +247,8 @@ class WorkIndex:
             self.unreconciled.add(e.originator_id)
         elif isinstance(e, MashContact.Opened):
             self.contacts[e.originator_id] = "open"
+            for child in e.child_ids:
+                self.child_contacts.setdefault(child, []).append(e.originator_id)
             self.contact_clocks[e.originator_id] = ContactClocks(e.acknowledge_due,
                                                                  e.decision_due)
         elif isinstance(e, MashContact.Rated | MashContact.Acknowledged):
@@ -244,11 +258,8 @@ class WorkIndex:
             self._apply_decision(e)
         elif isinstance(e, MashContact.AssessmentCompleted):
             self.contacts[e.originator_id] = "done"
-        elif isinstance(e, ProtectionRecord.InitialConferenceHeld) and e.plan:
-            self.plans[e.originator_id] = True
-        elif (isinstance(e, ProtectionRecord.ReviewHeld) and not e.plan_continues) or \
-                isinstance(e, ProtectionRecord.PlanEnded):
-            self.plans[e.originator_id] = False
+        elif self._apply_plans(e):
+            return
         elif isinstance(e, Disagreement.Raised):
             self.disagreements[e.originator_id] = False
         elif isinstance(e, Disagreement.Resolved):
@@ -268,6 +279,25 @@ class WorkIndex:
             self.declined.pop(e.originator_id, None)
         elif e.originator_id not in self.told:
             self.declined.setdefault(e.originator_id, e.at)
+
+    def _apply_plans(self, e: object) -> bool:
+        """Plans in force (child protection, child in need), and conferences' minutes
+        outstanding."""
+        if isinstance(e, ProtectionRecord.InitialConferenceHeld):
+            if e.plan:
+                self.plans[e.originator_id] = True
+        elif (isinstance(e, ProtectionRecord.ReviewHeld) and not e.plan_continues) or \
+                isinstance(e, ProtectionRecord.PlanEnded):
+            self.plans[e.originator_id] = False
+        elif isinstance(e, ProtectionRecord.ConferenceChaired):
+            self.minutes.setdefault(e.originator_id, set()).add(e.conference_id)
+        elif isinstance(e, ProtectionRecord.MinutesRecorded):
+            self.minutes.get(e.originator_id, set()).discard(e.conference_id)
+        elif isinstance(e, ChildInNeedRecord.PlanStarted | ChildInNeedRecord.PlanEnded):
+            self.cin_plans[e.originator_id] = isinstance(e, ChildInNeedRecord.PlanStarted)
+        else:
+            return False
+        return True
 
     def _apply_contact_clock(self, e: MashContact.Rated | MashContact.Acknowledged) -> None:
         """A rating's deadline is the decision's from then on (``MashContact.decide_by``)."""

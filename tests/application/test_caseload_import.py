@@ -11,6 +11,7 @@ import pytest
 
 from domain.access import Purpose
 from domain.caseload import CaseloadKind, start_of
+from domain.child_in_need import ChildInNeedRecord, cin_id
 from domain.front_door import LevelOfNeed, NeedRecord, need_id
 from hub.bootstrap import Hub
 from hub.caseload import Loaded
@@ -116,7 +117,7 @@ def test_a_child_already_on_a_plan_in_the_hub_stops_the_file(hub: Hub, people: d
     assert flag(hub, health, rows[1]["nhs_number"])["flagged"] is True
 
 
-def test_looked_after_and_child_in_need(hub: Hub, people: dict[str, Caller],
+def test_looked_after_and_child_in_need(hub: Hub, people: dict[str, Caller], clock: Clock,
                                         health: Caller) -> None:
     columns = ("case_ref", "nhs_number", "given_name", "family_name", "date_of_birth",
                "legal_status", "start_date")
@@ -139,6 +140,29 @@ def test_looked_after_and_child_in_need(hub: Hub, people: dict[str, Caller],
     assert need is not None
     assert need.level is LevelOfNeed.CHILD_IN_NEED
     assert need.changes[-1]["at"] == start_of(date(2025, 11, 3))
+    # A real plan from its start: its first review is due 3 months on, then on the breach
+    # list.
+    plans = hub.store.find(cin_id(child_id), ChildInNeedRecord)
+    assert plans is not None
+    [plan] = plans.plans
+    assert (plan["via"], plan["started_at"]) == ("imported", start_of(date(2025, 11, 3)))
+    assert plan["review_due"] == start_of(date(2026, 2, 3))
+    assert hub.child_in_need.overdue(clock()) == []
+    clock.advance(days=20)
+    assert [o["clock"] for o in hub.child_in_need.overdue(clock())] == ["cin-review"]
+    # A child already on a plan is refused (and the file stores nothing); a plan's last
+    # review restarts its clock.
+    again = load(hub, CaseloadKind.CIN_PLANS, as_csv([{**other, "case_ref": "CIN-2"}],
+                                                     cin_columns))
+    assert [e.field for e in again.errors] == ["nhs_number"]
+    reviewed = {**{k: v for k, v in cp_row(9).items() if k in cin_columns},
+                "case_ref": "CIN-3", "plan_start_date": "2025-10-01",
+                "last_review_date": "2026-01-05"}
+    [third] = load(hub, CaseloadKind.CIN_PLANS, as_csv(
+        [reviewed], (*cin_columns, "last_review_date"))).children
+    held = hub.store.find(cin_id(third), ChildInNeedRecord)
+    assert held is not None
+    assert held.plans[0]["review_due"] == start_of(date(2026, 4, 5))
     assert flag(hub, health, other["nhs_number"])["flagged"] is False  # not CP-IS's business
     assert loaded.children != cin.children
 

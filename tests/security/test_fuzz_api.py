@@ -458,14 +458,17 @@ ID_POOLS = {"/v1/notifications": "notification",
             "/v1/children/{child_id}/missing-episodes": "episode",
             "/v1/missing/queue": "episode", "/v1/missing/episodes/{episode_id}": "episode",
             "/v1/encompass": "notice", "/v1/schools/{urn}/encompass": "notice",
-            "/v1/break-glass": "access", "/v1/marac/referrals": "referral"}
+            "/v1/break-glass": "access", "/v1/marac/referrals": "referral",
+            "/v1/protection/{person_id}/initial-conference": "conference",
+            "/v1/protection/{person_id}/review": "conference"}
 # ... which pools a path parameter draws from, and X-Case-Ref (the cases a purpose rests on).
 PARAMETER_POOLS = {"child_id": ["child"], "person_id": ["child", "person"],
                    "notification_id": ["notification"], "case_id": ["case"],
                    "contact_id": ["contact"], "episode_id": ["episode"],
                    "enquiry_id": ["enquiry"], "disagreement_id": ["disagreement"],
                    "consent_id": ["consent"], "access_id": ["access"],
-                   "notice_id": ["notice"], "urn": ["urn"]}
+                   "notice_id": ["notice"], "urn": ["urn"],
+                   "conference_id": ["conference"]}
 CASE_REF_POOLS = ["enquiry", "episode", "referral", "case"]
 POOL_LIMIT = 40
 # A value the hub may name in a message: an enum value, an agency id, a field name.
@@ -744,6 +747,10 @@ def seed(world: World, fuzz: Fuzzer) -> None:
                             json={"kind": "s47-enquiry",
                                   "participants": ["city-mash", "notts-police", "city-health"]}))
     fuzz.know("enquiry", enquiry["id"])
+    conference = ok(world.call("POST", f"/v1/protection/{amy_id}/initial-conference",
+                               "social-worker", "s47", json={"plan": True,
+                                                             "category": "neglect"}))
+    fuzz.know("conference", conference["conferences"][0]["id"])
     consent = ok(world.call("POST", f"/v1/children/{amy_id}/consents", "gp", json={
         "status": "given", "given_by": "parent",
         "scope": {"data_classes": ["health"], "agencies": ["city-dart"],

@@ -90,6 +90,13 @@ def test_the_other_kinds() -> None:
                        TODAY)
     assert cin.start == start_of(date(2025, 12, 1))
     assert cin.category is None
+    assert cin.reviewed_at is None
+    reviewed = validate_row(CaseloadKind.CIN_PLANS, 3, {
+        **child, "plan_start_date": "2025-06-01", "last_review_date": "2025-09-01"}, TODAY)
+    assert reviewed.reviewed_at == start_of(date(2025, 9, 1))
+    with pytest.raises(InvalidContent, match=r"^last_review_date: must not be before"):
+        validate_row(CaseloadKind.CIN_PLANS, 3, {
+            **child, "plan_start_date": "2025-06-01", "last_review_date": "2025-05-01"}, TODAY)
 
 
 def test_production_refuses_test_numbers() -> None:

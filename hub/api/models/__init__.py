@@ -15,4 +15,5 @@ from hub.api.models.front_door import *  # noqa: F403
 from hub.api.models.matching import *  # noqa: F403
 from hub.api.models.merging import *  # noqa: F403
 from hub.api.models.oversight import *  # noqa: F403
+from hub.api.models.protection import *  # noqa: F403
 from hub.api.models.safety import *  # noqa: F403

@@ -278,48 +278,9 @@ class EscalationContactsOut(Out):
 
 # Child protection -----------------------------------------------------------------------------
 
-class ReviewConferenceOut(Out):
-    at: str | None
-    due: str | None
-    on_time: bool | None
-
-
-class PlanOut(Out):
-    category: str | None
-    unborn: bool
-    number: int
-    started_at: str | None
-    ended_at: str | None
-    ended_because: str | None
-    core_group_due: str | None
-    core_group_at: str | None
-    review_due: str | None
-    reviews: list[ReviewConferenceOut]
-
-
 class PeriodOut(Out):
     started_at: str | None
     ended_at: str | None
-
-
-class OverdueClockOut(Out):
-    clock: str
-    due: str | None
-
-
-class ConferenceOut(Out):
-    id: str = Field(description="a disagreement names it (`cp-conference`)")
-    kind: str = Field(description="`initial` or `review`")
-    at: str
-    plan: bool = Field(description="a plan made, or continued")
-
-
-class ProtectionRecordOut(Out):
-    person_id: str
-    plans: list[PlanOut]
-    looked_after: list[PeriodOut]
-    overdue: list[OverdueClockOut]
-    conferences: list[ConferenceOut] = Field(default_factory=list)
 
 
 class FlaggedPlanOut(Out):

@@ -152,12 +152,20 @@ class AssessmentIn(_In):
     summary: str = Field(max_length=4000)
 
 
+class AssessmentCompletedIn(AssessmentIn):
+    signs_of_safety: SignsOfSafetyIn | None = Field(
+        default=None, description="Signs of Safety at the assessment's completion")
+
+
 @router.post("/v1/mash/contacts/{contact_id}/assessment",
              response_model=models.MashContactOut, response_model_exclude_unset=True)
-def complete_assessment(contact_id: UUID, body: AssessmentIn, caller: CurrentUser,
+def complete_assessment(contact_id: UUID, body: AssessmentCompletedIn, caller: CurrentUser,
                         hub: HubDep) -> dict[str, Any]:
-    """The children's assessment is complete (due within 45 working days of arrival)."""
-    return hub.front_door.complete_assessment(caller, contact_id, body.summary)
+    """The children's assessment is complete (due within 45 working days of arrival), with
+    its Signs of Safety if recorded."""
+    signs = (SignsOfSafety(**body.signs_of_safety.model_dump())
+             if body.signs_of_safety is not None else None)
+    return hub.front_door.complete_assessment(caller, contact_id, body.summary, signs)
 
 
 @router.post("/v1/mash/contacts/{contact_id}/assessment/brief",
