@@ -140,6 +140,10 @@ class Timescales:
     interview_hours: float
     disagreement_stage_working_hours: float
     strategy_meeting_working_days: int = 5
+    # The registered agency (kind mash) of the local authority the missing team serves: a
+    # child from care it placed is the missing team's to interview (None: every placing
+    # authority named answers for its own children's interviews).
+    missing_own_authority: str | None = None
 
     # The MASH front door -------------------------------------------------------------------
 

@@ -239,7 +239,15 @@ def load_timescales(path: Path | None = None) -> Timescales:
             data["disagreement"]["stage_working_hours"], "disagreement.stage_working_hours"),
         strategy_meeting_working_days=_whole(
             data["missing"].get("strategy_meeting_working_days", 5),
-            "missing.strategy_meeting_working_days"))
+            "missing.strategy_meeting_working_days"),
+        missing_own_authority=_own_authority(data["missing"].get("own_authority", "")))
+
+
+def _own_authority(raw: Any) -> str | None:
+    if not isinstance(raw, str) or (raw and not _AUTHORITY_ID.fullmatch(raw)):
+        raise SettingsError("timescales: missing.own_authority must be empty or a registered "
+                            "agency's id (lower-case letters, digits and hyphens)")
+    return raw or None
 
 
 def _positive(raw: Any, where: str) -> float:

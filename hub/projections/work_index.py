@@ -43,7 +43,8 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              MissingRecord.EpisodesMerged, MissingRecord.EpisodeSplit,
              DartCase.IncidentAmended, DartCase.IncidentWithdrawn,
              EncompassNotice.Withdrawn, MashContact.Closed, MashContact.Rated,
-             MissingRecord.StrategyMeetingDue, MissingRecord.StrategyMeetingHeld)
+             MissingRecord.StrategyMeetingDue, MissingRecord.StrategyMeetingHeld,
+             MissingRecord.StrategyRedecided)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -174,6 +175,8 @@ class WorkIndex:
             self.strategy_meetings[e.meeting_id] = e.originator_id
         elif isinstance(e, MissingRecord.StrategyMeetingHeld):
             self.strategy_meetings.pop(e.meeting_id, None)
+        elif isinstance(e, MissingRecord.StrategyRedecided) and e.withdrawn is not None:
+            self.strategy_meetings.pop(e.withdrawn, None)
         elif self._apply_correction(e):
             return
         else:
