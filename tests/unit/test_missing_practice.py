@@ -286,5 +286,5 @@ def test_the_own_authority_setting_loads(tmp_path: Path, value: str, loaded: str
 def test_a_bad_own_authority_is_refused_at_load(tmp_path: Path, value: str) -> None:
     local = tmp_path / "timescales.toml"
     local.write_text(f"[missing]\nown_authority = {value}\n")
-    with pytest.raises(SettingsError, match="missing.own_authority"):
+    with pytest.raises(SettingsError, match=r"missing\.own_authority"):
         load_timescales(local)
