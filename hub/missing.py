@@ -40,7 +40,7 @@ from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
 from hub.errors import NotEntitled, NotFound
-from hub.missing_placed import placed_breaches, placed_queue
+from hub.missing_placed import placed_breaches, placed_queue, social_worker_history
 from hub.missing_views import episode_view, meeting_view
 from hub.projections.work_index import WorkIndex
 from hub.registry import Caller, Registry
@@ -314,7 +314,11 @@ class MissingChildren:
 
     def history(self, caller: Caller, child_id: UUID, purpose: Purpose = Purpose.MISSING,
                 case_ref: str | None = None) -> dict[str, Any]:
-        """A child's episodes, newest first."""
+        """A child's episodes, newest first. For the child's social worker (allocated) or
+        placing authority: those it answers for, with what the interviews learned
+        (``hub.missing_placed``)."""
+        if self._placed_reader(caller):
+            return social_worker_history(self, caller, child_id, purpose, case_ref)
         self.require(caller, "read-missing-queue", "read-missing-history", [child_id])
         self._for_missing(caller, purpose, case_ref, "read-missing-history", [child_id])
         record = self._store.find(record_id(child_id), MissingRecord)

@@ -122,6 +122,15 @@ def test_the_areas_own_interview_content_is_the_missing_teams(
     assert read["interview"]["steps"][-1]["content"] == {"whereabouts": WHERE}
     [entry] = list(hub.audit.entries(since))
     assert child_id in entry.child_ids
+    # The child's allocated social worker reads it afterwards; another social worker not.
+    worker, other = people["city-mash/social-worker"], people["city-mash/team-manager"]
+    with pytest.raises(NotEntitled):
+        hub.missing.history(worker, child_id)
+    hub.front_door.allocate(people["city-mash/team-manager"], child_id, worker.user_id)
+    [theirs] = hub.missing.history(worker, child_id)["episodes"]
+    assert theirs["interview"]["steps"][-1]["content"] == {"whereabouts": WHERE}
+    with pytest.raises(NotEntitled):
+        hub.missing.history(other, child_id)
     with pytest.raises(NotEntitled):  # police do not read the team's interviews
         hub.missing.history(people["notts-police"], child_id)
     with pytest.raises(NotEntitled):  # nor does a school

@@ -114,9 +114,24 @@ def test_a_placing_authority_cannot_widen_what_it_reads(api: Api) -> None:
                       f"/v1/missing/episodes/{episode}/interview", "missing",
                       json={"step": "held", "independent": True, "visible_to": ["school"]})
     assert sneaky.status_code == 422
-    # Nor by reading the episode or history directly: the area team's endpoints.
-    for path in (f"/v1/missing/episodes/{episode}", f"/v1/children/{child_id}/missing-episodes"):
-        assert api.call("GET", "shire-cs/social-worker", path, "missing").status_code == 403
+    # Nor by reading an episode directly (the area team's endpoint), nor another child's
+    # history: its own child's history only, with what the interview learned.
+    assert api.call("GET", "shire-cs/social-worker", f"/v1/missing/episodes/{episode}",
+                    "missing").status_code == 403
+    oli = api.call("GET", "missing-team", "/v1/missing/queue", "missing").json()["missing"]
+    before = api.hub.audit.size()
+    refused = api.call("GET", "shire-cs/social-worker",
+                       f"/v1/children/{oli[0]['child_id']}/missing-episodes", "missing")
+    assert refused.status_code == 403
+    [denial] = list(api.hub.audit.entries(before))
+    assert (denial.kind, [str(c) for c in denial.child_ids]) == ("denial", [oli[0]["child_id"]])
+    own = api.call("GET", "shire-cs/social-worker", f"/v1/children/{child_id}/missing-episodes",
+                   "missing")
+    assert own.status_code == 200, own.text
+    assert own.json()["episodes"][0]["interview"]["steps"][-1]["content"] == {
+        "whereabouts": WHERE}
+    assert api.call("GET", "shire-cs/social-worker",
+                    f"/v1/children/{child_id}/missing-episodes", "triage").status_code == 403
 
 
 def test_every_read_is_audited_naming_the_child_and_no_words_reach_the_trail(
