@@ -23,7 +23,7 @@ it held: when, the agencies taking part and an outcome code; any note is sealed 
 child's key.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -582,7 +582,7 @@ class MissingRecord(ChildRecord):
     def record_interview(self, episode_id: UUID, step: InterviewStep, at: datetime,
                          by: dict[str, str], independent: bool | None = None,
                          reason: str | None = None,
-                         content: dict[str, str | None] | None = None,
+                         content: Mapping[str, str | None] | None = None,
                          indicators: list[str] | None = None) -> None:
         """A step of the interview; a held one may say what it learned (sealed) and the
         exploitation indicators it found."""

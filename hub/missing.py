@@ -6,7 +6,7 @@ A report updates the child's missing record in the same atomic save as the notif
 the episode as informed (the relay tells their systems; ``alerts`` lists it for them).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -346,7 +346,7 @@ class MissingChildren:
 
     def record_interview(self, caller: Caller, episode_id: UUID, step: str,
                          at: datetime | None, independent: bool | None,
-                         reason: str | None, content: dict[str, str | None] | None = None,
+                         reason: str | None, content: Mapping[str, str | None] | None = None,
                          indicators: list[str] | None = None) -> dict[str, Any]:
         """A step of the interview, by the missing team or, for a child it placed, the
         placing authority; a held one may say what it learned (sealed under the child's key)

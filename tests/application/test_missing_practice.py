@@ -151,6 +151,8 @@ def test_a_child_missing_from_school_is_recorded_without_an_interview_clock(
     assert (episode["end"], episode["interview"]) == ("2026-11-20T15:00:00+00:00", None)
     figures = hub.indicators.report(None, None, None)["missing"]
     assert figures["episodes"] == 1
+    assert figures["by_missing_from"] == {"education": 1}
+    assert figures["interviews"] == {}  # no interview fell due
 
 
 @pytest.mark.parametrize(("episode", "field"), [

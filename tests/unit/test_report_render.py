@@ -70,3 +70,6 @@ def test_missing_episodes_are_given_by_age_band() -> None:
     older = render_text(_report(empty, []))  # a report saved before bands were counted
     assert any(line.strip() == "by age band                        none"
                for line in older.splitlines())
+    report["missing"]["by_missing_from"] = {"care": 2, "education": 1}
+    assert "  by where from                      care 2, education 1" in render_text(
+        report).splitlines()
