@@ -476,15 +476,21 @@ class MissingChildren:
                      [record.child_id])
         now = self._clock()
 
-        def attempt() -> tuple[MissingRecord, list[UUID]]:
+        def attempt() -> tuple[MissingRecord, list[UUID], dict[str, str]]:
             current = self._store.find(record.id, MissingRecord) or record
             answer = change(current, now)
+            before = current.pending_strategy_meeting
             current.redecide_strategy_meeting(uuid4(), now,
                                               self.timescales.strategy_meeting_due)
+            after = current.pending_strategy_meeting
+            meeting = ({"strategy_meeting_withdrawn": str(before["id"])}
+                       if before is not None and after is None else
+                       {"strategy_meeting_due": str(after["id"])}
+                       if after is not None and before is None else {})
             self._store.save(current)
-            return current, answer
+            return current, answer, meeting
 
-        saved, answer = self._store.write(attempt)
+        saved, answer, meeting = self._store.write(attempt)
         episodes = [saved.episode(i) for i in answer]
         disclose(self._audit, caller, "correct-missing-episode", [
             Shown(e["id"], "missing-episode", e["reported_by"] or HUB_OWNER, saved.child_id,
@@ -492,7 +498,7 @@ class MissingChildren:
                   "capability:correct-missing-episode") for e in episodes],
             purpose=Purpose.MISSING.value, kind=AuditKind.MISSING,
             details={"correction": kind, "episode": str(episode_id),
-                     "episodes": [str(i) for i in answer]})
+                     "episodes": [str(i) for i in answer], **meeting})
         return {"items": [self._view(saved, e, now) for e in episodes]}
 
     def correct_times(self, caller: Caller, episode_id: UUID, start: datetime | None,

@@ -189,9 +189,13 @@ def test_a_correction_decides_the_strategy_meeting_again(
     [meeting] = hub.missing.queue(team)["strategy_meetings"]
     first = meeting["episodes"][0]
     clock.now = datetime(2026, 11, 21, 9, 0, tzinfo=UTC)
+    since = hub.audit.size()
     hub.missing.correct_times(team, UUID(first), datetime(2026, 10, 20, 10, 0, tzinfo=UTC),
                               datetime(2026, 10, 20, 12, 0, tzinfo=UTC),
                               "The police log had the wrong month.")
+    [entry] = [e for e in hub.audit.entries(since) if e.action == "correct-missing-episode"]
+    assert entry.details["strategy_meeting_withdrawn"] == meeting["id"]
+    assert child_id in entry.child_ids
     assert hub.missing.queue(team)["strategy_meetings"] == []
     [third] = [e for e in hub.missing.history(team, child_id)["episodes"]
                if e["start"] == "2026-11-20T10:00:00+00:00"]
