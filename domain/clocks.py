@@ -185,6 +185,10 @@ class Timescales:
     disagreement_feedback_hours: float = 24
     strategy_meeting_working_days: int = 5
     protection: ProtectionClocks = ProtectionClocks()
+    # The registered agency (kind mash) of the local authority the missing team serves: a
+    # child from care it placed is the missing team's to interview (None: every placing
+    # authority named answers for its own children's interviews).
+    missing_own_authority: str | None = None
 
     # The MASH front door -------------------------------------------------------------------
 

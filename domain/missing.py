@@ -23,7 +23,7 @@ it held: when, the agencies taking part and an outcome code; any note is sealed 
 child's key.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -34,6 +34,13 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import InvalidContent, RuleViolation
 from domain.identifiers import age_on
+from domain.missing_practice import (
+    Counted,
+    MissingFrom,
+    check_indicators,
+    interview_content,
+    strategy_windows,
+)
 from domain.personal import Personal
 from domain.records import ChildRecord
 from domain.text import optional_text, required_text
@@ -179,7 +186,7 @@ class MissingRecord(ChildRecord):
     # Episodes ------------------------------------------------------------------------------
 
     class EpisodeStarted(Aggregate.Event):
-        class_version = 2
+        class_version = 3
         episode_id: UUID
         episode_type: str
         start: datetime
@@ -189,21 +196,31 @@ class MissingRecord(ChildRecord):
         flags: list[dict[str, Any]]
         informed: dict[str, str] | None
         age_band: str | None  # the child's band (``AGE_BANDS``) on the start's day, if known
+        missing_from: str | None  # home, care or education (``MissingFrom``), if said
+        placing_authority: str | None  # missing from care: the authority that placed them
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Episodes started before age bands were recorded: band not known."""
             state["age_band"] = None
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            """Episodes started before where from was recorded: not said."""
+            state["missing_from"] = None
+            state["placing_authority"] = None
+
     @event(EpisodeStarted)
     def _start(self, episode_id: UUID, episode_type: str, start: datetime, report: UUID,
                reported_by: str, split_from: UUID | None, flags: list[dict[str, Any]],
-               informed: dict[str, str] | None, age_band: str | None) -> None:
+               informed: dict[str, str] | None, age_band: str | None,
+               missing_from: str | None, placing_authority: str | None) -> None:
         self.episodes.append({
             "id": episode_id, "type": episode_type, "start": start, "end": None,
             "ended_by": None, "reports": [report], "reported_by": reported_by,
             "split_from": split_from, "flags": list(flags), "informed": informed,
-            "interview_due": None, "interview": [], "age_band": age_band})
+            "interview_due": None, "interview": [], "age_band": age_band,
+            "missing_from": missing_from, "placing_authority": placing_authority})
 
     class EpisodeReported(Aggregate.Event):
         """A further report of an open episode (another force, an update)."""
@@ -234,6 +251,11 @@ class MissingRecord(ChildRecord):
         if report is not None:
             episode["reports"].append(report)
 
+    @staticmethod
+    def interview_follows(episode: dict[str, Any]) -> bool:
+        """A return home interview follows the episode's return (not from education)."""
+        return episode.get("missing_from") != MissingFrom.EDUCATION.value
+
     def episode(self, episode_id: UUID) -> dict[str, Any]:
         for episode in self.episodes:
             if episode["id"] == episode_id:
@@ -255,10 +277,12 @@ class MissingRecord(ChildRecord):
     def report_missing(self, new_id: UUID, episode_type: EpisodeType, start: datetime,
                        report: UUID, reported_by: str,
                        informed: dict[str, str] | None,
-                       date_of_birth: date | None = None) -> UUID:
+                       date_of_birth: date | None = None, missing_from: MissingFrom | None = None,
+                       placing_authority: str | None = None) -> UUID:
         """A 'missing' report: a new episode, a further report of the open one, or (away
-        becoming missing) the end of the away episode and the start of a missing one.
-        Returns the id of the episode the report belongs to."""
+        becoming missing) the end of the away episode and the start of a missing one (from
+        where the away one was, unless the report says). Returns the id of the episode the
+        report belongs to."""
         current = self.open_episode
         if current is not None:
             becomes_missing = (current["type"] == EpisodeType.AWAY.value
@@ -270,6 +294,9 @@ class MissingRecord(ChildRecord):
                 raise RuleViolation("the child cannot go missing before the away episode "
                                     "began")
             self._end(current["id"], start, EpisodeEnd.BECAME_MISSING.value, None, None, [])
+            if missing_from is None and current.get("missing_from"):
+                missing_from = MissingFrom(current["missing_from"])
+                placing_authority = current.get("placing_authority")
         else:
             covering = self._covering(start)
             if covering is not None:  # a late copy of a report of a past episode
@@ -279,17 +306,21 @@ class MissingRecord(ChildRecord):
         self._start(new_id, episode_type.value, start, report, reported_by,
                     current["id"] if current is not None else None,
                     [f.as_data() for f in flags], informed,
-                    age_band(date_of_birth, start.astimezone(LOCAL).date()))
+                    age_band(date_of_birth, start.astimezone(LOCAL).date()),
+                    missing_from.value if missing_from is not None else None,
+                    placing_authority)
         return new_id
 
     def report_return(self, new_id: UUID, end: datetime, ended_by: EpisodeEnd, report: UUID,
                       reported_by: str, start_if_unreported: datetime | None,
                       informed: dict[str, str] | None,
                       interview_within: timedelta,
-                      date_of_birth: date | None = None) -> UUID:
-        """A 'found' report: the open episode ends and its interview falls due. A child found
-        with no episode on record (the missing report never reached the hub) gets a closed
-        episode from the start the report gives, or from the return itself."""
+                      date_of_birth: date | None = None, missing_from: MissingFrom | None = None,
+                      placing_authority: str | None = None) -> UUID:
+        """A 'found' report: the open episode ends and its interview falls due (none for a
+        child missing from education). A child found with no episode on record (the missing
+        report never reached the hub) gets a closed episode from the start the report gives,
+        or from the return itself."""
         current = self.open_episode
         if current is None:
             latest = self.episodes[-1] if self.episodes else None
@@ -298,7 +329,8 @@ class MissingRecord(ChildRecord):
                 return UUID(str(latest["id"]))
             start = min(start_if_unreported or end, end)
             opened = self.report_missing(new_id, EpisodeType.MISSING, start, report,
-                                         reported_by, informed, date_of_birth)
+                                         reported_by, informed, date_of_birth, missing_from,
+                                         placing_authority)
             current = self.episode(opened)
             if current["end"] is not None:  # the report fell in an episode already closed
                 return opened
@@ -308,7 +340,8 @@ class MissingRecord(ChildRecord):
             raise RuleViolation("the child cannot be found before the episode started")
         flags = flags_on_return(current["id"], current["start"], end)
         self._end(current["id"], end, ended_by.value,
-                  None if report in current["reports"] else report, end + interview_within,
+                  None if report in current["reports"] else report,
+                  end + interview_within if self.interview_follows(current) else None,
                   [f.as_data() for f in flags])
         return UUID(str(current["id"]))
 
@@ -376,10 +409,10 @@ class MissingRecord(ChildRecord):
                       due: datetime) -> None:
         self.strategy_meetings.append({
             "id": meeting_id, "episodes": list(episodes), "flagged_at": flagged_at,
-            "due": due, "held": None})
+            "due": due, "held": None, "withdrawn": None})
 
     class StrategyMeetingHeld(Aggregate.Event):
-        class_version = 1
+        class_version = 2
         meeting_id: UUID
         held_at: datetime
         participants: list[str]
@@ -387,14 +420,43 @@ class MissingRecord(ChildRecord):
         note: Personal | None
         by: dict[str, str]
         at: datetime
+        # the agencies practice expects (social care, police, health) that took no part
+        absent: list[str] | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Meetings recorded before absent agencies were: not known."""
+            state["absent"] = None
 
     @event(StrategyMeetingHeld)
     def _strategy_held(self, meeting_id: UUID, held_at: datetime, participants: list[str],
                        outcome: str, note: Personal | None, by: dict[str, str],
-                       at: datetime) -> None:
+                       at: datetime, absent: list[str] | None) -> None:
         self.strategy_meeting(meeting_id)["held"] = {
             "at": held_at, "participants": list(participants), "outcome": outcome,
-            "note": note, "by": by, "recorded_at": at}
+            "note": note, "by": by, "recorded_at": at, "absent": absent}
+
+    class StrategyRedecided(Aggregate.Event):
+        """Episodes corrected, merged or split: the 3-in-30 rule decided again on every
+        episode that stands. ``flags`` gives each episode whose strategy-meeting flag changed
+        its new flag (None: the rule no longer fires on it); a meeting due and not held that
+        no flag calls for any more is ``withdrawn``."""
+
+        class_version = 1
+        flags: list[dict[str, Any]]  # {"episode": id, "flag": flag data or None}
+        withdrawn: UUID | None
+        at: datetime
+
+    @event(StrategyRedecided)
+    def _strategy_redecided(self, flags: list[dict[str, Any]], withdrawn: UUID | None,
+                            at: datetime) -> None:
+        for change in flags:
+            episode = self.episode(change["episode"])
+            kept = [f for f in episode["flags"]
+                    if f["rule"] != MissingRule.STRATEGY_MEETING.value]
+            episode["flags"] = [*kept, change["flag"]] if change["flag"] else kept
+        if withdrawn is not None:
+            self.strategy_meeting(withdrawn)["withdrawn"] = at
 
     def strategy_meeting(self, meeting_id: UUID) -> dict[str, Any]:
         for meeting in self.strategy_meetings:
@@ -404,8 +466,9 @@ class MissingRecord(ChildRecord):
 
     @property
     def pending_strategy_meeting(self) -> dict[str, Any] | None:
-        """The strategy meeting due and not yet held, if any."""
-        return next((m for m in self.strategy_meetings if m["held"] is None), None)
+        """The strategy meeting due and not yet held (nor withdrawn), if any."""
+        return next((m for m in self.strategy_meetings
+                     if m["held"] is None and not m.get("withdrawn")), None)
 
     def raise_strategy_meeting(self, meeting_id: UUID, at: datetime,
                                due_from: Callable[[datetime], datetime]) -> UUID | None:
@@ -413,9 +476,9 @@ class MissingRecord(ChildRecord):
         not yet answered by one; none while one is already due. Returns its id, if raised."""
         if self.pending_strategy_meeting is not None:
             return None
-        counted = {e for m in self.strategy_meetings for e in m["episodes"]}
-        flagged = [e for e in self.episodes if not e.get("merged_into") and e["id"] not in counted
-                   and any(f["rule"] == MissingRule.STRATEGY_MEETING.value for f in e["flags"])]
+        counted = {e for m in self.strategy_meetings if not m.get("withdrawn")
+                   for e in m["episodes"]}
+        flagged = [e for e in self._strategy_flagged() if e["id"] not in counted]
         if not flagged:
             return None
         newest = max(flagged, key=lambda e: e["start"])
@@ -425,9 +488,45 @@ class MissingRecord(ChildRecord):
                            due_from(at))
         return meeting_id
 
+    def _strategy_flagged(self) -> list[dict[str, Any]]:
+        """The episodes standing that carry a strategy-meeting flag."""
+        return [e for e in self.episodes if not e.get("merged_into")
+                and any(f["rule"] == MissingRule.STRATEGY_MEETING.value for f in e["flags"])]
+
+    def redecide_strategy_meeting(self, meeting_id: UUID, at: datetime,
+                                  due_from: Callable[[datetime], datetime]) -> None:
+        """After a correction: the 3-in-30 rule decided again on the episodes as they now
+        stand. A meeting due and not held is withdrawn when no flag that a held meeting has
+        not answered remains; a flag newly firing makes one due (``raise_strategy_meeting``).
+        A meeting already held stands as it was."""
+        standing = [Counted(e["id"], e["start"], i) for i, e in enumerate(self.episodes)
+                    if not e.get("merged_into")]
+        windows = strategy_windows(standing, STRATEGY_WINDOW, STRATEGY_EPISODES)
+        changes = []
+        for e in self.episodes:
+            if e.get("merged_into"):
+                continue
+            held = [f for f in e["flags"] if f["rule"] == MissingRule.STRATEGY_MEETING.value]
+            counted = windows[e["id"]]
+            new = Flag(MissingRule.STRATEGY_MEETING,
+                       held[0]["version"] if held
+                       else RULE_VERSIONS[MissingRule.STRATEGY_MEETING],
+                       counted).as_data() if counted else None
+            if held != ([new] if new else []):
+                changes.append({"episode": e["id"], "flag": new})
+        pending = self.pending_strategy_meeting
+        answered = {e for m in self.strategy_meetings if m["held"] for e in m["episodes"]}
+        still = {e["id"] for e in self.episodes if not e.get("merged_into")
+                 and windows.get(e["id"])} - answered
+        withdrawn = pending["id"] if pending is not None and not still else None
+        if changes or withdrawn is not None:
+            self._strategy_redecided(changes, withdrawn, at)
+        self.raise_strategy_meeting(meeting_id, at, due_from)
+
     def hold_strategy_meeting(self, held_at: datetime, participants: list[str],
                               outcome: StrategyOutcome, note: str | None,
-                              by: dict[str, str], at: datetime) -> UUID:
+                              by: dict[str, str], at: datetime,
+                              absent: list[str] | None = None) -> UUID:
         """Record the due strategy meeting held; returns its id."""
         meeting = self.pending_strategy_meeting
         if meeting is None:
@@ -443,7 +542,7 @@ class MissingRecord(ChildRecord):
         said = _text(note, "note", required=False)
         self._strategy_held(meeting["id"], held_at, agencies, outcome.value,
                             Personal(self.child_id, "strategy_meeting_note", said)
-                            if said else None, by, at)
+                            if said else None, by, at, absent)
         return UUID(str(meeting["id"]))
 
     @staticmethod
@@ -454,23 +553,39 @@ class MissingRecord(ChildRecord):
     # Return home interviews ----------------------------------------------------------------
 
     class InterviewRecorded(Aggregate.Event):
-        class_version = 1
+        class_version = 2
         episode_id: UUID
         step: str
         at: datetime
         by: dict[str, str]
         independent: bool | None
         reason: Personal | None
+        # held: what the interview learned (``INTERVIEW_FIELDS``, each sealed under the
+        # child's key) and the exploitation indicators it found (codes)
+        content: dict[str, Personal] | None
+        indicators: list[str]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Steps recorded before an interview's content was: none recorded."""
+            state["content"] = None
+            state["indicators"] = []
 
     @event(InterviewRecorded)
     def _interview(self, episode_id: UUID, step: str, at: datetime, by: dict[str, str],
-                   independent: bool | None, reason: Personal | None) -> None:
+                   independent: bool | None, reason: Personal | None,
+                   content: dict[str, Personal] | None, indicators: list[str]) -> None:
         self.episode(episode_id)["interview"].append(
-            {"step": step, "at": at, "by": by, "independent": independent, "reason": reason})
+            {"step": step, "at": at, "by": by, "independent": independent, "reason": reason,
+             "content": dict(content) if content else None, "indicators": list(indicators)})
 
     def record_interview(self, episode_id: UUID, step: InterviewStep, at: datetime,
                          by: dict[str, str], independent: bool | None = None,
-                         reason: str | None = None) -> None:
+                         reason: str | None = None,
+                         content: Mapping[str, str | None] | None = None,
+                         indicators: list[str] | None = None) -> None:
+        """A step of the interview; a held one may say what it learned (sealed) and the
+        exploitation indicators it found."""
         episode = self.episode(episode_id)
         if episode["end"] is None or episode["interview_due"] is None:
             raise RuleViolation("a return home interview follows a return; this episode "
@@ -490,10 +605,16 @@ class MissingRecord(ChildRecord):
                                      "someone independent of the child's care")
             if at < episode["end"]:
                 raise InvalidContent("at", "an interview is held after the return")
+        said = {k: v for k, v in (content or {}).items() if v is not None}
+        if (said or indicators) and step is not InterviewStep.HELD:
+            raise InvalidContent("step", "what an interview learned is recorded when it is "
+                                 "held")
         note = _text(reason, "reason", required=step is InterviewStep.NOT_HELD)
         self._interview(episode_id, step.value, at, by,
                         independent if step is InterviewStep.HELD else None,
-                        Personal(self.child_id, "interview_reason", note) if note else None)
+                        Personal(self.child_id, "interview_reason", note) if note else None,
+                        interview_content(self.child_id, said) or None,
+                        check_indicators(list(indicators or [])))
 
     @staticmethod
     def interview_settled(episode: dict[str, Any]) -> datetime | None:
@@ -669,7 +790,7 @@ class MissingRecord(ChildRecord):
         new_episode_id: UUID
         returned_at: datetime
         ended_by: str
-        interview_due: datetime
+        interview_due: datetime | None  # none for a child missing from education
         left_again_at: datetime
         first_flags: list[dict[str, Any]]
         second_flags: list[dict[str, Any]]
@@ -679,7 +800,7 @@ class MissingRecord(ChildRecord):
 
     @event(EpisodeSplit)
     def _split(self, episode_id: UUID, new_episode_id: UUID, returned_at: datetime,
-               ended_by: str, interview_due: datetime, left_again_at: datetime,
+               ended_by: str, interview_due: datetime | None, left_again_at: datetime,
                first_flags: list[dict[str, Any]], second_flags: list[dict[str, Any]],
                reason: Personal, by: dict[str, str], at: datetime) -> None:
         first = self.episode(episode_id)
@@ -710,7 +831,8 @@ class MissingRecord(ChildRecord):
         if episode["end"] is not None and left_again_at >= episode["end"]:
             raise InvalidContent("left_again_at", "must be before the episode's end")
         self._split(episode_id, new_id, returned_at, ended_by.value,
-                    returned_at + interview_within, left_again_at,
+                    returned_at + interview_within if self.interview_follows(episode)
+                    else None, left_again_at,
                     self._long_flags(episode_id, episode["start"], returned_at,
                                      episode["flags"]),
                     self._long_flags(new_id, left_again_at, episode["end"], []),

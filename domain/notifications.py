@@ -24,6 +24,7 @@ from domain.identifiers import (
     normalise_urn,
 )
 from domain.indexes import demographic_link, nhs_link, upn_link
+from domain.missing_practice import check_missing_from
 from domain.personal import Personal
 from domain.plausibility import check_born_by, check_date_of_birth, check_past
 from domain.text import optional_text
@@ -120,6 +121,10 @@ class EpisodeReport:
     left_at: datetime | None = None
     last_seen_at: datetime | None = None
     ended: str | None = None  # a 'found' report: found or returned
+    # Either report: where the child went missing from (home, care or education:
+    # domain/missing_practice.py) and, from care, the local authority that placed them.
+    missing_from: str | None = None
+    placing_authority: str | None = None
 
 
 @dataclass(frozen=True)
@@ -298,7 +303,10 @@ def _validate_episode(kind: "NotificationType", report: EpisodeReport | None,
             raise InvalidContent("details.episode", "belongs to a missing or found report")
         return None
     report = report or EpisodeReport()
-    times = {}
+    where, placed = check_missing_from(report.missing_from, report.placing_authority,
+                                       "details.episode")
+    times: dict[str, Any] = {"missing_from": where.value if where else None,
+                             "placing_authority": placed}
     for name in ("left_at", "last_seen_at"):
         value = getattr(report, name)
         if value is not None:
@@ -587,7 +595,9 @@ def _episode(submission: NotificationSubmission) -> dict[str, Any] | None:
     if e is None:
         return None
     return {"type": e.type, "left_at": e.left_at, "last_seen_at": e.last_seen_at,
-            "ended": e.ended}
+            "ended": e.ended,
+            **({"missing_from": e.missing_from, "placing_authority": e.placing_authority}
+               if e.missing_from else {})}  # as stored before where from was said
 
 
 def _holder_rank(role: str, pregnant: bool) -> int:

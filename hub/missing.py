@@ -6,7 +6,7 @@ A report updates the child's missing record in the same atomic save as the notif
 the episode as informed (the relay tells their systems; ``alerts`` lists it for them).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
@@ -26,6 +26,7 @@ from domain.missing import (
     episode_start,
     record_id,
 )
+from domain.missing_practice import MissingFrom, absent_agencies, responsible_authority
 from domain.notifications import (
     EpisodeReport,
     Notification,
@@ -33,13 +34,14 @@ from domain.notifications import (
     NotificationType,
 )
 from domain.people import PersonRecord
-from domain.personal import reveal
 from domain.timescales import in_utc
 from hub.access import HUB_OWNER
 from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
 from hub.errors import NotEntitled, NotFound
+from hub.missing_placed import placed_breaches, placed_queue, social_worker_history
+from hub.missing_views import episode_view, meeting_view
 from hub.projections.work_index import WorkIndex
 from hub.registry import Caller, Registry
 from hub.relationships import accept_involvement
@@ -73,6 +75,7 @@ class MissingChildren:
         if notification.notification_type not in _REPORTS:
             return []
         report = submission.details.episode or EpisodeReport()  # validation fills it in
+        self._check_placing(report.placing_authority)  # refused whole, before any record
         born = {p.id: s.date_of_birth for s, p in zip(submission.subjects, people, strict=False)
                 if s.is_child}
         records: list[Aggregate] = []
@@ -87,6 +90,12 @@ class MissingChildren:
                 records.append(record)
         return records
 
+    def _check_placing(self, agency_id: str | None) -> None:
+        """A placing authority is a registered local authority's children's social care."""
+        if agency_id is not None and self._registry_kind(agency_id) != "mash":
+            raise InvalidContent("details.episode.placing_authority", "must be a registered "
+                                 "local authority's children's social care (kind mash)")
+
     def _fresh(self, child_id: UUID) -> MissingRecord:
         return (self._store.find(record_id(child_id), MissingRecord)
                 or MissingRecord(child_id=child_id))
@@ -95,18 +104,21 @@ class MissingChildren:
                date_of_birth: date | None = None) -> MissingRecord:
         record = self._fresh(child_id)
         informed = self._allocated(child_id)
+        where = MissingFrom(report.missing_from) if report.missing_from else None
         if notification.notification_type == NotificationType.MISSING.value:
             record.report_missing(
                 uuid4(), EpisodeType(report.type or EpisodeType.MISSING.value),
                 episode_start(notification.occurred_at, report.left_at, report.last_seen_at),
-                notification.id, notification.source_agency, informed, date_of_birth)
+                notification.id, notification.source_agency, informed, date_of_birth,
+                where, report.placing_authority)
         else:
             known = [t for t in (report.left_at, report.last_seen_at) if t is not None]
             record.report_return(
                 uuid4(), notification.occurred_at, EpisodeEnd(report.ended or "found"),
                 notification.id, notification.source_agency, max(known) if known else None,
                 informed, interview_within=self.timescales.interview_within,
-                date_of_birth=date_of_birth)
+                date_of_birth=date_of_birth, missing_from=where,
+                placing_authority=report.placing_authority)
         # A strategy-meeting flag (3 or more episodes in 30 days) makes a meeting due.
         record.raise_strategy_meeting(uuid4(), notification.received_at,
                                       self.timescales.strategy_meeting_due)
@@ -131,44 +143,18 @@ class MissingChildren:
             raise NotFound("no such missing episode")
         return record
 
-    @staticmethod
-    def _view(record: MissingRecord, episode: dict[str, Any], now: datetime) -> dict[str, Any]:
-        def when(value: datetime | None) -> str | None:
-            return value.isoformat() if value is not None else None
+    def responsible(self, episode: dict[str, Any]) -> str | None:
+        """The placing authority answering for the episode's interview; None: the area's."""
+        return responsible_authority(episode.get("missing_from"),
+                                     episode.get("placing_authority"),
+                                     self.timescales.missing_own_authority)
 
-        settled = MissingRecord.interview_settled(episode)
-        return {
-            "id": str(episode["id"]), "child_id": str(record.child_id),
-            "type": episode["type"], "start": when(episode["start"]),
-            "end": when(episode["end"]), "ended_by": episode["ended_by"],
-            "open": episode["end"] is None,
-            "hours_missing": round(((episode["end"] or now) - episode["start"])
-                                   .total_seconds() / 3600, 1),
-            "reports": [str(r) for r in episode["reports"]],
-            "reported_by": episode["reported_by"],
-            "split_from": str(episode["split_from"]) if episode["split_from"] else None,
-            **({"merged_into": str(episode["merged_into"])}
-               if episode.get("merged_into") else {}),
-            "corrections": [{
-                "kind": c["kind"], "at": c["at"].isoformat(), "by": c["by"],
-                "reason": reveal(c["reason"]),
-                "other": str(c["other"]) if c.get("other") else None,
-                "previous": {k: when(c["previous"].get(k)) for k in ("start", "end",
-                                                                    "interview_due")
-                             if k in c["previous"]}}
-                for c in episode.get("corrections", [])],
-            "flags": episode["flags"], "priority": MissingRecord.priority(episode),
-            "informed": episode["informed"],
-            "interview": {
-                "due": when(episode["interview_due"]),
-                "settled_at": when(settled),
-                "overdue": MissingRecord.interview_overdue(episode, now),
-                "steps": [{"step": s["step"], "at": s["at"].isoformat(), "by": s["by"],
-                           "independent": s["independent"],
-                           "reason": reveal(s["reason"])}
-                          for s in episode["interview"]],
-            } if episode["interview_due"] is not None else None,
-        }
+    def _view(self, record: MissingRecord, episode: dict[str, Any], now: datetime,
+              content: bool | None = None) -> dict[str, Any]:
+        """The episode; the interview's content for the team where the interview is the
+        area's (``content`` None), never where a placing authority answers for it."""
+        return episode_view(record, episode, now,
+                            self.responsible(episode) is None if content is None else content)
 
     def _active(self) -> list[tuple[MissingRecord, dict[str, Any]]]:
         self.work.catch_up()
@@ -201,24 +187,31 @@ class MissingChildren:
 
     def queue(self, caller: Caller) -> dict[str, Any]:
         """Children missing now (longest first), and interviews due (the oldest deadline
-        first, priority cases first among equals)."""
+        first, priority cases first among equals); ``hosted``, interviews a placing authority
+        answers for (when due, never what was said). A placing authority's own queue instead
+        for its children's social care (``hub.missing_placed``)."""
+        if self._placed_reader(caller):
+            return placed_queue(self, caller)
         self.require(caller, "read-missing-queue", "read-missing-queue")
         now = self._clock()
         active = self._active()
         missing = sorted((a for a in active if a[1]["end"] is None),
                          key=lambda a: (a[1]["start"], str(a[1]["id"])))
-        interviews = sorted((a for a in active if a[1]["end"] is not None),
-                            key=lambda a: (a[1]["interview_due"],
-                                           not MissingRecord.priority(a[1]), str(a[1]["id"])))
+        returned = sorted((a for a in active if a[1]["end"] is not None),
+                          key=lambda a: (a[1]["interview_due"],
+                                         not MissingRecord.priority(a[1]), str(a[1]["id"])))
+        interviews = [a for a in returned if self.responsible(a[1]) is None]
+        hosted = [a for a in returned if self.responsible(a[1]) is not None]
         unreconciled = self._unreconciled()
         meetings = self._strategy_due()
-        self._disclose(caller, "read-missing-queue", missing + interviews, reports=[
+        self._disclose(caller, "read-missing-queue", missing + interviews + hosted, reports=[
             *(self._report_shown(r.child_id, u["report"]) for r, u in unreconciled),
             *(self._meeting_shown(r, m) for r, m in meetings)])
         return {"at": now.isoformat(),
                 "missing": [self._view(r, e, now) for r, e in missing],
                 "interviews": [self._view(r, e, now) for r, e in interviews],
-                "strategy_meetings": [self._meeting_view(r, m, now) for r, m in meetings],
+                "hosted": [self._view(r, e, now) for r, e in hosted],
+                "strategy_meetings": [meeting_view(r, m, now) for r, m in meetings],
                 "to_reconcile": [{"child_id": str(r.child_id), "report": str(u["report"]),
                                   "type": u["type"], "reason": u["reason"],
                                   "at": u["at"].isoformat()} for r, u in unreconciled]}
@@ -240,7 +233,7 @@ class MissingChildren:
             record = records[rid]
             if record is not None:
                 meeting = record.strategy_meeting(meeting_id)
-                if meeting["held"] is None:
+                if meeting["held"] is None and not meeting.get("withdrawn"):
                     found.append((record, meeting))
         return sorted(found, key=lambda a: (a[1]["due"], str(a[1]["id"])))
 
@@ -249,21 +242,6 @@ class MissingChildren:
         return Shown(meeting["id"], "missing-strategy-meeting", HUB_OWNER, record.child_id,
                      (DataClass.MISSING_EPISODE,), "missing-children-function",
                      "capability:read-missing-queue", Visibility.SUMMARY.value)
-
-    @staticmethod
-    def _meeting_view(record: MissingRecord, meeting: dict[str, Any],
-                      now: datetime) -> dict[str, Any]:
-        held = meeting["held"]
-        return {"id": str(meeting["id"]), "child_id": str(record.child_id),
-                "episodes": [str(e) for e in meeting["episodes"]],
-                "flagged_at": meeting["flagged_at"].isoformat(),
-                "due": meeting["due"].isoformat(),
-                "overdue": MissingRecord.strategy_overdue(meeting, now),
-                **({"overdue_hours": round((now - meeting["due"]).total_seconds() / 3600, 1)}
-                   if held is None and now > meeting["due"] else {}),
-                "held": {"at": held["at"].isoformat(), "participants": held["participants"],
-                         "outcome": held["outcome"], "note": reveal(held["note"]),
-                         "by": held["by"]} if held else None}
 
     def _report_shown(self, child_id: UUID, report: UUID) -> Shown:
         """A report listed to reconcile: its id, type and time, the sending agency's record."""
@@ -295,11 +273,15 @@ class MissingChildren:
                 at.isoformat()}
 
     def breaches(self, caller: Caller) -> dict[str, Any]:
-        """Interviews past their deadline and not yet held, declined or decided against."""
+        """Interviews past their deadline and not yet held, declined or decided against: the
+        area's (a placing authority's are on its own list)."""
+        if self._placed_reader(caller):
+            return placed_breaches(self, caller)
         self.require(caller, "read-missing-queue", "read-missing-breaches")
         now = self._clock()
         late = sorted(((r, e) for r, e in self._active()
-                       if MissingRecord.interview_overdue(e, now)),
+                       if MissingRecord.interview_overdue(e, now)
+                       and self.responsible(e) is None),
                       key=lambda a: (a[1]["interview_due"], str(a[1]["id"])))
         meetings = [(r, m) for r, m in self._strategy_due()
                     if MissingRecord.strategy_overdue(m, now)]
@@ -309,7 +291,7 @@ class MissingChildren:
             {**self._view(r, e, now),
              "overdue_hours": round((now - e["interview_due"]).total_seconds() / 3600, 1)}
             for r, e in late],
-            "strategy_meetings": [self._meeting_view(r, m, now) for r, m in meetings]}
+            "strategy_meetings": [meeting_view(r, m, now) for r, m in meetings]}
 
     def _for_missing(self, caller: Caller, purpose: Purpose, case_ref: str | None,
                      action: str, people: list[UUID]) -> None:
@@ -332,7 +314,11 @@ class MissingChildren:
 
     def history(self, caller: Caller, child_id: UUID, purpose: Purpose = Purpose.MISSING,
                 case_ref: str | None = None) -> dict[str, Any]:
-        """A child's episodes, newest first."""
+        """A child's episodes, newest first. For the child's social worker (allocated) or
+        placing authority: those it answers for, with what the interviews learned
+        (``hub.missing_placed``)."""
+        if self._placed_reader(caller):
+            return social_worker_history(self, caller, child_id, purpose, case_ref)
         self.require(caller, "read-missing-queue", "read-missing-history", [child_id])
         self._for_missing(caller, purpose, case_ref, "read-missing-history", [child_id])
         record = self._store.find(record_id(child_id), MissingRecord)
@@ -354,13 +340,18 @@ class MissingChildren:
                       key=lambda a: a[1]["start"], reverse=True)
         self._disclose(caller, "read-allocated-worker-alerts", mine, ground="allocated-worker",
                        rule="allocation:allocated-worker", purpose=purpose)
-        return {"items": [self._view(r, e, now) for r, e in mine]}
+        return {"items": [self._view(r, e, now, content=True) for r, e in mine]}
 
     # The return home interview --------------------------------------------------------------
 
     def record_interview(self, caller: Caller, episode_id: UUID, step: str,
                          at: datetime | None, independent: bool | None,
-                         reason: str | None) -> dict[str, Any]:
+                         reason: str | None, content: Mapping[str, str | None] | None = None,
+                         indicators: list[str] | None = None) -> dict[str, Any]:
+        """A step of the interview, by the missing team or, for a child it placed, the
+        placing authority; a held one may say what it learned (sealed under the child's key)
+        and the exploitation indicators found (codes). The answer shows the content to the
+        one who recorded it."""
         chosen = parse_enum(InterviewStep, step, "step")
         now = self._clock()
         if at is not None and at.tzinfo is None:
@@ -370,14 +361,13 @@ class MissingChildren:
             raise InvalidContent("at", "must not be in the future")
 
         record = self._record_of(episode_id)
-        self.require(caller, "record-return-interview", "record-return-interview",
-                     [record.child_id])
+        capability = self._interview_capability(caller, record, record.episode(episode_id))
         record.live(episode_id)  # an episode merged into another has no interview of its own
 
         def attempt() -> MissingRecord:
             current = self._store.find(record.id, MissingRecord) or record
             current.record_interview(episode_id, chosen, when, caller.as_actor(),
-                                     independent, reason)
+                                     independent, reason, content, indicators)
             # The missing team has taken the episode up: its reporters are involved.
             accepted: list[PersonRecord] = []
             for report in current.episode(episode_id)["reports"]:
@@ -390,11 +380,41 @@ class MissingChildren:
         episode = saved.episode(episode_id)
         disclose(self._audit, caller, "record-return-interview", [
             Shown(episode_id, "missing-episode", episode["reported_by"] or HUB_OWNER,
-                  saved.child_id, (DataClass.MISSING_EPISODE,), "missing-children-function",
-                  "capability:record-return-interview")],
+                  saved.child_id, (DataClass.MISSING_EPISODE,),
+                  "missing-children-function" if capability == "record-return-interview"
+                  else "local-authority-safeguarding-duty", f"capability:{capability}")],
             purpose=Purpose.MISSING.value, kind=AuditKind.MISSING,
-            details={"episode": str(episode_id), "step": chosen.value})
-        return self._view(saved, episode, now)
+            details={"episode": str(episode_id), "step": chosen.value,
+                     "exploitation_indicators": episode["interview"][-1]["indicators"]})
+        return self._view(saved, episode, now, content=True)
+
+    def _placed_reader(self, caller: Caller) -> bool:
+        """A placing authority's reader (not the missing team): its own queue and list."""
+        return (not self._capabilities.allows(caller.agency_kind, caller.role,
+                                              "read-missing-queue")
+                and self._capabilities.allows(caller.agency_kind, caller.role,
+                                              "read-placed-missing-interviews"))
+
+    def _interview_capability(self, caller: Caller, record: MissingRecord,
+                              episode: dict[str, Any]) -> str:
+        """The missing team records any interview's steps (a placing authority may ask the
+        host's team to hold one); a placing authority only those of the children it placed.
+        A refusal is audited naming the child."""
+        if self._capabilities.allows(caller.agency_kind, caller.role,
+                                     "record-return-interview") \
+                or not self._capabilities.allows(caller.agency_kind, caller.role,
+                                                 "record-placed-return-interview"):
+            self.require(caller, "record-return-interview", "record-return-interview",
+                         [record.child_id])
+            return "record-return-interview"
+        if self.responsible(episode) != caller.agency_id:
+            self._audit.record(kind=AuditKind.DENIAL, action="record-return-interview",
+                               actor=caller.as_actor(), child_ids=[record.child_id],
+                               details={"capability": "record-placed-return-interview",
+                                        "outcome": "not the child's placing authority"})
+            raise NotEntitled("only the authority that placed the child, or the missing team, "
+                              "records this interview")
+        return "record-placed-return-interview"
 
     # The strategy meeting ------------------------------------------------------------------
 
@@ -413,18 +433,21 @@ class MissingChildren:
         when = in_utc(held_at, "held_at")
         if when > now + timedelta(minutes=5):
             raise InvalidContent("held_at", "must not be in the future")
-        agencies = [caller.agency_id]
+        agencies, kinds = [caller.agency_id], [caller.agency_kind]
         for agency_id in participants:
-            if self._registry_kind(agency_id) is None:
+            kind = self._registry_kind(agency_id)
+            if kind is None:
                 raise InvalidContent("participants", "names an agency that is not registered")
             agencies.append(agency_id)
+            kinds.append(kind)
+        absent = absent_agencies(kinds)  # practice: social care, police and health
 
         def attempt() -> tuple[MissingRecord, UUID]:
             record = self._store.find(record_id(child_id), MissingRecord)
             if record is None:
                 raise NotFound("no missing record for this child")
             meeting_id = record.hold_strategy_meeting(min(when, now), agencies, chosen, note,
-                                                      caller.as_actor(), now)
+                                                      caller.as_actor(), now, absent)
             self._store.save(record)
             return record, meeting_id
 
@@ -435,8 +458,9 @@ class MissingChildren:
                            child_ids=[child_id],
                            details={"meeting": str(meeting_id), "outcome": chosen.value,
                                     "participants": meeting["held"]["participants"],
+                                    "absent": absent,
                                     "late": MissingRecord.strategy_overdue(meeting, now)})
-        return self._meeting_view(saved, meeting, now)
+        return meeting_view(saved, meeting, now)
 
     # Corrections by the missing team -------------------------------------------------------
 
@@ -444,19 +468,29 @@ class MissingChildren:
                  change: Callable[[MissingRecord, datetime], list[UUID]]) -> dict[str, Any]:
         """Apply one correction to a child's episodes (``change`` returns the episodes it
         leaves standing, to answer with), audited naming the child; the reason is sealed
-        under the child's key and never in the trail."""
+        under the child's key and never in the trail. The 3-in-30 rule is decided again on
+        the episodes as they now stand: a strategy meeting due that no flag calls for any more
+        is withdrawn, and one newly called for falls due."""
         record = self._record_of(episode_id)
         self.require(caller, "correct-missing-episode", "correct-missing-episode",
                      [record.child_id])
         now = self._clock()
 
-        def attempt() -> tuple[MissingRecord, list[UUID]]:
+        def attempt() -> tuple[MissingRecord, list[UUID], dict[str, str]]:
             current = self._store.find(record.id, MissingRecord) or record
             answer = change(current, now)
+            before = current.pending_strategy_meeting
+            current.redecide_strategy_meeting(uuid4(), now,
+                                              self.timescales.strategy_meeting_due)
+            after = current.pending_strategy_meeting
+            meeting = ({"strategy_meeting_withdrawn": str(before["id"])}
+                       if before is not None and after is None else
+                       {"strategy_meeting_due": str(after["id"])}
+                       if after is not None and before is None else {})
             self._store.save(current)
-            return current, answer
+            return current, answer, meeting
 
-        saved, answer = self._store.write(attempt)
+        saved, answer, meeting = self._store.write(attempt)
         episodes = [saved.episode(i) for i in answer]
         disclose(self._audit, caller, "correct-missing-episode", [
             Shown(e["id"], "missing-episode", e["reported_by"] or HUB_OWNER, saved.child_id,
@@ -464,7 +498,7 @@ class MissingChildren:
                   "capability:correct-missing-episode") for e in episodes],
             purpose=Purpose.MISSING.value, kind=AuditKind.MISSING,
             details={"correction": kind, "episode": str(episode_id),
-                     "episodes": [str(i) for i in answer]})
+                     "episodes": [str(i) for i in answer], **meeting})
         return {"items": [self._view(saved, e, now) for e in episodes]}
 
     def correct_times(self, caller: Caller, episode_id: UUID, start: datetime | None,

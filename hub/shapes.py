@@ -122,6 +122,8 @@ class EpisodeIn(_Strict):
     left_at: Instant | None = None
     last_seen_at: Instant | None = None
     ended: Literal["found", "returned"] | None = None
+    missing_from: Literal["home", "care", "education"] | None = None
+    placing_authority: str | None = Field(default=None, max_length=63)
 
 
 class DetailsIn(_Strict):

@@ -242,7 +242,8 @@ def load_timescales(path: Path | None = None) -> Timescales:
         strategy_meeting_working_days=_whole(
             data["missing"].get("strategy_meeting_working_days", 5),
             "missing.strategy_meeting_working_days"),
-        protection=_protection(data.get("child_protection", {})))
+        protection=_protection(data.get("child_protection", {})),
+        missing_own_authority=_own_authority(data["missing"].get("own_authority", "")))
 
 
 def _protection(raw: Any) -> ProtectionClocks:
@@ -257,6 +258,13 @@ def _protection(raw: Any) -> ProtectionClocks:
                             f"(known: {', '.join(sorted(known))})")
     return ProtectionClocks(**{name: _whole(value, f"child_protection.{name}")
                                for name, value in raw.items()})
+
+
+def _own_authority(raw: Any) -> str | None:
+    if not isinstance(raw, str) or (raw and not _AUTHORITY_ID.fullmatch(raw)):
+        raise SettingsError("timescales: missing.own_authority must be empty or a registered "
+                            "agency's id (lower-case letters, digits and hyphens)")
+    return raw or None
 
 
 def _positive(raw: Any, where: str) -> float:

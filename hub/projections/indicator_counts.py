@@ -30,8 +30,9 @@ from domain.timescales import LOCAL
 
 # 3: corrections (withdrawals, episode merges and splits) counted; 4: a triage deadline moved
 # by the police's amended DASH; 5: a decision timed by its rating's deadline, brief
-# assessments counted; 6: missing episodes counted by the child's age band
-STATE_VERSION = 6
+# assessments counted; 6: missing episodes counted by the child's age band; 7: and by where
+# the child went missing from
+STATE_VERSION = 7
 DAY_24H = 24 * 3600
 
 
@@ -205,15 +206,18 @@ def _episode_started(s: State, e: MissingRecord.EpisodeStarted) -> None:
         s.add(day, "strategy_meeting_flags")
     band = e.age_band or "unknown"  # recorded at intake (none on episodes from before)
     s.add(day, f"episodes_age:{band}")
+    where = e.missing_from or "not-said"
+    s.add(day, f"episodes_from:{where}")
     s.open[str(e.episode_id)] = {"day": day, "start": _iso(e.start), "due": None}
-    _episode_counted(s, e.episode_id, day, e.episode_type, band)
+    _episode_counted(s, e.episode_id, day, e.episode_type, band, where)
 
 
 def _episode_counted(s: State, episode_id: UUID, day: str, episode_type: str,
-                     band: str) -> None:
-    """An episode's day, type and age band, kept for as long as the state (a merge or split
-    later moves the count)."""
-    s.open[f"episode:{episode_id}"] = {"day": day, "type": episode_type, "band": band}
+                     band: str, where: str) -> None:
+    """An episode's day, type, age band and where from, kept for as long as the state (a
+    merge or split later moves the count)."""
+    s.open[f"episode:{episode_id}"] = {"day": day, "type": episode_type, "band": band,
+                                       "from": where}
 
 
 def _episodes_merged(s: State, e: MissingRecord.EpisodesMerged) -> None:
@@ -224,6 +228,7 @@ def _episodes_merged(s: State, e: MissingRecord.EpisodesMerged) -> None:
         s.add(counted["day"], "episodes", -1)
         s.add(counted["day"], f"episodes:{counted['type']}", -1)
         s.add(counted["day"], f"episodes_age:{counted.get('band', 'unknown')}", -1)
+        s.add(counted["day"], f"episodes_from:{counted.get('from', 'not-said')}", -1)
 
 
 def _episode_split(s: State, e: MissingRecord.EpisodeSplit) -> None:
@@ -236,7 +241,9 @@ def _episode_split(s: State, e: MissingRecord.EpisodeSplit) -> None:
     s.add(day, f"episodes:{counted['type']}")
     band = counted.get("band", "unknown")  # the same child, days apart: the same band
     s.add(day, f"episodes_age:{band}")
-    _episode_counted(s, e.new_episode_id, day, counted["type"], band)
+    where = counted.get("from", "not-said")  # the same absence, in two
+    s.add(day, f"episodes_from:{where}")
+    _episode_counted(s, e.new_episode_id, day, counted["type"], band, where)
 
 
 def _contact_closed(s: State, e: MashContact.Closed) -> None:

@@ -69,6 +69,7 @@ def indicators(t: Counter[str], lo: str | None, hi: str | None, span: int,
         "missing": {
             "episodes": t["episodes"], "by_type": _prefixed(t, "episodes:"),
             "by_age_band": _prefixed(t, "episodes_age:"),
+            "by_missing_from": _prefixed(t, "episodes_from:"),
             "home_within_24_hours": _rate(t["home_within_24h"], t["returned"]),
             "return_interviews_within_72_hours": _rate(t["interviews_in_time"],
                                                        t["interviews_due"]),

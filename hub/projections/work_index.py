@@ -49,7 +49,8 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              MissingRecord.StrategyMeetingDue, MissingRecord.StrategyMeetingHeld,
              FeedbackCall.Recorded, SharingLedger.SharingDecided,
              ProtectionRecord.ConferenceChaired, ProtectionRecord.MinutesRecorded,
-             ChildInNeedRecord.PlanStarted, ChildInNeedRecord.PlanEnded)
+             ChildInNeedRecord.PlanStarted, ChildInNeedRecord.PlanEnded,
+             MissingRecord.StrategyRedecided)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -197,6 +198,8 @@ class WorkIndex:
             self.strategy_meetings[e.meeting_id] = e.originator_id
         elif isinstance(e, MissingRecord.StrategyMeetingHeld):
             self.strategy_meetings.pop(e.meeting_id, None)
+        elif isinstance(e, MissingRecord.StrategyRedecided) and e.withdrawn is not None:
+            self.strategy_meetings.pop(e.withdrawn, None)
         elif self._apply_correction(e):
             return
         else:

@@ -56,6 +56,9 @@ def render_text(r: dict[str, Any]) -> str:
         "",
         "Missing children",
         f"  episodes                           {m['episodes']:,} ({_counts(m['by_type'])})",
+        # a report saved before age bands were counted has none
+        f"  by age band                        {_counts(m.get('by_age_band') or {})}",
+        f"  by where from                      {_counts(m.get('by_missing_from') or {})}",
         f"  home within 24 hours               {_pct(m['home_within_24_hours'])}",
         f"  return interviews within 72 hours  {_pct(m['return_interviews_within_72_hours'])}",
         f"  strategy meeting flags             {m['strategy_meeting_flags']:,}",

@@ -57,3 +57,19 @@ def _report(base: dict[str, Any], weeks: list[dict[str, Any]]) -> dict[str, Any]
             "sharing": {"decisions_to_share": {}, "decisions_not_to_share": {}, "consent": {}},
             "access": {"disclosures": 0, "refusals": 0, "break_glass": 0,
                        "by_agency_kind_and_purpose": {}}}
+
+
+def test_missing_episodes_are_given_by_age_band() -> None:
+    empty = {"period": {"from": None, "to": None, "days": 0}}
+    report = _report(empty, [])
+    report["missing"] = {**report["missing"], "episodes": 5,
+                         "by_age_band": {"14-15": 3, "under-11": 1, "unknown": 1}}
+    line = next(line for line in render_text(report).splitlines()
+                if line.strip().startswith("by age band"))
+    assert line.split()[3:] == ["14-15", "3,", "under-11", "1,", "unknown", "1"]
+    older = render_text(_report(empty, []))  # a report saved before bands were counted
+    assert any(line.strip() == "by age band                        none"
+               for line in older.splitlines())
+    report["missing"]["by_missing_from"] = {"care": 2, "education": 1}
+    assert "  by where from                      care 2, education 1" in render_text(
+        report).splitlines()

@@ -62,6 +62,9 @@ class MissingIndicatorsOut(Out):
                                         "began: `under-11`, `11-13`, `14-15`, `16-17`; "
                                         "`unknown` without a date of birth (or recorded "
                                         "before bands were)")
+    by_missing_from: dict[str, int] = Field(default_factory=dict, description="where the "
+                                            "child went missing from: `home`, `care`, "
+                                            "`education`; `not-said`")
     home_within_24_hours: Rate
     return_interviews_within_72_hours: Rate
     interviews: dict[str, int]

@@ -229,12 +229,25 @@ class MissingFlagOut(Out):
     episodes: list[str] | None = None
 
 
+class InterviewContentOut(Out):
+    whereabouts: Text = None
+    with_whom: Text = None
+    push_factors: Text = None
+    pull_factors: Text = None
+
+
 class InterviewStepOut(Out):
     step: str
     at: str
     by: Actor
     independent: bool | None
     reason: Text
+    exploitation_indicators: list[str] = Field(
+        default_factory=list, description="held: the exploitation indicators found (codes)")
+    content: InterviewContentOut | None = Field(
+        default=None, description="held: what the interview learned (entitled readers only)")
+    content_withheld: bool | None = Field(
+        default=None, description="content is held that this reader is not entitled to")
 
 
 class InterviewOut(Out):
@@ -268,6 +281,10 @@ class EpisodeOut(Out):
     ended_by: str | None
     open: bool
     hours_missing: float
+    missing_from: str | None = Field(default=None, description="home, care or education "
+                                     "(not said: null)")
+    placing_authority: str | None = Field(default=None, description="from care: the local "
+                                          "authority that placed the child")
     reports: list[str]
     reported_by: str | None
     split_from: str | None
@@ -295,6 +312,8 @@ class StrategyMeetingHeldOut(Out):
     participants: list[str] = Field(description="the agencies taking part (ids)")
     outcome: str
     note: Text
+    absent: list[str] | None = Field(default=None, description="the agencies practice "
+                                     "expects (social-care, police, health) that took no part")
     by: Actor
 
 
@@ -314,6 +333,9 @@ class MissingQueueOut(Out):
     at: str
     missing: list[EpisodeOut]
     interviews: list[EpisodeOut]
+    hosted: list[EpisodeOut] = Field(default_factory=list, description="interviews of "
+                                     "children placed here by another authority, which "
+                                     "answers for them (when due; never what was said)")
     to_reconcile: list[ToReconcileOut]
     strategy_meetings: list[StrategyMeetingOut]
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from domain.missing import EpisodeEnd, InterviewStep, StrategyOutcome
+from domain.missing_practice import CONTENT_LIMIT, INTERVIEW_FIELDS, ExploitationIndicator
 from hub.api import models
 from hub.api.deps import CurrentUser, HubDep, Reading
 from hub.shapes import Instant
@@ -22,6 +23,17 @@ class InterviewIn(BaseModel):
                                            "is independent of the child's care (required)")
     reason: str | None = Field(default=None, max_length=1000,
                                description="not-held: why no interview will be held")
+    whereabouts: str | None = Field(default=None, max_length=CONTENT_LIMIT,
+                                    description="held: where the child was")
+    with_whom: str | None = Field(default=None, max_length=CONTENT_LIMIT,
+                                  description="held: with whom")
+    push_factors: str | None = Field(default=None, max_length=CONTENT_LIMIT,
+                                     description="held: what made the child leave")
+    pull_factors: str | None = Field(default=None, max_length=CONTENT_LIMIT,
+                                     description="held: what drew the child away")
+    exploitation_indicators: list[ExploitationIndicator] = Field(
+        default_factory=list, max_length=len(ExploitationIndicator),
+        description="held: the exploitation indicators found (codes)")
 
 
 @router.get("/v1/missing/queue",
@@ -56,8 +68,10 @@ def missing_history(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]
 def record_interview(episode_id: UUID, body: InterviewIn, caller: CurrentUser,
                      hub: HubDep) -> dict[str, Any]:
     """Record a step of the return home interview."""
-    return hub.missing.record_interview(caller, episode_id, body.step, body.at,
-                                        body.independent, body.reason)
+    return hub.missing.record_interview(
+        caller, episode_id, body.step, body.at, body.independent, body.reason,
+        {name: getattr(body, name) for name in INTERVIEW_FIELDS},
+        [i.value for i in body.exploitation_indicators])
 
 
 class ReconciledIn(BaseModel):
