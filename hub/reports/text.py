@@ -104,8 +104,8 @@ def _figure(value: float | None, unit: str, signed: bool = False) -> str:
     if value is None:
         return "-"
     sign = "+" if signed else ""
-    if unit.startswith("share"):
-        return f"{value * 100:{sign}.1f}%"
+    if unit.startswith("share"):  # a difference of shares is in percentage points
+        return f"{value * 100:{sign}.1f}" + (" pts" if signed else "%")
     return f"{value:{sign},.1f}"
 
 
@@ -116,10 +116,10 @@ def _board(figures: list[dict[str, Any]]) -> list[str]:
         return []
     sources = list(dict.fromkeys(f["source"] for f in figures if f["source"]))
     lines = ["The board's figures (beside the seed figure each is compared with)",
-             f"  {'figure':42} {'period':>9} {'seed':>9} {'difference':>11}"]
+             f"  {'figure':46} {'period':>9} {'seed':>9} {'difference':>11}"]
     for f in figures:
         note = f" [{sources.index(f['source']) + 1}]" if f["source"] else ""
-        lines.append(f"  {f['label'] + ', ' + _unit(f['unit']):42.42} "
+        lines.append(f"  {f['label'] + ', ' + _unit(f['unit']):46.46} "
                      f"{_figure(f['value'], f['unit']):>9} {_figure(f['seed'], f['unit']):>9} "
                      f"{_figure(f['difference'], f['unit'], signed=True):>11}{note}")
     lines += [f"  [{n}] {source}" for n, source in enumerate(sources, start=1)]

@@ -106,7 +106,7 @@ def test_the_report_shows_the_boards_figures_first(year: tuple[Hub, Profile]) ->
                                    profile.children)
     text = render_text(report)
     head = text.split("Front door")[0]
-    assert "referrals to social care, per 10,000 a yea" in head
+    assert "referrals to social care, per 10,000 a year" in head
     assert "Nottingham City Council, Safeguarding Update to the Children's Partnership " \
            "Board, 25 March 2015" in head
     # Referrals are not contacts: fewer, and contacts still counted as before.

@@ -45,7 +45,7 @@ def test_the_boards_figures_come_first_each_beside_its_seed() -> None:
     assert start < lines.index("Front door")
     referrals, shares, missing = lines[start + 2:start + 5]
     assert referrals.split()[-4:] == ["759.3", "800.6", "-41.3", "[1]"]
-    assert shares.split()[-4:] == ["22.9%", "24.0%", "-1.1%", "[2]"]
+    assert shares.split()[-5:] == ["22.9%", "24.0%", "-1.1", "pts", "[2]"]
     assert missing.split()[-3:] == ["-", "-", "-"]
     assert "  [1] A board paper" in lines
     assert "  [2] England" in lines
