@@ -44,6 +44,7 @@ from hub.missing import MissingChildren
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
 from hub.ports import EventLog, Keys, StateFiles
+from hub.projections.board import load_seeds
 from hub.projections.indicators import Indicators
 from hub.projections.work_index import WorkIndex
 from hub.registry import Registry
@@ -215,7 +216,8 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         missing=missing,
         front_door=front_door,
         # Read through a log that cannot decrypt: the indicators never open personal values.
-        indicators=Indicators(StoreLog.of(store, blind=True), _projection_states(settings)),
+        indicators=Indicators(StoreLog.of(store, blind=True), _projection_states(settings),
+                              load_seeds(settings.board_profile)),
         child_protection=child_protection,
         child_in_need=child_in_need,
         safety_scale=SafetyScale(store, capabilities, audit, work, clock),

@@ -125,6 +125,9 @@ class Settings:
     timescales_file: Path | None = None
     # Children living in the area: the denominator of the "per 10,000 children" indicators.
     child_population: int | None = None
+    # The area profile whose seed figures the board's figures are compared with (a packaged
+    # profile's name or a profile file; HUB_BOARD_PROFILE, "" for none).
+    board_profile: str = "nottingham"
     # Whom unscheduled care calls, per local authority (TOML like policies/contacts.toml).
     contacts_file: Path | None = None
     # How long a bearer token works after it is issued (HUB_TOKEN_DAYS).
@@ -187,6 +190,7 @@ class Settings:
             timescales_file=(Path(env["HUB_TIMESCALES_FILE"]) if env.get("HUB_TIMESCALES_FILE")
                              else None),
             child_population=_population(env.get("HUB_CHILD_POPULATION")),
+            board_profile=env.get("HUB_BOARD_PROFILE", cls.board_profile),
             contacts_file=(Path(env["HUB_CONTACTS_FILE"]) if env.get("HUB_CONTACTS_FILE")
                            else None),
             token_days=_token_days(env.get("HUB_TOKEN_DAYS")),

@@ -22,9 +22,11 @@ from simulation.drivers import Receipt, Sender, application_path
 from simulation.population import Child, Population
 from simulation.profile import Profile
 from simulation.scenarios.child_protection import ChildProtection
+from simulation.scenarios.children_in_need import ChildrenInNeed
 from simulation.scenarios.domestic_abuse import DomesticAbuse
 from simulation.scenarios.front_door import FrontDoor
 from simulation.scenarios.missing import Missing
+from simulation.scenarios.standing import StandingCaseload
 
 
 class SimulatedClock:
@@ -84,6 +86,8 @@ class Simulation:
         self.missing = Missing(self)
         self.front_door = FrontDoor(self)
         self.child_protection = ChildProtection(self)
+        self.children_in_need = ChildrenInNeed(self)
+        self.standing = StandingCaseload(self)
 
     # Set-up -------------------------------------------------------------------------------
 
@@ -109,6 +113,7 @@ class Simulation:
             self.callers[f"{agency}/{role}"] = self._user(agency, role)
         for urn in self.people.urns:
             self.schools[f"school-{urn}"] = self._user(f"school-{urn}", "dsl")
+        self.standing.load()  # the area's caseload on the first day, as imported at go-live
 
     # The timeline ------------------------------------------------------------------------
 
@@ -174,15 +179,40 @@ class Simulation:
             self.at(self._moment(day, (7, 31)), partial(self.domestic_abuse.incident, day))
         for _ in range(self.poisson(self.profile.missing["episodes"] * per_day)):
             self.at(self._moment(day, (12, 30)), partial(self.missing.episode, day))
-        # The profile's rate counts every contact and referral, the DART's onward referrals
-        # among them; those come from triage, so the rest arrive directly.
-        total = self.profile.front_door["referrals_per_10000"] * self.profile.children / 10_000
-        from_dart = self.profile.da["incidents"] * self.profile.da["threshold"]
-        contacts = max(0.0, total - from_dart) * per_day
+        contacts = self.direct_contacts() * per_day
         for _ in range(self.poisson(contacts)):
             self.at(self._moment(day, (8, 19)), partial(self.front_door.contact, day))
         for _ in range(self.poisson(self.profile.sharing["break_glass"] * per_day)):
             self.at(self._moment(day, (0, 24)), self.front_door.break_glass)
+
+    def direct_contacts(self) -> float:
+        """Contacts a year sent straight to the front door. The profile gives referrals to
+        social care (a child each), and a share of contacts are decided as referrals (its
+        outcomes); the DART's referrals to the MASH come from triage, each naming the
+        incident's children, so the rest arrive directly, one child each."""
+        fd, da = self.profile.front_door, self.profile.da
+        share = fd["outcomes"]["assessment"] + fd["outcomes"]["strategy-discussion"]
+        if share <= 0:
+            return 0.0
+        referrals = fd["referrals_per_10000"] * self.profile.children / 10_000
+        children = sum(n * w for n, w in enumerate(da["children"], start=1)) / sum(
+            da["children"])
+        from_dart = da["incidents"] * da["threshold"] * children
+        return float(max(0.0, referrals / share - from_dart))
+
+    def direct_share(self) -> float:
+        """The share of referrals that come from direct contacts: the DART's children are
+        never re-referred here, so a direct contact is a re-referral more often, for the
+        profile's share of all referrals."""
+        fd = self.profile.front_door
+        referrals = fd["referrals_per_10000"] * self.profile.children / 10_000
+        share = fd["outcomes"]["assessment"] + fd["outcomes"]["strategy-discussion"]
+        direct = min(1.0, self.direct_contacts() * share / referrals) if referrals else 1.0
+        return direct or 1.0  # no direct contacts: none to re-refer
+
+    def remember(self, child: Child, child_id: UUID) -> None:
+        """The hub's id of a synthetic child (sent, or imported)."""
+        self._ids[child.nhs] = child_id
 
     def submit(self, agency: str, body: dict[str, Any]) -> Receipt:
         receipt = self.send(self, agency, body)

@@ -4,13 +4,14 @@ kind of event happens (``policies/profiles/nottingham.toml``, or any file in its
 import json
 import math
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from hub.files import private_file
+from hub.projections.board import Seeds, read_seeds
 from hub.settings import SettingsError
 
 
@@ -29,6 +30,27 @@ class Profile:
     front_door: dict[str, Any]
     sharing: dict[str, Any]
     child_protection: dict[str, Any]
+    children_in_need: dict[str, Any]
+    seeds: Seeds = field(default_factory=dict)
+
+    def scaled(self, factor: float) -> "Profile":
+        """A smaller (or larger) area like this one: its children, schools and the yearly
+        counts given as numbers (domestic-abuse incidents, missing episodes, break-glass)
+        times ``factor``; rates per 10,000 children and shares unchanged."""
+        if not 0 < factor <= 10 or self.children * factor < 100:
+            raise SettingsError("profile: the scale must be above 0 and at most 10, and leave "
+                                "at least 100 children")
+        return replace(
+            self, children=round(self.children * factor),
+            schools=max(1, round(self.schools * factor)),
+            da={**self.da, "incidents": self.da["incidents"] * factor},
+            missing={**self.missing, "episodes": self.missing["episodes"] * factor},
+            sharing={**self.sharing, "break_glass": self.sharing["break_glass"] * factor})
+
+    def per_10000(self, figure: str) -> int:
+        """So many children per 10,000 (a seed figure) in this area: 0 without the seed."""
+        seed = self.seeds.get(figure)
+        return round(seed.value * self.children / 10_000) if seed is not None else 0
 
 
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -46,11 +68,13 @@ DEFAULTS: dict[str, dict[str, Any]] = {
                    "rag_on_time": 0.88,
                    "outcomes": {"no-further-action": 0.38, "early-help": 0.30,
                                 "assessment": 0.27, "strategy-discussion": 0.05},
-                   "assessment_in_time": 0.887, "research": 0.6, "disagreement": 0.02},
+                   "assessment_in_time": 0.815, "research": 0.6, "disagreement": 0.02},
     "child_protection": {"plan_after_strategy": 0.6, "conference_working_days": [10, 15],
                          "core_group_in_time": 0.95, "review_in_time": 0.99,
-                         "plan_months": [6, 24], "looked_after": 0.05,
-                         "care_days": [60, 720]},
+                         "plan_months": [3, 18], "long_plan": 0.037,
+                         "long_plan_months": [24, 30], "looked_after": 0.065,
+                         "care_days": [60, 1460]},
+    "children_in_need": {"after_assessment": 0.4, "months": [6, 18]},
     "sharing": {"consent": 0.3, "consent_refused": 0.15, "decisions": 0.1,
                 "not_to_share": 0.2, "reads": 2.0, "break_glass": 24},
 }
@@ -167,4 +191,6 @@ def load_profile(name: str) -> Profile:
                    home_educated=_share(data.get("home_educated", 0.01), "home_educated"),
                    da=_section(data, "domestic_abuse"), missing=_section(data, "missing"),
                    front_door=_section(data, "front_door"), sharing=_section(data, "sharing"),
-                   child_protection=_section(data, "child_protection"))
+                   child_protection=_section(data, "child_protection"),
+                   children_in_need=_section(data, "children_in_need"),
+                   seeds=read_seeds(data.get("seeds", {})))

@@ -10,6 +10,7 @@ from tests.support import postgres_schema
 # The longest test files, started first: on several workers (``make test``) each file runs
 # whole on one worker, and a long file taken last would run on alone at the end.
 LONGEST_FIRST = (
+    "tests/integration/test_simulated_year.py",
     "tests/security/test_fuzz_api.py",
     "tests/unit/test_decision_point.py",
     "tests/policy/test_truth_table_api.py",

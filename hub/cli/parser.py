@@ -173,6 +173,10 @@ def parser() -> argparse.ArgumentParser:
                           help="a packaged profile name, or a profile file (TOML)")
     simulate.add_argument("--days", type=positive_days, required=True,
                           help="simulated days to play")
+    simulate.add_argument("--scale", type=float, default=1.0,
+                          help="a smaller area like the profile's: its children and yearly "
+                          "counts times this (0.25: a quarter), rates and shares unchanged "
+                          "(default 1)")
     simulate.add_argument("--seed", type=int, default=1,
                           help="the random seed (same seed, same area; default 1)")
     simulate.add_argument("--via", choices=("app", "http", "kafka"), default="app",

@@ -36,6 +36,8 @@ def simulate(settings: Settings, args: argparse.Namespace) -> int:
         raise UsageError("hub simulate: refused in production (synthetic data only goes into "
                          "a store of its own)")
     profile = load_profile(args.profile)
+    if args.scale != 1:
+        profile = profile.scaled(args.scale)
     # Refused before anything is written: no calendar, key, policy or table is made.
     if holds_notifications(settings.store_url):
         raise UsageError("hub simulate: the store already holds notifications; simulate "

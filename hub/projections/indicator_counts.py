@@ -7,10 +7,8 @@ before the school day) joins that day's counts when it happens; the items still 
 their outcome will be judged against.
 """
 
-from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,58 +16,20 @@ from eventsourcing.utils import get_topic
 
 from domain.audit import AuditEntryRecorded
 from domain.break_glass import BreakGlassAccess
-from domain.child_protection import ProtectionRecord
 from domain.dart import DartCase
 from domain.encompass import EncompassNotice, NotIssued
-from domain.front_door import MashContact
+from domain.front_door import MashContact, Outcome
 from domain.lawful_basis import SharingLedger
 from domain.marac import MaracReferral
 from domain.missing import InterviewStep, MissingRecord
 from domain.notifications import Notification
-from domain.timescales import LOCAL
+from hub.projections.indicator_caseload import CASELOAD_HANDLERS
+from hub.projections.indicator_state import State, _at, _day, _iso
 
-# 3: corrections (withdrawals, episode merges and splits) counted; 4: a triage deadline moved
-# by the police's amended DASH; 5: a decision timed by its rating's deadline, brief
-# assessments counted; 6: missing episodes counted by the child's age band; 7: and by where
-# the child went missing from
-STATE_VERSION = 7
 DAY_24H = 24 * 3600
-
-
-def _day(instant: datetime) -> str:
-    return instant.astimezone(LOCAL).date().isoformat()
-
-
-def _iso(instant: datetime | None) -> str | None:
-    return instant.isoformat() if instant is not None else None
-
-
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-@dataclass
-class State:
-    store: str = ""  # which store the counts are of (its first event), "" before any
-    position: int = 0
-    counts: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
-    open: dict[str, dict[str, Any]] = field(default_factory=dict)  # item id -> clock data
-
-    def add(self, day: str, metric: str, n: int = 1) -> None:
-        self.counts[day][metric] += n
-
-    def as_data(self) -> dict[str, Any]:
-        return {"version": STATE_VERSION, "store": self.store, "position": self.position,
-                "counts": {d: dict(c) for d, c in self.counts.items()}, "open": self.open}
-
-    @classmethod
-    def from_data(cls, data: dict[str, Any]) -> "State":
-        state = cls(store=str(data["store"]), position=int(data["position"]),
-                    open=dict(data["open"]))
-        for day, counts in data["counts"].items():
-            state.counts[day] = Counter(counts)
-        return state
-
+# A contact is a referral to children's social care when the MASH decides it for a children's
+# assessment or a strategy discussion (docs/interface.md, "The board's figures").
+REFERRAL_OUTCOMES = frozenset({Outcome.ASSESSMENT.value, Outcome.STRATEGY_DISCUSSION.value})
 
 
 # How each event changes the counts ----------------------------------------------------------
@@ -86,7 +46,8 @@ def _contact_opened(s: State, e: MashContact.Opened) -> None:
         s.add(day, "re_referrals")
     s.open[str(e.originator_id)] = {"day": day, "ack": _iso(e.acknowledge_due),
                                     "decide": _iso(e.decision_due), "rag": None,
-                                    "rag_due": None, "assessment_due": None}
+                                    "rag_due": None, "assessment_due": None,
+                                    "children": [str(c) for c in e.child_ids]}
 
 
 def _contact_rated(s: State, e: MashContact.Rated) -> None:
@@ -120,6 +81,8 @@ def _contact_decided(s: State, e: MashContact.Decided) -> None:
             s.add(day, f"rag_on_time:{item['rag']}")
     s.add(day, f"outcome:{e.outcome}")
     s.add(day, f"level:{e.level}")
+    if e.outcome in REFERRAL_OUTCOMES:
+        _referred(s, day, item.get("children", []))
     if e.assessment_due is not None:
         s.add(day, "assessments_due")
         item["assessment_due"] = _iso(e.assessment_due)
@@ -128,6 +91,21 @@ def _contact_decided(s: State, e: MashContact.Decided) -> None:
             item["brief_due"] = _iso(e.brief_assessment_due)
     else:
         del s.open[key]
+
+
+def _referred(s: State, day: str, children: list[str]) -> None:
+    """A referral of each child named, counted on the day the contact arrived; a re-referral
+    when the child's previous referral arrived within the 12 months before."""
+    this = date.fromisoformat(day)
+    year_before = this.replace(year=this.year - 1) if (this.month, this.day) != (2, 29) \
+        else this.replace(year=this.year - 1, day=28)
+    for child in children:
+        s.add(day, "referrals")
+        last = s.open.get(f"referred:{child}")
+        if last is not None and year_before < date.fromisoformat(last["day"]) <= this:
+            s.add(day, "referrals_repeat")
+        if last is None or last["day"] < day:
+            s.open[f"referred:{child}"] = {"day": day}
 
 
 def _brief_done(s: State, item: dict[str, Any], at: datetime) -> None:
@@ -331,47 +309,6 @@ def _audit(s: State, e: AuditEntryRecorded) -> None:
         s.add(day, "denials")
 
 
-TWO_YEARS = 730 * 24 * 3600
-
-
-def _plan_started(s: State, e: ProtectionRecord.InitialConferenceHeld) -> None:
-    if not e.plan:
-        return
-    day = _day(e.at)
-    counter = s.open.setdefault(f"cp-plans:{e.originator_id}", {"n": 0})
-    counter["n"] += 1
-    s.add(day, "cp_plans_started")
-    if counter["n"] > 1:
-        s.add(day, "cp_plans_repeat")
-    s.open[f"cp:{e.originator_id}"] = {"start": _iso(e.at), "due": _iso(e.review_due)}
-
-
-def _plan_closed(s: State, key: str, at: datetime) -> None:
-    item = s.open.pop(key, None)
-    if item is not None:
-        s.add(_day(at), "cp_plans_ended")
-        if (at - _at(item["start"])).total_seconds() > TWO_YEARS:
-            s.add(_day(at), "cp_plans_over_2_years")
-
-
-def _plan_reviewed(s: State, e: ProtectionRecord.ReviewHeld) -> None:
-    key = f"cp:{e.originator_id}"
-    item = s.open.get(key)
-    if item is None:
-        return
-    s.add(_day(e.at), "cp_reviews")  # each review counts on its own day
-    if item["due"] is not None and e.at <= _at(item["due"]):
-        s.add(_day(e.at), "cp_reviews_on_time")
-    if e.plan_continues:
-        item["due"] = _iso(e.next_due)
-    else:
-        _plan_closed(s, key, e.at)
-
-
-def _plan_ended(s: State, e: ProtectionRecord.PlanEnded) -> None:
-    _plan_closed(s, f"cp:{e.originator_id}", e.at)
-
-
 HANDLERS: dict[type[Any], Callable[[State, Any], None]] = {
     Notification.Received: _received, MashContact.Opened: _contact_opened,
     MashContact.Rated: _contact_rated, MashContact.Acknowledged: _contact_acknowledged,
@@ -384,12 +321,11 @@ HANDLERS: dict[type[Any], Callable[[State, Any], None]] = {
     MissingRecord.InterviewRecorded: _interview, SharingLedger.SharingDecided: _sharing,
     SharingLedger.ConsentRecorded: _consent, SharingLedger.EnquiryOpened: _enquiry,
     BreakGlassAccess.Opened: _break_glass, AuditEntryRecorded: _audit,
-    ProtectionRecord.InitialConferenceHeld: _plan_started,
-    ProtectionRecord.ReviewHeld: _plan_reviewed, ProtectionRecord.PlanEnded: _plan_ended,
     MashContact.Closed: _contact_closed, DartCase.IncidentWithdrawn: _case_withdrawn,
     DartCase.IncidentAmended: _case_amended,
     EncompassNotice.Withdrawn: _notice_withdrawn,
     MissingRecord.EpisodesMerged: _episodes_merged, MissingRecord.EpisodeSplit: _episode_split,
+    **CASELOAD_HANDLERS,
 }
 
 

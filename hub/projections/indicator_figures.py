@@ -13,6 +13,15 @@ def _prefixed(total: Counter[str], prefix: str) -> dict[str, int]:
     return {k[len(prefix):]: v for k, v in sorted(total.items()) if k.startswith(prefix)}
 
 
+def _per_10000(count: int, children: int | None) -> float | None:
+    return round(count / children * 10_000, 1) if children else None
+
+
+def _a_year(count: int, children: int | None, span: int) -> float | None:
+    """So many per 10,000 children in the period, as a rate a year."""
+    return round(count / children * 10_000 * 365 / span, 1) if children and span else None
+
+
 def indicators(t: Counter[str], lo: str | None, hi: str | None, span: int,
                 children: int | None, position: int) -> dict[str, Any]:
     contacts = t["contacts"]
@@ -32,6 +41,10 @@ def indicators(t: Counter[str], lo: str | None, hi: str | None, span: int,
             "per_10000_children_a_year": (round(per_10000 * 365 / span, 1)
                                           if per_10000 is not None and span else None),
             "re_referrals_within_12_months": _rate(t["re_referrals"], contacts),
+            "referrals": {
+                "children": t["referrals"],
+                "per_10000_children_a_year": _a_year(t["referrals"], children, span),
+                "re_referrals_within_12_months": _rate(t["referrals_repeat"], t["referrals"])},
             "rag": {colour: _rate(t[f"rag_on_time:{colour}"], t[f"rag_decided:{colour}"])
                     for colour in ("red", "amber", "green")},
             "withdrawn_by_referrer": t["contacts_withdrawn"],
@@ -80,13 +93,18 @@ def indicators(t: Counter[str], lo: str | None, hi: str | None, span: int,
             "plans_started": t["cp_plans_started"],
             "second_or_subsequent_plans": _rate(t["cp_plans_repeat"], t["cp_plans_started"]),
             "on_a_plan_at_the_end": t["cp_on_plan_at_end"],
-            "on_a_plan_per_10000_children": (round(t["cp_on_plan_at_end"] / children * 10_000,
-                                                   1) if children else None),
+            "on_a_plan_per_10000_children": _per_10000(t["cp_on_plan_at_end"], children),
             "plans_ended": t["cp_plans_ended"],
             "ended_plans_lasting_over_2_years": _rate(t["cp_plans_over_2_years"],
                                                       t["cp_plans_ended"]),
             "reviews_on_time": _rate(t["cp_reviews_on_time"], t["cp_reviews"]),
         },
+        "children_in_need": {
+            "at_the_end": t["in_need_at_end"],
+            "per_10000_children": _per_10000(t["in_need_at_end"], children)},
+        "looked_after": {
+            "at_the_end": t["looked_after_at_end"],
+            "per_10000_children": _per_10000(t["looked_after_at_end"], children)},
         "sharing": {
             "decisions_to_share": _prefixed(t, "share:"),
             "decisions_not_to_share": _prefixed(t, "not-share:"),

@@ -18,8 +18,10 @@ from threading import Lock
 from typing import Any
 
 from hub.ports import EventLog, StateFiles
-from hub.projections.indicator_counts import HANDLERS, STATE_VERSION, TOPICS, State
+from hub.projections.board import Seeds, board_figures
+from hub.projections.indicator_counts import HANDLERS, TOPICS
 from hub.projections.indicator_figures import indicators
+from hub.projections.indicator_state import STATE_VERSION, State
 
 STATE_NAME = "indicators"  # HUB_HOME/projections/indicators.json
 
@@ -27,8 +29,9 @@ STATE_NAME = "indicators"  # HUB_HOME/projections/indicators.json
 class Indicators:
     """The projection, and the indicators computed from it for a period."""
 
-    def __init__(self, log: EventLog, states: StateFiles) -> None:
+    def __init__(self, log: EventLog, states: StateFiles, seeds: Seeds | None = None) -> None:
         self._log = log
+        self.seeds = seeds  # the profile's seed figures, for the board's figures
         self._states = states
         self._lock = Lock()
         self.state = self._load()
@@ -88,9 +91,10 @@ class Indicators:
 
     # The indicators --------------------------------------------------------------------
 
-    def report(self, first: date | None, last: date | None,
-               children: int | None) -> dict[str, Any]:
-        """The indicators for the days from ``first`` to ``last`` (inclusive)."""
+    def report(self, first: date | None, last: date | None, children: int | None,
+               seeds: Seeds | None = None) -> dict[str, Any]:
+        """The indicators for the days from ``first`` to ``last`` (inclusive); with ``seeds``,
+        the board's figures beside them (``board``)."""
         with self._lock:
             self._catch_up(2000, None)
             days = sorted(self.state.counts)
@@ -104,15 +108,20 @@ class Indicators:
                 if lo is not None and hi is not None and lo <= day <= hi:
                     total.update(self.state.counts[day])
             position = self.state.position
-            # On a plan at the end of the period: every plan started by then, less those ended.
+            # At the end of the period: every plan started by then, less those ended; each
+            # child's coming into need (into care) by then, less their going out of it.
             for day in days:
                 if hi is not None and day <= hi:
                     counts = self.state.counts[day]
                     total["cp_on_plan_at_end"] += (counts["cp_plans_started"]
                                                    - counts["cp_plans_ended"])
+                    total["in_need_at_end"] += counts["in_need_net"]
+                    total["looked_after_at_end"] += counts["looked_after_net"]
         span = ((date.fromisoformat(hi) - date.fromisoformat(lo)).days + 1
                 if lo is not None and hi is not None else 0)
-        return indicators(total, lo, hi, span, children, position)
+        result = indicators(total, lo, hi, span, children, position)
+        result["board"] = board_figures(result, seeds if seeds is not None else self.seeds)
+        return result
 
     def by_week(self, first: date | None, last: date | None) -> list[dict[str, Any]]:
         """Figures over time: for each week (Monday to Sunday) that meets the period, the

@@ -25,12 +25,17 @@ def render_text(r: dict[str, Any]) -> str:
     lines = [
         heading,
         "",
+        *_board(r.get("board") or []),
         "Front door",
         f"  contacts and referrals             {f['contacts']:,} ({_counts(f['by_kind'])})",
         "  per 10,000 children                "
         + (f"{per} in the period, {f['per_10000_children_a_year']} a year" if per is not None
            else "- (set HUB_CHILD_POPULATION or --children)"),
-        f"  re-referrals within 12 months      {_pct(f['re_referrals_within_12_months'])}",
+        f"  contacts about a child seen before {_pct(f['re_referrals_within_12_months'])}",
+        f"  referrals to social care           {f['referrals']['children']:,} "
+        "(decided for an assessment or a strategy discussion; one per child)",
+        "  re-referrals within 12 months      "
+        + _pct(f["referrals"]["re_referrals_within_12_months"]),
         *(f"  {colour:5} decided within its RAG time  {_pct(rate)}"
           for colour, rate in f["rag"].items()),
         f"  acknowledged within 1 working day  {_pct(f['acknowledged_within_1_working_day'])}",
@@ -73,6 +78,8 @@ def render_text(r: dict[str, Any]) -> str:
         "  ended plans lasting over 2 years   "
         + _pct(r["child_protection"]["ended_plans_lasting_over_2_years"]),
         f"  reviews on time                    {_pct(r['child_protection']['reviews_on_time'])}",
+        f"  children in need at the end        {r['children_in_need']['at_the_end']:,}",
+        f"  looked after at the end            {r['looked_after']['at_the_end']:,}",
         "",
         "Information sharing",
         f"  decisions to share, by basis       {_counts(s['decisions_to_share'])}",
@@ -94,6 +101,37 @@ def render_text(r: dict[str, Any]) -> str:
                   f"  {_short(w['dart_triaged_in_time']):>7}"
                   f"  {_short(w['encompass_acknowledged_in_time']):>9}" for w in weeks]
     return "\n".join(lines) + "\n"
+
+
+def _figure(value: float | None, unit: str, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    sign = "+" if signed else ""
+    if unit.startswith("share"):  # a difference of shares is in percentage points
+        return f"{value * 100:{sign}.1f}" + (" pts" if signed else "%")
+    return f"{value:{sign},.1f}"
+
+
+def _board(figures: list[dict[str, Any]]) -> list[str]:
+    """The board's figures, each beside its seed figure and the difference; the sources
+    below, numbered."""
+    if not figures:
+        return []
+    sources = list(dict.fromkeys(f["source"] for f in figures if f["source"]))
+    lines = ["The board's figures (beside the seed figure each is compared with)",
+             f"  {'figure':46} {'period':>9} {'seed':>9} {'difference':>11}"]
+    for f in figures:
+        note = f" [{sources.index(f['source']) + 1}]" if f["source"] else ""
+        lines.append(f"  {f['label'] + ', ' + _unit(f['unit']):46.46} "
+                     f"{_figure(f['value'], f['unit']):>9} {_figure(f['seed'], f['unit']):>9} "
+                     f"{_figure(f['difference'], f['unit'], signed=True):>11}{note}")
+    lines += [f"  [{n}] {source}" for n, source in enumerate(sources, start=1)]
+    return [*lines, ""]
+
+
+def _unit(unit: str) -> str:
+    return "%" if unit.startswith("share") else "per 10,000" + (
+        " a year" if "a year" in unit else "")
 
 
 def _short(rate: dict[str, Any]) -> str:

@@ -37,16 +37,29 @@ class ChildProtection:
                                   if plan else None, unborn=False, enquiry_id=None)
             sim.tally.add("cp:conference")
             if not plan:
+                sim.children_in_need.after_work(child_id)
                 return
             sim.tally.add("cp:plan")
             met = working.add_working_days(sim.clock.now, sim.rng.randint(3, 9) if (
                 sim.rng.random() < p["core_group_in_time"]) else sim.rng.randint(11, 16))
             sim.at(met, lambda: cp.core_group(social, child_id, at=None, unborn=False))
-            months = sim.rng.uniform(*p["plan_months"])
             self._plan_review(child_id, sim.clock.now, first=True,
-                              ends=sim.clock.now + timedelta(days=months * 30.4))
+                              ends=sim.clock.now + self.plan_length())
 
         sim.at(held, conference)
+
+    def plan_length(self) -> timedelta:
+        """How long a plan is needed: it ends at its first review after that."""
+        p = self.sim.profile.child_protection
+        months = p["long_plan_months"] if self.sim.rng.random() < p["long_plan"] else p[
+            "plan_months"]
+        return timedelta(days=self.sim.rng.uniform(*months) * 30.4)
+
+    def plan_review(self, child_id: UUID, since: datetime, first: bool,
+                    ends: datetime) -> None:
+        """The plan's next review (the first 3 months after ``since``, the others 6), and
+        those after it until the plan ends."""
+        self._plan_review(child_id, since, first, ends)
 
     def _plan_review(self, child_id: UUID, since: datetime, first: bool,
                      ends: datetime) -> None:
@@ -66,6 +79,8 @@ class ChildProtection:
             sim.tally.add("cp:review")
             if continues:
                 self._plan_review(child_id, sim.clock.now, first=False, ends=ends)
+            else:
+                sim.children_in_need.after_work(child_id)
 
         sim.at(when, review)
 
@@ -77,5 +92,19 @@ class ChildProtection:
         end = start + timedelta(days=sim.rng.uniform(*sim.profile.child_protection[
             "care_days"]))
         looked = sim.hub.child_protection.looked_after
-        sim.at(start, lambda: looked(social, child_id, looked_after=True, at=None))
-        sim.at(end, lambda: looked(social, child_id, looked_after=False, at=None))
+
+        def come_into_care() -> None:
+            record = sim.hub.store.find(protection_id(child_id), ProtectionRecord)
+            if record is not None and record.currently_looked_after is not None:
+                return  # in care already: that period's end stands
+            looked(social, child_id, looked_after=True, at=None)
+            sim.tally.add("looked-after:started")
+            sim.at(end, lambda: self.leave_care(child_id))
+
+        sim.at(start, come_into_care)
+
+    def leave_care(self, child_id: UUID) -> None:
+        """The period in care ends."""
+        self.sim.hub.child_protection.looked_after(
+            self.sim.callers["mash/social-worker"], child_id, looked_after=False, at=None)
+        self.sim.tally.add("looked-after:ended")

@@ -22,17 +22,23 @@ if TYPE_CHECKING:
 class FrontDoor:
     def __init__(self, sim: "Simulation") -> None:
         self.sim = sim
-        self._seen: deque[tuple[datetime, Child]] = deque()  # children referred this year
+        self._seen: deque[tuple[datetime, Child]] = deque()  # children seen this year
+        # Children referred to social care (a contact decided for an assessment or a strategy
+        # discussion) in the last 12 months, by the contact's arrival, and whom each of the
+        # contacts still open is about.
+        self._referred: deque[tuple[datetime, Child]] = deque()
+        self._about: dict[UUID, Child] = {}
 
     def contact(self, day: date) -> None:
         sim = self.sim
         p = sim.profile.front_door
         now = sim.clock.now
-        while self._seen and now - self._seen[0][0] > timedelta(days=360):
-            self._seen.popleft()
-        seen = [c for _, c in self._seen if c.under_18_on(day)]
-        if seen and sim.rng.random() < p["re_referral"]:
-            child = sim.rng.choice(seen)
+        for kept in (self._seen, self._referred):
+            while kept and now - kept[0][0] > timedelta(days=360):
+                kept.popleft()
+        referred = [c for _, c in self._referred if c.under_18_on(day)]
+        if referred and sim.rng.random() < p["re_referral"] / sim.direct_share():
+            child = sim.rng.choice(referred)
         else:
             child = sim.people.child(day)
         source = sim.pick(p["sources"])
@@ -50,6 +56,7 @@ class FrontDoor:
             "occurred_at": (now - timedelta(minutes=sim.rng.uniform(5, 90))).isoformat(),
             "subjects": [child.subject()], "details": details})
         self._seen.append((now, child))
+        self._about[contact_id(receipt.id)] = child
         self.work_contact(contact_id(receipt.id), agency)
 
     def _sender(self, source: str, child: Child) -> tuple[str, str]:
@@ -179,6 +186,9 @@ class FrontDoor:
             feedback="Synthetic feedback to the referrer.", signs_of_safety=None,
             participants=["police", "health"] if outcome == "strategy-discussion" else [])
         sim.tally.add(f"outcome:{outcome}")
+        child = self._about.pop(contact, None)
+        if child is not None and outcome in ("assessment", "strategy-discussion"):
+            self._referred.append((self._received(contact), child))
         if outcome == "assessment":
             self._plan_assessment(contact)
         if outcome == "strategy-discussion":
@@ -202,8 +212,14 @@ class FrontDoor:
             sim.hub.front_door.complete_assessment(
                 sim.callers["mash/social-worker"], contact, "Synthetic assessment completed.")
             sim.tally.add("assessment:completed")
+            for child_id in self._children(contact):
+                sim.children_in_need.after_work(child_id)
 
         sim.at(done, assess)
+
+    def _children(self, contact: UUID) -> list[UUID]:
+        found = self.sim.hub.store.find(contact, MashContact)
+        return list(found.child_ids) if found is not None else []
 
     def _received(self, contact: UUID) -> datetime:
         found = self.sim.hub.store.find(contact, MashContact)

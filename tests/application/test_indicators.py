@@ -24,7 +24,8 @@ WHY = "Synthetic rationale for the decision."
 
 def indicators(hub: Hub, folder: Path) -> Indicators:
     """The projection as another process of the same HUB_HOME would have it."""
-    return Indicators(StoreLog.of(hub.store, blind=True), JsonStateFiles(folder))
+    return Indicators(StoreLog.of(hub.store, blind=True), JsonStateFiles(folder),
+                      hub.indicators.seeds)
 
 
 @pytest.fixture

@@ -2,8 +2,8 @@
 with, and its counts equal counts made independently from the raw events.
 
 Tolerances: each driven share is checked to within about three standard errors for the
-number of items in the period (40 days: some 470 DA cases, 700 contacts, 150 episodes); the
-contact rate, a Poisson count, to within 15% of the profile's rate.
+number of items in the period (40 days: some 470 DA cases, 1,700 contacts, 150 episodes); the
+referral rate, a Poisson count, to within 15% of the profile's rate.
 """
 
 from collections import Counter
@@ -65,6 +65,10 @@ def test_the_counts_match_the_raw_events(simulated: tuple[Hub, Any]) -> None:
     assert front["re_referrals_within_12_months"]["count"] == sum(
         1 for c in contacts if c.re_referral_of)
     decided = [c for c in contacts if c.decision is not None]
+    # A referral: a contact decided for an assessment or a strategy discussion, per child.
+    assert front["referrals"]["children"] == sum(
+        len(c.child_ids) for c in decided
+        if c.decision["outcome"] in ("assessment", "strategy-discussion"))
     # Decided by the decision's deadline: the rating's (every decided contact is rated).
     in_time = sum(1 for c in decided if c.decision["at"] <= c.decide_by)
     assert front["decided_within_rag_timescale"] == {
@@ -106,10 +110,16 @@ def test_the_counts_match_the_raw_events(simulated: tuple[Hub, Any]) -> None:
 
 def test_the_report_reproduces_the_driven_rates(simulated: tuple[Hub, Any]) -> None:
     hub, profile = simulated
-    report = hub.indicators.report(None, None, profile.children)
+    # The simulated days (the standing caseload imported on the first day began before).
+    report = hub.indicators.report(profile.start, profile.start + timedelta(days=DAYS - 1),
+                                   profile.children)
     front, da, missing = report["front_door"], report["domestic_abuse"], report["missing"]
-    # Contacts and referrals per 10,000 children a year (the DART's referrals included).
-    assert front["per_10000_children_a_year"] == pytest.approx(
+    # Referrals to social care per 10,000 children a year (the DART's referrals included),
+    # over the days whose contacts were all decided by the end (a green rating's deadline is
+    # days away: the last week's may be decided after it).
+    decided = hub.indicators.report(profile.start, profile.start + timedelta(days=DAYS - 8),
+                                    profile.children)
+    assert decided["front_door"]["referrals"]["per_10000_children_a_year"] == pytest.approx(
         profile.front_door["referrals_per_10000"], rel=0.15)
     triaged = da["triaged"]
     for level, share in profile.da["dash"].items():
@@ -122,8 +132,8 @@ def test_the_report_reproduces_the_driven_rates(simulated: tuple[Hub, Any]) -> N
     assert missing["episodes"] / DAYS * 365 == pytest.approx(profile.missing["episodes"],
                                                              rel=0.2)
     assert da["incidents"] / DAYS * 365 == pytest.approx(profile.da["incidents"], rel=0.1)
-    # A repeat within 12 months, from a standing start: at most the profile's share.
-    assert 0 < front["re_referrals_within_12_months"]["rate"] <= (
+    # A re-referral within 12 months, from a standing start: at most the profile's share.
+    assert 0 < front["referrals"]["re_referrals_within_12_months"]["rate"] <= (
         profile.front_door["re_referral"] + 0.05)
     assert report["sharing"]["decisions_not_to_share"]
     assert report["access"]["refusals"] > 0

@@ -28,6 +28,29 @@ def test_weeks_are_listed_with_no_data_where_nothing_fell_due() -> None:
     assert "50%" in line
 
 
+def test_the_boards_figures_come_first_each_beside_its_seed() -> None:
+    empty = {"period": {"from": "2026-01-05", "to": "2027-01-04", "days": 365}}
+    board = [{"figure": "referrals_per_10000", "label": "referrals to social care",
+              "unit": "per 10,000 children a year", "value": 759.3, "seed": 800.6,
+              "difference": -41.3, "source": "A board paper"},
+             {"figure": "re_referrals", "label": "re-referrals within 12 months",
+              "unit": "share of referrals", "value": 0.229, "seed": 0.24,
+              "difference": -0.011, "source": "England"},
+             {"figure": "looked_after_per_10000", "label": "looked after",
+              "unit": "per 10,000 children, at the end", "value": None, "seed": None,
+              "difference": None, "source": None}]
+    text = render_text({**_report(empty, []), "board": board})
+    lines = text.splitlines()
+    start = lines.index("The board's figures (beside the seed figure each is compared with)")
+    assert start < lines.index("Front door")
+    referrals, shares, missing = lines[start + 2:start + 5]
+    assert referrals.split()[-4:] == ["759.3", "800.6", "-41.3", "[1]"]
+    assert shares.split()[-5:] == ["22.9%", "24.0%", "-1.1", "pts", "[2]"]
+    assert missing.split()[-3:] == ["-", "-", "-"]
+    assert "  [1] A board paper" in lines
+    assert "  [2] England" in lines
+
+
 def _report(base: dict[str, Any], weeks: list[dict[str, Any]]) -> dict[str, Any]:
     none = rate(0, 0)
     return {**base, "by_week": weeks,
@@ -40,7 +63,9 @@ def _report(base: dict[str, Any], weeks: list[dict[str, Any]]) -> dict[str, Any]
                            "brief_assessments_within_10_working_days": none,
                            "assessments_within_45_working_days": none, "outcomes": {},
                            "levels_of_need": {}, "strategy_discussions": 0,
-                           "s47_enquiries": 0},
+                           "s47_enquiries": 0,
+                           "referrals": {"children": 0, "per_10000_children_a_year": None,
+                                         "re_referrals_within_12_months": none}},
             "domestic_abuse": {"incidents": 0, "triaged_in_time": none, "by_dash_level": {},
                                "marac_referrals": 0, "marac_by_rule": {},
                                "encompass": {"issued": 0,
@@ -54,6 +79,8 @@ def _report(base: dict[str, Any], weeks: list[dict[str, Any]]) -> dict[str, Any]
                                  "on_a_plan_per_10000_children": None,
                                  "ended_plans_lasting_over_2_years": none,
                                  "reviews_on_time": none},
+            "children_in_need": {"at_the_end": 0, "per_10000_children": None},
+            "looked_after": {"at_the_end": 0, "per_10000_children": None},
             "sharing": {"decisions_to_share": {}, "decisions_not_to_share": {}, "consent": {}},
             "access": {"disclosures": 0, "refusals": 0, "break_glass": 0,
                        "by_agency_kind_and_purpose": {}}}

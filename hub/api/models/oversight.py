@@ -14,12 +14,25 @@ class PeriodDaysOut(Out):
     days: int
 
 
-class FrontDoorIndicatorsOut(Out):
-    contacts: int
-    by_kind: dict[str, int]
-    per_10000_children: float | None
+class ReferralsIndicatorsOut(Out):
+    """Referrals to children's social care: contacts the MASH decided for an assessment or a
+    strategy discussion, one for each child the contact names, on the day it arrived."""
+
+    children: int = Field(description="referrals in the period (one per child)")
     per_10000_children_a_year: float | None
-    re_referrals_within_12_months: Rate
+    re_referrals_within_12_months: Rate = Field(
+        description="referrals of a child whose previous referral arrived in the 12 months "
+                    "before")
+
+
+class FrontDoorIndicatorsOut(Out):
+    contacts: int = Field(description="contacts and referrals arrived (each contact once)")
+    by_kind: dict[str, int]
+    per_10000_children: float | None = Field(description="contacts, per 10,000 children")
+    per_10000_children_a_year: float | None
+    re_referrals_within_12_months: Rate = Field(
+        description="contacts about a child seen at the front door in the re-referral window")
+    referrals: ReferralsIndicatorsOut
     rag: dict[str, Rate]
     withdrawn_by_referrer: int
     acknowledged_within_1_working_day: Rate
@@ -81,6 +94,27 @@ class ChildProtectionIndicatorsOut(Out):
     reviews_on_time: Rate
 
 
+class StockOut(Out):
+    at_the_end: int = Field(description="children, at the end of the period's last day")
+    per_10000_children: float | None
+
+
+class BoardFigureOut(Out):
+    """One of the figures a Children's Partnership Board reads, beside its seed figure (the
+    published figure the area profile gives, `HUB_BOARD_PROFILE`)."""
+
+    figure: str
+    label: str
+    unit: str = Field(description="`share ...` (a fraction between 0 and 1) or `per 10,000 "
+                                  "children ...`")
+    value: float | None = Field(description="the period's figure; null with nothing to "
+                                            "count, or no `HUB_CHILD_POPULATION` for a rate")
+    seed: float | None = Field(description="the published figure; null when the profile "
+                                           "gives none")
+    difference: float | None = Field(description="`value` less `seed`")
+    source: str | None = Field(description="where the seed figure comes from, in words")
+
+
 class SharingIndicatorsOut(Out):
     decisions_to_share: dict[str, int]
     decisions_not_to_share: dict[str, int]
@@ -120,8 +154,14 @@ class IndicatorsOut(Out):
     domestic_abuse: DomesticAbuseIndicatorsOut
     missing: MissingIndicatorsOut
     child_protection: ChildProtectionIndicatorsOut
+    children_in_need: StockOut = Field(description="children whose level of need is child in "
+                                       "need or protection, on a plan or looked after (each "
+                                       "once)")
+    looked_after: StockOut
     sharing: SharingIndicatorsOut
     access: AccessIndicatorsOut
+    board: list[BoardFigureOut] = Field(description="the board's figures, each beside its "
+                                                    "seed figure")
 
 
 # The audit trail ------------------------------------------------------------------------------
