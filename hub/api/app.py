@@ -21,6 +21,7 @@ from hub.api.routes import (
     domestic_abuse,
     front_door,
     health,
+    marac,
     matches,
     missing,
     notifications,
@@ -101,6 +102,7 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(front_door.router)
     app.include_router(reports.router)
     app.include_router(child_protection.router)
+    app.include_router(marac.router)
     app.include_router(matches.router)
     app.include_router(audit.router)
     app.include_router(health.router)

@@ -24,6 +24,7 @@ from domain.disagreement import Disagreement
 from domain.encompass import EncompassNotice, NotIssued
 from domain.front_door import MashContact
 from domain.marac import MaracReferral
+from domain.marac_meeting import MaracMeeting
 from domain.matching import PossibleMatch
 from domain.missing import InterviewStep, MissingRecord
 from domain.notifications import Notification
@@ -43,7 +44,9 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              MissingRecord.EpisodesMerged, MissingRecord.EpisodeSplit,
              DartCase.IncidentAmended, DartCase.IncidentWithdrawn,
              EncompassNotice.Withdrawn, MashContact.Closed, MashContact.Rated,
-             MissingRecord.StrategyMeetingDue, MissingRecord.StrategyMeetingHeld)
+             MissingRecord.StrategyMeetingDue, MissingRecord.StrategyMeetingHeld,
+             MaracMeeting.Scheduled, MaracMeeting.AgenciesInvited, MaracMeeting.CaseHeard,
+             MaracMeeting.ActionDone)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -97,6 +100,17 @@ class EpisodeState:
         return self.open or (self.interview_due is not None and not self.settled)
 
 
+@dataclass
+class MaracActionState:
+    """An action a MARAC meeting gave an agency: by when, and whether it is done."""
+
+    id: UUID
+    meeting_id: UUID
+    agency: str
+    due: datetime
+    done: bool = False
+
+
 @dataclass(frozen=True)
 class Source:
     """Who sent a notification, and what type it is."""
@@ -121,6 +135,9 @@ class WorkIndex:
     open_matches: set[UUID] = field(default_factory=set)  # possible matches undecided
     # strategy meetings due and not yet held: meeting id -> the child's missing record
     strategy_meetings: dict[UUID, UUID] = field(default_factory=dict)
+    # MARAC meetings (id -> the agencies invited) and the actions they gave agencies
+    marac_meetings: dict[UUID, list[str]] = field(default_factory=dict)
+    marac_actions: dict[UUID, MaracActionState] = field(default_factory=dict)
     position: int = 0
     _lock: Lock = field(default_factory=Lock)
     _sources: dict[UUID, Source] = field(default_factory=dict)
@@ -174,7 +191,7 @@ class WorkIndex:
             self.strategy_meetings[e.meeting_id] = e.originator_id
         elif isinstance(e, MissingRecord.StrategyMeetingHeld):
             self.strategy_meetings.pop(e.meeting_id, None)
-        elif self._apply_correction(e):
+        elif self._apply_correction(e) or self._apply_marac(e):
             return
         else:
             self._apply_front_door(e)
@@ -196,6 +213,22 @@ class WorkIndex:
         elif isinstance(e, MashContact.Closed):
             self.contacts[e.originator_id] = "closed"
             self.contact_clocks.pop(e.originator_id, None)
+        else:
+            return False
+        return True
+
+    def _apply_marac(self, e: object) -> bool:
+        """A MARAC meeting scheduled (or more agencies invited), its actions given, done."""
+        if isinstance(e, MaracMeeting.Scheduled):
+            self.marac_meetings[e.originator_id] = list(e.agencies)
+        elif isinstance(e, MaracMeeting.AgenciesInvited):
+            self.marac_meetings.setdefault(e.originator_id, []).extend(e.agencies)
+        elif isinstance(e, MaracMeeting.CaseHeard):
+            for a in e.actions:
+                self.marac_actions[a["id"]] = MaracActionState(a["id"], e.originator_id,
+                                                               a["agency"], a["due_at"])
+        elif isinstance(e, MaracMeeting.ActionDone) and e.action_id in self.marac_actions:
+            self.marac_actions[e.action_id].done = True
         else:
             return False
         return True
