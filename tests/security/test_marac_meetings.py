@@ -223,14 +223,16 @@ def test_bad_input_is_refused_with_the_documented_errors(api: Api) -> None:
     ok(api.call("POST", COORDINATOR, f"/v1/marac/meetings/{fresh['id']}/cases",
                 json={"referral_id": second}))
     outcome = f"/v1/marac/meetings/{fresh['id']}/cases/{second}/outcome"
-    for body in ({"risk": "high", "summary": SUMMARY, "attendance": ["city-health"]},
-                 {"risk": "high", "summary": "short", "attendance": ["notts-police"]},
-                 {"risk": "high", "summary": SUMMARY, "attendance": ["notts-police"],
-                  "actions": [{"agency": "notts-police", "action": ACTION,
-                               "due_on": saturday.isoformat()}]},
-                 {"risk": "high", "summary": SUMMARY, "attendance": ["notts-police"],
-                  "actions": [{"agency": "city-health", "action": ACTION,
-                               "due_on": past_working_day(0).isoformat()}]}):
+    bodies: list[dict[str, Any]] = [
+        {"risk": "high", "summary": SUMMARY, "attendance": ["city-health"]},
+        {"risk": "high", "summary": "short", "attendance": ["notts-police"]},
+        {"risk": "high", "summary": SUMMARY, "attendance": ["notts-police"],
+         "actions": [{"agency": "notts-police", "action": ACTION,
+                      "due_on": saturday.isoformat()}]},
+        {"risk": "high", "summary": SUMMARY, "attendance": ["notts-police"],
+         "actions": [{"agency": "city-health", "action": ACTION,
+                      "due_on": past_working_day(0).isoformat()}]}]
+    for body in bodies:
         response = api.call("POST", COORDINATOR, outcome, json=body)
         assert response.status_code == 422, (body, response.text)
         assert SUMMARY not in response.text

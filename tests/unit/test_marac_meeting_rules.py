@@ -31,8 +31,8 @@ SUMMARY = "The agencies shared what they hold and agreed a safety plan."
 WHAT = "Flag the address for an urgent police response."
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+def utc(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(("due_on", "due_at"), [
