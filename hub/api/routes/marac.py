@@ -18,7 +18,7 @@ AgencyRef = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$",
                                  description="a registered agency's id")]
 
 
-class MeetingIn(BaseModel):
+class MaracMeetingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     meets_on: Day = Field(description="the meeting's day (a working day, within a year of "
                           "today either way)")
@@ -26,36 +26,36 @@ class MeetingIn(BaseModel):
                                       "agencies invited (the coordinator's DART is added)")
 
 
-class AgenciesIn(BaseModel):
+class MaracAgenciesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agencies: list[AgencyRef] = Field(min_length=1, max_length=40)
 
 
-class CaseIn(BaseModel):
+class MaracCaseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     referral_id: UUID
 
 
-class ActionIn(BaseModel):
+class MaracActionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     agency: AgencyRef = Field(description="the invited agency given the action")
     action: str = Field(max_length=1000, description="what is to be done (sealed)")
     due_on: Day = Field(description="a working day, not before the meeting")
 
 
-class OutcomeIn(BaseModel):
+class MaracOutcomeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     risk: RiskLevel = Field(description="the risk as the meeting assessed it")
     summary: str = Field(max_length=4000, description="the discussion (sealed under the "
                          "adult victim)")
     attendance: list[AgencyRef] = Field(min_length=1, max_length=40, description="the "
                                         "invited agencies present for this case")
-    actions: list[ActionIn] = Field(default_factory=list, max_length=30)
+    actions: list[MaracActionIn] = Field(default_factory=list, max_length=30)
 
 
 @router.post("/v1/marac/meetings", status_code=201,
              response_model=models.MaracMeetingOut, response_model_exclude_unset=True)
-def schedule(body: MeetingIn, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
+def schedule(body: MaracMeetingIn, caller: CurrentUser, hub: HubDep) -> dict[str, Any]:
     """The MARAC coordinator puts a meeting in the diary, with the agencies invited."""
     return hub.marac.schedule(caller, body.meets_on, list(body.agencies))
 
@@ -76,14 +76,14 @@ def meeting(meeting_id: UUID, caller: CurrentUser, hub: HubDep) -> dict[str, Any
 
 @router.post("/v1/marac/meetings/{meeting_id}/agencies",
              response_model=models.MaracMeetingOut, response_model_exclude_unset=True)
-def invite(meeting_id: UUID, body: AgenciesIn, caller: CurrentUser,
+def invite(meeting_id: UUID, body: MaracAgenciesIn, caller: CurrentUser,
            hub: HubDep) -> dict[str, Any]:
     return hub.marac.invite(caller, meeting_id, list(body.agencies))
 
 
 @router.post("/v1/marac/meetings/{meeting_id}/cases",
              response_model=models.MaracMeetingOut, response_model_exclude_unset=True)
-def list_case(meeting_id: UUID, body: CaseIn, caller: CurrentUser,
+def list_case(meeting_id: UUID, body: MaracCaseIn, caller: CurrentUser,
               hub: HubDep) -> dict[str, Any]:
     """List a referral on the case list (one meeting at a time; heard once unless
     deferred)."""
@@ -92,7 +92,7 @@ def list_case(meeting_id: UUID, body: CaseIn, caller: CurrentUser,
 
 @router.post("/v1/marac/meetings/{meeting_id}/cases/{referral_id}/outcome",
              response_model=models.MaracMeetingOut, response_model_exclude_unset=True)
-def outcome(meeting_id: UUID, referral_id: UUID, body: OutcomeIn, caller: CurrentUser,
+def outcome(meeting_id: UUID, referral_id: UUID, body: MaracOutcomeIn, caller: CurrentUser,
             hub: HubDep) -> dict[str, Any]:
     """Record a case heard: the risk, the summary, who was present, and actions."""
     return hub.marac.hear(caller, meeting_id, referral_id, risk=body.risk.value,
