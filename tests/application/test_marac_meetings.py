@@ -15,6 +15,7 @@ from domain.errors import InvalidContent, RuleViolation
 from hub.bootstrap import Hub
 from hub.domestic_abuse import case_id
 from hub.errors import NotEntitled, NotFound
+from hub.metrics import snapshot
 from hub.registry import Caller
 from tests.support import Clock, child, notification, submit
 
@@ -97,6 +98,8 @@ def test_a_referral_heard_at_a_meeting_gives_agencies_actions_they_alone_complet
     # Overdue only after the close of working hours on the due date.
     clock.now = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
     assert marac.breaches(police)["items"] == []
+    assert snapshot(hub).depths["marac-actions"] == 2
+    assert snapshot(hub).breaches["marac-actions"] == 0
     clock.now = datetime(2026, 11, 27, 17, 1, tzinfo=UTC)
     [late] = marac.breaches(police)["items"]
     assert late["id"] == police_action["id"]
@@ -104,6 +107,7 @@ def test_a_referral_heard_at_a_meeting_gives_agencies_actions_they_alone_complet
     assert late["overdue_hours"] == 0.0
     assert marac.breaches(health)["items"] == []
     assert marac.actions(police)["items"][0]["overdue"] is True
+    assert snapshot(hub).breaches["marac-actions"] == 1
 
     # Health cannot complete the police's action: to it, the action does not exist.
     with pytest.raises(NotFound):
@@ -116,6 +120,8 @@ def test_a_referral_heard_at_a_meeting_gives_agencies_actions_they_alone_complet
         marac.complete_action(police, UUID(police_action["id"]))
     assert marac.actions(police)["items"] == []
     assert marac.breaches(police)["items"] == []
+    assert snapshot(hub).breaches["marac-actions"] == 0
+    assert snapshot(hub).depths["marac-actions"] == 1
     shown = marac.meeting(health, meeting_id)["cases"][0]["actions"]
     assert shown[0]["done"] is not None
     assert shown[1]["done"] is None
