@@ -37,6 +37,7 @@ class AuditKind(StrEnum):
     CASELOAD_IMPORT = "caseload-import"  # an authority's open caseload loaded at go-live
     MATCHING = "matching"  # a possible match confirmed or rejected (the outcome, no words)
     SENDER_CORRECTION = "sender-correction"  # a notification amended or withdrawn by its sender
+    MARAC = "marac"  # a MARAC meeting scheduled, a case listed, heard or deferred, an action done
 
 
 @dataclass(frozen=True)

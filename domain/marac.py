@@ -21,6 +21,7 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.dart import HIGH_FROM, RiskGrading, RiskLevel
 from domain.errors import RuleViolation
+from domain.marac_meeting import CaseState
 from domain.timescales import months_before
 
 ESCALATION_INCIDENTS = 3
@@ -132,6 +133,8 @@ class MaracReferral(Aggregate):
         self.referred_by = referred_by
         self.referred_at = referred_at
         self.review: dict[str, Any] | None = None  # the latest flag for review
+        # Its place on a MARAC meeting's case list: meeting, state (listed, heard, deferred)
+        self.listing: dict[str, Any] | None = None
 
     @classmethod
     def make(cls, id: UUID, incident: Incident, case_id: UUID, victim_ids: list[UUID],
@@ -191,3 +194,63 @@ class MaracReferral(Aggregate):
         """The latest flag for review (None: none): ``reason`` (a ``ReviewReason``), the
         corrected ``level`` (None when the incident was withdrawn), ``by`` and ``at``."""
         return self.review
+
+    @property
+    def repeat(self) -> bool:
+        """A repeat referral: the repeat rule fired (an incident within 12 months of the
+        adult victim's last MARAC referral, heard or not: practice counts from the referral)."""
+        return any(f["rule"] == MaracRule.REPEAT.value for f in self.flags)
+
+    # On a MARAC meeting's case list -----------------------------------------------------------
+    # Listed at one meeting at a time; once heard it is not listed again unless deferred.
+
+    class Listed(Aggregate.Event):
+        class_version = 1
+        meeting_id: UUID
+        at: datetime
+
+    @event(Listed)
+    def _listed(self, meeting_id: UUID, at: datetime) -> None:
+        self.listing = {"meeting_id": meeting_id, "state": CaseState.LISTED.value, "at": at}
+
+    def list_for(self, meeting_id: UUID, at: datetime) -> None:
+        listing = self.listing
+        if listing is not None and listing["state"] == CaseState.LISTED:
+            raise RuleViolation("this referral is listed for a MARAC meeting already: it is "
+                                "heard (or deferred) there first")
+        if listing is not None and listing["state"] == CaseState.HEARD:
+            raise RuleViolation("this referral has been heard at a MARAC: only a deferred "
+                                "case is listed again")
+        self._listed(meeting_id, at)
+
+    class Heard(Aggregate.Event):
+        class_version = 1
+        meeting_id: UUID
+        at: datetime
+
+    @event(Heard)
+    def _heard(self, meeting_id: UUID, at: datetime) -> None:
+        self.listing = {"meeting_id": meeting_id, "state": CaseState.HEARD.value, "at": at}
+
+    class Deferred(Aggregate.Event):
+        class_version = 1
+        meeting_id: UUID
+        at: datetime
+
+    @event(Deferred)
+    def _deferred(self, meeting_id: UUID, at: datetime) -> None:
+        self.listing = {"meeting_id": meeting_id, "state": CaseState.DEFERRED.value, "at": at}
+
+    def _at_meeting(self, meeting_id: UUID) -> None:
+        listing = self.listing
+        if listing is None or listing["meeting_id"] != meeting_id or \
+                listing["state"] != CaseState.LISTED:
+            raise RuleViolation("this referral is not listed at this meeting")
+
+    def record_heard(self, meeting_id: UUID, at: datetime) -> None:
+        self._at_meeting(meeting_id)
+        self._heard(meeting_id, at)
+
+    def record_deferred(self, meeting_id: UUID, at: datetime) -> None:
+        self._at_meeting(meeting_id)
+        self._deferred(meeting_id, at)

@@ -38,6 +38,7 @@ from hub.erasure import Erasure
 from hub.files import private_dir
 from hub.front_door import FrontDoor
 from hub.intake import LinkHasher, NotificationIntake
+from hub.marac import MaracMeetings
 from hub.matching import Matching
 from hub.merging import Merging
 from hub.missing import MissingChildren
@@ -102,6 +103,7 @@ class Hub:
     matching: Matching
     merging: Merging
     child_search: ChildSearch
+    marac: MaracMeetings
     # Where the queues stand (ids, deadlines, states; no personal data), and the hub's clock:
     # what the operators' gauges are computed from (hub.metrics).
     work: WorkIndex
@@ -227,6 +229,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         merging=Merging(store, capabilities, audit, clock),
         child_search=ChildSearch(store, registry, decisions, capabilities, audit,
                                  LinkHasher(link_secret), clock),
+        marac=MaracMeetings(store, registry, capabilities, audit, timescales, work, clock),
         work=work,
         clock=clock,
     )

@@ -45,6 +45,7 @@ USERS = [
     ("city-mash", "mash-worker", "Priya Shah"),
     ("city-mash", "team-manager", "Tom Okafor"),
     ("city-dart", "dart-worker", "Helen Marsh"),
+    ("city-dart", "team-manager", "Grace Obi"),  # the MARAC coordinator
     ("city-health", "health-practitioner", "Nurse Kim Lowe"),
     ("city-health", "unscheduled-care-clinician", "Dr Ade Cole"),  # A&E: the CP-IS look-up
     ("city-health", "safeguarding-lead", "Lena Brooks"),  # the named nurse: consent overrides

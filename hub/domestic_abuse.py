@@ -464,7 +464,7 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
             "victim_ids": [str(v) for v in r.victim_ids],
             "child_ids": [str(c) for c in r.child_ids], "level": r.level, "flags": r.flags,
             "referred_by": r.referred_by, "referred_at": r.referred_at.isoformat(),
-            "review": _review(r)}
+            "review": _review(r), "repeat": r.repeat, "listing": _listing(r)}
             for r in referrals]}
 
     def breaches(self, caller: Caller) -> dict[str, Any]:
@@ -512,6 +512,15 @@ class DomesticAbuse(EncompassNotices, IncidentCorrections):
 def _named(case: DartCase) -> list[UUID]:
     """The people a DART case is about: its children, adult victims and pregnant women."""
     return list(dict.fromkeys([*case.child_ids, *case.victim_ids, *case.pregnant_ids]))
+
+
+def _listing(referral: MaracReferral) -> dict[str, Any] | None:
+    """Where a referral stands on a MARAC meeting's case list (None: never listed)."""
+    listing = referral.listing
+    if listing is None:
+        return None
+    return {"meeting_id": str(listing["meeting_id"]), "state": listing["state"],
+            "at": listing["at"].isoformat()}
 
 
 def _review(referral: MaracReferral) -> dict[str, Any] | None:

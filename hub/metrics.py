@@ -164,7 +164,7 @@ class Snapshot:
     relay_lag: int
 
 
-QUEUES = ("dart-triage", "encompass", "mash", "missing")
+QUEUES = ("dart-triage", "encompass", "mash", "missing", "marac-actions")
 
 
 def snapshot(hub: "Hub") -> Snapshot:
@@ -179,17 +179,20 @@ def snapshot(hub: "Hub") -> Snapshot:
     open_contacts = [i for i, state in list(work.contacts.items()) if state == "open"]
     clocks = [work.contact_clocks[i] for i in open_contacts if i in work.contact_clocks]
     episodes = list(work.episodes.values())
+    actions = [a for a in list(work.marac_actions.values()) if not a.done]
     depths = {"dart-triage": sum(1 for c in cases if not c.triaged),
               "encompass": len(notices),
               "mash": len(open_contacts),
-              "missing": sum(1 for e in episodes if e.active) + len(work.unreconciled)}
+              "missing": sum(1 for e in episodes if e.active) + len(work.unreconciled),
+              "marac-actions": len(actions)}
     breaches = {
         "dart-triage": sum(1 for c in cases if not c.triaged and now > c.due),
         "encompass": sum(1 for n in notices if now > n.due),
         "mash": sum(1 for c in clocks if (not c.acknowledged and now > c.acknowledge_due)
                     or now > c.decision_due),
         "missing": sum(1 for e in episodes if not e.open and e.interview_due is not None
-                       and not e.settled and now > e.interview_due)}
+                       and not e.settled and now > e.interview_due),
+        "marac-actions": sum(1 for a in actions if now > a.due)}
     issued = [n.issued_at for n in notices if n.issued_at is not None]
     oldest = max(0.0, (now - min(issued)).total_seconds()) if issued else 0.0
     latest = hub.checkpoints.latest()

@@ -23,6 +23,7 @@ from hub.api.routes import (
     domestic_abuse,
     front_door,
     health,
+    marac,
     matches,
     missing,
     notifications,
@@ -105,6 +106,7 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(child_protection.router)
     app.include_router(child_in_need.router)
+    app.include_router(marac.router)
     app.include_router(matches.router)
     app.include_router(audit.router)
     app.include_router(health.router)

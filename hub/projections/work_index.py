@@ -27,6 +27,7 @@ from domain.front_door import MashContact
 from domain.front_door.feedback_call import FeedbackCall, declines
 from domain.lawful_basis import SharingLedger
 from domain.marac import MaracReferral
+from domain.marac_meeting import MaracMeeting
 from domain.matching import PossibleMatch
 from domain.missing import InterviewStep, MissingRecord
 from domain.notifications import Notification
@@ -50,7 +51,9 @@ _FOLLOWED = (DartCase.Opened, DartCase.Triaged, EncompassNotice.Issued,
              FeedbackCall.Recorded, SharingLedger.SharingDecided,
              ProtectionRecord.ConferenceChaired, ProtectionRecord.MinutesRecorded,
              ChildInNeedRecord.PlanStarted, ChildInNeedRecord.PlanEnded,
-             MissingRecord.StrategyRedecided)
+             MissingRecord.StrategyRedecided,
+             MaracMeeting.Scheduled, MaracMeeting.AgenciesInvited, MaracMeeting.CaseHeard,
+             MaracMeeting.ActionDone)
 TOPICS = [get_topic(cls) for cls in _FOLLOWED]
 
 
@@ -104,6 +107,17 @@ class EpisodeState:
         return self.open or (self.interview_due is not None and not self.settled)
 
 
+@dataclass
+class MaracActionState:
+    """An action a MARAC meeting gave an agency: by when, and whether it is done."""
+
+    id: UUID
+    meeting_id: UUID
+    agency: str
+    due: datetime
+    done: bool = False
+
+
 @dataclass(frozen=True)
 class Source:
     """Who sent a notification, and what type it is."""
@@ -139,6 +153,9 @@ class WorkIndex:
     open_matches: set[UUID] = field(default_factory=set)  # possible matches undecided
     # strategy meetings due and not yet held: meeting id -> the child's missing record
     strategy_meetings: dict[UUID, UUID] = field(default_factory=dict)
+    # MARAC meetings (id -> the agencies invited) and the actions they gave agencies
+    marac_meetings: dict[UUID, list[str]] = field(default_factory=dict)
+    marac_actions: dict[UUID, MaracActionState] = field(default_factory=dict)
     position: int = 0
     _lock: Lock = field(default_factory=Lock)
     _sources: dict[UUID, Source] = field(default_factory=dict)
@@ -200,7 +217,7 @@ class WorkIndex:
             self.strategy_meetings.pop(e.meeting_id, None)
         elif isinstance(e, MissingRecord.StrategyRedecided) and e.withdrawn is not None:
             self.strategy_meetings.pop(e.withdrawn, None)
-        elif self._apply_correction(e):
+        elif self._apply_correction(e) or self._apply_marac(e):
             return
         else:
             self._apply_front_door(e)
@@ -230,6 +247,22 @@ class WorkIndex:
             self.contacts[e.originator_id] = "closed"
             self.contact_clocks.pop(e.originator_id, None)
             self.declined.pop(e.originator_id, None)
+        else:
+            return False
+        return True
+
+    def _apply_marac(self, e: object) -> bool:
+        """A MARAC meeting scheduled (or more agencies invited), its actions given, done."""
+        if isinstance(e, MaracMeeting.Scheduled):
+            self.marac_meetings[e.originator_id] = list(e.agencies)
+        elif isinstance(e, MaracMeeting.AgenciesInvited):
+            self.marac_meetings.setdefault(e.originator_id, []).extend(e.agencies)
+        elif isinstance(e, MaracMeeting.CaseHeard):
+            for a in e.actions:
+                self.marac_actions[a["id"]] = MaracActionState(a["id"], e.originator_id,
+                                                               a["agency"], a["due_at"])
+        elif isinstance(e, MaracMeeting.ActionDone) and e.action_id in self.marac_actions:
+            self.marac_actions[e.action_id].done = True
         else:
             return False
         return True

@@ -34,7 +34,7 @@ MONDAY = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 NHS = "9434765919"
 STAFF = (("city-mash", "team-manager"), ("city-mash", "social-worker"),
          ("county-mash", "team-manager"), ("county-mash", "social-worker"),
-         ("city-ae", "unscheduled-care-clinician"))
+         ("city-ae", "unscheduled-care-clinician"), ("city-dart", "team-manager"))
 
 
 @dataclass
@@ -162,6 +162,49 @@ def test_marac_referrals_name_each_child_and_victim(api: Api) -> None:
     people = [*receipt.child_ids, *view["victim_ids"]]
     api.assert_listed(since, "read-marac-referrals", referral["id"], people, "city-dart",
                       "city-dart")
+
+
+def heard_at_marac(api: Api) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+    """A MARAC referral heard today, the police invited and given an action: (the incident's
+    receipt, the DART case, the meeting)."""
+    receipt, case, view = incident(api)
+    api.post("city-dart", f"/v1/dart/cases/{case}/triage", {
+        "actions": ["safety-planning"], "threshold_met": False, "rationale": "High risk."})
+    [referral] = api.get("city-dart", "/v1/marac/referrals")["items"]
+    coordinator = "city-dart/team-manager"
+    meeting = api.call("POST", coordinator, "/v1/marac/meetings", json={
+        "meets_on": "2026-11-23", "agencies": ["notts-police"]}, expect=201)
+    path = f"/v1/marac/meetings/{meeting['id']}"
+    api.post(coordinator, f"{path}/cases", {"referral_id": referral["id"]})
+    meeting = api.post(coordinator, f"{path}/cases/{referral['id']}/outcome", {
+        "risk": "high", "summary": "The agencies agreed a safety plan together.",
+        "attendance": ["notts-police"], "actions": [{
+            "agency": "notts-police", "action": "Flag the address for urgent response.",
+            "due_on": "2026-11-24"}]})
+    return receipt, view, meeting
+
+
+def test_a_marac_meeting_names_each_child_and_victim_on_its_case_list(api: Api) -> None:
+    receipt, view, meeting = heard_at_marac(api)
+    since = api.hub.audit.size()
+    api.get("notts-police", f"/v1/marac/meetings/{meeting['id']}")
+    people = [*receipt.child_ids, *view["victim_ids"]]
+    api.assert_listed(since, "read-marac-meeting", meeting["cases"][0]["referral_id"], people,
+                      "city-dart", "notts-police")
+
+
+def test_an_agencys_marac_actions_name_each_child_and_victim(api: Api) -> None:
+    receipt, view, meeting = heard_at_marac(api)
+    api.clock.advance(days=2)  # past the action's due time: on the breach list too
+    people = [*receipt.child_ids, *view["victim_ids"]]
+    [action] = meeting["cases"][0]["actions"]
+    for path, action_name in (("/v1/marac/actions", "read-marac-actions"),
+                              ("/v1/marac/actions/breaches", "read-marac-breaches")):
+        since = api.hub.audit.size()
+        [item] = api.get("notts-police", path)["items"]
+        assert item["id"] == action["id"]
+        api.assert_listed(since, action_name, action["id"], people, "city-dart",
+                          "notts-police")
 
 
 def test_the_breach_list_names_each_child_of_each_case_and_notice(api: Api) -> None:

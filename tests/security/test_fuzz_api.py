@@ -55,6 +55,7 @@ from domain.access import DataClass, Purpose
 from domain.dart import TriageAction
 from domain.identifiers import nhs_check_digit
 from domain.lawful_basis import ConsentNotRelied, LegalBasis
+from hub.timescales import load_timescales
 from tests.security.access_world import (
     AGENCIES,
     NHS_AMY,
@@ -268,6 +269,20 @@ def scope() -> st.SearchStrategy[dict[str, Any]]:
 
 LEVELS = ["universal", "additional", "extensive", "child-in-need", "protection"]
 SAY = "Written by the fuzz test, long enough for any rule."
+
+
+def working_days_before(days: int) -> str:
+    """A working day at least ``days`` days before today (the hub's calendar)."""
+    working = load_timescales().working
+    day = NOW.date() - timedelta(days=days)
+    while not working.is_working_day(day):
+        day -= timedelta(days=1)
+    return day.isoformat()
+
+
+# MARAC meeting days and action due dates: last week's meeting, yesterday's, a weekend day.
+MARAC_DAYS = [working_days_before(7), working_days_before(1),
+              (NOW.date() - timedelta(days=NOW.weekday() + 2)).isoformat()]
 # A body the hub's rules may accept, by operation; each factory takes the known ids.
 VALID_BODIES: dict[str, Callable[[dict[str, list[str]]], st.SearchStrategy[Any]]] = {
     "POST /v1/notifications": lambda _: notifications(),
@@ -353,6 +368,22 @@ VALID_BODIES: dict[str, Callable[[dict[str, list[str]]], st.SearchStrategy[Any]]
         "because": st.sampled_from(["moved-away", "adulthood", "born", "other"])}),
     "POST /v1/protection/{child_id}/looked-after": lambda _: st.fixed_dictionaries({
         "looked_after": st.booleans()}),
+    "POST /v1/marac/meetings": lambda _: st.fixed_dictionaries({
+        "meets_on": st.sampled_from(MARAC_DAYS),
+        "agencies": st.lists(st.sampled_from(AGENCY_IDS), min_size=1, max_size=4,
+                             unique=True)}),
+    "POST /v1/marac/meetings/{meeting_id}/agencies": lambda _: st.fixed_dictionaries({
+        "agencies": st.lists(st.sampled_from(AGENCY_IDS), min_size=1, max_size=3,
+                             unique=True)}),
+    "POST /v1/marac/meetings/{meeting_id}/cases": lambda pools: st.fixed_dictionaries({
+        "referral_id": st.sampled_from(pools["referral"])}),
+    "POST /v1/marac/meetings/{meeting_id}/cases/{referral_id}/outcome":
+        lambda _: st.fixed_dictionaries({
+            "risk": st.sampled_from(["standard", "medium", "high"]), "summary": st.just(SAY),
+            "attendance": st.just(["notts-police"]),
+            "actions": st.lists(st.fixed_dictionaries({
+                "agency": st.sampled_from(AGENCY_IDS), "action": st.just(SAY),
+                "due_on": st.sampled_from(MARAC_DAYS)}), max_size=2)}),
     "POST /v1/cp-is/lookups": lambda _: st.fixed_dictionaries({
         "nhs_number": st.sampled_from([NHS_AMY, "9434765870", "943 476 5919"])}),
     "POST /v1/children/search": lambda _: st.one_of(
@@ -444,7 +475,8 @@ FIELD_POOLS = {"child_id": "child", "child_ids": "child", "victim_ids": "person"
                "notification_id": "notification", "case_id": "case", "contact_id": "contact",
                "episode_id": "episode", "enquiry_id": "enquiry",
                "disagreement_id": "disagreement", "consent_id": "consent",
-               "access_id": "access", "notice_id": "notice"}
+               "access_id": "access", "notice_id": "notice", "meeting_id": "meeting",
+               "referral_id": "referral"}
 # ... which pool an answer's own "id" (or its items' ids) feeds, by route ...
 ID_POOLS = {"/v1/notifications": "notification",
             "/v1/notifications/{notification_id}": "notification",
@@ -460,7 +492,9 @@ ID_POOLS = {"/v1/notifications": "notification",
             "/v1/encompass": "notice", "/v1/schools/{urn}/encompass": "notice",
             "/v1/break-glass": "access", "/v1/marac/referrals": "referral",
             "/v1/protection/{person_id}/initial-conference": "conference",
-            "/v1/protection/{person_id}/review": "conference"}
+            "/v1/protection/{person_id}/review": "conference",
+            "/v1/marac/meetings": "meeting", "/v1/marac/meetings/{meeting_id}": "meeting",
+            "/v1/marac/actions": "action"}
 # ... which pools a path parameter draws from, and X-Case-Ref (the cases a purpose rests on).
 PARAMETER_POOLS = {"child_id": ["child"], "person_id": ["child", "person"],
                    "notification_id": ["notification"], "case_id": ["case"],
@@ -468,7 +502,9 @@ PARAMETER_POOLS = {"child_id": ["child"], "person_id": ["child", "person"],
                    "enquiry_id": ["enquiry"], "disagreement_id": ["disagreement"],
                    "consent_id": ["consent"], "access_id": ["access"],
                    "notice_id": ["notice"], "urn": ["urn"],
-                   "conference_id": ["conference"]}
+                   "conference_id": ["conference"],
+                   "meeting_id": ["meeting"],
+                   "referral_id": ["referral"], "action_id": ["action"]}
 CASE_REF_POOLS = ["enquiry", "episode", "referral", "case"]
 POOL_LIMIT = 40
 # A value the hub may name in a message: an enum value, an agency id, a field name.
@@ -778,8 +814,27 @@ def seed(world: World, fuzz: Fuzzer) -> None:
     fuzz.know("disagreement", disagreement["id"])
     for urn in ("100001", "100002"):
         fuzz.know("urn", urn)
+    # A MARAC meeting held last week, the police and health invited, a case heard with an
+    # action for the police.
+    # The DART triages the police's incident (DASH 15): the rules refer it to the MARAC.
+    case = fuzz.pools["case"][0]
+    ok(world.call("POST", f"/v1/dart/cases/{case}/triage", "dart", json={
+        "actions": ["safety-planning"], "threshold_met": False, "rationale": SAY}))
+    fuzz.harvest("/v1/marac/referrals", ok(world.call("GET", "/v1/marac/referrals", "dart")))
+    meeting = ok(world.call("POST", "/v1/marac/meetings", "dart-manager", json={
+        "meets_on": MARAC_DAYS[0], "agencies": ["notts-police", "city-health"]}))
+    fuzz.know("meeting", meeting["id"])
+    referral = fuzz.pools["referral"][0]
+    ok(world.call("POST", f"/v1/marac/meetings/{meeting['id']}/cases", "dart-manager",
+                  json={"referral_id": referral}))
+    heard = ok(world.call(
+        "POST", f"/v1/marac/meetings/{meeting['id']}/cases/{referral}/outcome",
+        "dart-manager", json={"risk": "high", "summary": SAY, "attendance": ["notts-police"],
+                              "actions": [{"agency": "notts-police", "action": SAY,
+                                           "due_on": MARAC_DAYS[0]}]}))
+    fuzz.know("action", heard["cases"][0]["actions"][0]["id"])
     for pool in ("child", "notification", "case", "contact", "episode", "notice", "access",
-                 "enquiry", "consent", "disagreement"):
+                 "enquiry", "consent", "disagreement", "referral", "meeting", "action"):
         assert fuzz.pools.get(pool), f"the seed made no {pool}"
 
 

@@ -55,14 +55,17 @@ def known_work(hub: Hub) -> None:
 
 def test_the_gauges_on_a_small_known_hub(hub: Hub, clock: Clock) -> None:
     empty = snapshot(hub)
-    assert empty.depths == {"dart-triage": 0, "encompass": 0, "mash": 0, "missing": 0}
+    assert empty.depths == {"dart-triage": 0, "encompass": 0, "mash": 0, "missing": 0,
+                            "marac-actions": 0}
     assert empty.oldest_notice_seconds == 0.0
     assert empty.checkpoint_age_seconds is None  # nothing signed yet: the gauge is absent
 
     known_work(hub)
     now = snapshot(hub)
-    assert now.depths == {"dart-triage": 1, "encompass": 1, "mash": 1, "missing": 1}
-    assert now.breaches == {"dart-triage": 0, "encompass": 0, "mash": 0, "missing": 0}
+    assert now.depths == {"dart-triage": 1, "encompass": 1, "mash": 1, "missing": 1,
+                          "marac-actions": 0}
+    assert now.breaches == {"dart-triage": 0, "encompass": 0, "mash": 0, "missing": 0,
+                            "marac-actions": 0}
     assert now.relay_lag == hub.store.recorder.max_notification_id()  # never relayed
 
     clock.advance(hours=1)
@@ -75,7 +78,8 @@ def test_the_gauges_on_a_small_known_hub(hub: Hub, clock: Clock) -> None:
     clock.advance(days=10)  # every clock has run out; nothing was done
     late = snapshot(hub)
     assert late.depths == now.depths
-    assert late.breaches == {"dart-triage": 1, "encompass": 1, "mash": 1, "missing": 1}
+    assert late.breaches == {"dart-triage": 1, "encompass": 1, "mash": 1, "missing": 1,
+                             "marac-actions": 0}
     assert late.oldest_notice_seconds == 10 * DAY + 3600
     assert late.checkpoint_age_seconds == 10 * DAY
 

@@ -12,6 +12,7 @@ One module per area; every model is here, as ``models.<Name>``.
 from hub.api.models.base import *  # noqa: F403
 from hub.api.models.children import *  # noqa: F403
 from hub.api.models.front_door import *  # noqa: F403
+from hub.api.models.marac import *  # noqa: F403
 from hub.api.models.matching import *  # noqa: F403
 from hub.api.models.merging import *  # noqa: F403
 from hub.api.models.oversight import *  # noqa: F403

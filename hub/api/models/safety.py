@@ -102,6 +102,12 @@ class MaracReviewOut(Out):
     at: str
 
 
+class MaracListingOut(Out):
+    meeting_id: str
+    state: str = Field(description="listed, heard or deferred")
+    at: str
+
+
 class MaracReferralOut(Out):
     id: str
     incident_id: str
@@ -115,6 +121,10 @@ class MaracReferralOut(Out):
     review: MaracReviewOut | None = Field(default=None, description="flagged for the MARAC "
                                           "coordinator's review: a re-triage that no longer "
                                           "meets the criteria, or the incident withdrawn")
+    repeat: bool | None = Field(default=None, description="a repeat referral: an incident "
+                                "within 12 months of the adult victim's last MARAC referral")
+    listing: MaracListingOut | None = Field(default=None, description="its place on a MARAC "
+                                            "meeting's case list (null: never listed)")
 
 
 class MaracReferralsOut(Out):
