@@ -44,6 +44,7 @@ USERS = [
     ("derbys-police", "police-officer", "PC Alex Dunn"),
     ("city-mash", "mash-worker", "Priya Shah"),
     ("city-mash", "team-manager", "Tom Okafor"),
+    ("city-mash", "independent-reviewing-officer", "Maya Ellis"),  # chairs conferences
     ("city-dart", "dart-worker", "Helen Marsh"),
     ("city-dart", "team-manager", "Grace Obi"),  # the MARAC coordinator
     ("city-health", "health-practitioner", "Nurse Kim Lowe"),
