@@ -115,7 +115,7 @@ class DashAssessment:
 
 @dataclass(frozen=True)
 class EpisodeReport:
-    """What a 'missing' or 'found' report says of the episode (DOMAIN.md, Missing episodes)."""
+    """What a 'missing' or 'found' report says of the episode."""
 
     type: str | None = None  # a 'missing' report: missing (whereabouts unknown) or away
     left_at: datetime | None = None
