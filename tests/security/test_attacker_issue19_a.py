@@ -414,3 +414,62 @@ def test_a_feedback_call_on_an_undecided_contact_or_in_the_future_is_refused(api
     bad = api.call("POST", worker, f"/v1/mash/contacts/{contact}/feedback-call",
                    json={"at": "2026-13-40T25:00:00Z"})
     assert bad.status_code == 422
+
+
+# A meeting's referral ids open nothing -------------------------------------------------------
+
+@pytest.mark.parametrize("who", ["riverside-primary", "city-health", "notts-police",
+                                 "county-dart/team-manager"])
+def test_a_referral_id_from_a_meeting_is_no_case_to_read_the_child_with(api: Api,
+                                                                        who: str) -> None:
+    """The case list shows referral ids to the agencies invited; quoting one as the case a
+    ``marac`` read rests on opens neither the child's nor the victim's records."""
+    referral, _ = heard(api)
+    for person in (*referral["child_ids"], *referral["victim_ids"]):
+        read = api.call("GET", who, f"/v1/children/{person}/chronology", purpose="marac",
+                        headers={"X-Case-Ref": referral["id"]})
+        assert read.status_code in (403, 404), (who, read.text)
+        assert "free text" not in read.text
+
+
+@pytest.mark.xfail(strict=True, reason="either party may resolve a disagreement: the agency "
+                   "whose decision is disputed closes it alone, and it leaves the raiser's "
+                   "list, the alerts and the breach list")
+def test_the_agency_disagreed_with_cannot_resolve_it_alone(api: Api) -> None:
+    case, _ = triaged(api)
+    raised = ok(api.call("POST", "notts-police", "/v1/disagreements", json=body(case)), 201)
+    closed = api.call("POST", "city-dart", f"/v1/disagreements/{raised['id']}/resolve",
+                      json={"resolution": "We are content the triage was right."})
+    assert closed.status_code in (403, 404, 409), closed.text
+    still = ok(api.call("GET", "notts-police", "/v1/disagreements", purpose="referral"))
+    assert [d["id"] for d in still["items"]] == [raised["id"]]
+
+
+@pytest.mark.xfail(strict=True, reason="an agency may raise an inter-agency disagreement "
+                   "against its own decision (the DART against its own triage): it is then "
+                   "both parties, and may restate, escalate and resolve it alone")
+def test_an_agency_cannot_disagree_with_itself(api: Api) -> None:
+    case, _ = triaged(api)
+    own = api.call("POST", "city-dart/team-manager", "/v1/disagreements", json=body(case))
+    assert own.status_code == 409, own.text
+
+
+def test_completing_an_action_and_restating_a_risk_are_audited_naming_each_person(
+        api: Api) -> None:
+    referral, meeting = heard(api)
+    [action] = meeting["cases"][0]["actions"]
+    since = api.hub.audit.size()
+    ok(api.call("POST", "notts-police", f"/v1/marac/actions/{action['id']}/done"))
+    [entry] = [e for e in api.hub.audit.entries(since) if e.action == "complete-marac-action"]
+    assert {str(p) for p in entry.child_ids} == {*referral["victim_ids"],
+                                                 *referral["child_ids"]}
+    assert ACTION not in repr(entry)
+    case, child_id = triaged(api)
+    raised = ok(api.call("POST", "notts-police", "/v1/disagreements", json=body(case)), 201)
+    since = api.hub.audit.size()
+    ok(api.call("POST", "notts-police", f"/v1/disagreements/{raised['id']}/risk",
+                json={"risk": "medium", "reason": REASON_WORDS}))
+    [entry] = [e for e in api.hub.audit.entries(since)
+               if e.action == "restate-disagreement-risk"]
+    assert [str(c) for c in entry.child_ids] == [child_id]
+    assert "Beryl" not in repr(entry)
