@@ -473,3 +473,31 @@ def test_completing_an_action_and_restating_a_risk_are_audited_naming_each_perso
                if e.action == "restate-disagreement-risk"]
     assert [str(c) for c in entry.child_ids] == [child_id]
     assert "Beryl" not in repr(entry)
+
+
+def test_an_id_of_another_kind_of_record_is_unknown_never_a_500(api: Api) -> None:
+    """Ids swapped between kinds of record (a meeting for a referral, a referral for a
+    meeting or an action, a DART case for a contact): each is an unknown id."""
+    referral, meeting = heard(api)
+    [action] = meeting["cases"][0]["actions"]
+    case = referral["case_id"]
+    fresh = meeting_on(api, ["notts-police"])
+    answers = [
+        api.call("GET", "notts-police", f"/v1/marac/meetings/{referral['id']}"),
+        api.call("GET", "notts-police", f"/v1/marac/meetings/{action['id']}"),
+        api.call("POST", "notts-police", f"/v1/marac/actions/{meeting['id']}/done"),
+        api.call("POST", "notts-police", f"/v1/marac/actions/{referral['id']}/done"),
+        api.call("POST", COORDINATOR, f"/v1/marac/meetings/{fresh['id']}/cases",
+                 json={"referral_id": meeting["id"]}),
+        api.call("POST", COORDINATOR, f"/v1/marac/meetings/{fresh['id']}/cases",
+                 json={"referral_id": case}),
+        api.call("POST", COORDINATOR, f"/v1/marac/meetings/{case}/cases",
+                 json={"referral_id": referral["id"]}),
+        raise_on(api, "notts-police", "mash-contact", case),
+        raise_on(api, "notts-police", "dart-triage", referral["id"]),
+        raise_on(api, "notts-police", "missing-episode", case),
+        raise_on(api, "notts-police", "cp-conference", meeting["id"]),
+        raise_on(api, "notts-police", "sharing-refusal", action["id"]),
+    ]
+    assert [a.status_code for a in answers] == [404] * len(answers), \
+        [a.text for a in answers]
