@@ -512,3 +512,98 @@ def test_an_outsiders_write_is_refused_and_audited_before_its_content_is_judged(
         assert refused.status_code == 403, (path, refused.text)
         denials = [e for e in api.hub.audit.entries(start) if e.kind == "denial"]
         assert [str(c) for e in denials for c in e.child_ids] == [child_id], path
+
+
+# The strategy meeting, and corrections deciding it again -----------------------------------
+
+CORRECTION = "Her foster carer Mrs Patel says she was at her aunt's in Bulwell that night."
+
+
+def three_in_thirty(api: Api) -> tuple[str, list[str]]:
+    """A child missing from home three times in 30 days: (child, episodes oldest first)."""
+    child_id = ""
+    for n, days in enumerate((20, 10, 1)):
+        start = NOW - timedelta(days=days)
+        child_id = sent(api, "notts-police", report(f"NTP-3M{n}", "missing", start,
+                                                    missing_from="home"))
+        submit(api.hub, "notts-police", report(f"NTP-3F{n}", "found",
+                                               start + timedelta(hours=2)))
+    history = api.call("GET", "missing-team", f"/v1/children/{child_id}/missing-episodes",
+                       "missing").json()["episodes"]
+    return child_id, [e["id"] for e in reversed(history)]
+
+
+def test_a_strategy_meeting_is_the_missing_teams_and_its_participants_read_nothing_more(
+        api: Api) -> None:
+    child_id, episodes = three_in_thirty(api)
+    [due] = api.call("GET", "missing-team", "/v1/missing/queue",
+                     "missing").json()["strategy_meetings"]
+    assert due["child_id"] == child_id
+    path = f"/v1/children/{child_id}/missing-strategy-meeting"
+    body = {"held_at": datetime.now(UTC).isoformat(),
+            "participants": ["notts-police", "city-health",
+                                                         "riverside-primary", "shire-cs"],
+            "outcome": "safety-plan", "note": CORRECTION}
+    for who in ("notts-police", "city-health", "riverside-primary", SW, TM, SHIRE_TM,
+                "city-dart"):
+        start = api.hub.audit.size()
+        assert api.call("POST", who, path, "missing", json=body).status_code == 403, who
+        assert [str(c) for e in api.hub.audit.entries(start) for c in e.child_ids] == [
+            child_id]
+    before = {(who, p): api.call("GET", who, p, "missing").status_code
+              for who in ("notts-police", "city-health", "riverside-primary", SHIRE_SW)
+              for p in (f"/v1/children/{child_id}/missing-episodes",
+                        f"/v1/missing/episodes/{episodes[0]}")}
+    held = api.call("POST", "missing-team", path, "missing", json=body)
+    assert held.status_code == 200, held.text
+    for (who, p), status in before.items():
+        after = api.call("GET", who, p, "missing")
+        assert after.status_code == status, (who, p)
+        assert CORRECTION not in after.text
+    again = api.call("POST", "missing-team", path, "missing", json=body)
+    assert 400 <= again.status_code < 500
+    assert CORRECTION not in again.text
+    trail = json.dumps([e.details for e in api.hub.audit.entries()], default=str)
+    assert CORRECTION not in trail
+
+
+def test_a_correction_decides_the_meeting_again_audited_naming_the_child_without_its_reason(
+        api: Api) -> None:
+    child_id, episodes = three_in_thirty(api)
+    assert api.call("GET", "missing-team", "/v1/missing/queue",
+                    "missing").json()["strategy_meetings"]
+    # Outsiders may not correct (refused, audited naming the child, the reason never kept).
+    moved = {"start": (NOW - timedelta(days=40)).isoformat(),
+             "end": (NOW - timedelta(days=40, hours=-2)).isoformat(), "reason": CORRECTION}
+    for who in ("notts-police", SW, SHIRE_TM, "city-health"):
+        start = api.hub.audit.size()
+        refused = api.call("POST", who, f"/v1/missing/episodes/{episodes[0]}/times",
+                           "missing", json=moved)
+        assert refused.status_code == 403, (who, refused.text)
+        assert [str(c) for e in api.hub.audit.entries(start) for c in e.child_ids] == [
+            child_id]
+    # Bad corrections are a 4xx, the reason never echoed.
+    for body in ({**moved, "end": (NOW - timedelta(days=41)).isoformat()},
+                 {**moved, "start": (NOW + timedelta(days=1)).isoformat()},
+                 {**moved, "start": "2026-01-01T10:00:00"}):
+        bad = api.call("POST", "missing-team", f"/v1/missing/episodes/{episodes[0]}/times",
+                       "missing", json=body)
+        assert 400 <= bad.status_code < 500, bad.text
+        assert CORRECTION not in bad.text
+    start = api.hub.audit.size()
+    done = api.call("POST", "missing-team", f"/v1/missing/episodes/{episodes[0]}/times",
+                    "missing", json=moved)
+    assert done.status_code == 200, done.text
+    [entry] = list(api.hub.audit.entries(start))
+    assert [str(c) for c in entry.child_ids] == [child_id]
+    assert "strategy_meeting_withdrawn" in entry.details
+    assert api.call("GET", "missing-team", "/v1/missing/queue",
+                    "missing").json()["strategy_meetings"] == []
+    # The withdrawn meeting cannot be held.
+    held = api.call("POST", "missing-team", f"/v1/children/{child_id}/missing-strategy-meeting",
+                    "missing", json={"held_at": datetime.now(UTC).isoformat(),
+                                     "participants": [], "outcome": "safety-plan"})
+    assert 400 <= held.status_code < 500, held.text
+    assert "falls due" not in held.text  # refused as withdrawn, not for its time
+    trail = json.dumps([e.details for e in api.hub.audit.entries()], default=str)
+    assert CORRECTION not in trail
