@@ -607,3 +607,47 @@ def test_a_correction_decides_the_meeting_again_audited_naming_the_child_without
     assert "falls due" not in held.text  # refused as withdrawn, not for its time
     trail = json.dumps([e.details for e in api.hub.audit.entries()], default=str)
     assert CORRECTION not in trail
+
+
+def area_interview(api: Api, ref: str = "NTP-A") -> str:
+    """The area's child, missing from home and found; the team held the interview: child."""
+    child_id = sent(api, "notts-police", report(f"{ref}-M", "missing", NOW - timedelta(hours=9),
+                                                missing_from="home"))
+    submit(api.hub, "notts-police", report(f"{ref}-F", "found", NOW - timedelta(hours=3)))
+    [episode] = [e["id"] for e in team_interviews(api) if e["child_id"] == child_id]
+    assert interview(api, "missing-team", episode, whereabouts=WHERE).status_code == 200
+    return child_id
+
+
+@pytest.mark.xfail(strict=True, reason="allocate-worker takes any social care user of any "
+                   "authority: another authority's team manager allocates itself to the "
+                   "area's child and reads every episode's interview content as its worker")
+def test_another_authority_cannot_allocate_itself_to_read_interviews(api: Api) -> None:
+    child_id = area_interview(api)
+    path = f"/v1/children/{child_id}/missing-episodes"
+    assert api.call("GET", SHIRE_TM, path, "missing").status_code == 403
+    api.call("PUT", SHIRE_TM, f"/v1/children/{child_id}/allocated-worker",
+             json={"user_id": user_id(api, SHIRE_TM)})
+    read = api.call("GET", SHIRE_TM, path, "missing")
+    assert WHERE not in read.text
+    assert read.status_code == 403
+
+
+@pytest.mark.xfail(strict=True, reason="allocate-worker takes any social care user of any "
+                   "authority: the city's team manager can allocate Shire's social worker, "
+                   "who then reads the area's interview content")
+def test_a_child_is_allocated_only_to_its_own_authoritys_staff(api: Api) -> None:
+    child_id = area_interview(api)
+    allocated = api.call("PUT", TM, f"/v1/children/{child_id}/allocated-worker",
+                         json={"user_id": user_id(api, SHIRE_SW)})
+    assert 400 <= allocated.status_code < 500, allocated.text
+    assert WHERE not in api.call("GET", SHIRE_SW, f"/v1/children/{child_id}/missing-episodes",
+                                 "missing").text
+
+
+def test_a_placed_readers_refusal_tells_nothing_of_whether_the_child_exists(api: Api) -> None:
+    child_id = area_interview(api)
+    known = api.call("GET", SHIRE_SW, f"/v1/children/{child_id}/missing-episodes", "missing")
+    unknown = api.call("GET", SHIRE_SW, f"/v1/children/{uuid4()}/missing-episodes", "missing")
+    assert known.status_code == unknown.status_code == 403
+    assert known.json() == unknown.json()
