@@ -121,6 +121,9 @@ class Disagreement(Aggregate):
                named: UUID | None) -> "Disagreement":
         if not child_ids:
             raise RuleViolation("the decision names no child")
+        if raised_by.get("agency") == with_agency:
+            raise RuleViolation("a disagreement is between agencies: your agency made this "
+                                "decision, and reviews it within its own line management")
         why = reason(because)
         return cls(id=id, subject_kind=subject_kind.value, subject_id=subject_id,
                    child_id=child_ids[0], child_ids=child_ids, raised_by=raised_by,
@@ -202,6 +205,10 @@ class Disagreement(Aggregate):
             raise RuleViolation("the disagreement is resolved")
         if risk is self.risk:
             raise RuleViolation(f"the disagreement is already held at {risk.value} risk")
+        lowered = self.risk is not None and risk.rank < self.risk.rank
+        if lowered and by.get("agency") != self.raised_by.get("agency"):
+            raise RuleViolation("only the agency that raised the disagreement may lower its "
+                                "risk (which gives its stage longer)")
         why = reason(because)
         self._restate(risk.value, due, by, Personal(self.child_id, "risk_reason", why), at)
 
@@ -219,6 +226,9 @@ class Disagreement(Aggregate):
     def resolve(self, resolution: str, by: dict[str, str], at: datetime) -> None:
         if self.resolution is not None:
             raise RuleViolation("the disagreement is already resolved")
+        if by.get("agency") != self.raised_by.get("agency"):
+            raise RuleViolation("the agency that raised the disagreement says when it is "
+                                "resolved")
         how = reason(resolution, "resolution")
         self._resolve(Personal(self.child_id, "resolution", how), by, at)
 

@@ -189,6 +189,28 @@ class MaracReferral(Aggregate):
             raise RuleViolation("this referral is already flagged: its incident was withdrawn")
         self._incident_withdrawn(agency, at)
 
+    class IncidentAmended(Aggregate.Event):
+        """The police amended the incident so that it names other children or adult victims:
+        the referral (and any case list it is on) is about the people it now names."""
+
+        class_version = 1
+        victim_ids: list[UUID]
+        child_ids: list[UUID]
+        at: datetime
+
+    @event(IncidentAmended)
+    def _incident_amended(self, victim_ids: list[UUID], child_ids: list[UUID],
+                          at: datetime) -> None:
+        self.victim_ids, self.child_ids = list(victim_ids), list(child_ids)
+
+    def follow_amendment(self, victim_ids: list[UUID], child_ids: list[UUID],
+                         at: datetime) -> bool:
+        """Follow the incident's amended people; whether anything changed."""
+        if (list(victim_ids), list(child_ids)) == (self.victim_ids, self.child_ids):
+            return False
+        self._incident_amended(list(victim_ids), list(child_ids), at)
+        return True
+
     @property
     def flagged(self) -> dict[str, Any] | None:
         """The latest flag for review (None: none): ``reason`` (a ``ReviewReason``), the

@@ -163,6 +163,33 @@ class MaracMeeting(Aggregate):
             raise RuleViolation("this referral names nobody to hear a case about")
         self._list_case(referral_id, victim_ids, child_ids, by, at)
 
+    class CasePeopleCorrected(Aggregate.Event):
+        """The incident behind a listed case was amended by the police: the case is about the
+        people it now names (what was heard stays sealed under whom it was sealed for)."""
+
+        class_version = 1
+        referral_id: UUID
+        victim_ids: list[UUID]
+        child_ids: list[UUID]
+        at: datetime
+
+    @event(CasePeopleCorrected)
+    def _correct_people(self, referral_id: UUID, victim_ids: list[UUID], child_ids: list[UUID],
+                        at: datetime) -> None:
+        for case in self.cases:
+            if case["referral_id"] == referral_id:
+                case["victim_ids"], case["child_ids"] = list(victim_ids), list(child_ids)
+
+    def correct_people(self, referral_id: UUID, victim_ids: list[UUID], child_ids: list[UUID],
+                       at: datetime) -> bool:
+        """Follow a listed referral's corrected people; whether the case list changed."""
+        found = self.case(referral_id)
+        if found is None or (found["victim_ids"], found["child_ids"]) == (list(victim_ids),
+                                                                          list(child_ids)):
+            return False
+        self._correct_people(referral_id, list(victim_ids), list(child_ids), at)
+        return True
+
     def _listed(self, referral_id: UUID) -> dict[str, Any]:
         found = self.case(referral_id)
         if found is None:

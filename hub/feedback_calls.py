@@ -41,9 +41,12 @@ class FeedbackCalls:
     def record_feedback_call(self, caller: Caller, contact: UUID, told_at: datetime | None,
                              note: str | None) -> dict[str, Any]:
         """The referrer was told of the declined referral (at ``told_at``; None: now)."""
-        c = self._contact(contact)
+        # The capability first: to anyone without it, a contact that exists and one that does
+        # not answer alike (the refusal names the contact's children when there is one).
+        known = self._store.find(contact, MashContact)
         self.require(caller, "record-referral-feedback", "record-referral-feedback",
-                     c.child_ids)
+                     known.child_ids if known is not None else [])
+        c = self._contact(contact)
         decision = c.decision
         if decision is None or not declines(decision["outcome"]):
             raise RuleViolation("the contact is not a declined referral")

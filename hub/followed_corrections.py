@@ -26,6 +26,7 @@ from domain.dart import DartCase, RiskLevel, arrival_level, pregnant_women
 from domain.encompass import EncompassNotice
 from domain.front_door import MashContact, contact_id
 from domain.marac import MaracReferral
+from domain.marac_meeting import MaracMeeting
 from domain.notifications import Notification, NotificationSubmission, SubjectRole
 from domain.people import PersonRecord
 from domain.personal import reveal
@@ -100,6 +101,23 @@ class IncidentCorrections:
                               before.get("dash") != notification.details.get("dash"), at,
                               pregnant_ids=pregnant_women(notification.subjects),
                               retime=retime, risk=risk)
+        return changed + self._referral_follows(case, at)
+
+    def _referral_follows(self, case: DartCase, at: datetime) -> list[Aggregate]:
+        """A MARAC referral made for the incident, and the case list it is on, are about the
+        people the amended incident names (never the ones it no longer names)."""
+        made = (case.triage or {}).get("marac_referral")
+        referral = self._store.find(made, MaracReferral) if made is not None else None
+        if referral is None or not referral.follow_amendment(case.victim_ids, case.child_ids,
+                                                             at):
+            return []
+        changed: list[Aggregate] = [referral]
+        listing = referral.listing
+        meeting = (self._store.find(listing["meeting_id"], MaracMeeting)
+                   if listing is not None else None)
+        if meeting is not None and meeting.correct_people(referral.id, referral.victim_ids,
+                                                          referral.child_ids, at):
+            changed.append(meeting)
         return changed
 
     def on_withdrawn(self, notification: Notification, at: datetime) -> list[Aggregate]:

@@ -125,7 +125,8 @@ class MaracMeetings:
         def attempt() -> MaracMeeting:
             meeting = self._meeting(meeting_id)
             referral = self._store.find(referral_id, MaracReferral)
-            if referral is None:
+            # A DART lists its own referrals: another DART's are, to it, unknown.
+            if referral is None or referral.referred_by.get("agency") != meeting.coordinator:
                 raise NotFound("no such MARAC referral")
             referral.list_for(meeting.id, at)
             meeting.list_case(referral.id, referral.victim_ids, referral.child_ids,

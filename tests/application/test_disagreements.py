@@ -102,7 +102,9 @@ def test_a_disagreement_with_a_dart_triage_reaches_the_named_manager_on_the_cloc
     assert lowered["risk_changes"][0]["previous"] == "high"
     with pytest.raises(NotFound):  # not a party to it
         fd.restate_disagreement_risk(people["riverside-primary"], did, "high", WHY)
-    resolved = fd.resolve_disagreement(manager, did, "Agreed to refer the children on.")
+    with pytest.raises(RuleViolation, match="raised the disagreement says"):
+        fd.resolve_disagreement(manager, did, "We consider this closed now.")
+    resolved = fd.resolve_disagreement(police, did, "Agreed to refer the children on.")
     assert resolved["resolution"]["stage"] == "team-manager"
     assert fd.disagreement_alerts(manager, "referral")["items"] == []
 

@@ -278,7 +278,7 @@ def test_a_disagreement_climbs_until_it_is_resolved(hub: Hub, people: dict[str, 
     assert [b["clock"] for b in hub.front_door.breaches(people["city-mash"])["items"]
             if "disagreement_id" in b] == []
     resolved = hub.front_door.resolve_disagreement(
-        worker, did, "Agreed to re-open as a child and family assessment.")
+        school, did, "Agreed to re-open as a child and family assessment.")
     assert resolved["resolution"]["stage"] == "safeguarding-lead"
     assert hub.front_door.disagreements(school)["items"] == []
     with pytest.raises(NotEntitled):

@@ -24,6 +24,7 @@ from hub.timescales import load_timescales
 
 SCALES = load_timescales()  # the packaged defaults, with England and Wales bank holidays
 WORKER = {"user_id": "u", "agency": "city-mash", "role": "social-worker"}
+SCHOOL = {"user_id": "s", "agency": "riverside-primary", "role": "dsl"}
 WHY = "Bruising seen by the school nurse twice this month."
 
 
@@ -215,7 +216,7 @@ def test_research_is_asked_for_and_due_with_the_rating() -> None:
 
 def test_a_disagreement_climbs_the_ladder_to_the_director_and_no_further() -> None:
     at = utc("2026-11-23T09:00:00+00:00")
-    d = Disagreement.raise_(uuid4(), SubjectKind.MASH_CONTACT, uuid4(), [uuid4()], WORKER,
+    d = Disagreement.raise_(uuid4(), SubjectKind.MASH_CONTACT, uuid4(), [uuid4()], SCHOOL,
                             "city-mash", "The referral was declined despite a disclosure.",
                             RiskLevel.STANDARD, at, at + timedelta(hours=16), None)
     assert d.stage.stage is Stage.WORKER
@@ -230,10 +231,16 @@ def test_a_disagreement_climbs_the_ladder_to_the_director_and_no_further() -> No
     with pytest.raises(InvalidContent, match="reason"):
         Disagreement.raise_(uuid4(), SubjectKind.MASH_CONTACT, uuid4(), [uuid4()], WORKER,
                             "x", "no", RiskLevel.STANDARD, at, at, None)
-    d.resolve("Agreed an assessment after the director's review.", WORKER, at)
+    with pytest.raises(RuleViolation, match="raised the disagreement says"):
+        d.resolve("We closed it ourselves.", WORKER, at)  # the agency disagreed with
+    d.resolve("Agreed an assessment after the director's review.", SCHOOL, at)
     assert not d.overdue(at + timedelta(days=100))
     with pytest.raises(RuleViolation, match="resolved"):
-        d.escalate(at, at, WORKER, "Still disagree with the outcome.")
+        d.escalate(at, at, SCHOOL, "Still disagree with the outcome.")
+    with pytest.raises(RuleViolation, match="between agencies"):
+        Disagreement.raise_(uuid4(), SubjectKind.MASH_CONTACT, uuid4(), [uuid4()], WORKER,
+                            "city-mash", "We disagree with our own decision here.",
+                            RiskLevel.STANDARD, at, at + timedelta(hours=16), None)
 
 
 def test_earlier_contacts_within_12_months_make_a_re_referral() -> None:
