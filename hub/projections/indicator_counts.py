@@ -180,22 +180,37 @@ def _episode_started(s: State, e: MissingRecord.EpisodeStarted) -> None:
     day = _day(e.start)
     s.add(day, "episodes")
     s.add(day, f"episodes:{e.episode_type}")
-    if any(f["rule"] == "strategy-meeting" for f in e.flags):
+    flagged = any(f["rule"] == "strategy-meeting" for f in e.flags)
+    if flagged:
         s.add(day, "strategy_meeting_flags")
     band = e.age_band or "unknown"  # recorded at intake (none on episodes from before)
     s.add(day, f"episodes_age:{band}")
     where = e.missing_from or "not-said"
     s.add(day, f"episodes_from:{where}")
     s.open[str(e.episode_id)] = {"day": day, "start": _iso(e.start), "due": None}
-    _episode_counted(s, e.episode_id, day, e.episode_type, band, where)
+    _episode_counted(s, e.episode_id, day, e.episode_type, band, where, flagged)
 
 
 def _episode_counted(s: State, episode_id: UUID, day: str, episode_type: str,
-                     band: str, where: str) -> None:
-    """An episode's day, type, age band and where from, kept for as long as the state (a
-    merge or split later moves the count)."""
+                     band: str, where: str, flagged: bool = False) -> None:
+    """An episode's day, type, age band, where from and whether it raised the strategy
+    meeting flag, kept for as long as the state (a merge, split or re-decision later moves
+    the count)."""
     s.open[f"episode:{episode_id}"] = {"day": day, "type": episode_type, "band": band,
-                                       "from": where}
+                                       "from": where, "flagged": flagged}
+
+
+def _strategy_redecided(s: State, e: MissingRecord.StrategyRedecided) -> None:
+    """Corrected episodes decided again: a flag that no longer stands leaves the count, a new
+    one joins it, each on its episode's day."""
+    for change in e.flags:
+        counted = s.open.get(f"episode:{change['episode']}")
+        if counted is None:
+            continue
+        now = change["flag"] is not None
+        if now != counted.get("flagged", False):
+            s.add(counted["day"], "strategy_meeting_flags", 1 if now else -1)
+            counted["flagged"] = now
 
 
 def _episodes_merged(s: State, e: MissingRecord.EpisodesMerged) -> None:
@@ -207,6 +222,8 @@ def _episodes_merged(s: State, e: MissingRecord.EpisodesMerged) -> None:
         s.add(counted["day"], f"episodes:{counted['type']}", -1)
         s.add(counted["day"], f"episodes_age:{counted.get('band', 'unknown')}", -1)
         s.add(counted["day"], f"episodes_from:{counted.get('from', 'not-said')}", -1)
+        if counted.get("flagged"):
+            s.add(counted["day"], "strategy_meeting_flags", -1)
 
 
 def _episode_split(s: State, e: MissingRecord.EpisodeSplit) -> None:
@@ -325,6 +342,7 @@ HANDLERS: dict[type[Any], Callable[[State, Any], None]] = {
     DartCase.IncidentAmended: _case_amended,
     EncompassNotice.Withdrawn: _notice_withdrawn,
     MissingRecord.EpisodesMerged: _episodes_merged, MissingRecord.EpisodeSplit: _episode_split,
+    MissingRecord.StrategyRedecided: _strategy_redecided,
     **CASELOAD_HANDLERS,
 }
 

@@ -12,7 +12,8 @@ from domain.timescales import LOCAL
 # by the police's amended DASH; 5: a decision timed by its rating's deadline, brief
 # assessments counted; 6: missing episodes counted by the child's age band; 7: referrals to
 # social care (and re-referrals) counted per child, children in need and looked after kept;
-# 8: missing episodes counted by where the child went missing from
+# 8: missing episodes counted by where the child went missing from, strategy meeting flags
+# following the rule decided again after corrections
 STATE_VERSION = 8
 
 

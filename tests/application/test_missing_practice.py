@@ -200,6 +200,7 @@ def test_a_correction_decides_the_strategy_meeting_again(
     [third] = [e for e in hub.missing.history(team, child_id)["episodes"]
                if e["start"] == "2026-11-20T10:00:00+00:00"]
     assert "strategy-meeting" not in {f["rule"] for f in third["flags"]}
+    assert hub.indicators.report(None, None, None)["missing"]["strategy_meeting_flags"] == 0
 
     clock.advance(hours=1)
     hub.missing.correct_times(team, UUID(first), datetime(2026, 11, 2, 10, 0, tzinfo=UTC),
@@ -208,6 +209,7 @@ def test_a_correction_decides_the_strategy_meeting_again(
     [again] = hub.missing.queue(team)["strategy_meetings"]
     assert again["id"] != meeting["id"]
     assert again["flagged_at"] == "2026-11-21T10:00:00+00:00"
+    assert hub.indicators.report(None, None, None)["missing"]["strategy_meeting_flags"] == 1
 
     since = hub.audit.size()
     held = hub.missing.hold_strategy_meeting(team, child_id, clock.now, ["notts-police"],
