@@ -38,7 +38,9 @@ from domain.missing_practice import (
     Counted,
     MissingFrom,
     check_indicators,
+    contradicts,
     interview_content,
+    same_place,
     strategy_windows,
 )
 from domain.personal import Personal
@@ -288,6 +290,7 @@ class MissingRecord(ChildRecord):
             becomes_missing = (current["type"] == EpisodeType.AWAY.value
                                and episode_type is EpisodeType.MISSING)
             if not becomes_missing:
+                self._check_same_place(current, missing_from, placing_authority)
                 self._reported(current["id"], report)
                 return UUID(str(current["id"]))
             if start < current["start"]:
@@ -300,6 +303,7 @@ class MissingRecord(ChildRecord):
         else:
             covering = self._covering(start)
             if covering is not None:  # a late copy of a report of a past episode
+                self._check_same_place(covering, missing_from, placing_authority)
                 self._reported(covering["id"], report)
                 return UUID(str(covering["id"]))
         flags = flags_on_opening(new_id, start, self._history())
@@ -310,6 +314,17 @@ class MissingRecord(ChildRecord):
                     missing_from.value if missing_from is not None else None,
                     placing_authority)
         return new_id
+
+    @staticmethod
+    def _check_same_place(episode: dict[str, Any], missing_from: MissingFrom | None,
+                          placing_authority: str | None) -> None:
+        """A report saying the child went missing from elsewhere than the episode it would
+        join (home against care, another placing authority) is not folded into it: the
+        missing team reconciles it, so no report moves an episode to another authority."""
+        if contradicts(episode, missing_from.value if missing_from is not None else None,
+                       placing_authority):
+            raise RuleViolation("the report says the child went missing from elsewhere than "
+                                "the episode it falls in")
 
     def report_return(self, new_id: UUID, end: datetime, ended_by: EpisodeEnd, report: UUID,
                       reported_by: str, start_if_unreported: datetime | None,
@@ -756,13 +771,17 @@ class MissingRecord(ChildRecord):
 
     def merge_episodes(self, first: UUID, second: UUID, why: str, by: dict[str, str],
                        at: datetime) -> UUID:
-        """Merge two of the child's episodes, one after the other with none between and of
-        the same type, into the earlier; returns its id."""
+        """Merge two of the child's episodes, one after the other with none between, of the
+        same type and from the same place (and placing authority), into the earlier; returns
+        its id."""
         if first == second:
             raise RuleViolation("an episode cannot be merged with itself")
         a, b = sorted((self.live(first), self.live(second)), key=lambda e: e["start"])
         if a["type"] != b["type"]:
             raise RuleViolation("an away episode and a missing one are two episodes")
+        if not same_place(a, b):  # else one authority's interview would become another's
+            raise RuleViolation("episodes from different places (home, care, another "
+                                "placing authority) are two episodes")
         if a["end"] is None:
             raise RuleViolation("the earlier episode is still open")
         between = [e for e in self.episodes if not e.get("merged_into")

@@ -8,7 +8,9 @@ Where from:
   authority that looks after the child) answers for the interview, wherever the child lives;
   the area hosting the placement sees the episode (its police report it) and when the
   interview is due, never what the child said. A child placed by the area's own authority is
-  the missing team's, as one missing from home;
+  the missing team's, as one missing from home. The placing authority is taken only from a
+  report by the police or the missing team, never from a local authority's own report (which
+  could name itself and so read what the area's team learned);
 - education: the child left school during the school day and their whereabouts are unknown.
   The episode is recorded and reported like any other (the queue while missing, the child's
   allocated worker, the indicators, the 3-in-30 rule), but no return home interview falls due:
@@ -88,6 +90,39 @@ def check_missing_from(missing_from: str | None, placing_authority: str | None,
         raise InvalidContent(f"{field}.placing_authority", "names the authority that placed "
                              "a child missing from care")
     return where, placing_authority
+
+
+# The agencies whose report names a child's placing authority: the police (who take the
+# report from the carers) and the missing team. A local authority's own report never does,
+# naming itself or another: the placing authority decides who reads the interview, so no
+# reader may make itself one by what it sends.
+PLACING_WITNESSES = ("police", "missing")
+
+
+def placing_authority_from(sender_kind: str | None, placing_authority: str | None
+                           ) -> str | None:
+    """The placing authority a report gives the episode: the one it names if the sender is
+    a police force or the missing team, else none (the episode is the area's)."""
+    return placing_authority if sender_kind in PLACING_WITNESSES else None
+
+
+def same_place(one: Mapping[str, Any], other: Mapping[str, Any]) -> bool:
+    """Whether two episodes say the child went missing from the same place: both from home,
+    both from care placed by the same authority, or neither said."""
+    return (one.get("missing_from"), one.get("placing_authority")) \
+        == (other.get("missing_from"), other.get("placing_authority"))
+
+
+def contradicts(episode: Mapping[str, Any], missing_from: str | None,
+                placing_authority: str | None) -> bool:
+    """Whether a further report of an episode says the child went missing from elsewhere:
+    home against care, or care placed by another authority (what either leaves unsaid
+    contradicts nothing)."""
+    said = episode.get("missing_from")
+    if missing_from is None or said is None:
+        return False
+    return missing_from != said or (placing_authority is not None
+                                    and placing_authority != episode.get("placing_authority"))
 
 
 def responsible_authority(missing_from: str | None, placing_authority: str | None,

@@ -26,7 +26,12 @@ from domain.missing import (
     episode_start,
     record_id,
 )
-from domain.missing_practice import MissingFrom, absent_agencies, responsible_authority
+from domain.missing_practice import (
+    MissingFrom,
+    absent_agencies,
+    placing_authority_from,
+    responsible_authority,
+)
 from domain.notifications import (
     EpisodeReport,
     Notification,
@@ -105,12 +110,14 @@ class MissingChildren:
         record = self._fresh(child_id)
         informed = self._allocated(child_id)
         where = MissingFrom(report.missing_from) if report.missing_from else None
+        placed = placing_authority_from(self._registry_kind(notification.source_agency),
+                                        report.placing_authority)
         if notification.notification_type == NotificationType.MISSING.value:
             record.report_missing(
                 uuid4(), EpisodeType(report.type or EpisodeType.MISSING.value),
                 episode_start(notification.occurred_at, report.left_at, report.last_seen_at),
                 notification.id, notification.source_agency, informed, date_of_birth,
-                where, report.placing_authority)
+                where, placed)
         else:
             known = [t for t in (report.left_at, report.last_seen_at) if t is not None]
             record.report_return(
@@ -118,7 +125,7 @@ class MissingChildren:
                 notification.id, notification.source_agency, max(known) if known else None,
                 informed, interview_within=self.timescales.interview_within,
                 date_of_birth=date_of_birth, missing_from=where,
-                placing_authority=report.placing_authority)
+                placing_authority=placed)
         # A strategy-meeting flag (3 or more episodes in 30 days) makes a meeting due.
         record.raise_strategy_meeting(uuid4(), notification.received_at,
                                       self.timescales.strategy_meeting_due)

@@ -4,7 +4,8 @@ An interview's content (where the child was, with whom, push and pull factors) i
 to a reader entitled to it (``content``): the authority answering for the interview (the area's
 missing team, or the placing authority of a child placed from elsewhere), the child's allocated
 worker, and whoever records a step. Anyone who may read the episode sees its exploitation
-indicators (codes) and that content is held (``content_withheld``).
+indicators (codes) and that content is held (``content_withheld``); a step's free-text reason
+is withheld from the same readers (``reason_withheld``).
 """
 
 from datetime import datetime
@@ -19,9 +20,13 @@ def _when(value: datetime | None) -> str | None:
 
 
 def _step(step: dict[str, Any], content: bool) -> dict[str, Any]:
-    said = step.get("content")
+    """A step; its free-text reason (not held, declined) and what it learned only with the
+    content, so a reader not entitled to the content reads neither (each marked withheld)."""
+    said, why = step.get("content"), step["reason"]
     return {"step": step["step"], "at": step["at"].isoformat(), "by": step["by"],
-            "independent": step["independent"], "reason": reveal(step["reason"]),
+            "independent": step["independent"],
+            "reason": reveal(why) if content else None,
+            **({"reason_withheld": True} if why is not None and not content else {}),
             "exploitation_indicators": list(step.get("indicators") or []),
             **(({"content": reveal(said)} if content else {"content_withheld": True})
                if said else {})}

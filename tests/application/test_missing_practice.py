@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from domain.errors import InvalidContent
+from domain.errors import InvalidContent, RuleViolation
 from hub.bootstrap import Hub
 from hub.errors import InvalidInput, NotEntitled
 from hub.registry import Caller
@@ -166,6 +166,49 @@ def test_a_placing_authority_must_be_a_registered_local_authority(
     with pytest.raises((InvalidInput, InvalidContent), match=field):  # both 422 over HTTP
         submit(hub, "notts-police", report("MISS-X", "missing", "2026-11-20T18:30:00Z",
                                            **episode))
+
+
+def test_an_authority_naming_itself_placing_authority_takes_nothing_over(
+        hub: Hub, people: dict[str, Caller], shire: dict[str, Caller], clock: Clock) -> None:
+    """Shire's own report names Shire: the episode is the area's. The police's report of the
+    child missing from home does not join it: it waits for the team to reconcile it."""
+    team = people["missing-team"]
+    receipt = submit(hub, "shire-cs", report("SHIRE-1", "missing", "2026-11-20T18:30:00Z",
+                                             missing_from="care",
+                                             placing_authority="shire-cs"))
+    child_id = UUID(str(receipt.child_ids[0]))
+    police = submit(hub, "notts-police", report("MISS-P", "missing", "2026-11-20T19:00:00Z",
+                                                missing_from="home"))
+    [missing] = hub.missing.queue(team)["missing"]
+    assert (missing["missing_from"], missing["placing_authority"]) == ("care", None)
+    assert missing["reports"] == [str(receipt.id)]
+    [waiting] = hub.missing.queue(team)["to_reconcile"]
+    assert (waiting["child_id"], waiting["report"]) == (str(child_id),
+                                                        str(police.id))
+    assert "elsewhere" in waiting["reason"]
+    clock.advance(hours=3)
+    submit(hub, "notts-police", report("FOUND-P", "found", "2026-11-20T21:30:00Z"))
+    [owed] = hub.missing.queue(team)["interviews"]  # the area's team's, not Shire's
+    assert owed["id"] == missing["id"]
+    assert hub.missing.queue(shire["worker"])["interviews"] == []
+    with pytest.raises(NotEntitled):
+        hub.missing.history(shire["worker"], child_id)
+
+
+def test_episodes_from_different_places_are_not_merged(
+        hub: Hub, people: dict[str, Caller], shire: dict[str, Caller], clock: Clock) -> None:
+    team = people["missing-team"]
+    child_id = from_care(hub, clock)
+    clock.advance(hours=2)
+    submit(hub, "notts-police", report("MISS-H2", "missing", "2026-11-20T23:00:00Z",
+                                       missing_from="home"))
+    clock.advance(hours=2)
+    submit(hub, "notts-police", report("FOUND-H2", "found", "2026-11-21T01:00:00Z"))
+    later, earlier = hub.missing.history(team, child_id)["episodes"]
+    with pytest.raises(RuleViolation, match="different places"):  # 409 over HTTP
+        hub.missing.merge(team, UUID(earlier["id"]), UUID(later["id"]),
+                          "The same night: she never came home.")
+    assert len(hub.missing.history(team, child_id)["episodes"]) == 2
 
 
 def three_episodes(hub: Hub, clock: Clock) -> UUID:

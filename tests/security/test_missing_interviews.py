@@ -157,3 +157,30 @@ def test_every_read_is_audited_naming_the_child_and_no_words_reach_the_trail(
     assert '"content_withheld":true' in team_view
     assert '"exploitation_indicators":["child-sexual-exploitation"]' in team_view
     assert WHERE not in "".join(repr(e) for e in api.hub.audit.entries(0))
+
+
+def test_that_a_child_is_looked_after_is_read_only_with_the_episode(api: Api) -> None:
+    """The police's report names the placing authority (the child is looked after): the
+    report itself, its versions and the child's chronology never show it, to anyone; it is
+    shown only with the episode, to those who may read that."""
+    child_id, episode = placed_child(api, hold=False)
+    [report] = api.call("GET", "shire-cs/social-worker", "/v1/missing/queue",
+                        "missing").json()["interviews"][0]["reports"][:1]
+    readers = (*OUTSIDERS, "missing-team", "shire-cs/social-worker")
+    for who in readers:
+        for purpose in ("missing", "triage", "s47", "assessment", "unscheduled-care"):
+            for path in (f"/v1/notifications/{report}",
+                         f"/v1/notifications/{report}/versions",
+                         f"/v1/children/{child_id}/chronology"):
+                response = api.call("GET", who, path, purpose)
+                assert response.status_code < 500, (who, path, response.text)
+                assert "placing_authority" not in response.text, (who, path, purpose)
+                assert "shire-cs" not in response.text, (who, path, purpose)
+    for who in OUTSIDERS:
+        seen = api.call("GET", who, f"/v1/missing/episodes/{episode}", "missing")
+        assert seen.status_code == 403, (who, seen.text)
+        assert "shire-cs" not in seen.text
+    for who in ("missing-team", "shire-cs/social-worker"):
+        seen = api.call("GET", who, f"/v1/children/{child_id}/missing-episodes", "missing")
+        assert seen.status_code == 200, (who, seen.text)
+        assert seen.json()["episodes"][0]["placing_authority"] == "shire-cs"

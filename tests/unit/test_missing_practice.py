@@ -27,6 +27,7 @@ from domain.missing_practice import (
     MissingFrom,
     absent_agencies,
     check_missing_from,
+    placing_authority_from,
     responsible_authority,
     strategy_windows,
 )
@@ -79,6 +80,54 @@ def test_a_placing_authority_is_named_only_for_a_child_missing_from_care() -> No
 def test_the_placing_authority_answers_for_a_child_it_placed_from_elsewhere(
         where: str | None, placed: str | None, own: str | None, answers: str | None) -> None:
     assert responsible_authority(where, placed, own) == answers
+
+
+@pytest.mark.parametrize(("kind", "taken"), [
+    ("police", "shire-cs"), ("missing", "shire-cs"),  # who may say where a child was placed
+    ("mash", None), ("school", None), ("health", None), ("dart", None), (None, None)])
+def test_a_placing_authority_is_taken_only_from_the_police_or_the_missing_team(
+        kind: str | None, taken: str | None) -> None:
+    assert placing_authority_from(kind, "shire-cs") == taken
+    assert placing_authority_from(kind, None) is None
+
+
+@pytest.mark.parametrize(("where", "placed"), [
+    (MissingFrom.HOME, None), (MissingFrom.CARE, "other-cs"), (MissingFrom.EDUCATION, None)])
+def test_a_report_from_elsewhere_is_not_folded_into_the_open_episode(
+        where: MissingFrom, placed: str | None) -> None:
+    r = MissingRecord(child_id=uuid4())
+    began = r.report_missing(uuid4(), EpisodeType.MISSING, T0, uuid4(), "police", None, None,
+                             MissingFrom.CARE, "shire-cs")
+    with pytest.raises(RuleViolation, match="elsewhere"):
+        r.report_missing(uuid4(), EpisodeType.MISSING, T0 + timedelta(hours=1), uuid4(),
+                         "police", None, None, where, placed)
+    assert len(r.episode(began)["reports"]) == 1
+
+
+@pytest.mark.parametrize(("where", "placed"), [
+    (None, None), (MissingFrom.CARE, None), (MissingFrom.CARE, "shire-cs")])
+def test_a_report_that_agrees_or_leaves_where_from_unsaid_joins_the_open_episode(
+        where: MissingFrom | None, placed: str | None) -> None:
+    r = MissingRecord(child_id=uuid4())
+    began = r.report_missing(uuid4(), EpisodeType.MISSING, T0, uuid4(), "police", None, None,
+                             MissingFrom.CARE, "shire-cs")
+    joined = r.report_missing(uuid4(), EpisodeType.MISSING, T0 + timedelta(hours=1), uuid4(),
+                              "police", None, None, where, placed)
+    assert joined == began
+    assert (r.episode(began)["missing_from"], r.episode(began)["placing_authority"]) == (
+        "care", "shire-cs")
+
+
+def test_episodes_from_different_places_are_never_merged() -> None:
+    r = MissingRecord(child_id=uuid4())
+    placed = episode(r, T0, missing_from=MissingFrom.CARE, placed="shire-cs")
+    home = episode(r, T0 + timedelta(hours=5), missing_from=MissingFrom.HOME)
+    unsaid = episode(r, T0 + timedelta(hours=10))
+    for one, other in ((placed, home), (home, unsaid)):
+        with pytest.raises(RuleViolation, match="different places"):
+            r.merge_episodes(one, other, "The same night: she never came home.", WORKER,
+                             T0 + timedelta(days=1))
+    assert not any(e.get("merged_into") for e in r.episodes)
 
 
 def test_the_72_hours_run_in_elapsed_time_across_the_clocks_going_back() -> None:

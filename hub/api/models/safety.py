@@ -258,6 +258,8 @@ class InterviewStepOut(Out):
         default=None, description="held: what the interview learned (entitled readers only)")
     content_withheld: bool | None = Field(
         default=None, description="content is held that this reader is not entitled to")
+    reason_withheld: bool | None = Field(
+        default=None, description="a reason is held that this reader is not entitled to")
 
 
 class InterviewOut(Out):
