@@ -355,6 +355,35 @@ def test_a_protection_read_is_audited_with_the_purpose_the_reader_stated(api: Ap
             assert {e.purpose for e in entries} == {"encompass"}, path
 
 
+def test_another_authoritys_refusal_is_an_unknown_childs_and_is_audited(api: Api) -> None:
+    """Shire's reads and writes of the city's child are answered as for a child the hub does
+    not know, each refusal audited as a denial naming the child; the city reads on."""
+    child_id, _ = planned(api)
+    unknown = str(uuid4())
+    calls: tuple[tuple[str, str, str, Any], ...] = (("GET", SHIRE_TM, "/v1/protection/{}", None),
+             ("GET", SHIRE_TM, "/v1/children/{}/cin-plans", None),
+             ("GET", SHIRE_TM, "/v1/children/{}/safety-scale", None),
+             ("POST", SHIRE_SW, "/v1/children/{}/cin-plan/review", {}),
+             ("POST", SHIRE_SW, "/v1/protection/{}/core-group", {}),
+             ("POST", SHIRE_TM, "/v1/children/{}/level-of-need",
+              {"level": "universal", "reason": "Stepped down."}),
+             ("PUT", SHIRE_TM, "/v1/children/{}/allocated-worker",
+              {"user_id": user_id(api, SHIRE_TM)}))
+    for method, who, path, body in calls:
+        start = api.hub.audit.size()
+        refused = api.call(method, who, path.format(child_id), "assessment", json=body)
+        assert refused.status_code == 404, (path, refused.text)
+        denials = [e for e in api.hub.audit.entries(start) if e.kind == "denial"]
+        assert [str(c) for e in denials for c in e.child_ids] == [child_id], path
+        stranger = api.call(method, who, path.format(unknown), "assessment", json=body)
+        assert stranger.status_code == 404, (path, stranger.text)
+        assert refused.json() == stranger.json(), path
+    assert api.call("GET", TM, f"/v1/protection/{child_id}", "assessment").status_code == 200
+    allocated = api.call("PUT", TM, f"/v1/children/{child_id}/allocated-worker",
+                         json={"user_id": user_id(api, SW)})
+    assert allocated.status_code == 200, allocated.text
+
+
 def test_core_group_membership_widens_no_agencys_access(api: Api) -> None:
     """A partner named to the core group (by social care: it cannot name itself) reads no
     more of the child than before."""
