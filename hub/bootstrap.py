@@ -157,10 +157,13 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
     missing = MissingChildren(store, capabilities, audit, timescales, work, clock,
                               registry=registry)
 
+    contacts = load_contacts(settings.contacts_file)
     child_protection = ChildProtection(store, decisions, capabilities, audit, timescales,
-                                       LinkHasher(link_secret),
-                                       load_contacts(settings.contacts_file), work, clock,
+                                       LinkHasher(link_secret), contacts, work, clock,
                                        registry=registry)
+    # The local authorities the hub serves: those whose numbers it holds (and the missing
+    # team's own); a child no authority holds records of is allocated by one of them.
+    front_door.served = frozenset([*contacts, *filter(None, [timescales.missing_own_authority])])
     child_in_need = ChildInNeed(store, capabilities, audit, timescales, work, clock)
     front_door.protection_overdue = lambda now: [*child_protection.overdue(now),
                                                  *child_in_need.overdue(now)]

@@ -23,7 +23,9 @@ from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
 from hub.errors import NotFound
 from hub.projections.work_index import WorkIndex
+from hub.purposes import PurposeBinding
 from hub.registry import Caller
+from hub.social_care_records import SocialCareRecords
 from hub.store import HubStore
 from hub.timescales import Timescales
 from policies.decision_point import CapabilityPolicy
@@ -82,7 +84,9 @@ class ChildInNeed:
                  clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
         self._audit = audit
+        self._capabilities = capabilities
         self.require = Requirement(capabilities, audit)
+        self.held = SocialCareRecords(store, work, audit)
         self.timescales = timescales
         self.work = work
         self._clock = clock
@@ -110,7 +114,7 @@ class ChildInNeed:
     def _change(self, caller: Caller, child_id: UUID, action: str,
                 change: Callable[[ChildInNeedRecord, datetime], list[Aggregate]],
                 ) -> dict[str, Any]:
-        self.require(caller, "record-cin-plan", action, [child_id])
+        self._may(caller, child_id, action)
         self._store.child(child_id)
         now = self._clock()
 
@@ -126,6 +130,12 @@ class ChildInNeed:
                  purpose=None, kind=AuditKind.CHILD_PROTECTION,
                  details={"agency": caller.agency_id})
         return cin_view(record, now)
+
+    def _may(self, caller: Caller, child_id: UUID, action: str) -> None:
+        """The capability first (before the content is judged), then that no other authority
+        holds the child's records: refused as for an unknown child, audited."""
+        self.require(caller, "record-cin-plan", action, [child_id])
+        self.held.check(caller, child_id, action, "no such child")
 
     def start(self, caller: Caller, child_id: UUID, *, at: datetime | None) -> dict[str, Any]:
         """Social care starts a plan after its assessment; the level of need follows."""
@@ -147,6 +157,7 @@ class ChildInNeed:
 
     def end(self, caller: Caller, child_id: UUID, *, at: datetime | None,
             because: str) -> dict[str, Any]:
+        self._may(caller, child_id, "end-cin-plan")
         reason = parse_enum(CinEnd, because, "because")
 
         def change(record: ChildInNeedRecord, now: datetime) -> list[Aggregate]:
@@ -155,15 +166,20 @@ class ChildInNeed:
 
         return self._change(caller, child_id, "end-cin-plan", change)
 
-    def record(self, caller: Caller, child_id: UUID) -> dict[str, Any]:
-        """Social care's view of the child's child in need plans (audited naming the
-        child)."""
-        self.require(caller, "record-cin-plan", "read-cin-plans", [child_id])
+    def record(self, caller: Caller, child_id: UUID, purpose: Purpose = Purpose.ASSESSMENT,
+               case_ref: str | None = None) -> dict[str, Any]:
+        """Social care's view of the child's child in need plans (audited naming the child,
+        with the reader's purpose); another authority's plans are answered as none."""
+        action, unknown = "read-cin-plans", "no child in need plan for this child"
+        self.require(caller, "record-cin-plan", action, [child_id])
+        PurposeBinding(self._store, self._capabilities, self._audit).check(
+            caller, purpose, case_ref, [child_id], self._clock(), action)
+        self.held.check(caller, child_id, action, unknown, purpose.value)
         record = self._store.find(cin_id(child_id), ChildInNeedRecord)
         if record is None:
-            raise NotFound("no child in need plan for this child")
-        disclose(self._audit, caller, "read-cin-plans", self._shown(record, "record-cin-plan"),
-                 purpose=Purpose.ASSESSMENT.value)
+            raise NotFound(unknown)
+        disclose(self._audit, caller, action, self._shown(record, "record-cin-plan"),
+                 purpose=purpose.value, case_ref=case_ref)
         return cin_view(record, self._clock())
 
     def overdue(self, now: datetime) -> list[dict[str, Any]]:

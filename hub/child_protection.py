@@ -46,6 +46,7 @@ from hub.projections.work_index import WorkIndex
 from hub.purposes import PurposeBinding
 from hub.registry import Caller, Registry
 from hub.settings import SettingsError
+from hub.social_care_records import SocialCareRecords
 from hub.store import HubStore
 from hub.timescales import Timescales
 from policies.decision_point import CapabilityPolicy, DecisionPoint
@@ -80,6 +81,7 @@ class ChildProtection(Conferences):
         self._capabilities = capabilities
         self._audit = audit
         self.require = Requirement(capabilities, audit)
+        self.held = SocialCareRecords(store, work, audit)
         self.timescales = timescales
         self._hash = link_hasher
         self._contacts = contacts
@@ -93,10 +95,18 @@ class ChildProtection(Conferences):
                            "child's plan is held on the pregnant woman's record)")
         return person
 
+    def _may(self, caller: Caller, person_id: UUID, unborn: bool, action: str,
+             capability: str = "record-child-protection") -> None:
+        """The capability first (before the content is judged), then that no other authority
+        holds the child's records: refused as for an unknown person, audited."""
+        self.require(caller, capability, action, [person_id])
+        self.held.check(caller, person_id, action, "no such adult (the unborn child's plan is "
+                        "held on the pregnant woman's record)" if unborn else "no such child")
+
     def _change(self, caller: Caller, person_id: UUID, unborn: bool, action: str,
                 change: Callable[[ProtectionRecord, datetime], list[Aggregate] | None],
                 capability: str = "record-child-protection") -> dict[str, Any]:
-        self.require(caller, capability, action, [person_id])
+        """The change, made once ``_may`` has let the caller through."""
         self._person(person_id, unborn)
         at = self._clock()
 
@@ -131,6 +141,7 @@ class ChildProtection(Conferences):
                            signs: SignsOfSafety | None = None) -> dict[str, Any]:
         """The initial conference; with its chair and independent reviewing officer its
         minutes go on the clock, and the core group's members may be named."""
+        self._may(caller, person_id, unborn, "initial-conference")
         chosen = parse_enum(Category, category, "category") if category else None
         staff = self.conference_staff(chair, iro, signs)
         members = self.members(core_group, "core_group") if core_group else None
@@ -155,6 +166,7 @@ class ChildProtection(Conferences):
                signs: SignsOfSafety | None = None) -> dict[str, Any]:
         """A review conference; one that ends the plan may step the child down to a child in
         need plan or early help (the level of need follows)."""
+        self._may(caller, person_id, unborn, "review-conference")
         chosen = parse_enum(Category, category, "category") if category else None
         to = parse_enum(StepDown, step_down, "step_down") if step_down else None
         if to is not None and unborn:
@@ -177,6 +189,7 @@ class ChildProtection(Conferences):
                    unborn: bool, present: list[dict[str, str]] | None = None,
                    signs: SignsOfSafety | None = None) -> dict[str, Any]:
         """A core group meeting, with those present; the next is due from it."""
+        self._may(caller, person_id, unborn, "core-group")
         there = self.members(present, "present") if present else []
         return self._change(caller, person_id, unborn, "core-group",
                             lambda r, now: r.core_group_met(self._when(at, now),
@@ -185,6 +198,7 @@ class ChildProtection(Conferences):
 
     def end_plan(self, caller: Caller, person_id: UUID, *, at: datetime | None,
                  because: str, unborn: bool) -> dict[str, Any]:
+        self._may(caller, person_id, unborn, "end-plan")
         reason = parse_enum(PlanEnd, because, "because")
         return self._change(caller, person_id, unborn, "end-plan",
                             lambda r, now: r.end_plan(self._when(at, now), reason,
@@ -192,6 +206,7 @@ class ChildProtection(Conferences):
 
     def looked_after(self, caller: Caller, child_id: UUID, *, looked_after: bool,
                      at: datetime | None) -> dict[str, Any]:
+        self._may(caller, child_id, False, "looked-after")
         return self._change(caller, child_id, False, "looked-after",
                             lambda r, now: r.set_looked_after(looked_after,
                                                               self._when(at, now),
@@ -203,17 +218,23 @@ class ChildProtection(Conferences):
         in care (the hub's, if none has yet)."""
         return record.responsible_authorities or [HUB_OWNER]
 
-    def record(self, caller: Caller, person_id: UUID) -> dict[str, Any]:
+    def record(self, caller: Caller, person_id: UUID, purpose: Purpose = Purpose.ASSESSMENT,
+               case_ref: str | None = None) -> dict[str, Any]:
         """Social care's own view of the record: plans, conferences, clocks (audited as the
-        recording local authority's social-care record, in full)."""
-        self.require(caller, "record-child-protection", "read-child-protection", [person_id])
+        recording local authority's social-care record, in full, with the reader's purpose).
+        Another authority's record is answered as none."""
+        action, unknown = "read-child-protection", "no child protection record for this person"
+        self.require(caller, "record-child-protection", action, [person_id])
+        PurposeBinding(self._store, self._capabilities, self._audit).check(
+            caller, purpose, case_ref, [person_id], self._clock(), action)
+        self.held.check(caller, person_id, action, unknown, purpose.value)
         record = self._store.find(protection_id(person_id), ProtectionRecord)
         if record is None:
-            raise NotFound("no child protection record for this person")
-        disclose(self._audit, caller, "read-child-protection", [
+            raise NotFound(unknown)
+        disclose(self._audit, caller, action, [
             Shown(record.id, "protection-record", owner, person_id, (DataClass.SOCIAL_CARE,),
                   "local-authority-safeguarding-duty", "capability:record-child-protection")
-            for owner in self.owners(record)], purpose=Purpose.ASSESSMENT.value)
+            for owner in self.owners(record)], purpose=purpose.value, case_ref=case_ref)
         return protection_view(record, self._clock())
 
     def overdue(self, now: datetime) -> list[dict[str, Any]]:

@@ -66,6 +66,7 @@ class Conferences:
     require: Requirement
     _when: Callable[[datetime | None, datetime], datetime]
     _change: Callable[..., dict[str, Any]]
+    _may: Callable[..., None]
 
     def _staff(self, user_id: UUID, field: str) -> dict[str, str]:
         try:
@@ -119,6 +120,7 @@ class Conferences:
     def set_core_group(self, caller: Caller, person_id: UUID, *, at: datetime | None,
                        unborn: bool, members: list[dict[str, str]]) -> dict[str, Any]:
         """Name (or change) the core group's members."""
+        self._may(caller, person_id, unborn, "set-core-group", "set-core-group")
         chosen = self.members(members, "members")
         return self._change(caller, person_id, unborn, "set-core-group",
                             lambda r, now: r.set_core_group(chosen, self._when(at, now),
@@ -128,6 +130,8 @@ class Conferences:
     def minutes(self, caller: Caller, person_id: UUID, conference: UUID, *,
                 at: datetime | None, unborn: bool, minutes: str) -> dict[str, Any]:
         """A conference's minutes (sealed under the person): they stop its clock."""
+        self._may(caller, person_id, unborn, "record-conference-minutes",
+                  "record-conference-minutes")
         return self._change(caller, person_id, unborn, "record-conference-minutes",
                             lambda r, now: r.record_minutes(conference, minutes,
                                                             self._when(at, now),

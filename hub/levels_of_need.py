@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.audit import AuditKind
-from domain.errors import RuleViolation
+from domain.errors import InvalidContent, RuleViolation
 from domain.front_door import (
     Allocation,
     LevelOfNeed,
@@ -20,6 +20,7 @@ from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement, parse_enum
 from hub.projections.work_index import WorkIndex
 from hub.registry import Caller, Registry
+from hub.social_care_records import SocialCareRecords
 from hub.store import HubStore
 from hub.timescales import Timescales
 
@@ -34,6 +35,12 @@ class LevelsAndAllocation:
     timescales: Timescales
     work: WorkIndex
     require: Requirement
+    # The local authorities the hub serves (set at start): a child no authority holds any
+    # record of is allocated by, and to, one of them.
+    served: frozenset[str] = frozenset()
+
+    def _held(self) -> SocialCareRecords:
+        return SocialCareRecords(self._store, self.work, self._audit)
 
     # Levels of need and allocation ------------------------------------------------------
 
@@ -42,6 +49,7 @@ class LevelsAndAllocation:
         """Step a child up or down between levels of need outside a front-door decision."""
         need = parse_enum(LevelOfNeed, level, "level")
         self.require(caller, "change-level-of-need", "change-level-of-need", [child_id])
+        self._held().check(caller, child_id, "change-level-of-need", "no such child")
         self._store.child(child_id)
         at = self._clock()
 
@@ -64,13 +72,23 @@ class LevelsAndAllocation:
 
     def allocate(self, caller: Caller, child_id: UUID, user_id: UUID | None) -> dict[str, Any]:
         """Allocate a social worker to a child (or none): they are told of each missing
-        episode from then on."""
-        self.require(caller, "allocate-worker", "allocate-worker", [child_id])
+        episode from then on. Only by, and only to, staff of the authority holding the child's
+        records; when none holds any, of the caller's own (one the hub serves). Another
+        authority is answered as for an unknown child, the refusal audited."""
+        action = "allocate-worker"
+        self.require(caller, "allocate-worker", action, [child_id])
+        held = self._held()
+        holders = held.holders(child_id) or ({caller.agency_id} & self.served)
+        if caller.agency_id not in holders:
+            held.refuse(caller, child_id, action, "no such child")
         self._store.child(child_id)
         worker: dict[str, str] | None = None
         if user_id is not None:
             member = self._registry.member(user_id)
             check_allocatable(member.agency_kind, member.role)
+            if member.agency_id not in holders:
+                raise InvalidContent("user_id", "the allocated worker is of the local "
+                                     "authority holding the child's records")
             worker = {"user_id": str(member.user_id), "agency": member.agency_id,
                       "role": member.role}
         at = self._clock()

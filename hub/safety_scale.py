@@ -19,7 +19,9 @@ from hub.audit.shown import Shown, disclose
 from hub.audit.trail import AuditTrail
 from hub.capabilities import Requirement
 from hub.projections.work_index import WorkIndex
+from hub.purposes import PurposeBinding
 from hub.registry import Caller
+from hub.social_care_records import SocialCareRecords
 from hub.store import HubStore
 from policies.decision_point import CapabilityPolicy
 
@@ -34,6 +36,7 @@ class SafetyScale:
         self._capabilities = capabilities
         self._audit = audit
         self.require = Requirement(capabilities, audit)
+        self.held = SocialCareRecords(store, work, audit)
         self.work = work
         self._clock = clock
 
@@ -59,10 +62,15 @@ class SafetyScale:
                       for m in plan.get("core_groups", []) if m["signs_of_safety"] is not None]
         return sorted(found, key=lambda f: f[3])
 
-    def read(self, caller: Caller, child_id: UUID) -> dict[str, Any]:
+    def read(self, caller: Caller, child_id: UUID, purpose: Purpose = Purpose.ASSESSMENT,
+             case_ref: str | None = None) -> dict[str, Any]:
         """The child's safety scale over time, oldest first; with the texts for a role
-        entitled to them."""
-        self.require(caller, "read-safety-scale", "read-safety-scale", [child_id])
+        entitled to them. Another authority's child is answered as an unknown one."""
+        action = "read-safety-scale"
+        self.require(caller, "read-safety-scale", action, [child_id])
+        PurposeBinding(self._store, self._capabilities, self._audit).check(
+            caller, purpose, case_ref, [child_id], self._clock(), action)
+        self.held.check(caller, child_id, action, "no such child", purpose.value)
         self._store.child(child_id)
         texts = self._capabilities.allows(caller.agency_kind, caller.role,
                                           "read-signs-of-safety")
@@ -75,7 +83,7 @@ class SafetyScale:
                   rule, visibility)
             for record, where, owner, _, _ in found))
         disclose(self._audit, caller, "read-safety-scale", shown,
-                 purpose=Purpose.ASSESSMENT.value, about=[child_id],
+                 purpose=purpose.value, case_ref=case_ref, about=[child_id],
                  details={"scales": len(found), "texts": texts})
         return {"child_id": str(child_id), "texts": texts, "items": [
             {"at": at.isoformat(), "where": where, "record": str(record),

@@ -6,6 +6,7 @@ Each test performs one read through the HTTP API as the role entitled to it, the
 of them, for each child the answer names.
 """
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.audit import AuditEntryRecorded
+from domain.caseload import CaseloadKind
 from domain.child_protection import protection_id
 from domain.front_door import contact_id
 from hub.api.app import create_app
@@ -375,14 +377,21 @@ def test_the_allocated_workers_alerts_name_each_child(api: Api) -> None:
 # Child protection ----------------------------------------------------------------------
 
 def on_a_plan(api: Api) -> UUID:
-    """A child on a plan recorded by the city, and in care recorded by the county."""
+    """A child on a plan recorded by the city, and in care recorded by the county (its
+    caseload imported: over the API the county may not write on the city's child)."""
     child_id: UUID = submit(api.hub, "city-health", notification(
         "H-1", type_="health_concern", occurred_at="2026-11-20T10:00:00Z",
         subjects=[child(nhs_number=NHS)], summary="Bruising.")).child_ids[0]
     api.post("city-mash/social-worker", f"/v1/protection/{child_id}/initial-conference",
              {"plan": True, "category": "neglect"})
-    api.post("county-mash/social-worker", f"/v1/protection/{child_id}/looked-after",
-             {"looked_after": True})
+    api.call("POST", "county-mash/social-worker", f"/v1/protection/{child_id}/looked-after",
+             json={"looked_after": True}, expect=404)
+    in_care = ("case_ref,nhs_number,given_name,family_name,date_of_birth,legal_status,"
+               f"start_date\nLA-1,{NHS},Amy,Hart,2016-04-02,C2,2026-11-19\n")
+    checked = api.hub.caseload.check(CaseloadKind.LOOKED_AFTER, io.StringIO(in_care))
+    assert not checked.errors, checked.errors
+    api.hub.caseload.load({"cli_user": "migration", "host": "test"}, "county-mash",
+                          CaseloadKind.LOOKED_AFTER, checked.rows, skip_bad_rows=False)
     api.clock.advance(minutes=5)
     return child_id
 

@@ -51,7 +51,7 @@ def end_cin_plan(child_id: UUID, body: CinEndIn, caller: CurrentUser,
             response_model=models.CinRecordOut, response_model_exclude_unset=True)
 def cin_plans(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """Social care's view of the child's child in need plans and their clock."""
-    return hub.child_in_need.record(ctx.caller, child_id)
+    return hub.child_in_need.record(ctx.caller, child_id, ctx.purpose, ctx.case_ref)
 
 
 @router.get("/v1/children/{child_id}/safety-scale",
@@ -59,4 +59,4 @@ def cin_plans(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
 def safety_scale(child_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """The child's Signs of Safety scale over time (date, where, 0-10); the texts only for a
     role entitled to them. Audited naming the child."""
-    return hub.safety_scale.read(ctx.caller, child_id)
+    return hub.safety_scale.read(ctx.caller, child_id, ctx.purpose, ctx.case_ref)

@@ -168,7 +168,7 @@ def looked_after(child_id: UUID, body: LookedAfterIn, caller: CurrentUser,
             response_model=models.ProtectionRecordOut, response_model_exclude_unset=True)
 def protection_record(person_id: UUID, ctx: Reading, hub: HubDep) -> dict[str, Any]:
     """Social care's view: plans, conferences, clocks (never for other agencies)."""
-    return hub.child_protection.record(ctx.caller, person_id)
+    return hub.child_protection.record(ctx.caller, person_id, ctx.purpose, ctx.case_ref)
 
 
 @router.post("/v1/cp-is/lookups",
