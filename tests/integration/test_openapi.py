@@ -392,7 +392,7 @@ def test_real_answers_match_the_published_schemas(api: tuple[TestClient, Hub],
     api_.call("POST", "/v1/disagreements/{id}/escalate", 200, police,
               body={"reason": "No answer from the worker."}, id=raised["id"])
     api_.call("GET", "/v1/disagreements", 200, police, "referral")
-    api_.call("POST", "/v1/disagreements/{id}/resolve", 200, manager,
+    api_.call("POST", "/v1/disagreements/{id}/resolve", 200, police,
               body={"resolution": "Stepped up to a child in need assessment."}, id=raised["id"])
     api_.call("POST", "/v1/children/{id}/level-of-need", 200, manager,
               body={"level": "child-in-need", "reason": "Stepped up."}, id=amy)
