@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit
 
 import httpx2
@@ -59,15 +60,21 @@ def node_or_skip() -> str:
 
 
 @contextmanager
-def running_provider(log: Path) -> Iterator[RunningProvider]:
+def running_provider(log: Path, *, again: RunningProvider | None = None,
+                     jwks: dict[str, Any] | None = None) -> Iterator[RunningProvider]:
+    """The provider, on a free port (or ``again`` on the port and with the redirect URLs of
+    one stopped before), signing with ``jwks`` (private keys) if given."""
     node = node_or_skip()
-    port = free_port()
-    issuer = f"http://127.0.0.1:{port}"
-    # Nothing listens at the redirect URLs: the browser stops at them (as the web app would
-    # take over), and the test reads the query the provider sent back.
-    hub_redirect = f"http://127.0.0.1:{free_port()}/sign-in/callback"
-    other_redirect = f"http://127.0.0.1:{free_port()}/other/callback"
+    if again is None:
+        # Nothing listens at the redirect URLs: the browser stops at them (as the web app
+        # would take over), and the test reads the query the provider sent back.
+        again = RunningProvider(f"http://127.0.0.1:{free_port()}",
+                                f"http://127.0.0.1:{free_port()}/sign-in/callback",
+                                f"http://127.0.0.1:{free_port()}/other/callback")
+    issuer, hub_redirect, other_redirect = again.issuer, again.hub_redirect, again.other_redirect
+    port = int(issuer.rsplit(":", 1)[1])
     config = {"port": port, "lifetime_s": PROVIDER_LIFETIME_S, "accounts": list(ACCOUNTS),
+              **({"jwks": jwks} if jwks is not None else {}),
               "clients": [
                   {"client_id": HUB_CLIENT, "client_secret": HUB_SECRET,
                    "redirect_uris": [hub_redirect]},

@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 from uuid import UUID
 
 import pytest
+from joserfc.jwk import KeySet, RSAKey
 
 from adapters.oidc import OidcProvider
 from domain.agencies import StaffChangeReason
@@ -202,6 +203,29 @@ def test_a_sign_in_cancelled_at_the_provider_is_refused(
     query, kept = returned(hub, provider, "alice", abort=True)
     assert query.get("error") == "access_denied"
     assert refusal(hub, query, kept).reason == "provider_refused"
+
+
+def test_keys_the_provider_rotated_are_read_again(tmp_path: Path) -> None:
+    """The hub keeps the provider's keys; a token signed with a key it does not hold (the
+    provider rotated its keys) makes it read them again."""
+    place = RunningProvider(f"http://127.0.0.1:{free_port()}",
+                            f"http://127.0.0.1:{free_port()}/sign-in/callback",
+                            f"http://127.0.0.1:{free_port()}/other/callback")
+    hub = bootstrap(Settings(store_url="memory://", home=tmp_path / "home",
+                             oidc=oidc_settings(place)))
+    try:
+        hub.registry.register_agency("city-mash", "mash", "City MASH")
+        worker = person(hub)
+        sign_in(hub).link(ADMIN, worker, "alice")
+        for kid in ("before", "after"):
+            key = RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig",
+                                                        "alg": "RS256"})
+            with running_provider(tmp_path / f"{kid}.log", again=place,
+                                  jwks=dict(KeySet([key]).as_dict(private=True))):
+                query, kept = returned(hub, place, "alice")
+                assert sign_in(hub).complete(query, kept) == worker
+    finally:
+        hub.close()
 
 
 def test_a_provider_that_does_not_answer_makes_sign_in_unavailable(tmp_path: Path) -> None:

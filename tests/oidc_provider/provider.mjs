@@ -1,7 +1,8 @@
 // A real OpenID Connect provider for the hub's sign-in tests (oidc-provider, the certified
 // Node implementation), configured from one JSON argument:
 //   {"port": 0, "clients": [{client_id, client_secret, redirect_uris}], "accounts": ["alice"],
-//    "lifetime_s": 300}
+//    "lifetime_s": 300, "jwks": {"keys": [private JWKs]}}
+// (without "jwks", the provider signs with keys of its own making).
 // It listens on 127.0.0.1 only, prints "listening <issuer>" once ready, and stops by itself:
 // after lifetime_s, or as soon as its standard input closes (the test that started it is gone).
 // Sign-in uses the provider's own login and consent pages (its development interactions):
@@ -32,6 +33,7 @@ const provider = new Provider(issuer, {
   pkce: { required: () => true },
   cookies: { keys: ['hub-test-provider-cookie-key-not-a-secret'] },
   features: { devInteractions: { enabled: true } },
+  ...(config.jwks ? { jwks: config.jwks } : {}),
 });
 provider.proxy = false;
 
