@@ -25,7 +25,15 @@ $(TOOLS): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[test,report]'
 	touch $(TOOLS)
 
-install: $(TOOLS)
+# The OpenID Connect provider the sign-in tests run (tests/oidc_provider): oidc-provider from
+# the npm registry at the versions its lock file pins, installed beside it, never globally.
+OIDC_PROVIDER := tests/oidc_provider/node_modules/.package-lock.json
+
+$(OIDC_PROVIDER): tests/oidc_provider/package.json tests/oidc_provider/package-lock.json
+	npm ci --prefix tests/oidc_provider --no-audit --no-fund --ignore-scripts
+	touch $(OIDC_PROVIDER)
+
+install: $(TOOLS) $(OIDC_PROVIDER)
 
 run: $(RUNTIME)
 	$(BIN)/hub demo
@@ -35,7 +43,7 @@ run: $(RUNTIME)
 # module fixtures, its broker); every test has its own store, schema and HUB_HOME.
 TEST_WORKERS ?= 2
 
-test: $(TOOLS)
+test: $(TOOLS) $(OIDC_PROVIDER)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(TOOLS)
@@ -46,7 +54,7 @@ bench: $(TOOLS)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var build *.egg-info
+	rm -rf $(VENV) var build *.egg-info tests/oidc_provider/node_modules
 
 # The container image (deploy/README.md, "Containers"). ENGINE: podman (the default) or
 # docker, with any global options. BASE_IMAGE: where no public registry is reachable,

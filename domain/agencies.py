@@ -167,6 +167,9 @@ class StaffMember(Aggregate):
         # v1: the token was issued at registration; its expiry is the default lifetime then.
         self.token_issued_at: datetime | None = self.created_on if token_hash else None
         self.token_expires_at: datetime | None = None
+        # A keyed hash of the identity provider's issuer and subject the person signs in to
+        # the web app as (None: not linked; they cannot sign in there).
+        self.sign_in_hash: str | None = None
 
     @classmethod
     def register(cls, agency_id: str, role: StaffRole, name: str, token_hash: str,
@@ -233,6 +236,27 @@ class StaffMember(Aggregate):
         if not self.active:
             raise RuleViolation("this user is already disabled")
         self._disable(reason.value, by, at)
+
+    class SignInLinked(Aggregate.Event):
+        """The person signs in to the web app as this identity at the organisation's identity
+        provider (a keyed hash of its issuer and subject), replacing any linked before."""
+
+        class_version = 1
+        sign_in_hash: str
+        linked_by: dict[str, str]
+        linked_at: datetime
+        reason_code: str
+
+    @event(SignInLinked)
+    def _link_sign_in(self, sign_in_hash: str, linked_by: dict[str, str], linked_at: datetime,
+                      reason_code: str) -> None:
+        self.sign_in_hash = sign_in_hash
+
+    def link_sign_in(self, sign_in_hash: str, by: dict[str, str], at: datetime,
+                     reason: StaffChangeReason) -> None:
+        if not self.active:
+            raise RuleViolation("this user is disabled; register them again instead")
+        self._link_sign_in(sign_in_hash, by, at, reason.value)
 
     class DemoMarked(Aggregate.Event):
         """A demo user (``hub demo``): production refuses to run while one is active."""

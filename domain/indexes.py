@@ -72,6 +72,12 @@ def token_key(digest: str) -> str:
     return f"token:{digest}"
 
 
+def sign_in_key(digest: str) -> str:
+    """An identity at the identity provider, as a keyed hash of its issuer and subject: points
+    at the member of staff linked to it."""
+    return f"sign-in:{digest}"
+
+
 # The keys a person is matched on, before they are hashed (strongest first).
 
 DEMOGRAPHIC = "demographic:"

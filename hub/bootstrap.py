@@ -42,6 +42,7 @@ from hub.marac import MaracMeetings
 from hub.matching import Matching
 from hub.merging import Merging
 from hub.missing import MissingChildren
+from hub.oidc_sign_in import OidcSignIn
 from hub.personal_data import PersonalCipher
 from hub.policy_store import PolicyStore
 from hub.ports import EventLog, Keys, StateFiles
@@ -108,6 +109,8 @@ class Hub:
     # what the operators' gauges are computed from (hub.metrics).
     work: WorkIndex
     clock: Callable[[], datetime]
+    # Sign-in to the web app through the OpenID Connect provider (None: HUB_OIDC_ISSUER unset).
+    sign_in: OidcSignIn | None = None
 
     def close(self) -> None:
         self.checkpoints.witnesses.close()
@@ -235,6 +238,7 @@ def bootstrap(settings: Settings, clock: Callable[[], datetime] = _now) -> Hub:
         marac=MaracMeetings(store, registry, capabilities, audit, timescales, work, clock),
         work=work,
         clock=clock,
+        sign_in=_oidc_sign_in(settings, registry, LinkHasher(link_secret), clock),
     )
 
 
@@ -254,6 +258,21 @@ def key_files(home: Path, *, may_generate: bool) -> Keys:
 def open_witnesses(configs: tuple[WitnessConfig, ...]) -> Witnesses:
     """The configured witnesses, reached over HTTP (C2SP tlog-witness)."""
     return Witnesses(configs, transport=WitnessClient)
+
+
+def _oidc_sign_in(settings: Settings, registry: Registry, hasher: LinkHasher,
+                  clock: Callable[[], datetime]) -> OidcSignIn | None:
+    """The web app's sign-in through the OpenID Connect provider, when one is configured
+    (authlib is imported only then)."""
+    oidc = settings.oidc
+    if oidc is None:
+        return None
+    from adapters.oidc import OidcProvider
+
+    oidc.client_secret()  # readable now, or the hub refuses to start (SettingsError)
+    provider = OidcProvider(oidc.issuer, oidc.client_id, oidc.client_secret, oidc.redirect_url,
+                            clock)
+    return OidcSignIn(provider, registry, hasher)
 
 
 def _legacy_demo_hashes(keys: KeyFiles) -> frozenset[str]:

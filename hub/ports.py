@@ -12,6 +12,8 @@ names an adapter; a service is given one of these, never a concrete class.
     StateFiles      where a projection keeps its state between runs (adapters.event_log)
     WitnessTransport  the connection a checkpoint is sent to a witness over
                     (adapters.witness_client.WitnessClient)
+    IdentityProvider  the organisation's OpenID Connect provider, that people sign in to the
+                    web app with (adapters.oidc.OidcProvider)
 """
 
 from collections.abc import Callable, Iterator, Sequence
@@ -110,3 +112,61 @@ class WitnessTransport(Protocol):
     def add_checkpoint(self, body: bytes) -> tuple[int, str, bytes]: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    """What the web app keeps in the person's session between sending them to the identity
+    provider and their return: three random values, each used once. ``state`` ties the
+    return to this session, ``nonce`` the ID token to this request, ``code_verifier`` (PKCE)
+    the code to this client."""
+
+    state: str
+    nonce: str
+    code_verifier: str
+
+    def as_session(self) -> dict[str, str]:
+        return {"state": self.state, "nonce": self.nonce, "code_verifier": self.code_verifier}
+
+    @classmethod
+    def from_session(cls, kept: object) -> "PendingSignIn | None":
+        """What the session kept, or None if it kept nothing usable."""
+        if not isinstance(kept, dict):
+            return None
+        state, nonce, verifier = (kept.get(name) for name in ("state", "nonce", "code_verifier"))
+        if not (isinstance(state, str) and isinstance(nonce, str)
+                and isinstance(verifier, str) and state and nonce and verifier):
+            return None
+        return cls(state, nonce, verifier)
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """Who the identity provider says signed in: its ``iss`` and ``sub``, from an ID token
+    whose signature, issuer, audience, expiry and nonce were checked."""
+
+    issuer: str
+    subject: str
+
+
+class IdentityRefused(Exception):
+    """The provider refused, or its answer could not be verified (the message names the
+    check that failed, never a claim's value)."""
+
+
+class IdentityProviderUnreachable(OSError):
+    """The identity provider did not answer (or not with its metadata)."""
+
+
+class IdentityProvider(Protocol):
+    @property
+    def issuer(self) -> str: ...
+
+    def authorization_url(self, pending: PendingSignIn) -> str:
+        """Where to send the person to sign in (IdentityProviderUnreachable)."""
+        ...
+
+    def verify(self, code: str, pending: PendingSignIn) -> VerifiedIdentity:
+        """Exchange the code and verify the ID token (IdentityRefused,
+        IdentityProviderUnreachable)."""
+        ...

@@ -27,10 +27,10 @@ from domain.agencies import (
 )
 from domain.audit import AuditKind
 from domain.errors import InvalidContent
-from domain.indexes import KeyIndex, school_urn_key, token_key
+from domain.indexes import KeyIndex, school_urn_key, sign_in_key, token_key
 from domain.personal import Personal
 from hub.audit.trail import AuditTrail
-from hub.errors import Conflict, NotAuthenticated, NotFound, StoreUnavailable
+from hub.errors import Conflict, NotAuthenticated, NotFound, SignInRefused, StoreUnavailable
 from hub.store import HubStore
 from policies.decision_point import MembershipPolicy
 
@@ -295,6 +295,45 @@ class Registry:
             return member
 
         return self._describe(self._store.write(attempt))
+
+    def link_sign_in(self, actor: dict[str, str], user_id: UUID, sign_in_hash: str,
+                     reason: StaffChangeReason) -> dict[str, Any]:
+        """The person signs in to the web app as this identity (a keyed hash of the identity
+        provider's issuer and subject), instead of any before. One identity, one person."""
+        at = self._clock()
+
+        def attempt() -> StaffMember:
+            member = self._current(user_id)
+            if member is None:
+                raise NotFound("no such user")
+            claim = self._store.lookup(sign_in_key(sign_in_hash))
+            if claim is not None and claim != member.id:
+                raise Conflict("this identity is already linked to another user")
+            member.link_sign_in(sign_in_hash, actor, at, reason)
+            index = [] if claim is not None else [KeyIndex(key=sign_in_key(sign_in_hash),
+                                                            target=member.id)]
+            self._store.save(member, *index)
+            return member
+
+        user = self._describe(self._store.write(attempt))
+        self._record("link-sign-in", actor, user, reason)
+        return user
+
+    def signed_in(self, sign_in_hash: str) -> Caller:
+        """The registered, active person linked to this identity, as they act: their agency
+        and role are those they were registered with (SignInRefused otherwise)."""
+        user_id = self._store.lookup(sign_in_key(sign_in_hash))
+        member = self._current(user_id) if user_id else None
+        if member is None or member.sign_in_hash != sign_in_hash:
+            # Never linked, or linked since to another identity.
+            raise SignInRefused("not_linked", "this identity is not linked to a registered "
+                                "user; ask an administrator to link it")
+        if not member.active:
+            raise SignInRefused("user_disabled", "this user is disabled")
+        if self._production and self.is_demo(member):
+            raise SignInRefused("demo_user", "demo users are refused in production")
+        agency = self.agency(member.agency_id)
+        return Caller(member.id, member.agency_id, agency["kind"], member.role, agency["urn"])
 
     def names(self, user_ids: Iterable[str]) -> dict[str, str | None]:
         """Each person's name (for auditors): None where it cannot be read."""

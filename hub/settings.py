@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from hub.audit.witnesses import WitnessConfig, parse_witnesses
 from hub.files import private_text
@@ -95,6 +96,87 @@ class KafkaSecurity:
         return options
 
 
+@dataclass(frozen=True)
+class OidcSettings:
+    """Sign-in to the web app through the organisation's OpenID Connect provider (its identity
+    provider: Entra ID, Keycloak, ...), as a confidential client using the authorisation code
+    flow with PKCE. Enabled by HUB_OIDC_ISSUER; then every other setting is required, in
+    development too (a half-configured sign-in is a mistake wherever it is). Production
+    refuses anything but https:// for the issuer and the redirect URL.
+
+    The client secret comes from HUB_OIDC_CLIENT_SECRET_FILE (a mounted secret, read when
+    the client is built) or HUB_OIDC_CLIENT_SECRET; never both."""
+
+    issuer: str
+    client_id: str
+    redirect_url: str
+    client_secret_file: Path | None = None
+    client_secret_value: str | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], production: bool) -> "OidcSettings | None":
+        given = {name: env[name].strip() for name in OIDC_SETTINGS if env.get(name, "").strip()}
+        if not given:
+            return None
+        if "HUB_OIDC_ISSUER" not in given:
+            raise SettingsError("HUB_OIDC_ settings without HUB_OIDC_ISSUER: set the issuer "
+                                "to enable OpenID Connect sign-in, or remove the others")
+        missing = [name for name in ("HUB_OIDC_CLIENT_ID", "HUB_OIDC_REDIRECT_URL")
+                   if name not in given]
+        secrets_given = [name for name in ("HUB_OIDC_CLIENT_SECRET_FILE",
+                                           "HUB_OIDC_CLIENT_SECRET") if name in given]
+        if not secrets_given:
+            missing.append("HUB_OIDC_CLIENT_SECRET_FILE (or HUB_OIDC_CLIENT_SECRET)")
+        if missing:
+            raise SettingsError(f"OpenID Connect sign-in is enabled (HUB_OIDC_ISSUER) but "
+                                f"incomplete: set {', '.join(missing)}")
+        if len(secrets_given) > 1:
+            raise SettingsError("set one of HUB_OIDC_CLIENT_SECRET_FILE and "
+                                "HUB_OIDC_CLIENT_SECRET, not both")
+        issuer = _oidc_url("HUB_OIDC_ISSUER", given["HUB_OIDC_ISSUER"], production)
+        if urlsplit(issuer).query:
+            raise SettingsError("HUB_OIDC_ISSUER must not have a query")
+        secret_file = given.get("HUB_OIDC_CLIENT_SECRET_FILE")
+        return cls(issuer=issuer, client_id=given["HUB_OIDC_CLIENT_ID"],
+                   redirect_url=_oidc_url("HUB_OIDC_REDIRECT_URL",
+                                          given["HUB_OIDC_REDIRECT_URL"], production),
+                   client_secret_file=Path(secret_file) if secret_file else None,
+                   client_secret_value=given.get("HUB_OIDC_CLIENT_SECRET"))
+
+    def client_secret(self) -> str:
+        """The client secret (read from its file each time the client is built)."""
+        if self.client_secret_file is None:
+            return self.client_secret_value or ""
+        try:
+            secret = self.client_secret_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = error.strerror if isinstance(error, OSError) else "not UTF-8"
+            raise SettingsError(f"cannot read HUB_OIDC_CLIENT_SECRET_FILE ({reason})") from None
+        if not secret:
+            raise SettingsError("HUB_OIDC_CLIENT_SECRET_FILE is empty")
+        return secret
+
+
+OIDC_SETTINGS = ("HUB_OIDC_ISSUER", "HUB_OIDC_CLIENT_ID", "HUB_OIDC_CLIENT_SECRET_FILE",
+                 "HUB_OIDC_CLIENT_SECRET", "HUB_OIDC_REDIRECT_URL")
+
+
+def _oidc_url(name: str, raw: str, production: bool) -> str:
+    """An absolute http(s) URL without a fragment; https:// only, in production."""
+    try:
+        parts = urlsplit(raw)
+        parts.port  # noqa: B018 (read to check: out of range raises)
+    except ValueError:
+        raise SettingsError(f"{name} is not a URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment \
+            or parts.username or parts.password:
+        raise SettingsError(f"{name} must be an http:// or https:// URL with a host, without "
+                            "a fragment or credentials")
+    if production and parts.scheme != "https":
+        raise SettingsError(f"{name}: production refuses plain HTTP; give its https:// URL")
+    return raw
+
+
 class Environment(StrEnum):
     DEV = "dev"
     PRODUCTION = "production"
@@ -142,6 +224,9 @@ class Settings:
     # the logs it witnesses (HUB_WITNESS_LOGS, comma-separated).
     witness_name: str = "hub-witness"
     witness_logs: tuple[str, ...] = ()
+    # Sign-in to the web app through an OpenID Connect provider (HUB_OIDC_*); None: not
+    # enabled.
+    oidc: OidcSettings | None = None
 
     def kafka_client(self) -> dict[str, object]:
         """Everything a kafka-python client needs to reach the brokers."""
@@ -200,6 +285,7 @@ class Settings:
             witness_name=_witness_name(env.get("HUB_WITNESS_NAME")),
             witness_logs=tuple(k.strip() for k in env.get("HUB_WITNESS_LOGS", "").split(",")
                                if k.strip()),
+            oidc=OidcSettings.from_env(env, environment is Environment.PRODUCTION),
         )
 
 

@@ -22,6 +22,7 @@ from hub.errors import (
     NotEntitled,
     NotFound,
     PayloadTooLarge,
+    SignInUnavailable,
     StoreUnavailable,
 )
 
@@ -36,7 +37,7 @@ _STATUS_CODES = {400: "malformed", 401: "not_authenticated", 403: "not_entitled"
 HTTP_STATUS: dict[type[Exception], int] = {
     MalformedInput: 400, NotAuthenticated: 401, NotEntitled: 403, NotFound: 404,
     Conflict: 409, PayloadTooLarge: 413, InvalidInput: 422, AuditUnavailable: 503,
-    StoreUnavailable: 503, BundleTooLarge: 501,
+    StoreUnavailable: 503, SignInUnavailable: 503, BundleTooLarge: 501,
     InvalidContent: 422, RuleViolation: 409, NotPermitted: 403, DomainError: 422,
 }
 _DOMAIN_CODES = {422: "invalid", 409: "conflict", 403: "not_entitled"}

@@ -70,6 +70,8 @@ def users(hub: "Hub", settings: Settings, args: argparse.Namespace) -> int:
         _list_users(hub, args)
     elif args.action == "disable":
         _disable(hub, args)
+    elif args.action == "link-oidc":
+        _link_oidc(hub, args)
     else:
         user, token = hub.registry.rotate(operator(), args.user,
                                           StaffChangeReason(args.reason_code))
@@ -91,6 +93,16 @@ def _list_users(hub: "Hub", args: argparse.Namespace) -> None:
         print(f"{u['id']:36} {u['agency']:20} {u['role']:26} {state:8} "
               f"{u['token_expires_at'] or '-':25} {u['name'] or '-'}")
     print(f"{len(people)} users, {sum(u['active'] for u in people)} active")
+
+
+def _link_oidc(hub: "Hub", args: argparse.Namespace) -> None:
+    if hub.sign_in is None:
+        raise UsageError("hub users link-oidc: OpenID Connect sign-in is not enabled (set "
+                         "HUB_OIDC_ISSUER and the other HUB_OIDC_ settings)")
+    user = hub.sign_in.link(operator(), args.user, args.subject,
+                            StaffChangeReason(args.reason_code))
+    print(f"user {user['id']} ({user['role']} at {user['agency']}) now signs in to the web app "
+          f"as that identity at {hub.sign_in.issuer}; any identity linked before no longer works")
 
 
 def _disable(hub: "Hub", args: argparse.Namespace) -> None:

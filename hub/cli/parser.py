@@ -75,6 +75,13 @@ def parser() -> argparse.ArgumentParser:
     rotate.add_argument("--user", type=uuid, required=True, help="the person's user id")
     rotate.add_argument("--reason-code", choices=staff_reasons, default="other",
                         help="why (default other)")
+    link = users_cmd.add_parser("link-oidc", help="the person signs in to the web app as this "
+                                "identity at the OpenID Connect provider (HUB_OIDC_ISSUER)")
+    link.add_argument("--user", type=uuid, required=True, help="the person's user id")
+    link.add_argument("--subject", required=True,
+                      help="their subject identifier at the provider (the ID token's sub)")
+    link.add_argument("--reason-code", choices=staff_reasons, default="other",
+                      help="why (default other)")
 
     commands.add_parser("demo", help="seed demo agencies, users and data; print tokens")
 
