@@ -142,6 +142,11 @@ class Settings:
     # the logs it witnesses (HUB_WITNESS_LOGS, comma-separated).
     witness_name: str = "hub-witness"
     witness_logs: tuple[str, ...] = ()
+    # The web app (hub.web): a session unused this long is signed out (HUB_WEB_IDLE_MINUTES),
+    # and its cookie is Secure on every answer, not only over TLS (HUB_WEB_SECURE_COOKIE,
+    # behind a proxy that ends TLS and does not say so).
+    web_idle_minutes: int = 15
+    web_secure_cookie: bool = False
 
     def kafka_client(self) -> dict[str, object]:
         """Everything a kafka-python client needs to reach the brokers."""
@@ -200,6 +205,8 @@ class Settings:
             witness_name=_witness_name(env.get("HUB_WITNESS_NAME")),
             witness_logs=tuple(k.strip() for k in env.get("HUB_WITNESS_LOGS", "").split(",")
                                if k.strip()),
+            web_idle_minutes=_idle_minutes(env.get("HUB_WEB_IDLE_MINUTES")),
+            web_secure_cookie=env.get("HUB_WEB_SECURE_COOKIE", "false").lower() == "true",
         )
 
 
@@ -209,6 +216,15 @@ def _session_timeout(raw: str | None) -> int:
     if not raw.isdigit() or not 1_000 <= int(raw) <= 3_600_000:
         raise SettingsError("HUB_KAFKA_SESSION_TIMEOUT_MS must be milliseconds, from 1000 to "
                             "3600000")
+    return int(raw)
+
+
+def _idle_minutes(raw: str | None) -> int:
+    if not raw:
+        return Settings.web_idle_minutes
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 480:
+        raise SettingsError("HUB_WEB_IDLE_MINUTES must be a whole number of minutes from 1 to "
+                            "480")
     return int(raw)
 
 
