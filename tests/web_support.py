@@ -2,8 +2,9 @@
 pages as a person would, with the CSRF token each page's form carries."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from uuid import UUID
 
@@ -18,9 +19,12 @@ CSRF = re.compile(r'name="csrf_token" value="([0-9a-f]+)"')
 
 
 @contextmanager
-def demo_web(home: Path, secure_cookie: bool = False,
-             base_url: str = "http://testserver") -> Iterator[tuple[Hub, TestClient]]:
-    hub = bootstrap(Settings(store_url="memory://", home=home, web_secure_cookie=secure_cookie))
+def demo_web(home: Path, secure_cookie: bool = False, base_url: str = "http://testserver",
+             clock: Callable[[], datetime] | None = None, idle_minutes: int = 15,
+             ) -> Iterator[tuple[Hub, TestClient]]:
+    settings = Settings(store_url="memory://", home=home, web_secure_cookie=secure_cookie,
+                        web_idle_minutes=idle_minutes)
+    hub = bootstrap(settings, clock) if clock is not None else bootstrap(settings)
     seed_demo(hub)
     try:
         with TestClient(create_app(hub, checkpointer=False), base_url=base_url,
