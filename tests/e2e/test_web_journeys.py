@@ -89,6 +89,9 @@ def test_a_school_dsl_reads_and_acknowledges_an_encompass_notice(
     for url in seen.requested:
         assert not any(part in url for part in AMY), url
     assert "Amy" not in titles
+    log = hub.log.read_text()
+    assert "/encompass/notices/{notice_id}" in log  # logged by route, never by its path
+    assert not any(part in log for part in AMY)
     # Each page that showed Amy's notice is in the audit trail, naming her: the inbox twice,
     # the notice twice; nothing else of hers was read by the school.
     rows = api(hub, "GET", f"/v1/audit/disclosures?child_id={amy}",
@@ -148,6 +151,9 @@ def test_ae_looks_up_a_child_on_a_plan_and_sees_whom_to_call(running_hub: Runnin
     for url in seen.requested:
         assert KYLE_NHS not in url.replace("%20", "").replace("+", ""), url
     assert "Kyle" not in titles
+    log = hub.log.read_text()
+    assert "POST /cp-is 200" in log
+    assert KYLE_NHS not in log and "943 476" not in log and "Kyle" not in log
     # The one look-up that read something is in the audit trail, naming Kyle (the bad number
     # read nothing); the local authority is told of it.
     rows = api(hub, "GET", f"/v1/audit/disclosures?child_id={kyle}",

@@ -77,6 +77,8 @@ class Browsing:
         folder.mkdir(parents=True, exist_ok=True)
         self.page.screenshot(path=str(folder / f"{self.name}-{self.steps:02}-{step}.png"),
                              full_page=True)
+        assert self.page.evaluate(
+            "document.body.classList.contains('govuk-frontend-supported')"), step
         self.page.add_script_tag(path=str(AXE))
         found: list[dict[str, Any]] = self.page.evaluate(
             """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
@@ -120,3 +122,5 @@ def browsing(hub: RunningHub, name: str) -> Iterator[Browsing]:
     assert seen.missing == [], seen.missing
     styles = [u for u in seen.requested if u.endswith("/static/govuk/govuk-frontend.min.css")]
     assert styles, "the design system's style sheet was never loaded"
+    assert any(u.endswith("/static/govuk/govuk-frontend.min.js") for u in seen.requested)
+    assert any("/assets/fonts/" in u for u in seen.requested), "no font was loaded"
