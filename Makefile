@@ -7,13 +7,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.runtime
 TOOLS := $(VENV)/.test-tools
+# The web app's design system (govuk-frontend) and, for the browser tests, axe-core: from the
+# npm registry, exactly as hub/web/package-lock.json pins them (Node 20 and npm).
+WEB_MODULES := hub/web/node_modules/.package-lock.json
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # A fresh HUB_HOME is a fresh hub: keys, the default store and local state live in it.
 HUB_HOME ?= $(CURDIR)/var
 export HUB_HOME
 
-.PHONY: run test lint bench install clean
+.PHONY: run test lint bench install clean web
 
 $(RUNTIME): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,9 +36,15 @@ $(OIDC_PROVIDER): tests/oidc_provider/package.json tests/oidc_provider/package-l
 	npm ci --prefix tests/oidc_provider --no-audit --no-fund --ignore-scripts
 	touch $(OIDC_PROVIDER)
 
-install: $(TOOLS) $(OIDC_PROVIDER)
+install: $(TOOLS) $(OIDC_PROVIDER) $(WEB_MODULES)
 
-run: $(RUNTIME)
+$(WEB_MODULES): hub/web/package.json hub/web/package-lock.json
+	cd hub/web && npm ci --no-audit --no-fund --ignore-scripts
+	touch $(WEB_MODULES)
+
+web: $(WEB_MODULES)
+
+run: $(RUNTIME) $(WEB_MODULES)
 	$(BIN)/hub demo
 	$(BIN)/hub serve --host $(HOST) --port $(PORT)
 
@@ -43,7 +52,7 @@ run: $(RUNTIME)
 # module fixtures, its broker); every test has its own store, schema and HUB_HOME.
 TEST_WORKERS ?= 2
 
-test: $(TOOLS) $(OIDC_PROVIDER)
+test: $(TOOLS) $(OIDC_PROVIDER) $(WEB_MODULES)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(TOOLS)
@@ -54,7 +63,7 @@ bench: $(TOOLS)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) var build *.egg-info tests/oidc_provider/node_modules
+	rm -rf $(VENV) var build *.egg-info tests/oidc_provider/node_modules hub/web/node_modules
 
 # The container image (deploy/README.md, "Containers"). ENGINE: podman (the default) or
 # docker, with any global options. BASE_IMAGE: where no public registry is reachable,

@@ -105,6 +105,19 @@ class EncompassNotices:
     def inbox(self, ctx: ReadContext, urn: str | None,
               unacknowledged_only: bool = False) -> dict[str, Any]:
         """A school's (or education officer's) notices, newest first; each read audited."""
+        return self._inbox(ctx, urn, unacknowledged_only, None)
+
+    def notice(self, ctx: ReadContext, notice_id: UUID) -> dict[str, Any]:
+        """One notice of the caller's own inbox (as the inbox shows it), its read audited
+        naming its child only; another's notice is not found, as if it did not exist."""
+        found = self._inbox(ctx, None, False, notice_id)["items"]
+        if not found:
+            raise NotFound("no such notice in your inbox")
+        notice: dict[str, Any] = found[0]
+        return notice
+
+    def _inbox(self, ctx: ReadContext, urn: str | None, unacknowledged_only: bool,
+               only: UUID | None) -> dict[str, Any]:
         caller = ctx.caller
         self.require(caller, "read-encompass-inbox", "read-encompass-inbox")
         if urn is not None and urn != caller.school_urn:
@@ -122,7 +135,8 @@ class EncompassNotices:
             ctx.purpose), at)
         mine = sorted((n for n in self.work.notices.values()
                        if n.recipient_agency == caller.agency_id
-                       and not (unacknowledged_only and n.acknowledged)),
+                       and not (unacknowledged_only and n.acknowledged)
+                       and only in (None, n.id)),
                       key=lambda n: (n.due, str(n.id)), reverse=True)
         notices = [n for s in mine if (n := self._store.find(s.id, EncompassNotice))]
         # A notice is the incident's police agency's record: they see the school read it.

@@ -227,6 +227,11 @@ class Settings:
     # Sign-in to the web app through an OpenID Connect provider (HUB_OIDC_*); None: not
     # enabled.
     oidc: OidcSettings | None = None
+    # The web app (hub.web): a session unused this long is signed out (HUB_WEB_IDLE_MINUTES),
+    # and its cookie is Secure on every answer, not only over TLS (HUB_WEB_SECURE_COOKIE,
+    # behind a proxy that ends TLS and does not say so).
+    web_idle_minutes: int = 15
+    web_secure_cookie: bool = False
 
     def kafka_client(self) -> dict[str, object]:
         """Everything a kafka-python client needs to reach the brokers."""
@@ -286,6 +291,8 @@ class Settings:
             witness_logs=tuple(k.strip() for k in env.get("HUB_WITNESS_LOGS", "").split(",")
                                if k.strip()),
             oidc=OidcSettings.from_env(env, environment is Environment.PRODUCTION),
+            web_idle_minutes=_idle_minutes(env.get("HUB_WEB_IDLE_MINUTES")),
+            web_secure_cookie=env.get("HUB_WEB_SECURE_COOKIE", "false").lower() == "true",
         )
 
 
@@ -295,6 +302,15 @@ def _session_timeout(raw: str | None) -> int:
     if not raw.isdigit() or not 1_000 <= int(raw) <= 3_600_000:
         raise SettingsError("HUB_KAFKA_SESSION_TIMEOUT_MS must be milliseconds, from 1000 to "
                             "3600000")
+    return int(raw)
+
+
+def _idle_minutes(raw: str | None) -> int:
+    if not raw:
+        return Settings.web_idle_minutes
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 480:
+        raise SettingsError("HUB_WEB_IDLE_MINUTES must be a whole number of minutes from 1 to "
+                            "480")
     return int(raw)
 
 

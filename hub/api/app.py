@@ -35,6 +35,7 @@ from hub.bootstrap import Hub, bootstrap
 from hub.deadlines import watch
 from hub.metrics import exposition, live_worker
 from hub.settings import Settings
+from hub.web import install as install_web
 
 
 class _HubApi(FastAPI):
@@ -111,6 +112,8 @@ def create_app(hub: Hub, checkpointer: bool = True) -> FastAPI:
     app.include_router(audit.router)
     app.include_router(health.router)
     app.include_router(docs.router)
+    # The practitioners' pages under / (hub.web), after every API route.
+    install_web(app, hub)
     # The last added is the outer: metrics and the access log see every answer, the body
     # limit's 413 included (SecurityHeaders wraps them all, in _HubApi).
     app.add_middleware(BodyLimit, limit=hub.settings.max_body_bytes)

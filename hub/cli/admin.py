@@ -22,7 +22,7 @@ def init_keys(settings: Settings, args: argparse.Namespace) -> int:
     del args
     from hub.bootstrap import KeyFiles
 
-    created = [n for n in ("link", "audit-signing", "master") if
+    created = [n for n in ("link", "audit-signing", "master", "web-session") if
                KeyFiles(settings.home, may_generate=True).create(n)]
     print(f"created: {', '.join(created) or 'nothing, all keys exist'}")
     return 0

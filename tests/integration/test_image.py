@@ -348,7 +348,7 @@ def test_production_serve_ingest_and_relay_against_postgresql_and_tls_kafka(
     assert "run 'hub keys init'" in refused.stderr
     made = podman.run("--rm", "--network", "none", *LOCKED, *production, *volume, image,
                       "hub", "keys", "init")
-    assert made.stdout.strip() == "created: link, audit-signing, master"
+    assert made.stdout.strip() == "created: link, audit-signing, master, web-session"
 
     metrics_token = secrets.token_hex(32)
     mounts = _secret_files(tmp_path / "secrets", {

@@ -1,0 +1,99 @@
+"""The web app's small rules: which pages each role has (the capability policy's answer), where
+a page may send the reader next (only to a page of the hub), how times and dates read (UK time,
+across the clock change), and what a posted form may be."""
+
+import asyncio
+from uuid import uuid4
+
+import pytest
+from starlette.requests import Request
+
+from hub.registry import Caller
+from hub.web.context import day, when
+from hub.web.forms import MAX_FORM_BYTES, BadForm, read_form
+from hub.web.pages import PAGES, page, pages_for
+from hub.web.routes import next_page
+from policies.decision_point import CapabilityPolicy, packaged_policy
+
+CAPABILITIES = CapabilityPolicy(packaged_policy("capability"))
+
+
+def paths(kind: str, role: str) -> list[str]:
+    caller = Caller(uuid4(), "agency", kind, role)
+    return [p.path for p in pages_for(CAPABILITIES, caller)]
+
+
+def test_each_role_has_its_own_pages_only() -> None:
+    assert paths("school", "dsl") == ["/encompass"]
+    assert paths("health", "unscheduled-care-clinician") == ["/cp-is"]
+    for kind, role in (("mash", "mash-worker"), ("dart", "dart-worker"),
+                       ("police", "police-officer"), ("health", "health-practitioner"),
+                       ("auditor", "auditor")):
+        assert not {"/encompass", "/cp-is"} & set(paths(kind, role)), (kind, role)
+
+
+def test_a_page_sends_the_reader_on_only_to_a_page_of_the_hub() -> None:
+    assert next_page("/encompass") == "/encompass"
+    assert next_page("/cp-is") == "/cp-is"
+    for elsewhere in (None, "", "https://elsewhere.example/", "//elsewhere.example",
+                      "/encompass/../v1/dart/queue", "/sign-out", "javascript:alert(1)"):
+        assert next_page(elsewhere) == "/"
+    assert page("/encompass") in PAGES
+    with pytest.raises(KeyError):
+        page("/dart")
+
+
+def test_times_read_in_uk_time_across_the_clock_change() -> None:
+    assert when("2026-11-27T22:15:00+00:00") == "Friday 27 November 2026, 10:15pm"
+    assert when("2026-06-01T09:00:00+00:00") == "Monday 1 June 2026, 10:00am"  # BST
+    # 01:30 BST on the last Sunday of October, and 01:30 GMT an hour later.
+    assert when("2026-10-25T00:30:00+00:00") == "Sunday 25 October 2026, 1:30am"
+    assert when("2026-10-25T01:30:00+00:00") == "Sunday 25 October 2026, 1:30am"
+    assert when("2026-03-29T01:00:00+00:00") == "Sunday 29 March 2026, 2:00am"  # BST begins
+    assert when("2026-11-28T12:05:00+00:00") == "Saturday 28 November 2026, 12:05pm"
+
+
+def test_dates_read_as_days_and_an_instant_by_its_uk_day() -> None:
+    assert day("2016-04-02") == "2 April 2016"
+    assert day("2026-06-01T23:30:00+00:00") == "2 June 2026"  # already the 2nd in BST
+    assert day("2026-12-01T23:30:00+00:00") == "1 December 2026"
+    for nothing in (None, "", "not a date", 20160402):
+        assert day(nothing) == ""
+
+
+def request(body: bytes, kind: str | None = "application/x-www-form-urlencoded") -> Request:
+    sent = False
+
+    async def receive() -> dict[str, object]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    headers = [(b"content-type", kind.encode())] if kind else []
+    return Request({"type": "http", "method": "POST", "headers": headers}, receive)
+
+
+async def read(body: bytes, kind: str | None = "application/x-www-form-urlencoded"
+               ) -> dict[str, str]:
+    return await read_form(request(body, kind))
+
+
+@pytest.mark.parametrize(("body", "kind"), [
+    (b'{"csrf_token": "x"}', "application/json"),
+    (b"csrf_token=x", None),
+    (b"csrf_token=x", "multipart/form-data; boundary=x"),
+    (b"a=" + b"x" * MAX_FORM_BYTES, "application/x-www-form-urlencoded"),
+    (b"a=%FF%FE", "application/x-www-form-urlencoded"),
+    (b"&".join(b"f%d=1" % i for i in range(40)), "application/x-www-form-urlencoded"),
+])
+def test_only_a_short_urlencoded_form_is_read(body: bytes, kind: str | None) -> None:
+    with pytest.raises(BadForm):
+        asyncio.run(read(body, kind))
+
+
+def test_a_form_is_read_field_by_field() -> None:
+    fields = asyncio.run(read(b"csrf_token=abc&nhs_number=943+476+5919&empty=&csrf_token=z",
+                              "application/x-www-form-urlencoded; charset=UTF-8"))
+    assert fields == {"csrf_token": "abc", "nhs_number": "943 476 5919", "empty": ""}
