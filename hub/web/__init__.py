@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from hub.bootstrap import Hub
 from hub.ports import KeyMissing
-from hub.web import cpis, encompass, routes
+from hub.web import cpis, encompass, oidc, routes
 from hub.web.context import PageAnswer, Web
 
 log = logging.getLogger("hub.web")
@@ -43,6 +43,7 @@ def install(app: FastAPI, hub: Hub) -> None:
 
     app.add_exception_handler(PageAnswer, answered)
     app.include_router(routes.router)
+    app.include_router(oidc.router)
     app.include_router(encompass.router)
     app.include_router(cpis.router)
     # The design system's fonts and images are where its style sheet looks: /assets.

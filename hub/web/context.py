@@ -26,7 +26,7 @@ from hub.errors import HubError, NotAuthenticated, NotFound
 from hub.registry import Caller
 from hub.web.forms import BadForm, read_form
 from hub.web.pages import Page, pages_for
-from hub.web.sessions import COOKIE, SessionCodec, WebSession
+from hub.web.sessions import COOKIE, PendingCodec, SessionCodec, WebSession
 
 TEMPLATES = Path(__file__).parent / "templates"
 # Pages load only the hub's own files; nothing is framed, and forms post only to the hub.
@@ -49,6 +49,7 @@ class Web:
         self.hub = hub
         self.codec = SessionCodec(secret, timedelta(minutes=hub.settings.web_idle_minutes),
                                   hub.clock)
+        self.pending = PendingCodec(secret, hub.clock)  # an OpenID Connect sign-in's
         env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True,
                           undefined=StrictUndefined)
         env.filters["when"] = when

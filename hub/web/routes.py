@@ -2,6 +2,7 @@
 the pages the signed-in role has."""
 
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
@@ -44,11 +45,21 @@ def _demo_refused(request: Request) -> None:
         raise PageAnswer(Response("Not Found", 404, media_type="text/plain"))
 
 
+def provider_name(w: Web) -> str | None:
+    """The identity provider, as the sign-in page names it (its host), if there is one."""
+    if w.hub.sign_in is None:
+        return None
+    return urlsplit(w.hub.sign_in.issuer).hostname or w.hub.sign_in.issuer
+
+
 def _sign_in_page(request: Request, session: WebSession, status: int = 200,
                   **context: object) -> Response:
     w = web(request)
+    demo = not w.hub.settings.is_production
     return w.render(request, "sign_in.html", session, {
-        "users": [(f"{agency}/{role}", name, agency, role) for agency, role, name in USERS],
+        "provider": provider_name(w),
+        "users": [(f"{agency}/{role}", name, agency, role) for agency, role, name in USERS]
+        if demo else [],
         "expired": False, "signed_out": False, "idle": w.hub.settings.web_idle_minutes,
         **context}, status=status)
 
@@ -56,7 +67,8 @@ def _sign_in_page(request: Request, session: WebSession, status: int = 200,
 @router.get("/sign-in")
 async def sign_in_page(request: Request, expired: bool = False,
                        signed_out: bool = False) -> Response:
-    _demo_refused(request)
+    if web(request).hub.sign_in is None:
+        _demo_refused(request)  # production without OpenID Connect has no sign-in page
     return _sign_in_page(request, web(request).session(request), expired=expired,
                          signed_out=signed_out)
 

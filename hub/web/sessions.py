@@ -113,3 +113,41 @@ class SessionCodec:
         if session is None or not given or not given.isascii():
             return False
         return hmac.compare_digest(self.csrf(session).encode(), given.encode())
+
+
+PENDING_COOKIE = "hub_oidc_pending"
+# A sign-in at the identity provider not finished in this long is started again.
+PENDING_LIFETIME = timedelta(minutes=10)
+_PENDING_AAD = b"hub-web-oidc-pending/1"
+
+
+class PendingCodec:
+    """An OpenID Connect sign-in between leaving for the identity provider and coming back:
+    its three random values (``PendingSignIn.as_session()``), sealed (AES-256-GCM, under its
+    own key from the session key) in a short-lived cookie of this browser, so that only the
+    browser that started a sign-in can finish it, once, within ``PENDING_LIFETIME``."""
+
+    def __init__(self, secret: bytes, clock: Callable[[], datetime]) -> None:
+        self._seal = AESGCM(hmac.new(secret, b"oidc-pending", hashlib.sha256).digest())
+        self._clock = clock
+
+    def seal(self, kept: dict[str, str]) -> str:
+        body = json.dumps({**kept, "at": self._clock().isoformat()},
+                          separators=(",", ":")).encode()
+        nonce = secrets.token_bytes(12)
+        sealed = nonce + self._seal.encrypt(nonce, body, _PENDING_AAD)
+        return base64.urlsafe_b64encode(sealed).decode().rstrip("=")
+
+    def open(self, token: str | None) -> dict[str, str] | None:
+        """What the cookie kept, if it is whole, ours and young enough; otherwise None."""
+        if not token or len(token) > 2048 or not token.isascii():
+            return None
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            body = json.loads(self._seal.decrypt(raw[:12], raw[12:], _PENDING_AAD))
+            age = self._clock() - datetime.fromisoformat(body.pop("at"))
+        except (ValueError, InvalidTag, KeyError, TypeError, AttributeError):
+            return None
+        if not timedelta(minutes=-1) <= age < PENDING_LIFETIME:
+            return None
+        return {str(k): str(v) for k, v in body.items()}
