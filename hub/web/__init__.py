@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from hub.bootstrap import Hub
 from hub.ports import KeyMissing
-from hub.web import cpis, encompass, oidc, routes
+from hub.web import cpis, dart, encompass, oidc, routes
 from hub.web.context import PageAnswer, Web
 
 log = logging.getLogger("hub.web")
@@ -46,6 +46,7 @@ def install(app: FastAPI, hub: Hub) -> None:
     app.include_router(oidc.router)
     app.include_router(encompass.router)
     app.include_router(cpis.router)
+    app.include_router(dart.router)
     # The design system's fonts and images are where its style sheet looks: /assets.
     app.mount("/assets", StaticFiles(directory=GOVUK / "assets", check_dir=False),
               name="govuk-assets")

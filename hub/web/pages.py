@@ -26,6 +26,9 @@ PAGES = (
     Page("/cp-is", "Child protection look-up (CP-IS)",
          "Is this child on a child protection plan or looked after, and whom to call.",
          "unscheduled-care", Purpose.UNSCHEDULED_CARE),
+    Page("/dart", "DART cases",
+         "Domestic abuse incidents awaiting triage, the highest risk first: read each case and "
+         "record the triage before it is due.", "read-dart-queue", Purpose.TRIAGE),
 )
 
 

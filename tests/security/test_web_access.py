@@ -1,9 +1,13 @@
 """The web app's pages widen no one's access: a school's safeguarding lead, signed in, reads
-only their own school's Encompass notices and no other role's page, by any URL; the session's
+only their own school's Encompass notices and no other role's page, by any URL; the DART's
+pages are the DART's alone (a DSL or A&E is refused, nothing read or triaged), and the DART's
+page reads are audited naming each child and adult; the session's
 cookie does not sign in to the API; a form without this session's CSRF token changes nothing
 (403); production has no demo sign-in; a person disabled is signed out at the next page."""
 
+import re
 from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
 
@@ -11,6 +15,14 @@ from fastapi.testclient import TestClient
 
 from adapters.keys import KeyFiles
 from domain.agencies import StaffChangeReason
+from domain.notifications import (
+    DashAssessment,
+    DetailsSubmission,
+    NotificationSubmission,
+    NotificationType,
+    SubjectRole,
+    SubjectSubmission,
+)
 from hub.api.app import create_app
 from hub.audit.history import disclosures
 from hub.bootstrap import Hub, bootstrap
@@ -70,13 +82,13 @@ def test_a_dsl_reaches_no_other_roles_page_by_url(tmp_path: Path) -> None:
         assert "plan" not in kyle.text.lower().split("<main")[1]
         refusals = [e for e in hub.audit.entries() if e.kind == "denial"
                     and e.actor.get("agency") == "riverside-primary"]
-        assert {e.action for e in refusals} == {"web-page-cp-is"}
+        assert {e.action for e in refusals} == {"web-page-cp-is", "web-page-dart"}
         # DART, MASH and police work is the API's (and their pages, when they come, are
         # listed in PAGES above): the session's cookie signs nobody in to the API.
         for path in ("/v1/dart/queue", "/v1/marac/referrals", "/v1/breaches", "/v1/encompass",
                      "/v1/mash/queue", "/v1/missing/queue"):
             assert client.get(path, headers={"X-Purpose": "encompass"}).status_code == 401, path
-        for path in ("/dart", "/mash", "/police", "/dart/queue"):
+        for path in ("/mash", "/police", "/dart/queue"):
             assert client.get(path).status_code == 404, path
 
 
@@ -164,3 +176,94 @@ def test_production_serves_pages_only_with_the_web_session_key(tmp_path: Path) -
             assert home_page.status_code == (303 if with_key else 404)
         finally:
             hub.close()
+
+
+def high_risk_incident(hub: Hub) -> UUID:
+    """A second domestic abuse incident, DASH 16 (high), arriving after the demo's (medium):
+    the child's id."""
+    child = SubjectSubmission(SubjectRole.CHILD, "Zoe", "Wren", date(2018, 5, 6),
+                              school_urn="100002", postcode="NG7 2QP", present=True)
+    adult = SubjectSubmission(SubjectRole.ADULT_VICTIM, "Kat", "Wren", date(1992, 3, 1),
+                              postcode="NG7 2QP")
+    made = hub.intake.submit("notts-police", "test", NotificationSubmission(
+        NotificationType.DOMESTIC_ABUSE_INCIDENT, "NTP-TEST-0099",
+        datetime.now(UTC) - timedelta(hours=2), (child, adult),
+        DetailsSubmission(summary="Strangulation reported.", location="Home address",
+                          welfare_check=True, dash=DashAssessment(16))))
+    [found] = made.child_ids
+    return found
+
+
+def dart_readers(hub: Hub, person: UUID) -> list[str]:
+    """The actions of the audited reads that showed ``person``'s DART case."""
+    return [e.action for e in hub.audit.entries() if e.kind != "denial"
+            and person in e.child_ids and any(r["record_type"] == "dart-case"
+                                              and r["child"] == str(person) for r in e.records)]
+
+
+def test_a_dart_worker_triages_from_the_queue_each_read_audited_naming_the_child(
+        tmp_path: Path) -> None:
+    with demo_web(tmp_path) as (hub, client):
+        zoe = high_risk_incident(hub)
+        sign_in(client, "city-dart/dart-worker", "triage")
+        queue = client.get("/dart")
+        assert queue.status_code == 200
+        cases = re.findall(r'href="/dart/cases/([0-9a-f-]{36})"', queue.text)
+        assert len(cases) == 2
+        rows = queue.text.split("<tbody")[1].split("</tr>")
+        assert "High" in rows[0]  # the high risk first
+        assert "Medium" in rows[1]
+        assert "Zoe" not in queue.text  # ids, times and counts only
+        case = client.get(f"/dart/cases/{cases[0]}")
+        assert case.status_code == 200
+        token = csrf_of(case.text)
+        # Invalid: the error summary, each message linked to its field; nothing stored.
+        bad = client.post(f"/dart/cases/{cases[0]}/triage",
+                          data={"csrf_token": token, "yes_count": "30"})
+        assert bad.status_code == 422
+        assert 'href="#actions"' in bad.text
+        assert 'href="#yes_count"' in bad.text
+        assert hub.work.cases[UUID(cases[0])].triaged is False
+        # The service's own rule (never lower the DASH level), re-shown as the form's error.
+        lower = client.post(f"/dart/cases/{cases[0]}/triage", data={
+            "csrf_token": token, "level": "medium", "judgement_reason": "Calmer now",
+            "action-safety-planning": "yes", "threshold_met": "no",
+            "rationale": "Spoke to the victim by phone"})
+        assert lower.status_code == 422
+        assert "never lower it below high" in lower.text
+        assert 'value="Spoke to the victim by phone"' not in lower.text  # a textarea's text
+        assert "Spoke to the victim by phone</textarea>" in lower.text
+        done = client.post(f"/dart/cases/{cases[0]}/triage", data={
+            "csrf_token": token, "action-marac-referral": "yes", "action-mash-referral": "yes",
+            "threshold_met": "yes",
+            "rationale": "High risk on DASH; children present"}, follow_redirects=False)
+        assert done.status_code == 303
+        triaged = client.get(done.headers["location"])
+        assert "You triaged the case" in triaged.text
+        assert "High risk on DASH; children present" in triaged.text
+        assert f"/dart/cases/{cases[0]}" not in client.get("/dart").text
+        # Each page read named the child: the queue (the second, after the triage, no longer
+        # lists the case), the case and its two re-shown forms, the triage, the case after it.
+        assert dart_readers(hub, zoe) == ["read-dart-queue", "read-dart-case", "read-dart-case",
+                                          "read-dart-case", "dart-triage", "read-dart-case"]
+
+
+def test_a_dsl_or_a_and_e_cannot_read_or_triage_a_dart_case_by_url(tmp_path: Path) -> None:
+    with demo_web(tmp_path) as (hub, client):
+        zoe = high_risk_incident(hub)
+        sign_in(client, "city-dart/dart-worker", "triage")
+        case = re.findall(r'href="/dart/cases/([0-9a-f-]{36})"', client.get("/dart").text)[0]
+        before = dart_readers(hub, zoe)
+        for user, purpose in ((RIVERSIDE, "encompass"),
+                              ("city-health/unscheduled-care-clinician", "unscheduled-care")):
+            client.cookies.clear()
+            token = sign_in(client, user, purpose)
+            assert client.get("/dart").status_code == 403, user
+            assert client.get(f"/dart/cases/{case}").status_code == 403, user
+            refused = client.post(f"/dart/cases/{case}/triage", data={
+                "csrf_token": token, "action-no-further-action": "yes", "threshold_met": "no",
+                "rationale": "Not mine to triage"})
+            assert refused.status_code == 403, user
+            assert "Zoe" not in refused.text
+        assert dart_readers(hub, zoe) == before
+        assert hub.work.cases[UUID(case)].triaged is False

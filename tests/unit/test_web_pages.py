@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from hub.registry import Caller
 from hub.web.context import day, when
+from hub.web.dart import triage_form
 from hub.web.forms import MAX_FORM_BYTES, BadForm, read_form
 from hub.web.pages import PAGES, page, pages_for
 from hub.web.routes import next_page
@@ -26,10 +27,10 @@ def paths(kind: str, role: str) -> list[str]:
 def test_each_role_has_its_own_pages_only() -> None:
     assert paths("school", "dsl") == ["/encompass"]
     assert paths("health", "unscheduled-care-clinician") == ["/cp-is"]
-    for kind, role in (("mash", "mash-worker"), ("dart", "dart-worker"),
-                       ("police", "police-officer"), ("health", "health-practitioner"),
-                       ("auditor", "auditor")):
-        assert not {"/encompass", "/cp-is"} & set(paths(kind, role)), (kind, role)
+    assert paths("dart", "dart-worker") == paths("dart", "team-manager") == ["/dart"]
+    for kind, role in (("mash", "mash-worker"), ("police", "police-officer"),
+                       ("health", "health-practitioner"), ("auditor", "auditor")):
+        assert not {"/encompass", "/cp-is", "/dart"} & set(paths(kind, role)), (kind, role)
 
 
 def test_a_page_sends_the_reader_on_only_to_a_page_of_the_hub() -> None:
@@ -40,7 +41,7 @@ def test_a_page_sends_the_reader_on_only_to_a_page_of_the_hub() -> None:
         assert next_page(elsewhere) == "/"
     assert page("/encompass") in PAGES
     with pytest.raises(KeyError):
-        page("/dart")
+        page("/mash")
 
 
 def test_times_read_in_uk_time_across_the_clock_change() -> None:
@@ -97,3 +98,36 @@ def test_a_form_is_read_field_by_field() -> None:
     fields = asyncio.run(read(b"csrf_token=abc&nhs_number=943+476+5919&empty=&csrf_token=z",
                               "application/x-www-form-urlencoded; charset=UTF-8"))
     assert fields == {"csrf_token": "abc", "nhs_number": "943 476 5919", "empty": ""}
+
+
+def test_the_triage_form_reads_as_the_service_takes_it() -> None:
+    values, errors = triage_form({
+        "yes_count": " 14 ", "level": "high", "judgement_reason": "Threats to kill",
+        "action-marac-referral": "yes", "action-safety-planning": "yes",
+        "action-idva-referral": "no", "threshold_met": "yes", "rationale": " Seen today "})
+    assert errors == []
+    assert values == {"yes_count": 14, "answers": None, "level": "high",
+                      "judgement_reason": "Threats to kill",
+                      "actions": ["marac-referral", "safety-planning"], "threshold_met": True,
+                      "rationale": "Seen today"}
+    # Nothing given for the count or the level: the police's count, the DASH level.
+    values, errors = triage_form({"action-no-further-action": "yes", "threshold_met": "no",
+                                  "rationale": "Seen"})
+    assert errors == []
+    assert (values["yes_count"], values["level"], values["judgement_reason"],
+            values["threshold_met"]) == (None, None, None, False)
+
+
+def test_the_triage_form_says_what_is_missing_each_linked_to_its_field() -> None:
+    _, errors = triage_form({})
+    assert [e["href"] for e in errors] == ["#actions", "#threshold_met", "#rationale"]
+    for count in ("25", "-1", "1.5", "fourteen"):
+        _, errors = triage_form({"yes_count": count})
+        assert errors[0]["href"] == "#yes_count", count
+    _, errors = triage_form({"yes_count": "24", "level": "critical"})
+    assert [e["href"] for e in errors][:2] == ["#level", "#judgement_reason"]
+    _, errors = triage_form({"level": "high", "judgement_reason": "  "})
+    assert errors[0]["href"] == "#judgement_reason"
+    _, errors = triage_form({"action-safety-planning": "yes", "threshold_met": "maybe",
+                             "rationale": "x" * 4001})
+    assert [e["href"] for e in errors] == ["#threshold_met", "#rationale"]
