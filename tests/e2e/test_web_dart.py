@@ -91,10 +91,10 @@ def test_a_dart_worker_triages_the_highest_risk_case_first(running_hub: RunningH
     assert "Zoe" not in titles
     # Each page that showed Zoe's case named her: the queue, the case, the form re-shown, the
     # triage, and the case after it.
-    rows: list[dict[str, Any]] = api(
+    read: list[dict[str, Any]] = api(
         hub, "GET", f"/v1/audit/disclosures?child_id={zoe}",
         demo.tokens["info-governance/auditor"]).json()["items"]
-    cases = [r for r in rows if r["record_type"] == "dart-case"]
+    cases = [r for r in read if r["record_type"] == "dart-case"]
     assert len(cases) == 5, cases
     assert {(r["reader"]["agency"], r["reader"]["role"], r["purpose"], r["child_id"])
             for r in cases} == {("city-dart", "dart-worker", "triage", zoe)}
