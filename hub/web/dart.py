@@ -3,6 +3,7 @@ incident as the case read shows it, the people it names, its Encompass notices) 
 form. Every read and the triage are the API's (``hub.domestic_abuse``): the same decision and
 write-ahead audit naming each child and adult of the case."""
 
+from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -12,7 +13,10 @@ from starlette.responses import RedirectResponse, Response
 from domain.dart import TriageAction
 from domain.errors import InvalidContent, RuleViolation
 from domain.risk import RiskLevel
-from hub.web.context import PageAnswer, reading
+from domain.timescales import LOCAL
+from hub.disclosure import ReadContext
+from hub.errors import NotEntitled, NotFound
+from hub.web.context import PageAnswer, Web, reading
 from hub.web.pages import page
 from hub.web.routes import web
 
@@ -74,6 +78,31 @@ def triage_form(fields: dict[str, str]) -> tuple[dict[str, Any], list[dict[str, 
             "threshold_met": threshold == "yes", "rationale": rationale}, errors
 
 
+def age_on(born: str, today: date) -> int | None:
+    """Whole years from a date of birth (``YYYY-MM-DD``) to ``today``; a child born on 29
+    February is a year older on 1 March in a common year. None if it is not a date."""
+    try:
+        birth = date.fromisoformat(born)
+    except (TypeError, ValueError):
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def _children(w: Web, ctx: ReadContext, case: dict[str, Any]) -> list[dict[str, Any] | None]:
+    """Each child of the case as the child read (``GET /v1/children/{id}``) shows it to this
+    reader, one read per child, each audited naming the child; None where it is not shown."""
+    today = w.hub.clock().astimezone(LOCAL).date()
+    found: list[dict[str, Any] | None] = []
+    for child in case["child_ids"]:
+        try:
+            view = w.hub.disclosure.child(ctx, UUID(child))
+        except (NotEntitled, NotFound):
+            found.append(None)
+            continue
+        found.append({**view, "age": age_on(view.get("date_of_birth", ""), today)})
+    return found
+
+
 @router.get("/dart")
 async def queue(request: Request) -> Response:
     w = web(request)
@@ -88,12 +117,13 @@ async def queue(request: Request) -> Response:
 async def case(request: Request, case_id: UUID, done: str | None = None) -> Response:
     w = web(request)
     session, caller = await w.on_page(request, PAGE)
-    reading(session, caller, "/dart")
+    ctx = reading(session, caller, "/dart")
     found: dict[str, Any] = await w.call(request, session, w.hub.domestic_abuse.case, caller,
                                          case_id)
+    children = await w.call(request, session, _children, w, ctx, found)
     return w.render(request, "dart_case.html", session, {
-        "case": found, "triaged_now": done == "triaged", "form": {}, "actions": ACTIONS,
-        "levels": LEVELS}, caller=caller)
+        "case": found, "children": children, "triaged_now": done == "triaged", "form": {},
+        "actions": ACTIONS, "levels": LEVELS}, caller=caller)
 
 
 @router.post("/dart/cases/{case_id}/triage")
@@ -120,6 +150,8 @@ async def triage(request: Request, case_id: UUID) -> Response:
     # Re-shown with what was entered, as the case read shows the case (audited as it is).
     found: dict[str, Any] = await w.call(request, session, w.hub.domestic_abuse.case, caller,
                                          case_id)
+    children = await w.call(request, session, _children, w, reading(session, caller, "/dart"),
+                            found)
     raise PageAnswer(w.render(request, "dart_case.html", session, {
-        "case": found, "triaged_now": False, "form": fields, "actions": ACTIONS,
-        "levels": LEVELS, "errors": errors}, status=422, caller=caller))
+        "case": found, "children": children, "triaged_now": False, "form": fields,
+        "actions": ACTIONS, "levels": LEVELS, "errors": errors}, status=422, caller=caller))

@@ -54,6 +54,7 @@ def test_a_dart_worker_triages_the_highest_risk_case_first(running_hub: RunningH
         summary = page.locator(".govuk-summary-list").first.inner_text()
         assert "High" in summary
         assert "Triage due by" in summary
+        assert "Zoe Wren, born 6 May 2018" in page.locator("main").inner_text()
         assert "notice issued to the school" in page.locator("main").inner_text()
         seen.check("case")
 
@@ -98,3 +99,8 @@ def test_a_dart_worker_triages_the_highest_risk_case_first(running_hub: RunningH
     assert len(cases) == 5, cases
     assert {(r["reader"]["agency"], r["reader"]["role"], r["purpose"], r["child_id"])
             for r in cases} == {("city-dart", "dart-worker", "triage", zoe)}
+    # The child's identity, read for each case page (with the re-shown form): three reads.
+    identity = [r for r in read if r["record_type"] != "dart-case"]
+    assert len(identity) == 3, identity
+    assert {(r["reader"]["agency"], r["purpose"], r["child_id"]) for r in identity} == {
+        ("city-dart", "triage", zoe)}

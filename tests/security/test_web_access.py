@@ -216,6 +216,8 @@ def test_a_dart_worker_triages_from_the_queue_each_read_audited_naming_the_child
         assert "Zoe" not in queue.text  # ids, times and counts only
         case = client.get(f"/dart/cases/{cases[0]}")
         assert case.status_code == 200
+        # The child as the child read shows the DART (one read per child, audited).
+        assert "Zoe Wren, born 6 May 2018 (age " in case.text
         token = csrf_of(case.text)
         # Invalid: the error summary, each message linked to its field; nothing stored.
         bad = client.post(f"/dart/cases/{cases[0]}/triage",
@@ -246,6 +248,10 @@ def test_a_dart_worker_triages_from_the_queue_each_read_audited_naming_the_child
         # lists the case), the case and its two re-shown forms, the triage, the case after it.
         assert dart_readers(hub, zoe) == ["read-dart-queue", "read-dart-case", "read-dart-case",
                                           "read-dart-case", "dart-triage", "read-dart-case"]
+        # And the child read with each case page (the two re-shown forms too): four.
+        identity = [e for e in hub.audit.entries() if e.action == "read-child"
+                    and zoe in e.child_ids and e.actor.get("agency") == "city-dart"]
+        assert len(identity) == 4
 
 
 def test_a_dsl_or_a_and_e_cannot_read_or_triage_a_dart_case_by_url(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ a page may send the reader next (only to a page of the hub), how times and dates
 across the clock change), and what a posted form may be."""
 
 import asyncio
+from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -10,7 +11,7 @@ from starlette.requests import Request
 
 from hub.registry import Caller
 from hub.web.context import day, when
-from hub.web.dart import triage_form
+from hub.web.dart import age_on, triage_form
 from hub.web.forms import MAX_FORM_BYTES, BadForm, read_form
 from hub.web.pages import PAGES, page, pages_for
 from hub.web.routes import next_page
@@ -131,3 +132,16 @@ def test_the_triage_form_says_what_is_missing_each_linked_to_its_field() -> None
     _, errors = triage_form({"action-safety-planning": "yes", "threshold_met": "maybe",
                              "rationale": "x" * 4001})
     assert [e["href"] for e in errors] == ["#threshold_met", "#rationale"]
+
+
+def test_a_childs_age_is_whole_years_turning_on_the_birthday() -> None:
+    assert age_on("2016-04-02", date(2026, 4, 1)) == 9
+    assert age_on("2016-04-02", date(2026, 4, 2)) == 10
+    assert age_on("2016-04-02", date(2026, 12, 31)) == 10
+    # Born on 29 February: a year older on 1 March in a common year, on the 29th in a leap one.
+    assert age_on("2016-02-29", date(2027, 2, 28)) == 10
+    assert age_on("2016-02-29", date(2027, 3, 1)) == 11
+    assert age_on("2016-02-29", date(2028, 2, 29)) == 12
+    assert age_on("2026-11-28", date(2026, 11, 28)) == 0
+    for nothing in ("", "not a date", "2016-13-01"):
+        assert age_on(nothing, date(2026, 11, 28)) is None
