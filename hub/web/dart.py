@@ -107,10 +107,13 @@ def _children(w: Web, ctx: ReadContext, case: dict[str, Any]) -> list[dict[str, 
 async def queue(request: Request) -> Response:
     w = web(request)
     session, caller = await w.on_page(request, PAGE)
-    reading(session, caller, "/dart")
+    ctx = reading(session, caller, "/dart")
     answer = await w.call(request, session, w.hub.domestic_abuse.queue, caller, False)
-    return w.render(request, "dart_queue.html", session, {"cases": answer["items"]},
-                    caller=caller)
+    # The children's names: one child read per child of each case (the queue's own read
+    # shows ids only), each audited naming the child.
+    children = [await w.call(request, session, _children, w, ctx, c) for c in answer["items"]]
+    return w.render(request, "dart_queue.html", session, {
+        "cases": list(zip(answer["items"], children, strict=True))}, caller=caller)
 
 
 @router.get("/dart/cases/{case_id}")

@@ -5,6 +5,7 @@ one, the case shows the incident and its Encompass notices, the triage form is s
 its triage. axe-core finds nothing serious on any page (tests.e2e.web_browser), nothing personal
 is in a URL or a title, and the audit trail lists each page read, naming the child."""
 
+import re
 from typing import Any
 
 from tests.e2e.conftest import RunningHub
@@ -47,6 +48,7 @@ def test_a_dart_worker_triages_the_highest_risk_case_first(running_hub: RunningH
         assert "High" in rows.nth(0).inner_text()
         assert "Medium" in rows.nth(1).inner_text()
         assert "Awaiting triage" in rows.nth(0).inner_text()
+        assert re.search(r"Zoe Wren \(\d+\)", rows.nth(0).inner_text())
         seen.check("queue")
 
         rows.nth(0).get_by_role("link").click()
@@ -99,8 +101,8 @@ def test_a_dart_worker_triages_the_highest_risk_case_first(running_hub: RunningH
     assert len(cases) == 5, cases
     assert {(r["reader"]["agency"], r["reader"]["role"], r["purpose"], r["child_id"])
             for r in cases} == {("city-dart", "dart-worker", "triage", zoe)}
-    # The child's identity, read for each case page (with the re-shown form): three reads.
+    # The child's identity, read for the queue and each case page (with the re-shown form).
     identity = [r for r in read if r["record_type"] != "dart-case"]
-    assert len(identity) == 3, identity
+    assert len(identity) == 4, identity
     assert {(r["reader"]["agency"], r["purpose"], r["child_id"]) for r in identity} == {
         ("city-dart", "triage", zoe)}
