@@ -274,3 +274,18 @@ def test_a_dsl_or_a_and_e_cannot_read_or_triage_a_dart_case_by_url(tmp_path: Pat
             assert "Zoe" not in refused.text
         assert dart_readers(hub, zoe) == before
         assert hub.work.cases[UUID(case)].triaged is False
+
+
+def test_the_dart_reading_for_another_purpose_sees_the_queue_without_names(
+        tmp_path: Path) -> None:
+    with demo_web(tmp_path) as (hub, client):
+        zoe = high_risk_incident(hub)
+        sign_in(client, "city-dart/dart-worker", "assessment")
+        queue = client.get("/dart")
+        assert queue.status_code == 200
+        assert "Zoe" not in queue.text
+        assert "Amy" not in queue.text
+        assert queue.text.count("Not shown to you") == 2
+        assert not [e for e in hub.audit.entries() if e.action == "read-child"
+                    and e.kind != "denial" and zoe in e.child_ids and any(
+                        r["visibility"] != "none" for r in e.records)]
