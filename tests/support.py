@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 import pytest
@@ -32,7 +32,11 @@ def require_postgres() -> None:
     reason = postgres_unreachable()
     if reason is None:
         return
-    message = f"PostgreSQL at 127.0.0.1:5432 is unreachable ({reason})"
+    missing(f"PostgreSQL at 127.0.0.1:5432 is unreachable ({reason})")
+
+
+def missing(message: str) -> NoReturn:
+    """A real part a test needs is not here: skipped loudly, or failed under CI=true."""
     if os.environ.get("CI") == "true":
         pytest.fail(message + "; CI=true requires it")
     pytest.skip("!!! SKIPPED: " + message + " !!!")

@@ -3,7 +3,6 @@ but the hub reached, axe-core run on every page visited (0 serious or critical v
 screenshot of each kept under tests/artifacts/web/ (git-ignored), and the demo's tokens and
 children for the API calls a journey needs around it."""
 
-import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,11 +12,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
-import pytest
 from playwright.sync_api import Page, Route, sync_playwright
 
 from tests.e2e.conftest import RunningHub
 from tests.e2e.test_docs_offline import ARGS, ARTIFACTS, CHROMIUM, require_chromium
+from tests.support import missing
 
 AXE = Path(__file__).resolve().parents[2] / "hub" / "web" / "node_modules" / "axe-core" / \
     "axe.min.js"
@@ -28,10 +27,7 @@ def require_browser_tools() -> None:
     require_chromium()
     if AXE.exists():
         return
-    message = f"axe-core is not installed at {AXE} (make web: npm ci in hub/web)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message + "; CI=true requires it")
-    pytest.skip("!!! SKIPPED: " + message + " !!!")
+    missing(f"axe-core is not installed at {AXE} (make web: npm ci in hub/web)")
 
 
 @dataclass
