@@ -8,10 +8,10 @@ import http.client
 import socket
 import threading
 import time
-from urllib.parse import urlsplit
 
 from hub.audit.witness_protocol import MAX_REQUEST_BYTES
 from hub.ports import WitnessUnreachable
+from hub.urls import http_url
 
 __all__ = ["ADD_CHECKPOINT", "WitnessClient", "WitnessUnreachable"]
 
@@ -28,13 +28,7 @@ class WitnessClient:
     is shut and the witness counted unreachable."""
 
     def __init__(self, prefix: str, timeout: float = 5.0, deadline: float | None = None) -> None:
-        parts = urlsplit(prefix)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("a witness URL is http:// or https:// and a host")
-        try:
-            parts.port  # noqa: B018 (read to check: out of range raises)
-        except ValueError:
-            raise ValueError("a witness URL's port is a number from 1 to 65535") from None
+        parts = http_url(prefix, "a witness URL")
         self.prefix = prefix
         self._parts = parts
         self._path = parts.path.rstrip("/") + ADD_CHECKPOINT

@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 from hub.audit.witnesses import WitnessConfig, parse_witnesses
 from hub.files import private_text
+from hub.urls import http_url
 
 
 class SettingsError(ValueError):
@@ -164,12 +165,10 @@ OIDC_SETTINGS = ("HUB_OIDC_ISSUER", "HUB_OIDC_CLIENT_ID", "HUB_OIDC_CLIENT_SECRE
 def _oidc_url(name: str, raw: str, production: bool) -> str:
     """An absolute http(s) URL without a fragment; https:// only, in production."""
     try:
-        parts = urlsplit(raw)
-        parts.port  # noqa: B018 (read to check: out of range raises)
+        parts = http_url(raw, name)
     except ValueError:
         raise SettingsError(f"{name} is not a URL") from None
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment \
-            or parts.username or parts.password:
+    if parts.fragment or parts.username or parts.password:
         raise SettingsError(f"{name} must be an http:// or https:// URL with a host, without "
                             "a fragment or credentials")
     if production and parts.scheme != "https":

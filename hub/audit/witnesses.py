@@ -26,7 +26,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -40,6 +39,7 @@ from hub.audit.witness_protocol import (
     parse_size,
 )
 from hub.ports import WitnessTransport, WitnessUnreachable
+from hub.urls import http_url
 
 log = logging.getLogger("hub.audit")
 
@@ -60,13 +60,7 @@ class WitnessConfig:
 
 
 def _check_url(url: str) -> None:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError("a witness URL is http:// or https:// and a host")
-    try:
-        parts.port  # noqa: B018 (read to check: out of range raises)
-    except ValueError:
-        raise ValueError("a witness URL's port is a number from 1 to 65535") from None
+    http_url(url, "a witness URL")
 
 
 def parse_witnesses(raw: str | None) -> tuple[WitnessConfig, ...]:
